@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: bring up the real services, build, lint, then run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/services.sh
+[ -d node_modules ] || npm ci
+npm run build
+npx biome check . >/dev/null || { npx biome check . ; exit 1; }
+exec bash scripts/run-tests.sh "$@"
