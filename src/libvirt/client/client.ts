@@ -1,0 +1,553 @@
+// The typed libvirt API over one RPC connection: connection setup (AUTH_LIST, keepalive
+// negotiation, OPEN), one method per procedure, and event callbacks routed by procedure and
+// then callback id.
+import { EventEmitter } from "node:events";
+import {
+  AuthType,
+  type Domain,
+  DomainEventId,
+  Feature,
+  type NodeInfo,
+  type Procedure,
+  Program,
+  RemoteMessage,
+  RemoteProcedure,
+  type StoragePool,
+  StoragePoolEventId,
+  type StorageVol,
+  type TypedParam,
+  XdrReader,
+} from "../codec/index.js";
+import { ConnectionLostError, InvalidArgumentError, ProtocolError } from "../errors.js";
+import { dialUnix, RpcConnection, type RpcMessage } from "../transport/index.js";
+import { resolveUri } from "./uri.js";
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** Dial this socket instead of the one the URI implies. */
+  socketPath?: string;
+  /** Per-call reply timeout (ms). Default 30000. */
+  callTimeoutMs?: number;
+  /** PING the daemon after this much silence (ms). Default 5000. */
+  keepaliveIntervalMs?: number;
+  /** Unanswered PINGs before the link is declared dead. Default 6. */
+  keepaliveCount?: number;
+  /** Calls in flight at once; further calls queue. Default 32. */
+  maxInFlight?: number;
+  /** Open read-only (VIR_CONNECT_RO). */
+  readOnly?: boolean;
+}
+
+/** `domainGetInfo` result. `maxMem` and `memory` in KiB, `cpuTime` in ns. */
+export interface DomainInfo {
+  state: number;
+  maxMem: bigint;
+  memory: bigint;
+  nrVirtCpu: number;
+  cpuTime: bigint;
+}
+
+/** `storagePoolGetInfo` result (bytes). */
+export interface StoragePoolInfo {
+  state: number;
+  capacity: bigint;
+  allocation: bigint;
+  available: bigint;
+}
+
+/** `storageVolGetInfo` result (bytes). */
+export interface StorageVolInfo {
+  type: number;
+  capacity: bigint;
+  allocation: bigint;
+}
+
+/** A value of a bulk-stats record: ints/uints/doubles → number, (u)llong → bigint. */
+export type StatValue = number | bigint | boolean | string;
+
+/** One record of `getAllDomainStats`. */
+export interface DomainStatsRecord {
+  domain: Domain;
+  params: Record<string, StatValue>;
+}
+
+/** Payload of the `'domainLifecycle'` event (event/detail: DomainEventType and its detail). */
+export interface DomainLifecycleEvent {
+  domain: Domain;
+  event: number;
+  detail: number;
+}
+/** Payload of the `'poolLifecycle'` event (event: PoolEventType). */
+export interface PoolLifecycleEvent {
+  pool: StoragePool;
+  event: number;
+  detail: number;
+}
+/** Payload of the `'poolRefresh'` event. */
+export interface PoolRefreshEvent {
+  pool: StoragePool;
+}
+
+/** Events emitted by {@link LibvirtClient}. */
+export interface LibvirtClientEvents {
+  domainLifecycle: [DomainLifecycleEvent];
+  poolLifecycle: [PoolLifecycleEvent];
+  poolRefresh: [PoolRefreshEvent];
+  /** Exactly once when the connection ends; `err` is undefined after close(). */
+  close: [err?: Error];
+  /** An event message that could not be decoded (the connection survives). */
+  error: [Error];
+}
+
+type EventKind = "domainLifecycle" | "poolLifecycle" | "poolRefresh";
+
+/**
+ * One libvirt connection (one socket). Create it with {@link connect}. Calls may be issued
+ * concurrently; at most `maxInFlight` are on the wire, the rest queue.
+ */
+export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
+  /** The URI this client was opened with. */
+  readonly uri: string;
+  private readonly rpc: RpcConnection;
+  /** callbackID → kind, per routing procedure family (domain and pool ids are separate). */
+  private readonly domainCallbacks = new Map<number, EventKind>();
+  private readonly poolCallbacks = new Map<number, EventKind>();
+  private closeEmitted = false;
+
+  /** @internal use {@link connect}. */
+  constructor(uri: string, rpc: RpcConnection) {
+    super();
+    this.uri = uri;
+    this.rpc = rpc;
+    rpc.on("message", (m: RpcMessage) => this.onMessage(m));
+    rpc.on("close", (err?: Error) => {
+      if (this.closeEmitted) return;
+      this.closeEmitted = true;
+      this.emit("close", err);
+    });
+  }
+
+  /** True once the connection has ended. */
+  get closed(): boolean {
+    return this.rpc.closed;
+  }
+
+  /** Calls sent and not yet answered, plus queued ones. */
+  get pendingCalls(): number {
+    return this.rpc.pendingCount;
+  }
+
+  /** Low-level: call any remote-program procedure from the table. */
+  call<A, R>(proc: Procedure<A, R>, args: A, options?: { timeoutMs?: number }): Promise<R> {
+    return this.rpc.call(Program.REMOTE, proc, args, options);
+  }
+
+  /** @internal the setup sequence run by {@link connect}. */
+  async open(openName: string, readOnly: boolean): Promise<void> {
+    const { types } = await this.call(RemoteProcedure.authList, undefined);
+    if (types.length > 0 && !types.includes(AuthType.NONE)) {
+      if (types.includes(AuthType.POLKIT)) {
+        const { complete } = await this.call(RemoteProcedure.authPolkit, undefined);
+        if (complete !== 1) {
+          throw new ConnectionLostError("polkit authentication did not complete", {
+            code: "AUTH_FAILED",
+          });
+        }
+      } else {
+        throw new ConnectionLostError(
+          `the daemon offers only authentication types [${types.join(", ")}]; this client supports none (0) and polkit (2)`,
+          { code: "AUTH_UNSUPPORTED" },
+        );
+      }
+    }
+    const { supported } = await this.call(RemoteProcedure.connectSupportsFeature, {
+      feature: Feature.PROGRAM_KEEPALIVE,
+    });
+    if (supported === 1) this.rpc.startKeepalive();
+    await this.call(RemoteProcedure.connectOpen, { name: openName, flags: readOnly ? 1 : 0 });
+  }
+
+  /** Sends CONNECT_CLOSE and closes the socket. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.rpc.closed) return;
+    try {
+      await this.call(RemoteProcedure.connectClose, undefined, { timeoutMs: 2000 });
+    } catch {
+      // Closing anyway: a failure here changes nothing for the caller.
+    }
+    await this.rpc.end();
+  }
+
+  /** Drops the connection at once (no CONNECT_CLOSE); calls in flight reject. */
+  destroy(err?: Error): void {
+    this.rpc.destroy(err);
+  }
+
+  // ---- connection and node --------------------------------------------------------------
+
+  /** Hypervisor type, e.g. "Test" or "QEMU". */
+  async getType(): Promise<string> {
+    return (await this.call(RemoteProcedure.connectGetType, undefined)).type;
+  }
+  async getHostname(): Promise<string> {
+    return (await this.call(RemoteProcedure.connectGetHostname, undefined)).hostname;
+  }
+  /** The canonical URI of the open connection, as the daemon reports it. */
+  async getUri(): Promise<string> {
+    return (await this.call(RemoteProcedure.connectGetUri, undefined)).uri;
+  }
+  /** Capabilities XML. Slow on qemu:///system (seconds): cache it. */
+  async getCapabilities(): Promise<string> {
+    return (await this.call(RemoteProcedure.connectGetCapabilities, undefined)).capabilities;
+  }
+  /** Hypervisor version, major * 1e6 + minor * 1e3 + release. */
+  async getVersion(): Promise<bigint> {
+    return (await this.call(RemoteProcedure.connectGetVersion, undefined)).hv_ver;
+  }
+  /** libvirt (daemon) version, major * 1e6 + minor * 1e3 + release. */
+  async getLibVersion(): Promise<bigint> {
+    return (await this.call(RemoteProcedure.connectGetLibVersion, undefined)).lib_ver;
+  }
+  /** Whether the daemon supports a feature (see Feature). */
+  async supportsFeature(feature: number): Promise<boolean> {
+    return (await this.call(RemoteProcedure.connectSupportsFeature, { feature })).supported === 1;
+  }
+  /** Host facts; memory in KiB. */
+  nodeGetInfo(): Promise<NodeInfo> {
+    return this.call(RemoteProcedure.nodeGetInfo, undefined);
+  }
+  /** Free host memory in bytes. */
+  async nodeGetFreeMemory(): Promise<bigint> {
+    return (await this.call(RemoteProcedure.nodeGetFreeMemory, undefined)).freeMem;
+  }
+  /** Host CPU time counters (ns) for one CPU or all (-1). */
+  async nodeGetCpuStats(cpu = -1, flags = 0): Promise<Record<string, bigint>> {
+    const first = await this.call(RemoteProcedure.nodeGetCpuStats, {
+      cpuNum: cpu,
+      nparams: 0,
+      flags,
+    });
+    const all = await this.call(RemoteProcedure.nodeGetCpuStats, {
+      cpuNum: cpu,
+      nparams: first.nparams,
+      flags,
+    });
+    return Object.fromEntries(all.params.map((p) => [p.field, p.value]));
+  }
+  /** Host memory counters (KiB) for one NUMA cell or all (-1). */
+  async nodeGetMemoryStats(cell = -1, flags = 0): Promise<Record<string, bigint>> {
+    const first = await this.call(RemoteProcedure.nodeGetMemoryStats, {
+      nparams: 0,
+      cellNum: cell,
+      flags,
+    });
+    const all = await this.call(RemoteProcedure.nodeGetMemoryStats, {
+      nparams: first.nparams,
+      cellNum: cell,
+      flags,
+    });
+    return Object.fromEntries(all.params.map((p) => [p.field, p.value]));
+  }
+
+  // ---- domains ------------------------------------------------------------------------
+
+  /** All domains (flags: ListDomainsFlags; 0 = active and inactive). */
+  async listAllDomains(flags = 0): Promise<Domain[]> {
+    return (await this.call(RemoteProcedure.connectListAllDomains, { need_results: 1, flags }))
+      .domains;
+  }
+  async domainLookupByName(name: string): Promise<Domain> {
+    return (await this.call(RemoteProcedure.domainLookupByName, { name })).dom;
+  }
+  async domainLookupByUuid(uuid: string): Promise<Domain> {
+    return (await this.call(RemoteProcedure.domainLookupByUuid, { uuid })).dom;
+  }
+  domainGetInfo(d: Domain): Promise<DomainInfo> {
+    return this.call(RemoteProcedure.domainGetInfo, { dom: d });
+  }
+  /** State (DomainState) and its reason. */
+  domainGetState(d: Domain, flags = 0): Promise<{ state: number; reason: number }> {
+    return this.call(RemoteProcedure.domainGetState, { dom: d, flags });
+  }
+  /** Defines (or redefines) a persistent domain from XML. */
+  async domainDefineXml(xml: string, flags = 0): Promise<Domain> {
+    if (flags === 0) return (await this.call(RemoteProcedure.domainDefineXml, { xml })).dom;
+    return (await this.call(RemoteProcedure.domainDefineXmlFlags, { xml, flags })).dom;
+  }
+  /** Starts a defined domain (flags: DomainCreateFlags); returns it with its new id. */
+  async domainCreate(d: Domain, flags = 0): Promise<Domain> {
+    return (await this.call(RemoteProcedure.domainCreateWithFlags, { dom: d, flags })).dom;
+  }
+  async domainDestroy(d: Domain, flags = 0): Promise<void> {
+    if (flags === 0) await this.call(RemoteProcedure.domainDestroy, { dom: d });
+    else await this.call(RemoteProcedure.domainDestroyFlags, { dom: d, flags });
+  }
+  async domainUndefine(d: Domain, flags = 0): Promise<void> {
+    if (flags === 0) await this.call(RemoteProcedure.domainUndefine, { dom: d });
+    else await this.call(RemoteProcedure.domainUndefineFlags, { dom: d, flags });
+  }
+  async domainSuspend(d: Domain): Promise<void> {
+    await this.call(RemoteProcedure.domainSuspend, { dom: d });
+  }
+  async domainResume(d: Domain): Promise<void> {
+    await this.call(RemoteProcedure.domainResume, { dom: d });
+  }
+  async domainShutdown(d: Domain, flags = 0): Promise<void> {
+    if (flags === 0) await this.call(RemoteProcedure.domainShutdown, { dom: d });
+    else await this.call(RemoteProcedure.domainShutdownFlags, { dom: d, flags });
+  }
+  async domainReboot(d: Domain, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainReboot, { dom: d, flags });
+  }
+  async domainManagedSave(d: Domain, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainManagedSave, { dom: d, flags });
+  }
+  /** Saves the domain's memory to `path` (written by the daemon) and stops it. */
+  async domainSave(
+    d: Domain,
+    path: string,
+    opts: { dxml?: string | null; flags?: number } = {},
+  ): Promise<void> {
+    await this.call(RemoteProcedure.domainSaveFlags, {
+      dom: d,
+      to: path,
+      dxml: opts.dxml ?? null,
+      flags: opts.flags ?? 0,
+    });
+  }
+  /** Restores a domain saved with domainSave. */
+  async domainRestore(
+    path: string,
+    opts: { dxml?: string | null; flags?: number } = {},
+  ): Promise<void> {
+    await this.call(RemoteProcedure.domainRestoreFlags, {
+      from: path,
+      dxml: opts.dxml ?? null,
+      flags: opts.flags ?? 0,
+    });
+  }
+  async domainGetXmlDesc(d: Domain, flags = 0): Promise<string> {
+    return (await this.call(RemoteProcedure.domainGetXmlDesc, { dom: d, flags })).xml;
+  }
+  /**
+   * Bulk stats (CONNECT_GET_ALL_DOMAIN_STATS): one call for many domains. `doms` empty =
+   * every domain (then `flags` may filter, e.g. ListDomainsFlags); `stats` is StatsTypes bits.
+   */
+  async getAllDomainStats(doms: Domain[], stats: number, flags = 0): Promise<DomainStatsRecord[]> {
+    const { retStats } = await this.call(RemoteProcedure.connectGetAllDomainStats, {
+      doms,
+      stats,
+      flags,
+    });
+    return retStats.map((rec) => {
+      const params: Record<string, StatValue> = {};
+      for (const p of rec.params) params[p.field] = p.value;
+      return { domain: rec.dom, params };
+    });
+  }
+  /**
+   * Peer-to-peer migration driven by the source daemon (flags must include
+   * MigrateFlags.PEER2PEER). `dconnuri` is the destination as the source daemon sees it.
+   */
+  async domainMigratePerform3Params(
+    d: Domain,
+    dconnuri: string | null,
+    params: TypedParam[],
+    flags: number,
+  ): Promise<void> {
+    await this.call(
+      RemoteProcedure.domainMigratePerform3Params,
+      { dom: d, dconnuri, params, cookie_in: Buffer.alloc(0), flags },
+      { timeoutMs: 0 },
+    );
+  }
+
+  // ---- storage pools ----------------------------------------------------------------
+
+  async listAllStoragePools(flags = 0): Promise<StoragePool[]> {
+    return (await this.call(RemoteProcedure.connectListAllStoragePools, { need_results: 1, flags }))
+      .pools;
+  }
+  async storagePoolLookupByName(name: string): Promise<StoragePool> {
+    return (await this.call(RemoteProcedure.storagePoolLookupByName, { name })).pool;
+  }
+  async storagePoolLookupByUuid(uuid: string): Promise<StoragePool> {
+    return (await this.call(RemoteProcedure.storagePoolLookupByUuid, { uuid })).pool;
+  }
+  async storagePoolLookupByVolume(v: StorageVol): Promise<StoragePool> {
+    return (await this.call(RemoteProcedure.storagePoolLookupByVolume, { vol: v })).pool;
+  }
+  async storagePoolDefineXml(xml: string, flags = 0): Promise<StoragePool> {
+    return (await this.call(RemoteProcedure.storagePoolDefineXml, { xml, flags })).pool;
+  }
+  async storagePoolCreateXml(xml: string, flags = 0): Promise<StoragePool> {
+    return (await this.call(RemoteProcedure.storagePoolCreateXml, { xml, flags })).pool;
+  }
+  async storagePoolCreate(p: StoragePool, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.storagePoolCreate, { pool: p, flags });
+  }
+  async storagePoolBuild(p: StoragePool, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.storagePoolBuild, { pool: p, flags });
+  }
+  async storagePoolDestroy(p: StoragePool): Promise<void> {
+    await this.call(RemoteProcedure.storagePoolDestroy, { pool: p });
+  }
+  async storagePoolDelete(p: StoragePool, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.storagePoolDelete, { pool: p, flags });
+  }
+  async storagePoolUndefine(p: StoragePool): Promise<void> {
+    await this.call(RemoteProcedure.storagePoolUndefine, { pool: p });
+  }
+  async storagePoolRefresh(p: StoragePool, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.storagePoolRefresh, { pool: p, flags });
+  }
+  storagePoolGetInfo(p: StoragePool): Promise<StoragePoolInfo> {
+    return this.call(RemoteProcedure.storagePoolGetInfo, { pool: p });
+  }
+  async storagePoolGetXmlDesc(p: StoragePool, flags = 0): Promise<string> {
+    return (await this.call(RemoteProcedure.storagePoolGetXmlDesc, { pool: p, flags })).xml;
+  }
+  async storagePoolListAllVolumes(p: StoragePool, flags = 0): Promise<StorageVol[]> {
+    return (
+      await this.call(RemoteProcedure.storagePoolListAllVolumes, {
+        pool: p,
+        need_results: 1,
+        flags,
+      })
+    ).vols;
+  }
+
+  // ---- storage volumes --------------------------------------------------------------
+
+  async storageVolCreateXml(p: StoragePool, xml: string, flags = 0): Promise<StorageVol> {
+    return (await this.call(RemoteProcedure.storageVolCreateXml, { pool: p, xml, flags })).vol;
+  }
+  async storageVolDelete(v: StorageVol, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.storageVolDelete, { vol: v, flags });
+  }
+  async storageVolLookupByName(p: StoragePool, name: string): Promise<StorageVol> {
+    return (await this.call(RemoteProcedure.storageVolLookupByName, { pool: p, name })).vol;
+  }
+  async storageVolLookupByKey(key: string): Promise<StorageVol> {
+    return (await this.call(RemoteProcedure.storageVolLookupByKey, { key })).vol;
+  }
+  async storageVolLookupByPath(path: string): Promise<StorageVol> {
+    return (await this.call(RemoteProcedure.storageVolLookupByPath, { path })).vol;
+  }
+  storageVolGetInfo(v: StorageVol): Promise<StorageVolInfo> {
+    return this.call(RemoteProcedure.storageVolGetInfo, { vol: v });
+  }
+  async storageVolGetXmlDesc(v: StorageVol, flags = 0): Promise<string> {
+    return (await this.call(RemoteProcedure.storageVolGetXmlDesc, { vol: v, flags })).xml;
+  }
+  async storageVolGetPath(v: StorageVol): Promise<string> {
+    return (await this.call(RemoteProcedure.storageVolGetPath, { vol: v })).name;
+  }
+
+  // ---- events -------------------------------------------------------------------------
+
+  /** Registers for lifecycle events of every domain; emits `'domainLifecycle'`. */
+  async registerDomainLifecycleEvents(): Promise<void> {
+    if ([...this.domainCallbacks.values()].includes("domainLifecycle")) return;
+    const { callbackID } = await this.call(RemoteProcedure.connectDomainEventCallbackRegisterAny, {
+      eventID: DomainEventId.LIFECYCLE,
+      dom: null,
+    });
+    this.domainCallbacks.set(callbackID, "domainLifecycle");
+  }
+
+  /** Registers for pool lifecycle and refresh events; emits `'poolLifecycle'`, `'poolRefresh'`. */
+  async registerPoolEvents(): Promise<void> {
+    const have = [...this.poolCallbacks.values()];
+    if (!have.includes("poolLifecycle")) {
+      const { callbackID } = await this.call(RemoteProcedure.connectStoragePoolEventRegisterAny, {
+        eventID: StoragePoolEventId.LIFECYCLE,
+        pool: null,
+      });
+      this.poolCallbacks.set(callbackID, "poolLifecycle");
+    }
+    if (!have.includes("poolRefresh")) {
+      const { callbackID } = await this.call(RemoteProcedure.connectStoragePoolEventRegisterAny, {
+        eventID: StoragePoolEventId.REFRESH,
+        pool: null,
+      });
+      this.poolCallbacks.set(callbackID, "poolRefresh");
+    }
+  }
+
+  private onMessage(m: RpcMessage): void {
+    if (m.program !== Program.REMOTE) return;
+    try {
+      switch (m.procedure) {
+        case RemoteMessage.domainEventCallbackLifecycle.number: {
+          const b = decodeMessage(RemoteMessage.domainEventCallbackLifecycle, m.payload);
+          if (this.domainCallbacks.get(b.callbackID) !== "domainLifecycle") return;
+          this.emit("domainLifecycle", { domain: b.dom, event: b.event, detail: b.detail });
+          return;
+        }
+        case RemoteMessage.storagePoolEventLifecycle.number: {
+          const b = decodeMessage(RemoteMessage.storagePoolEventLifecycle, m.payload);
+          if (this.poolCallbacks.get(b.callbackID) !== "poolLifecycle") return;
+          this.emit("poolLifecycle", { pool: b.pool, event: b.event, detail: b.detail });
+          return;
+        }
+        case RemoteMessage.storagePoolEventRefresh.number: {
+          const b = decodeMessage(RemoteMessage.storagePoolEventRefresh, m.payload);
+          if (this.poolCallbacks.get(b.callbackID) !== "poolRefresh") return;
+          this.emit("poolRefresh", { pool: b.pool });
+          return;
+        }
+        default:
+          return; // an event we never registered for
+      }
+    } catch (err) {
+      // A listener's own exception or an undecodable event must not kill the connection.
+      if (this.listenerCount("error") > 0) {
+        this.emit(
+          "error",
+          err instanceof Error ? err : new ProtocolError("event handling failed", { cause: err }),
+        );
+      }
+    }
+  }
+}
+
+function decodeMessage<T>(
+  msg: { name: string; body: { decode(r: XdrReader): T } },
+  payload: Buffer,
+): T {
+  const r = new XdrReader(payload);
+  const body = msg.body.decode(r);
+  r.finish(msg.name);
+  return body;
+}
+
+/**
+ * Opens a libvirt connection: dials the socket the URI names, then AUTH_LIST (and polkit if
+ * required), keepalive negotiation (feature 10) and CONNECT_OPEN.
+ *
+ * URIs: `test:///default`, `qemu:///system`, `test+unix:///abs/file.xml`,
+ * `qemu+unix:///system?socket=/path`. Rejects with InvalidArgumentError (bad URI),
+ * ConnectionLostError (socket) or LibvirtError (the daemon refused).
+ */
+export async function connect(uri: string, opts: ConnectOptions = {}): Promise<LibvirtClient> {
+  if (typeof uri !== "string" || uri === "") {
+    throw new InvalidArgumentError("connect: a libvirt URI is required");
+  }
+  const { socketPath, openName } = resolveUri(uri, opts.socketPath);
+  const socket = await dialUnix(socketPath);
+  const rpc = new RpcConnection(socket, {
+    callTimeoutMs: opts.callTimeoutMs,
+    keepaliveIntervalMs: opts.keepaliveIntervalMs,
+    keepaliveCount: opts.keepaliveCount,
+    maxInFlight: opts.maxInFlight,
+  });
+  const client = new LibvirtClient(uri, rpc);
+  try {
+    await client.open(openName, opts.readOnly ?? false);
+  } catch (err) {
+    client.destroy();
+    throw err;
+  }
+  return client;
+}

@@ -1,0 +1,290 @@
+// XDR (RFC 4506) primitives as libvirt's rpcgen uses them: big-endian, every item padded to a
+// multiple of 4 bytes. Pure: no sockets, no timers.
+//
+// The reader checks every length against both the declared maximum and the bytes actually
+// left *before* allocating, so a hostile count cannot make us allocate gigabytes.
+import { InvalidArgumentError, ProtocolError } from "../errors.js";
+
+const INT32_MIN = -0x80000000;
+const INT32_MAX = 0x7fffffff;
+const UINT32_MAX = 0xffffffff;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+const UINT64_MAX = (1n << 64n) - 1n;
+
+const pad4 = (n: number): number => (4 - (n & 3)) & 3;
+
+/** Appends XDR items to a growing buffer. */
+export class XdrWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialBytes = 256) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  private reserve(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  int(value: number, what = "int"): void {
+    if (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) {
+      throw new InvalidArgumentError(`${what} must be a 32-bit signed integer, got ${value}`);
+    }
+    this.reserve(4);
+    this.buf.writeInt32BE(value, this.pos);
+    this.pos += 4;
+  }
+
+  uint(value: number, what = "unsigned int"): void {
+    if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
+      throw new InvalidArgumentError(`${what} must be a 32-bit unsigned integer, got ${value}`);
+    }
+    this.reserve(4);
+    this.buf.writeUInt32BE(value, this.pos);
+    this.pos += 4;
+  }
+
+  hyper(value: bigint, what = "hyper"): void {
+    if (typeof value !== "bigint" || value < INT64_MIN || value > INT64_MAX) {
+      throw new InvalidArgumentError(
+        `${what} must be a signed 64-bit bigint, got ${String(value)}`,
+      );
+    }
+    this.reserve(8);
+    this.buf.writeBigInt64BE(value, this.pos);
+    this.pos += 8;
+  }
+
+  uhyper(value: bigint, what = "unsigned hyper"): void {
+    if (typeof value !== "bigint" || value < 0n || value > UINT64_MAX) {
+      throw new InvalidArgumentError(
+        `${what} must be an unsigned 64-bit bigint, got ${String(value)}`,
+      );
+    }
+    this.reserve(8);
+    this.buf.writeBigUInt64BE(value, this.pos);
+    this.pos += 8;
+  }
+
+  double(value: number, what = "double"): void {
+    if (typeof value !== "number") {
+      throw new InvalidArgumentError(`${what} must be a number, got ${typeof value}`);
+    }
+    this.reserve(8);
+    this.buf.writeDoubleBE(value, this.pos);
+    this.pos += 8;
+  }
+
+  bool(value: boolean): void {
+    this.int(value ? 1 : 0);
+  }
+
+  /** Variable-length string: u32 byte length, UTF-8 bytes, zero padding. */
+  string(value: string, maxBytes: number, what = "string"): void {
+    if (typeof value !== "string") {
+      throw new InvalidArgumentError(`${what} must be a string, got ${typeof value}`);
+    }
+    const len = Buffer.byteLength(value, "utf8");
+    if (len > maxBytes) {
+      throw new InvalidArgumentError(`${what} is ${len} bytes, over the limit of ${maxBytes}`);
+    }
+    const padding = pad4(len);
+    this.reserve(4 + len + padding);
+    this.buf.writeUInt32BE(len, this.pos);
+    this.pos += 4;
+    this.buf.write(value, this.pos, len, "utf8");
+    this.pos += len;
+    for (let i = 0; i < padding; i++) this.buf[this.pos++] = 0;
+  }
+
+  /** Fixed-length opaque: exactly `size` bytes plus padding, no length word. */
+  fixedOpaque(value: Uint8Array, size: number, what = "opaque"): void {
+    if (value.length !== size) {
+      throw new InvalidArgumentError(`${what} must be exactly ${size} bytes, got ${value.length}`);
+    }
+    const padding = pad4(size);
+    this.reserve(size + padding);
+    this.buf.set(value, this.pos);
+    this.pos += size;
+    for (let i = 0; i < padding; i++) this.buf[this.pos++] = 0;
+  }
+
+  /** Variable-length opaque: u32 length, bytes, padding. */
+  opaque(value: Uint8Array, maxBytes: number, what = "opaque"): void {
+    if (value.length > maxBytes) {
+      throw new InvalidArgumentError(
+        `${what} is ${value.length} bytes, over the limit of ${maxBytes}`,
+      );
+    }
+    this.uint(value.length);
+    this.fixedOpaque(value, value.length, what);
+  }
+
+  /** Overwrites a u32 written earlier (used to fill in the packet length). */
+  patchUint(offset: number, value: number): void {
+    this.buf.writeUInt32BE(value, offset);
+  }
+
+  /** The bytes written (a view, valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** Reads XDR items from a buffer, bounds-checked. Every failure is a {@link ProtocolError}. */
+export class XdrReader {
+  private pos: number;
+  private readonly end: number;
+
+  constructor(
+    private readonly buf: Buffer,
+    start = 0,
+    end = buf.length,
+  ) {
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** Current offset inside the buffer. */
+  get offset(): number {
+    return this.pos;
+  }
+
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private need(n: number, what: string): void {
+    if (this.end - this.pos < n) {
+      throw new ProtocolError(
+        `truncated XDR: ${what} needs ${n} bytes at offset ${this.pos}, only ${this.end - this.pos} left`,
+        { offset: this.pos },
+      );
+    }
+  }
+
+  int(): number {
+    this.need(4, "int");
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  uint(): number {
+    this.need(4, "unsigned int");
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  hyper(): bigint {
+    this.need(8, "hyper");
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  uhyper(): bigint {
+    this.need(8, "unsigned hyper");
+    const v = this.buf.readBigUInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  double(): number {
+    this.need(8, "double");
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  bool(): boolean {
+    const at = this.pos;
+    const v = this.int();
+    if (v !== 0 && v !== 1) {
+      throw new ProtocolError(`XDR bool at offset ${at} is ${v}, not 0 or 1`, { offset: at });
+    }
+    return v === 1;
+  }
+
+  string(maxBytes: number): string {
+    const at = this.pos;
+    const len = this.uint();
+    if (len > maxBytes) {
+      throw new ProtocolError(
+        `XDR string at offset ${at} claims ${len} bytes, over the limit of ${maxBytes}`,
+        { offset: at },
+      );
+    }
+    const total = len + pad4(len);
+    this.need(total, "string body");
+    const s = this.buf.toString("utf8", this.pos, this.pos + len);
+    this.pos += total;
+    return s;
+  }
+
+  fixedOpaque(size: number): Buffer {
+    const total = size + pad4(size);
+    this.need(total, "opaque");
+    // Copy: the packet buffer may be large and we must not pin it for a 16-byte UUID.
+    const out = Buffer.from(this.buf.subarray(this.pos, this.pos + size));
+    this.pos += total;
+    return out;
+  }
+
+  opaque(maxBytes: number): Buffer {
+    const at = this.pos;
+    const len = this.uint();
+    if (len > maxBytes) {
+      throw new ProtocolError(
+        `XDR opaque at offset ${at} claims ${len} bytes, over the limit of ${maxBytes}`,
+        { offset: at },
+      );
+    }
+    return this.fixedOpaque(len);
+  }
+
+  /**
+   * Reads an array count and checks it against the declared maximum and against the bytes
+   * left (each element takes at least `minElementBytes`), before anything is allocated.
+   */
+  arrayLength(max: number, minElementBytes: number): number {
+    const at = this.pos;
+    const n = this.uint();
+    if (n > max) {
+      throw new ProtocolError(`XDR array at offset ${at} claims ${n} elements, over ${max}`, {
+        offset: at,
+      });
+    }
+    if (n * minElementBytes > this.end - this.pos) {
+      throw new ProtocolError(
+        `XDR array at offset ${at} claims ${n} elements but only ${this.end - this.pos} bytes follow`,
+        { offset: at },
+      );
+    }
+    return n;
+  }
+
+  /** Fails if bytes are left over: a payload must be consumed exactly. */
+  finish(what: string): void {
+    if (this.pos !== this.end) {
+      throw new ProtocolError(
+        `${this.end - this.pos} unexpected trailing bytes after ${what} at offset ${this.pos}`,
+        { offset: this.pos },
+      );
+    }
+  }
+}

@@ -1,0 +1,116 @@
+// libvirt's public enum values we use (from libvirt's headers; the numbers are stable ABI).
+
+/** virDomainState. */
+export const DomainState = {
+  NOSTATE: 0,
+  RUNNING: 1,
+  BLOCKED: 2,
+  PAUSED: 3,
+  SHUTDOWN: 4,
+  SHUTOFF: 5,
+  CRASHED: 6,
+  PMSUSPENDED: 7,
+} as const;
+
+/** Lowercase names of {@link DomainState} values, as virsh shows them. */
+export const domainStateName = (state: number): string =>
+  ["no state", "running", "idle", "paused", "in shutdown", "shut off", "crashed", "pmsuspended"][
+    state
+  ] ?? `unknown (${state})`;
+
+/** virDomainEventType (the `event` of a domain lifecycle event). */
+export const DomainEventType = {
+  DEFINED: 0,
+  UNDEFINED: 1,
+  STARTED: 2,
+  SUSPENDED: 3,
+  RESUMED: 4,
+  STOPPED: 5,
+  SHUTDOWN: 6,
+  PMSUSPENDED: 7,
+  CRASHED: 8,
+} as const;
+
+/** virDomainEventStoppedDetailType (detail of a STOPPED event). */
+export const DomainEventStoppedDetail = {
+  SHUTDOWN: 0,
+  DESTROYED: 1,
+  CRASHED: 2,
+  MIGRATED: 3,
+  SAVED: 4,
+  FAILED: 5,
+  FROM_SNAPSHOT: 6,
+} as const;
+
+/** virDomainEventStartedDetailType (detail of a STARTED event). */
+export const DomainEventStartedDetail = {
+  BOOTED: 0,
+  MIGRATED: 1,
+  RESTORED: 2,
+  FROM_SNAPSHOT: 3,
+  WAKEUP: 4,
+} as const;
+
+/** virStoragePoolEventLifecycleType. */
+export const PoolEventType = {
+  DEFINED: 0,
+  UNDEFINED: 1,
+  STARTED: 2,
+  STOPPED: 3,
+  CREATED: 4,
+  DELETED: 5,
+} as const;
+
+/** virStoragePoolState. */
+export const PoolState = {
+  INACTIVE: 0,
+  BUILDING: 1,
+  RUNNING: 2,
+  DEGRADED: 3,
+  INACCESSIBLE: 4,
+} as const;
+
+/** virStorageVolType. */
+export const VolType = {
+  FILE: 0,
+  BLOCK: 1,
+  DIR: 2,
+  NETWORK: 3,
+  NETDIR: 4,
+  PLOOP: 5,
+} as const;
+
+/** virConnectListAllDomainsFlags (subset). */
+export const ListDomainsFlags = { ACTIVE: 1, INACTIVE: 2, PERSISTENT: 4, TRANSIENT: 8 } as const;
+/** virConnectListAllStoragePoolsFlags (subset). */
+export const ListPoolsFlags = { INACTIVE: 1, ACTIVE: 2 } as const;
+/** virDomainCreateFlags. */
+export const DomainCreateFlags = { PAUSED: 1, AUTODESTROY: 2 } as const;
+/** virDomainSaveRestoreFlags. */
+export const DomainSaveFlags = { BYPASS_CACHE: 1, RUNNING: 2, PAUSED: 4 } as const;
+/** virDomainUndefineFlagsValues. */
+export const DomainUndefineFlags = { MANAGED_SAVE: 1, SNAPSHOTS_METADATA: 2, NVRAM: 4 } as const;
+/** virDomainShutdownFlagValues. */
+export const DomainShutdownFlags = { ACPI_POWER_BTN: 1, GUEST_AGENT: 2 } as const;
+/** virDomainMigrateFlags (subset). */
+export const MigrateFlags = {
+  LIVE: 1,
+  PEER2PEER: 2,
+  TUNNELLED: 4,
+  PERSIST_DEST: 8,
+  UNDEFINE_SOURCE: 16,
+  PAUSED: 32,
+  NON_SHARED_DISK: 64,
+  NON_SHARED_INC: 128,
+} as const;
+/** virDomainStatsTypes for getAllDomainStats. */
+export const StatsTypes = {
+  STATE: 1,
+  CPU_TOTAL: 2,
+  BALLOON: 4,
+  VCPU: 8,
+  INTERFACE: 16,
+  BLOCK: 32,
+} as const;
+/** virStoragePoolBuildFlags / virStoragePoolDeleteFlags share 0 = normal. */
+export const StorageVolDeleteFlags = { NORMAL: 0, ZEROED: 1, WITH_SNAPSHOTS: 2 } as const;

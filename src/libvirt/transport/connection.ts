@@ -1,0 +1,388 @@
+// One RPC connection to libvirtd over any byte stream (a unix socket in production, a
+// scripted fake peer in tests): framing, serials, the pending-call map, per-call timeouts, a
+// bounded number of calls in flight, keepalive, and routing of event messages.
+//
+// Ownership rules that keep this simple: the connection dies exactly once (`fail`), and on
+// that path every pending and queued call is rejected and every timer is cleared. Nothing is
+// retried here; reconnecting is the caller's decision.
+import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
+import {
+  encodePacket,
+  FrameDecoder,
+  KeepaliveProcedure,
+  MAX_MESSAGE_BYTES,
+  type Packet,
+  PacketStatus,
+  PacketType,
+  PROTOCOL_VERSION,
+  type Procedure,
+  Program,
+  remoteError,
+  XdrReader,
+} from "../codec/index.js";
+import {
+  CallTimeoutError,
+  ConnectionLostError,
+  LibvirtClientError,
+  LibvirtError,
+  ProtocolError,
+} from "../errors.js";
+
+/** Tuning of an {@link RpcConnection}. */
+export interface RpcConnectionOptions {
+  /** Default time a call may wait for its reply, queueing included (ms). Default 30000. */
+  callTimeoutMs?: number;
+  /** Calls sent and not yet answered; more wait in a FIFO queue. Default 32. */
+  maxInFlight?: number;
+  /** Send a PING after this much silence from the daemon (ms). Default 5000. */
+  keepaliveIntervalMs?: number;
+  /** Declare the daemon dead after this many unanswered PINGs. Default 6 (like virsh). */
+  keepaliveCount?: number;
+  /** Largest packet accepted or sent, without the length word. Default libvirt's 32 MiB. */
+  maxMessageBytes?: number;
+}
+
+/** A routed event message: the program, procedure number and its raw XDR payload. */
+export interface RpcMessage {
+  program: number;
+  procedure: number;
+  payload: Buffer;
+}
+
+interface PendingCall {
+  serial: number;
+  name: string;
+  packet: Buffer;
+  decode: (payload: Buffer) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout | null;
+  timeoutMs: number;
+  sent: boolean;
+}
+
+/** Late replies of timed-out calls are expected; remember that many serials to ignore them. */
+const ABANDONED_SERIALS_KEPT = 1024;
+
+/**
+ * An RPC connection. Events: `'message'` (RpcMessage) for daemon events, `'close'`
+ * (err?: Error) exactly once when the link ends (err undefined after a clean close()).
+ */
+export class RpcConnection extends EventEmitter {
+  private readonly socket: Duplex;
+  private readonly decoder: FrameDecoder;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly queue: PendingCall[] = [];
+  private readonly abandoned = new Set<number>();
+  private inFlight = 0;
+  private nextSerial = 1;
+  private closedWith: Error | null = null;
+  private closing = false;
+  private readonly callTimeoutMs: number;
+  private readonly maxInFlight: number;
+  private readonly keepaliveIntervalMs: number;
+  private readonly keepaliveCount: number;
+  private readonly maxMessageBytes: number;
+  private keepaliveTimer: NodeJS.Timeout | null = null;
+  private lastReceived = Date.now();
+  private pingsUnanswered = 0;
+
+  constructor(socket: Duplex, options: RpcConnectionOptions = {}) {
+    super();
+    this.socket = socket;
+    this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 32);
+    this.keepaliveIntervalMs = options.keepaliveIntervalMs ?? 5_000;
+    this.keepaliveCount = options.keepaliveCount ?? 6;
+    this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    this.decoder = new FrameDecoder((p) => this.onPacket(p), this.maxMessageBytes);
+    socket.on("data", (chunk: Buffer) => {
+      try {
+        this.decoder.push(chunk);
+      } catch (err) {
+        this.fail(
+          err instanceof LibvirtClientError
+            ? err
+            : new ProtocolError("failed to handle a packet", { cause: err }),
+        );
+      }
+    });
+    socket.on("error", (err) =>
+      this.fail(
+        new ConnectionLostError(`libvirt connection error: ${err.message}`, { cause: err }),
+      ),
+    );
+    socket.on("close", () =>
+      this.fail(new ConnectionLostError("libvirt connection closed by the daemon")),
+    );
+    socket.on("end", () =>
+      this.fail(new ConnectionLostError("libvirt connection closed by the daemon")),
+    );
+  }
+
+  /** True once the connection has ended; every further call rejects. */
+  get closed(): boolean {
+    return this.closedWith !== null;
+  }
+
+  /** Calls waiting for a reply plus calls queued behind the in-flight bound. */
+  get pendingCount(): number {
+    return this.pending.size + this.queue.length;
+  }
+
+  /**
+   * Calls a procedure of `program`. Resolves with the decoded return value; rejects with a
+   * LibvirtError (the daemon's error), CallTimeoutError, ConnectionLostError, ProtocolError or
+   * InvalidArgumentError (arguments that cannot be encoded; nothing is sent then).
+   */
+  call<A, R>(
+    program: number,
+    proc: Procedure<A, R>,
+    args: A,
+    options: { timeoutMs?: number } = {},
+  ): Promise<R> {
+    if (this.closedWith) {
+      return Promise.reject(
+        new ConnectionLostError(`${proc.name}: libvirt connection is closed`, {
+          cause: this.closedWith,
+        }),
+      );
+    }
+    const serial = this.nextSerial;
+    this.nextSerial = (this.nextSerial + 1) >>> 0 || 1;
+    let packet: Buffer;
+    try {
+      packet = encodePacket(
+        {
+          program,
+          version: PROTOCOL_VERSION,
+          procedure: proc.number,
+          type: PacketType.CALL,
+          serial,
+          status: PacketStatus.OK,
+        },
+        (w) => proc.args.encode(w, args),
+        this.maxMessageBytes,
+      );
+    } catch (err) {
+      if (err instanceof LibvirtClientError) {
+        err.message = `${proc.name}: ${err.message}`;
+      }
+      return Promise.reject(err);
+    }
+    return new Promise<R>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
+      const call: PendingCall = {
+        serial,
+        name: proc.name,
+        packet,
+        decode: (payload) => {
+          const r = new XdrReader(payload);
+          const value = proc.ret.decode(r);
+          r.finish(`${proc.name} reply`);
+          return value;
+        },
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        timer: null,
+        timeoutMs,
+        sent: false,
+      };
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        call.timer = setTimeout(() => this.timeOut(call), timeoutMs);
+      }
+      if (this.inFlight < this.maxInFlight) this.send(call);
+      else this.queue.push(call);
+    });
+  }
+
+  private send(call: PendingCall): void {
+    call.sent = true;
+    this.inFlight++;
+    this.pending.set(call.serial, call);
+    this.socket.write(call.packet);
+  }
+
+  private settle(call: PendingCall): void {
+    if (call.timer) clearTimeout(call.timer);
+    if (call.sent) {
+      this.pending.delete(call.serial);
+      this.inFlight--;
+      while (this.inFlight < this.maxInFlight && this.queue.length > 0 && !this.closedWith) {
+        this.send(this.queue.shift() as PendingCall);
+      }
+    }
+  }
+
+  private timeOut(call: PendingCall): void {
+    call.timer = null;
+    if (call.sent) {
+      // The daemon may still answer; that late reply must not look like a protocol error.
+      this.abandoned.add(call.serial);
+      if (this.abandoned.size > ABANDONED_SERIALS_KEPT) {
+        this.abandoned.delete(this.abandoned.values().next().value as number);
+      }
+    } else {
+      const i = this.queue.indexOf(call);
+      if (i >= 0) this.queue.splice(i, 1);
+    }
+    this.settle(call);
+    call.reject(new CallTimeoutError(call.name, call.timeoutMs));
+  }
+
+  private onPacket(p: Packet): void {
+    this.lastReceived = Date.now();
+    this.pingsUnanswered = 0;
+    if (p.program === Program.KEEPALIVE) {
+      if (p.type === PacketType.MESSAGE && p.procedure === KeepaliveProcedure.PING) {
+        this.sendKeepalive(KeepaliveProcedure.PONG);
+      }
+      return;
+    }
+    if (p.type === PacketType.MESSAGE) {
+      this.emit("message", { program: p.program, procedure: p.procedure, payload: p.payload });
+      return;
+    }
+    if (p.type !== PacketType.REPLY) {
+      throw new ProtocolError(
+        `unexpected packet type ${p.type} (program 0x${p.program.toString(16)}, procedure ${p.procedure})`,
+      );
+    }
+    const call = this.pending.get(p.serial);
+    if (!call) {
+      if (this.abandoned.delete(p.serial)) return;
+      throw new ProtocolError(`reply with unknown serial ${p.serial} (procedure ${p.procedure})`);
+    }
+    this.settle(call);
+    if (p.status === PacketStatus.OK) {
+      let value: unknown;
+      try {
+        value = call.decode(p.payload);
+      } catch (err) {
+        const e =
+          err instanceof ProtocolError
+            ? new ProtocolError(`${call.name} reply: ${err.message}`, {
+                cause: err,
+                offset: err.offset,
+              })
+            : err;
+        call.reject(e as Error);
+        // A reply we cannot decode means we no longer agree on the protocol.
+        throw e;
+      }
+      call.resolve(value);
+    } else if (p.status === PacketStatus.ERROR) {
+      let e: LibvirtError;
+      try {
+        const r = new XdrReader(p.payload);
+        const fields = remoteError.decode(r);
+        e = new LibvirtError({ ...fields, procedure: call.name });
+      } catch (err) {
+        const pe = new ProtocolError(`${call.name}: undecodable error reply`, { cause: err });
+        call.reject(pe);
+        throw pe;
+      }
+      call.reject(e);
+    } else {
+      const pe = new ProtocolError(`${call.name}: reply with unexpected status ${p.status}`);
+      call.reject(pe);
+      throw pe;
+    }
+  }
+
+  private sendKeepalive(procedure: number): void {
+    if (this.closedWith) return;
+    this.socket.write(
+      encodePacket({
+        program: Program.KEEPALIVE,
+        version: PROTOCOL_VERSION,
+        procedure,
+        type: PacketType.MESSAGE,
+        serial: 0,
+        status: PacketStatus.OK,
+      }),
+    );
+  }
+
+  /**
+   * Starts our side of keepalive (call it once the daemon said it supports feature 10):
+   * after `keepaliveIntervalMs` of silence we PING; after `keepaliveCount` unanswered PINGs
+   * the connection fails with code KEEPALIVE_TIMEOUT. Any packet counts as a sign of life.
+   */
+  startKeepalive(): void {
+    if (this.keepaliveTimer || this.closedWith || this.keepaliveIntervalMs <= 0) return;
+    this.lastReceived = Date.now();
+    this.keepaliveTimer = setInterval(() => {
+      if (Date.now() - this.lastReceived < this.keepaliveIntervalMs) return;
+      if (this.pingsUnanswered >= this.keepaliveCount) {
+        const silentMs = Date.now() - this.lastReceived;
+        this.fail(
+          new ConnectionLostError(
+            `libvirt daemon did not answer ${this.pingsUnanswered} keepalive pings (silent for ${silentMs} ms)`,
+            { code: "KEEPALIVE_TIMEOUT" },
+          ),
+        );
+        return;
+      }
+      this.pingsUnanswered++;
+      this.sendKeepalive(KeepaliveProcedure.PING);
+    }, this.keepaliveIntervalMs);
+    this.keepaliveTimer.unref();
+  }
+
+  /** Ends the link and rejects everything pending with ConnectionLostError (or `err`). */
+  destroy(err?: Error): void {
+    this.fail(err ?? null);
+  }
+
+  /**
+   * Closes the socket gracefully (after the caller's CONNECT_CLOSE); waits at most
+   * `graceMs` for the daemon to close its side, then destroys it.
+   */
+  async end(graceMs = 1000): Promise<void> {
+    if (this.closedWith) return;
+    this.closing = true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.fail(null);
+        resolve();
+      }, graceMs);
+      timer.unref();
+      this.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.socket.end();
+    });
+  }
+
+  private fail(err: Error | null): void {
+    if (this.closedWith) return;
+    const reason =
+      err ??
+      (this.closing
+        ? new ConnectionLostError("libvirt connection closed by the client", { code: "CLOSED" })
+        : new ConnectionLostError("libvirt connection destroyed", { code: "CLOSED" }));
+    // A clean close requested by us is not an error for 'close' listeners.
+    const clean = err === null || (this.closing && err instanceof ConnectionLostError);
+    this.closedWith = reason;
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = null;
+    const calls = [...this.pending.values(), ...this.queue];
+    this.pending.clear();
+    this.queue.length = 0;
+    this.inFlight = 0;
+    for (const call of calls) {
+      if (call.timer) clearTimeout(call.timer);
+      call.reject(
+        new ConnectionLostError(
+          `${call.name}: libvirt connection lost before the reply (${reason.message}); the call's outcome is unknown`,
+          { cause: reason, code: "CONNECTION_LOST" },
+        ),
+      );
+    }
+    this.socket.destroy();
+    this.emit("close", clean ? undefined : reason);
+  }
+}
