@@ -118,11 +118,16 @@ function writeUtf8(buf: Buffer, s: string, at: number): number {
   return buf.write(s, at, "utf8");
 }
 
+function keyTooLong(key: string): never {
+  const shown = key.length > 20 ? `${key.slice(0, 20)}...` : key;
+  fail(`map key ${JSON.stringify(shown)} is ${Buffer.byteLength(key)} bytes (at most 255)`);
+}
+
 function writeKey(w: Writer, key: string): void {
-  if (key.length > 255) fail(`map key of ${Buffer.byteLength(key)} bytes (at most 255)`);
+  if (key.length > 255) keyTooLong(key);
   w.ensure(1 + key.length * 3);
   const n = writeUtf8(w.buf, key, w.pos + 1);
-  if (n > 255) fail(`map key of ${n} bytes (at most 255)`);
+  if (n > 255) keyTooLong(key);
   w.buf[w.pos] = n;
   w.pos += 1 + n;
 }
@@ -353,8 +358,8 @@ function writeMapBody(w: Writer, m: Record<string, unknown>, depth: number): voi
   let count = 0;
   for (const key in m) {
     if (!Object.hasOwn(m, key)) continue;
+    writeKey(w, key);
     try {
-      writeKey(w, key);
       writeValue(w, m[key], depth);
     } catch (err) {
       throw withPath(err, key);
