@@ -1,14 +1,82 @@
 #!/usr/bin/env node
 // lvq: the libvirt-qmf command line. Each command lives in its own file under commands/ and
 // registers itself on the program; this file only wires them together and maps failures to
-// exit codes.
-import { Command } from "commander";
+// exit codes (see errors.ts). Command files import the console SDK lazily, inside their
+// actions, so start-up stays short.
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+// H4: import { registerAgentCommand } from "./commands/agent.js";
+import { registerAgentsCommand } from "./commands/agents.js";
+import { registerCallCommand } from "./commands/call.js";
+import { registerDomainCommands } from "./commands/domain.js";
 import { registerInventoryCommand } from "./commands/inventory.js";
+import { registerListCommand } from "./commands/list.js";
+import { registerSchemaCommand } from "./commands/schema.js";
+import { registerShowCommand } from "./commands/show.js";
+import { registerStorageCommands } from "./commands/storage.js";
+import { registerWatchCommand } from "./commands/watch.js";
+import { describeError, ExitCode, exitCodeFor } from "./errors.js";
+import { errColours } from "./output.js";
 
 const program = new Command("lvq")
   .description("Run a fleet of libvirt hosts from one place, over QMFv2 on AMQP.")
-  .showHelpAfterError();
+  .addOption(
+    new Option(
+      "--broker <url>",
+      "AMQP broker URL (else $LVQ_BROKER, the config file, or amqp://guest:guest@127.0.0.1:5672)",
+    ),
+  )
+  .addOption(new Option("--config <file>", "config file (default ~/.config/lvq/config.json)"))
+  .addOption(new Option("--json", "print JSON instead of tables"))
+  .addOption(
+    new Option("--timeout <seconds>", "timeout of each request").argParser((v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) {
+        throw new InvalidArgumentError("expected a positive number of seconds");
+      }
+      return n;
+    }),
+  )
+  .exitOverride()
+  .showHelpAfterError("(run with --help for usage)")
+  .configureOutput({
+    outputError: (text, write) => write(errColours.red(text)),
+  })
+  .addHelpText(
+    "after",
+    `
+Exit codes: 0 done, 1 the method failed, 2 usage, 3 not found or ambiguous,
+            4 broker or agent unreachable.
 
+Examples:
+  $ lvq agents
+  $ lvq list Domain state=running
+  $ lvq show host1/web1
+  $ lvq start web1
+  $ LVQ_BROKER=amqp://user:pass@broker:5672 lvq --json list Pool`,
+  );
+
+registerAgentsCommand(program);
+registerSchemaCommand(program);
+registerListCommand(program);
+registerShowCommand(program);
+registerCallCommand(program);
+registerDomainCommands(program);
+registerStorageCommands(program);
+registerWatchCommand(program);
 registerInventoryCommand(program);
+// H4: registerAgentCommand(program);
 
-await program.parseAsync(process.argv);
+let code: number = ExitCode.OK;
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version end with exitCode 0; everything else commander refuses is usage.
+    code = err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+  } else {
+    code = exitCodeFor(err);
+    process.stderr.write(`${errColours.red("lvq:")} ${describeError(err)}\n`);
+    if (process.env.LVQ_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  }
+}
+process.exit(code);

@@ -1,0 +1,281 @@
+// The virsh-like verbs for daily work on domains. Each one is a QMF method call on the object
+// the reference names, wherever in the fleet it lives.
+import { open, readFile } from "node:fs/promises";
+import { resolve as resolvePath } from "node:path";
+import type { Command } from "commander";
+import type { Domain, Fleet, ManagedObject } from "../../console/index.js";
+import { type ConsoleModule, withFleet } from "../context.js";
+import { UsageError } from "../errors.js";
+import { displayValue, printJson, terminalText, withSpinner } from "../output.js";
+import { resolveAny } from "../present.js";
+
+/** The verbs that are one method without arguments, and what they print when done. */
+const SIMPLE_VERBS: { verb: string; method: string; done: string; desc: string }[] = [
+  { verb: "start", method: "create", done: "started", desc: "start a defined domain" },
+  {
+    verb: "shutdown",
+    method: "shutdown",
+    done: "is being shut down",
+    desc: "ask a domain's guest to shut down",
+  },
+  {
+    verb: "reboot",
+    method: "reboot",
+    done: "is being rebooted",
+    desc: "ask a domain's guest to reboot",
+  },
+  {
+    verb: "destroy",
+    method: "destroy",
+    done: "destroyed",
+    desc: "stop a domain at once (like pulling the plug)",
+  },
+  { verb: "suspend", method: "suspend", done: "suspended", desc: "pause a running domain" },
+  { verb: "resume", method: "resume", done: "resumed", desc: "resume a paused domain" },
+  { verb: "undefine", method: "undefine", done: "undefined", desc: "remove a domain's definition" },
+];
+
+async function findDomain(sdk: ConsoleModule, fleet: Fleet, text: string): Promise<Domain> {
+  return (await resolveAny(sdk, fleet, text, "Domain")) as Domain;
+}
+
+/** The one agent a `--host` (or destination host) means. */
+export function oneAgent(fleet: Fleet, host: string | undefined, what: string): string {
+  if (host === undefined) {
+    const all = fleet.agents();
+    if (all.length === 1) return all[0]!.name;
+    throw new UsageError(
+      `${what}: ${all.length} hosts answer (${all.map((a) => a.host).join(", ")}); choose one with --host`,
+    );
+  }
+  const agents = fleet.agentsForHost(host);
+  if (agents.length > 1) {
+    throw new UsageError(
+      `${what}: host "${host}" has ${agents.length} agents (${agents.map((a) => a.name).join(", ")}); give the agent name`,
+    );
+  }
+  return agents[0]!.name;
+}
+
+function report(
+  json: boolean,
+  obj: ManagedObject<object>,
+  name: string,
+  action: string,
+  message: string,
+): void {
+  if (json) {
+    printJson({ object_id: obj.objectIdText, host: obj.host, name, action });
+  } else {
+    process.stdout.write(`Domain ${displayValue(name)} ${message} on ${displayValue(obj.host)}\n`);
+  }
+}
+
+/** Reads the domain UUID recorded in a save image (QEMU and test driver images carry the XML). */
+async function uuidInSaveImage(path: string): Promise<string | undefined> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(1024 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const m = /<uuid>\s*([0-9a-fA-F-]{36})\s*<\/uuid>/.exec(
+      buf.subarray(0, bytesRead).toString("latin1"),
+    );
+    return m?.[1]?.toLowerCase();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** `lvq start|shutdown|reboot|destroy|suspend|resume|undefine|define|save|restore|dumpxml|migrate`. */
+export function registerDomainCommands(program: Command): void {
+  for (const v of SIMPLE_VERBS) {
+    program
+      .command(v.verb)
+      .argument("<domain>", "a domain name, UUID, host/name or object id")
+      .description(v.desc)
+      .addHelpText("after", `\nExamples:\n  $ lvq ${v.verb} web1\n  $ lvq ${v.verb} host1/web1`)
+      .action(async (text: string, _opts, cmd: Command) => {
+        await withFleet(cmd, async ({ fleet, sdk, settings }) => {
+          const d = await findDomain(sdk, fleet, text);
+          await fleet.callMethod(d, v.method, {});
+          report(settings.json, d, d.name, v.verb, v.done);
+        });
+      });
+  }
+
+  program
+    .command("define")
+    .argument("<file>", "a libvirt domain XML file")
+    .option("--host <host>", "the host to define it on (needed when several hosts answer)")
+    .description("define a domain from an XML file (it is not started)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ lvq define web2.xml --host host1\n  $ lvq --json define web2.xml --host host1",
+    )
+    .action(async (file: string, opts: { host?: string }, cmd: Command) => {
+      let xml: string;
+      try {
+        xml = await readFile(file, "utf8");
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+      }
+      await withFleet(cmd, async ({ fleet, settings }) => {
+        const node = await fleet.nodeOf(oneAgent(fleet, opts.host, "define"));
+        const d = await node.define_domain_xml({ xml_desc: xml });
+        if (settings.json) return printJson(d.toJSON());
+        process.stdout.write(
+          `Domain ${displayValue(d.name)} defined on ${displayValue(d.host)} (${displayValue(d.objectIdText)})\n`,
+        );
+      });
+    });
+
+  program
+    .command("save")
+    .argument("<domain>", "a domain name, UUID, host/name or object id")
+    .argument("<file>", "where to save it, a path on the domain's host (made absolute)")
+    .description("save a running domain's memory to a file on its host; the domain stops")
+    .addHelpText("after", "\nExamples:\n  $ lvq save web1 /var/lib/libvirt/save/web1.save")
+    .action(async (text: string, file: string, _opts, cmd: Command) => {
+      const path = resolvePath(file);
+      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
+        const d = await findDomain(sdk, fleet, text);
+        await withSpinner(`saving ${displayValue(d.name)} to ${displayValue(path)}`, () =>
+          fleet.callMethod(d, "save", { filename: path }),
+        );
+        report(settings.json, d, d.name, "save", `saved to ${displayValue(path)}`);
+      });
+    });
+
+  program
+    .command("restore")
+    .argument("<file>", "a file written by `lvq save`, a path on the host")
+    .option("--host <host>", "the host the file is on (needed when several hosts answer)")
+    .option("--domain <domain>", "the saved domain, when the file cannot be read here")
+    .description("restore a domain saved with `lvq save`")
+    .addHelpText(
+      "after",
+      `
+The domain is found by the UUID inside the save image (read here), or given with --domain.
+
+Examples:
+  $ lvq restore /var/lib/libvirt/save/web1.save --host host1
+  $ lvq restore /srv/save/web1.save --host host1 --domain web1`,
+    )
+    .action(async (file: string, opts: { host?: string; domain?: string }, cmd: Command) => {
+      const path = resolvePath(file);
+      let uuid: string | undefined;
+      if (opts.domain === undefined) {
+        try {
+          uuid = await uuidInSaveImage(path);
+        } catch (err) {
+          throw new UsageError(
+            `cannot read ${path} here (${(err as Error).message}): name the domain with --domain`,
+          );
+        }
+        if (!uuid)
+          throw new UsageError(`${path} holds no domain UUID: name the domain with --domain`);
+      }
+      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
+        const agent = oneAgent(fleet, opts.host, "restore");
+        const ref = opts.domain ?? `${agent}/${uuid}`;
+        const d = opts.domain
+          ? await findDomain(sdk, fleet, ref)
+          : ((await fleet.find(sdk.Domain, ref))[0] ??
+            (await Promise.reject(
+              new sdk.NotFoundError(
+                `no domain with UUID ${uuid} (from ${path}) on ${agent}`,
+                "Domain",
+                ref,
+              ),
+            )));
+        await withSpinner(`restoring ${displayValue(d.name)} from ${displayValue(path)}`, () =>
+          fleet.callMethod(d, "restore", { filename: path }),
+        );
+        report(settings.json, d, d.name, "restore", `restored from ${displayValue(path)}`);
+      });
+    });
+
+  program
+    .command("dumpxml")
+    .argument("<domain>", "a domain name, UUID, host/name or object id")
+    .description("print a domain's XML description")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ lvq dumpxml web1 > web1.xml\n  $ lvq --json dumpxml host1/web1",
+    )
+    .action(async (text: string, _opts, cmd: Command) => {
+      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
+        const d = await findDomain(sdk, fleet, text);
+        const xml = await d.xml_desc();
+        if (settings.json)
+          return printJson({ object_id: d.objectIdText, host: d.host, name: d.name, xml });
+        process.stdout.write(terminalText(xml.endsWith("\n") ? xml : `${xml}\n`));
+      });
+    });
+
+  program
+    .command("migrate")
+    .argument("<domain>", "a domain name, UUID, host/name or object id")
+    .argument("<host>", "the destination host")
+    .option("--flags <n>", "virDomainMigrateFlags (0 = live; peer-to-peer is always added)", "0")
+    .option("--bandwidth <MiBps>", "bandwidth limit (0 = none)", "0")
+    .option("--new-name <name>", "rename the domain on the destination", "")
+    .option(
+      "--uri <uri>",
+      "destination libvirt URI as the source host sees it (default: the destination Node's uri)",
+      "",
+    )
+    .description("migrate a domain to another host")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ lvq migrate web1 host2\n  $ lvq migrate host1/web1 host2 --bandwidth 100",
+    )
+    .action(
+      async (
+        text: string,
+        host: string,
+        opts: { flags: string; bandwidth: string; newName: string; uri: string },
+        cmd: Command,
+      ) => {
+        await withFleet(cmd, async ({ fleet, sdk, settings }) => {
+          const d = await findDomain(sdk, fleet, text);
+          const destAgent = oneAgent(fleet, host, "migrate");
+          if (destAgent === d.agentName) {
+            throw new UsageError(`${displayValue(d.name)} is already on ${displayValue(host)}`);
+          }
+          const dest = await fleet.nodeOf(destAgent);
+          const migrate = sdk.Domain.meta.methods.find((m) => m.name === "migrate")!;
+          const field = (n: string) => migrate.args.find((a) => a.name === n)!;
+          const args = {
+            destination_node: dest.objectId,
+            flags: sdk.parseFieldText(field("flags"), opts.flags, "--flags"),
+            bandwidth: sdk.parseFieldText(field("bandwidth"), opts.bandwidth, "--bandwidth"),
+            new_domain_name: sdk.parseFieldText(
+              field("new_domain_name"),
+              opts.newName,
+              "--new-name",
+            ),
+            uri: sdk.parseFieldText(field("uri"), opts.uri, "--uri"),
+          };
+          const out = await withSpinner(
+            `migrating ${displayValue(d.name)} to ${displayValue(dest.host)}`,
+            () => fleet.callMethod(d, "migrate", args),
+          );
+          const ref = sdk.toObjectRef(out.domain);
+          const newId = ref ? sdk.objectIdText(ref) : null;
+          if (settings.json) {
+            return printJson({
+              object_id: newId,
+              host: dest.host,
+              name: opts.newName || d.name,
+              action: "migrate",
+              from: d.objectIdText,
+            });
+          }
+          process.stdout.write(
+            `Domain ${displayValue(d.name)} migrated to ${displayValue(dest.host)}${newId ? ` (${displayValue(newId)})` : ""}\n`,
+          );
+        });
+      },
+    );
+}

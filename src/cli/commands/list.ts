@@ -1,0 +1,126 @@
+import type { Command } from "commander";
+import type { ClassMeta, Filter, Fleet } from "../../console/index.js";
+import { type ConsoleModule, withFleet } from "../context.js";
+import { UsageError } from "../errors.js";
+import { printJson, printTable } from "../output.js";
+import { classOf, sortObjects, tableColumns, tableRow } from "../present.js";
+import { classMetaByName } from "./schema.js";
+
+/**
+ * Builds the filter of `prop=value` words: each value is parsed by its property's schema type
+ * (a property of a referenced class, such as Domain's `state` in DomainInfo, counts too).
+ */
+export function filterFromWords(
+  sdk: ConsoleModule,
+  meta: ClassMeta,
+  words: string[],
+): Record<string, unknown> {
+  const eqs: Record<string, unknown> = {};
+  for (const w of words) {
+    const eq = w.indexOf("=");
+    if (eq <= 0) throw new UsageError(`filter "${w}": expected property=value`);
+    const name = w.slice(0, eq);
+    const field = sdk.filterField(meta, name);
+    if (!field) {
+      throw new UsageError(
+        `filter "${w}": ${meta.name} has no property "${name}" (see \`lvq schema ${meta.name}\`)`,
+      );
+    }
+    if (field.type === "objId") {
+      throw new UsageError(`filter "${w}": "${name}" is a reference; filter on it with --where`);
+    }
+    eqs[name] = sdk.parseFieldText(field, w.slice(eq + 1), `filter "${name}"`);
+  }
+  return eqs;
+}
+
+/** Parses `--where` JSON into a predicate list, or a usage error saying what is wrong. */
+export function parseWhere(text: string): unknown[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--where: not JSON (${(err as Error).message})`);
+  }
+  if (!Array.isArray(v)) {
+    throw new UsageError(
+      `--where: a predicate is a JSON list, e.g. '["eq","name",["quote","web1"]]'`,
+    );
+  }
+  return v;
+}
+
+/** The agents `--agent` names (a host, instance or agent name). */
+export function agentsOption(fleet: Fleet, agent: string | undefined): string[] | undefined {
+  return agent === undefined ? undefined : fleet.agentsForHost(agent).map((a) => a.name);
+}
+
+/** `lvq list <class> [prop=value …] [--where predicate] [--agent A]`. */
+export function registerListCommand(program: Command): void {
+  program
+    .command("list")
+    .argument("<class>", "a class name: Node, NodeInfo, Domain, DomainInfo, Pool, Volume")
+    .argument("[filters...]", "property=value equalities (a Domain's state=running works too)")
+    .option(
+      "--where <predicate>",
+      'a QMF predicate as JSON, e.g. \'["re_match","name",["quote","^web"]]\'',
+    )
+    .option(
+      "--agent <host>",
+      "only the objects of this host (host name, agent instance or agent name)",
+    )
+    .description("list the objects of a class across every agent")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ lvq list Domain
+  $ lvq list Domain state=running --agent host1
+  $ lvq list Domain --where '["and",["re_match","name",["quote","^web"]],["ne","id",["quote","-1"]]]'
+  $ lvq --json list Pool name=default`,
+    )
+    .action(
+      async (
+        className: string,
+        words: string[],
+        opts: { where?: string; agent?: string },
+        cmd: Command,
+      ) => {
+        const meta = await classMetaByName(className);
+        const where = opts.where !== undefined ? parseWhere(opts.where) : undefined;
+        await withFleet(cmd, async ({ fleet, sdk, settings }) => {
+          const eqs = filterFromWords(sdk, meta, words);
+          const agents = agentsOption(fleet, opts.agent);
+          const cls = classOf(sdk, meta.name);
+          const filter: Filter | undefined = Object.keys(eqs).length ? eqs : undefined;
+          const [objects, infos] = await Promise.all([
+            fleet.objects(cls, filter, {
+              ...(agents ? { agents } : {}),
+              ...(where ? { where } : {}),
+            }),
+            // The human table of domains shows each domain's state, kept in DomainInfo.
+            !settings.json && meta.name === "Domain"
+              ? fleet.domainInfos(undefined, agents ? { agents } : {})
+              : Promise.resolve([]),
+          ]);
+          sortObjects(objects);
+          if (settings.json) return printJson(objects);
+          if (meta.name === "Domain") {
+            const stateOf = new Map(infos.map((i) => [i.objectIdText, i.props.state]));
+            printTable(
+              tableColumns(meta, ["state"]),
+              objects.map((o) => {
+                const ref = sdk.toObjectRef((o.props as Record<string, unknown>).domain_info);
+                return tableRow(sdk, o, [(ref && stateOf.get(sdk.objectIdText(ref))) ?? "?"]);
+              }),
+            );
+            return;
+          }
+          printTable(
+            tableColumns(meta),
+            objects.map((o) => tableRow(sdk, o)),
+          );
+        });
+      },
+    );
+}

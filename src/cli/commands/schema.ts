@@ -1,0 +1,105 @@
+import type { Command } from "commander";
+import type { ClassMeta } from "../../console/index.js";
+import { loadConsole } from "../context.js";
+import { colours, displayValue, printJson, printTable } from "../output.js";
+
+/**
+ * The class a name means (exact, else case-insensitive), or NotFoundError listing the classes.
+ * Shared by the commands that take a class name.
+ */
+export async function classMetaByName(name: string): Promise<ClassMeta> {
+  const sdk = await loadConsole();
+  const classes = sdk.SCHEMA.classes;
+  const found =
+    classes.find((c) => c.name === name) ??
+    classes.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (!found) {
+    throw new sdk.NotFoundError(
+      `no class "${name}" in the schema (classes: ${classes.map((c) => c.name).join(", ")})`,
+      "class",
+      name,
+    );
+  }
+  return found;
+}
+
+/** `lvq schema [class]`: the schema the agents publish, like qpid-tool's `schema`. */
+export function registerSchemaCommand(program: Command): void {
+  program
+    .command("schema")
+    .argument("[class]", "a class name, e.g. Domain")
+    .description("show the schema: its classes, or one class's properties and methods")
+    .addHelpText(
+      "after",
+      `
+The schema is the one this lvq was built with (schema/libvirt.xml), the same the agents publish.
+
+Examples:
+  $ lvq schema
+  $ lvq schema Domain
+  $ lvq --json schema Pool`,
+    )
+    .action(async (className: string | undefined, _opts, cmd: Command) => {
+      const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true;
+      const { SCHEMA } = await loadConsole();
+      if (className === undefined) {
+        if (json) return printJson(SCHEMA);
+        printTable(
+          [
+            { header: "CLASS" },
+            { header: "PROPERTIES", align: "right" },
+            { header: "METHODS", align: "right" },
+            { header: "DESCRIPTION" },
+          ],
+          SCHEMA.classes.map((c) => [
+            c.name,
+            String(c.properties.length),
+            String(c.methods.length),
+            displayValue(c.desc ?? ""),
+          ]),
+        );
+        process.stdout.write("\n");
+        printTable(
+          [{ header: "EVENT" }, { header: "ARGUMENTS" }, { header: "DESCRIPTION" }],
+          SCHEMA.events.map((e) => [
+            e.name,
+            e.args.map((a) => a.name).join(", "),
+            displayValue(e.desc ?? ""),
+          ]),
+        );
+        return;
+      }
+      const meta = await classMetaByName(className);
+      if (json) return printJson(meta);
+      process.stdout.write(
+        `${colours.bold(`class ${meta.name}`)}${meta.desc ? `: ${meta.desc}` : ""}\n\n`,
+      );
+      printTable(
+        [
+          { header: "PROPERTY" },
+          { header: "TYPE" },
+          { header: "ACCESS" },
+          { header: "UNIT" },
+          { header: "DESCRIPTION" },
+        ],
+        meta.properties.map((p) => [
+          p.name,
+          p.references ? `${p.type} → ${p.references}` : p.type,
+          p.access ?? "RO",
+          p.unit ?? "",
+          displayValue(p.desc ?? ""),
+        ]),
+      );
+      process.stdout.write("\n");
+      printTable(
+        [{ header: "METHOD" }, { header: "ARGUMENTS" }, { header: "DESCRIPTION" }],
+        meta.methods.map((m) => [
+          m.name,
+          m.args
+            .map((a) => `${a.dir === "O" ? "→ " : a.dir === "IO" ? "↔ " : ""}${a.name}: ${a.type}`)
+            .join(", "),
+          displayValue(m.desc ?? ""),
+        ]),
+      );
+    });
+}

@@ -1,0 +1,66 @@
+import type { Command } from "commander";
+import type { ManagedClass, ManagedObject } from "../../console/index.js";
+import { withFleet } from "../context.js";
+import { colours, displayValue, formatKeyValues, printJson } from "../output.js";
+import { classOf, propertyPairs, resolveAny } from "../present.js";
+
+type AnyObject = ManagedObject<object>;
+
+/** `lvq show <ref>`: every property of one object, with its `*_info` objects followed. */
+export function registerShowCommand(program: Command): void {
+  program
+    .command("show")
+    .argument("<ref>", "a name, UUID, host/name or object id (agent/object name)")
+    .option("--class <class>", "look only among objects of this class")
+    .description(
+      "show every property of one object, following its host_info / domain_info reference",
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ lvq show web1
+  $ lvq show host1/web1
+  $ lvq show 6f1c1e9a-5b8e-4e3e-9d0c-3c5e2f1b7a10
+  $ lvq show --class Pool default
+  $ lvq --json show 'org.libvirt:lvq:host1/Domain:6f1c1e9a-5b8e-4e3e-9d0c-3c5e2f1b7a10'`,
+    )
+    .action(async (text: string, opts: { class?: string }, cmd: Command) => {
+      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
+        if (opts.class) classOf(sdk, opts.class);
+        const obj = await resolveAny(sdk, fleet, text, opts.class);
+        const meta = (obj.constructor as ManagedClass<AnyObject>).meta;
+        // The *_info references carry the object's state and statistics: show them inline.
+        const infoProps = meta.properties.filter(
+          (p) => p.type === "objId" && p.references && p.name.endsWith("_info"),
+        );
+        const related: [string, AnyObject][] = [];
+        for (const p of infoProps) {
+          const ref = sdk.toObjectRef((obj.props as Record<string, unknown>)[p.name]);
+          if (!ref) continue;
+          try {
+            related.push([p.name, await fleet.get(ref, classOf(sdk, p.references!))]);
+          } catch (err) {
+            if (!sdk.isNotFound(err)) throw err;
+          }
+        }
+        if (settings.json) {
+          return printJson({
+            ...obj.toJSON(),
+            related: Object.fromEntries(related.map(([k, o]) => [k, o.toJSON()])),
+          });
+        }
+        const head = `${meta.name} ${displayValue(obj.objectIdText)}`;
+        process.stdout.write(`${colours.bold(head)}\n`);
+        process.stdout.write(
+          formatKeyValues([["host", displayValue(obj.host)], ...propertyPairs(sdk, obj)]),
+        );
+        for (const [name, o] of related) {
+          process.stdout.write(
+            `\n${colours.bold(`${name} (${o.className} ${displayValue(o.objectIdText)})`)}\n`,
+          );
+          process.stdout.write(formatKeyValues(propertyPairs(sdk, o)));
+        }
+      });
+    });
+}

@@ -1,0 +1,133 @@
+import type { Command } from "commander";
+import type { FleetChange, ManagedClass, ManagedObject } from "../../console/index.js";
+import { objectIdText, toObjectRef } from "../../console/values.js";
+import { type ConsoleModule, withFleet } from "../context.js";
+import { UsageError } from "../errors.js";
+import { colours, displayValue, toJsonText } from "../output.js";
+import { cell } from "../present.js";
+import { classMetaByName } from "./schema.js";
+
+type AnyObject = ManagedObject<object>;
+
+function timeOf(ns: bigint | undefined): string {
+  const ms = ns && ns > 0n ? Number(ns / 1_000_000n) : Date.now();
+  return new Date(ms).toISOString().slice(11, 23);
+}
+
+function describeObject(sdk: ConsoleModule, o: AnyObject): string {
+  const meta = (o.constructor as ManagedClass<AnyObject>).meta;
+  const props = o.props as Record<string, unknown>;
+  const label = props.name ?? props.hostname ?? o.objectId.objectName;
+  const fields = meta.properties
+    .filter((p) => p.type !== "objId" && p.type !== "lstr" && p.name !== "name")
+    .map((p) => `${p.name}=${cell(sdk, props[p.name])}`)
+    .join(" ");
+  return `${meta.name} ${displayValue(String(label))} ${fields}`.trimEnd();
+}
+
+/** The JSON line for one change. */
+function changeJson(c: FleetChange): unknown {
+  if (c.kind === "event") {
+    const args: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(c.args)) {
+      const ref = v && typeof v === "object" ? toObjectRef(v) : null;
+      args[k] = ref ? objectIdText(ref) : v;
+    }
+    return {
+      kind: "event",
+      event: c.name,
+      agent: c.agentName,
+      host: c.host,
+      severity: c.severity,
+      timestamp: c.timestamp,
+      args,
+    };
+  }
+  return { kind: c.kind, ...c.object.toJSON() };
+}
+
+/** `lvq watch [class]`: live changes and events as they arrive. */
+export function registerWatchCommand(program: Command): void {
+  program
+    .command("watch")
+    .argument("[class]", "only changes of this class (events are always shown)")
+    .option("--count <n>", "stop after this many changes and events")
+    .option("--for <seconds>", "stop after this many seconds")
+    .option("--no-events", "do not show schema events (DomainLifecycle, PoolLifecycle)")
+    .description("print object changes and events as the agents publish them (Ctrl-C stops)")
+    .addHelpText(
+      "after",
+      `
+With --json each change is one JSON object per line.
+
+Examples:
+  $ lvq watch
+  $ lvq watch Domain --no-events
+  $ lvq --json watch DomainInfo --count 10`,
+    )
+    .action(
+      async (
+        className: string | undefined,
+        opts: { count?: string; for?: string; events: boolean },
+        cmd: Command,
+      ) => {
+        const count = opts.count === undefined ? undefined : Number(opts.count);
+        if (count !== undefined && (!Number.isInteger(count) || count <= 0)) {
+          throw new UsageError(`--count: "${opts.count}" is not a positive integer`);
+        }
+        const seconds = opts.for === undefined ? undefined : Number(opts.for);
+        if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0)) {
+          throw new UsageError(`--for: "${opts.for}" is not a positive number of seconds`);
+        }
+        const meta = className === undefined ? undefined : await classMetaByName(className);
+        await withFleet(
+          cmd,
+          async ({ fleet, sdk, settings }) => {
+            let seen = 0;
+            await new Promise<void>((resolve) => {
+              const stop = fleet.watch(meta ? [meta.name] : []);
+              const finish = (): void => {
+                stop();
+                clearTimeout(timer);
+                process.off("SIGINT", finish);
+                process.off("SIGTERM", finish);
+                fleet.off("change", onChange);
+                resolve();
+              };
+              const onChange = (c: FleetChange): void => {
+                if (c.kind === "event" && !opts.events) return;
+                if (settings.json) {
+                  process.stdout.write(`${toJsonText(changeJson(c), 0)}\n`);
+                } else if (c.kind === "event") {
+                  const args = Object.entries(c.args)
+                    .map(([k, v]) => `${k}=${cell(sdk, v)}`)
+                    .join(" ");
+                  process.stdout.write(
+                    `${timeOf(c.timestamp)} ${displayValue(c.host)} ${colours.cyan(`event ${c.name}`)} ${args}\n`,
+                  );
+                } else {
+                  const tag =
+                    c.kind === "deleted" ? colours.red("deleted") : colours.green("changed");
+                  process.stdout.write(
+                    `${timeOf(c.object.updateTs)} ${displayValue(c.object.host)} ${tag} ${describeObject(sdk, c.object)}\n`,
+                  );
+                }
+                seen++;
+                if (count !== undefined && seen >= count) finish();
+              };
+              fleet.on("change", onChange);
+              const timer = seconds === undefined ? undefined : setTimeout(finish, seconds * 1000);
+              process.on("SIGINT", finish);
+              process.on("SIGTERM", finish);
+              if (!settings.json && process.stderr.isTTY) {
+                process.stderr.write(
+                  `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agents (Ctrl-C stops)\n`,
+                );
+              }
+            });
+          },
+          { requireAgents: false },
+        );
+      },
+    );
+}

@@ -1,0 +1,124 @@
+// Where lvq finds its broker: the --broker flag, else LVQ_BROKER, else the config file
+// (--config, else ~/.config/lvq/config.json), else the local RabbitMQ with guest/guest.
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { UsageError } from "./errors.js";
+
+/** The broker used when nothing else says: a local RabbitMQ with its default user. */
+export const DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672";
+
+/** Settings read from the config file. Unknown keys are refused, so a typo is noticed. */
+export interface LvqConfig {
+  broker?: string;
+  timeout?: number;
+}
+
+/** The global options every command accepts (set on the root program). */
+export interface GlobalOptions {
+  broker?: string;
+  config?: string;
+  json?: boolean;
+  timeout?: number;
+}
+
+/** The resolved settings a command runs with. */
+export interface Settings {
+  broker: string;
+  /** Where `broker` came from, for error messages ("from LVQ_BROKER"). */
+  brokerSource: string;
+  json: boolean;
+  /** Per-request timeout in milliseconds. */
+  timeoutMs: number;
+}
+
+/** The default config file path: $XDG_CONFIG_HOME/lvq/config.json or ~/.config/lvq/config.json. */
+export function defaultConfigPath(): string {
+  const base = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
+  return join(base, "lvq", "config.json");
+}
+
+async function readConfig(path: string, explicit: boolean): Promise<LvqConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if (!explicit && (err as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new UsageError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new UsageError(`config file ${path} must hold a JSON object like {"broker": "amqp://…"}`);
+  }
+  const config: LvqConfig = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key === "broker" && typeof value === "string") config.broker = value;
+    else if (key === "timeout" && typeof value === "number" && value > 0) config.timeout = value;
+    else
+      throw new UsageError(
+        `config file ${path}: unknown or mistyped key "${key}" (expected "broker": string, "timeout": seconds)`,
+      );
+  }
+  return config;
+}
+
+/** Checks that `url` is an amqp:// or amqps:// URL; returns it unchanged. */
+export function checkBrokerUrl(url: string, source: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`broker URL ${JSON.stringify(url)} (${source}) is not a URL`);
+  }
+  if (parsed.protocol !== "amqp:" && parsed.protocol !== "amqps:") {
+    throw new UsageError(
+      `broker URL ${redactUrl(url)} (${source}) must start with amqp:// or amqps://`,
+    );
+  }
+  return url;
+}
+
+/** The URL with its password replaced by `***`, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "<unparsable URL>";
+  }
+}
+
+/** Resolves the settings from the global options, the environment and the config file. */
+export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
+  const configPath = opts.config ?? defaultConfigPath();
+  const config = await readConfig(configPath, opts.config !== undefined);
+  let broker: string;
+  let brokerSource: string;
+  if (opts.broker !== undefined) {
+    broker = opts.broker;
+    brokerSource = "from --broker";
+  } else if (process.env.LVQ_BROKER) {
+    broker = process.env.LVQ_BROKER;
+    brokerSource = "from LVQ_BROKER";
+  } else if (config.broker !== undefined) {
+    broker = config.broker;
+    brokerSource = `from ${configPath}`;
+  } else {
+    broker = DEFAULT_BROKER;
+    brokerSource = "the default";
+  }
+  checkBrokerUrl(broker, brokerSource);
+  const timeoutSeconds = opts.timeout ?? config.timeout ?? 10;
+  return {
+    broker,
+    brokerSource,
+    json: opts.json === true,
+    timeoutMs: Math.round(timeoutSeconds * 1000),
+  };
+}

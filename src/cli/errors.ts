@@ -1,0 +1,83 @@
+// How a failure becomes an exit code and one plain message on stderr. Errors are recognised
+// by `name` (and `code`), not by class, so this file loads none of the QMF or AMQP code: a
+// `--help` or a usage error stays fast.
+import { safeText } from "./output.js";
+
+/** lvq's exit codes. */
+export const ExitCode = {
+  /** Done. */
+  OK: 0,
+  /** The method failed (libvirt's code and message are shown). */
+  METHOD_FAILED: 1,
+  /** Bad command line: unknown command, option, argument or value. */
+  USAGE: 2,
+  /** The reference names no object, or more than one. */
+  NOT_FOUND: 3,
+  /** The broker or the agent cannot be reached. */
+  UNREACHABLE: 4,
+} as const;
+
+/** A mistake on the command line (exit 2). */
+export class UsageError extends Error {
+  override name = "UsageError";
+  readonly code = "USAGE";
+}
+
+/** QMF's status code for a failure reported by libvirt is 0x10000 + libvirt's error number. */
+export const QMF_USER_STATUS = 0x10000;
+
+interface Describable {
+  name?: string;
+  code?: unknown;
+  status?: number;
+  message?: string;
+  text?: string;
+  candidates?: { objectId: string; host: string; name: string; uuid?: string }[];
+}
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(err: unknown): number {
+  const e = (err ?? {}) as Describable;
+  switch (e.name) {
+    case "UsageError":
+    case "ArgumentError":
+    case "PredicateError":
+      return ExitCode.USAGE;
+    case "NotFoundError":
+    case "AmbiguousRefError":
+      return ExitCode.NOT_FOUND;
+    case "BrokerUnreachableError":
+    case "AgentUnreachableError":
+    case "TimeoutError":
+    case "AgentLostError":
+    case "ConnectionLostError":
+    case "AuthenticationError":
+    case "NotConnectedError":
+      return ExitCode.UNREACHABLE;
+    case "MethodError":
+      // QMF's own status for "no such object" means the reference went stale meanwhile.
+      return e.status === 1 ? ExitCode.NOT_FOUND : ExitCode.METHOD_FAILED;
+  }
+  return ExitCode.METHOD_FAILED;
+}
+
+/** The text shown on stderr for an error (without the "lvq: " prefix). */
+export function describeError(err: unknown): string {
+  const e = (err ?? {}) as Describable;
+  if (e.name === "MethodError" && typeof e.status === "number") {
+    const text = e.text ?? e.message ?? "";
+    if (e.status >= QMF_USER_STATUS) {
+      return `libvirt error ${e.status - QMF_USER_STATUS}: ${safeText(text)}`;
+    }
+    return `method failed (QMF status ${e.status}): ${safeText(text)}`;
+  }
+  if (e.name === "AmbiguousRefError" && e.candidates) {
+    const lines = e.candidates.map(
+      (c) =>
+        `  ${safeText(c.host)}/${safeText(c.name)}${c.uuid ? `  ${c.uuid}` : ""}  (${safeText(c.objectId)})`,
+    );
+    return `${safeText(e.message ?? "")}\n${lines.join("\n")}`;
+  }
+  if (err instanceof Error) return safeText(err.message);
+  return safeText(String(err));
+}

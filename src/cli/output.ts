@@ -1,0 +1,188 @@
+// Everything lvq prints goes through here: safe text, aligned tables, colour, JSON and the
+// spinner. Names come from libvirt and from remote agents, so nothing they contain may reach the
+// terminal raw: a control character could move the cursor or rewrite earlier lines.
+import pc from "picocolors";
+import stringWidth from "string-width";
+
+/** True when `stream` is a terminal and the user has not asked for no colour (NO_COLOR). */
+export function colourWanted(stream: NodeJS.WriteStream): boolean {
+  const noColor = process.env.NO_COLOR;
+  return stream.isTTY === true && (noColor === undefined || noColor === "");
+}
+
+/** Colour functions for stdout; identity functions when colour is not wanted. */
+export const colours = pc.createColors(colourWanted(process.stdout));
+/** Colour functions for stderr (error messages), decided on stderr's own terminal-ness. */
+export const errColours = pc.createColors(colourWanted(process.stderr));
+
+// Controls (C0, DEL, C1), format characters (bidi overrides and isolates, zero-width, BOM)
+// and the line/paragraph separators: characters that change how the rest of a line shows.
+const UNSAFE = /[\p{Cc}\p{Cf}\u2028\u2029\\]/gu;
+
+/**
+ * A string made safe to show on a terminal: backslash and every control, bidi or invisible
+ * character become escapes (`\n`, `\x1b`, `\u{202e}`), printable Unicode stays as it is.
+ * Quotes and `<` are harmless on a terminal and are kept, so names read as libvirt has them.
+ */
+export function safeText(s: string): string {
+  return s.replace(UNSAFE, (ch) => {
+    switch (ch) {
+      case "\\":
+        return "\\\\";
+      case "\n":
+        return "\\n";
+      case "\r":
+        return "\\r";
+      case "\t":
+        return "\\t";
+    }
+    const cp = ch.codePointAt(0)!;
+    return cp <= 0xff
+      ? `\\x${cp.toString(16).padStart(2, "0")}`
+      : `\\u{${cp.toString(16).padStart(4, "0")}}`;
+  });
+}
+
+/**
+ * Text printed whole (a domain's XML): unchanged when stdout is a file or a pipe, so it can
+ * be saved and fed back; on a terminal, control characters other than newline and tab are
+ * escaped like {@link safeText} does.
+ */
+export function terminalText(s: string): string {
+  if (process.stdout.isTTY !== true) return s;
+  return s
+    .split("\n")
+    .map((line) => line.split("\t").map(safeText).join("\t"))
+    .join("\n");
+}
+
+/** A value shown in a table cell or a `key: value` line, escaped. */
+export function displayValue(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return safeText(v);
+  if (typeof v === "bigint" || typeof v === "number" || typeof v === "boolean") return String(v);
+  if (Buffer.isBuffer(v)) return `<${v.length} bytes>`;
+  return safeText(toJsonText(v, 0));
+}
+
+/**
+ * JSON text in which bigints are written as exact integer literals (JSON has no size limit on
+ * numbers; `JSON.stringify` would throw on a bigint). Buffers become base64 strings; objects
+ * with `toJSON` are serialised through it, like `JSON.stringify` does.
+ */
+export function toJsonText(value: unknown, indent = 2): string {
+  return writeJson(value, indent, "") ?? "null";
+}
+
+function writeJson(v: unknown, indent: number, pad: string): string | undefined {
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "bigint":
+      return v.toString();
+    case "number":
+    case "boolean":
+    case "string":
+      return JSON.stringify(v);
+    case "undefined":
+    case "function":
+    case "symbol":
+      return undefined;
+  }
+  if (Buffer.isBuffer(v)) return JSON.stringify(v.toString("base64"));
+  const obj = v as { toJSON?: () => unknown };
+  if (typeof obj.toJSON === "function") return writeJson(obj.toJSON(), indent, pad);
+  const inner = indent > 0 ? pad + " ".repeat(indent) : "";
+  const nl = indent > 0 ? "\n" : "";
+  const sep = indent > 0 ? ": " : ":";
+  if (Array.isArray(v)) {
+    if (v.length === 0) return "[]";
+    const items = v.map((x) => `${inner}${writeJson(x, indent, inner) ?? "null"}`);
+    return `[${nl}${items.join(`,${nl}`)}${nl}${indent > 0 ? pad : ""}]`;
+  }
+  const entries: string[] = [];
+  for (const [k, x] of Object.entries(v as object)) {
+    const text = writeJson(x, indent, inner);
+    if (text !== undefined) entries.push(`${inner}${JSON.stringify(k)}${sep}${text}`);
+  }
+  if (entries.length === 0) return "{}";
+  return `{${nl}${entries.join(`,${nl}`)}${nl}${indent > 0 ? pad : ""}}`;
+}
+
+/** Writes `value` as JSON on stdout, with a final newline. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${toJsonText(value)}\n`);
+}
+
+/** A column of a table: its header and how to align it. */
+export interface Column {
+  header: string;
+  align?: "left" | "right";
+}
+
+/**
+ * An aligned table: columns padded to the widest cell by display width (wide CJK characters
+ * count two). Cells must already be safe text ({@link displayValue}). Headers are bold on a
+ * terminal.
+ */
+export function formatTable(columns: Column[], rows: string[][]): string {
+  const widths = columns.map((c, i) =>
+    Math.max(stringWidth(c.header), ...rows.map((r) => stringWidth(r[i] ?? ""))),
+  );
+  const line = (cells: string[], style?: (s: string) => string): string =>
+    cells
+      .map((cell, i) => {
+        const pad = " ".repeat(widths[i]! - stringWidth(cell));
+        const last = i === cells.length - 1;
+        const padded = columns[i]!.align === "right" ? pad + cell : last ? cell : cell + pad;
+        return style ? style(padded) : padded;
+      })
+      .join("  ")
+      .trimEnd();
+  const out = [
+    line(
+      columns.map((c) => c.header),
+      colours.bold,
+    ),
+  ];
+  for (const r of rows) out.push(line(r));
+  return `${out.join("\n")}\n`;
+}
+
+/** Prints a table on stdout. */
+export function printTable(columns: Column[], rows: string[][]): void {
+  process.stdout.write(formatTable(columns, rows));
+}
+
+/** `key: value` lines with the keys aligned. Values must already be safe text. */
+export function formatKeyValues(pairs: [string, string][]): string {
+  const w = Math.max(0, ...pairs.map(([k]) => stringWidth(k)));
+  return pairs
+    .map(([k, v]) => `${colours.bold(k)}${" ".repeat(w - stringWidth(k))}  ${v}`.trimEnd())
+    .join("\n")
+    .concat("\n");
+}
+
+/**
+ * Runs `work` with a spinner and the elapsed seconds on stderr, only when stderr is a
+ * terminal (a script reading stdout or a log file must not see spinner frames).
+ */
+export async function withSpinner<T>(label: string, work: () => Promise<T>): Promise<T> {
+  if (process.stderr.isTTY !== true) return work();
+  const { default: yoctoSpinner } = await import("yocto-spinner");
+  const started = Date.now();
+  const text = (): string => `${label} (${((Date.now() - started) / 1000).toFixed(1)} s)`;
+  const spinner = yoctoSpinner({ text: text(), stream: process.stderr }).start();
+  const timer = setInterval(() => {
+    spinner.text = text();
+  }, 100);
+  try {
+    const result = await work();
+    spinner.success(text());
+    return result;
+  } catch (err) {
+    spinner.error(text());
+    throw err;
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,622 @@
+// The fleet: one QMF console session on the broker, the agents it found, and queries over all
+// of them that hand back typed objects. Lookups ("which host has web1?") are queries through
+// the management infrastructure, as the seed mail intended: nothing here talks to libvirt.
+import { EventEmitter } from "node:events";
+import {
+  type AgentInfo,
+  ConsoleSession,
+  isAuthenticationError,
+  type QmfObject,
+} from "../qmf/index.js";
+import {
+  AgentUnreachableError,
+  AmbiguousRefError,
+  ArgumentError,
+  BrokerUnreachableError,
+  type Candidate,
+  NotFoundError,
+} from "./errors.js";
+import {
+  CLASSES,
+  type ClassName,
+  Domain,
+  DomainInfo,
+  EVENTS,
+  type EventArgsByName,
+  Node,
+  NodeInfo,
+  PACKAGE_NAME,
+  Pool,
+  Volume,
+} from "./generated/libvirt.js";
+import { type ManagedClass, ManagedObject, type ObjectSource } from "./managed-object.js";
+import type { ClassMeta, FieldMeta } from "./metadata.js";
+import { looksLikeUuid, parseRef } from "./refs.js";
+import { convertValues, type ObjectRef, objectIdText, toObjectRef } from "./values.js";
+
+/** Options of {@link connectFleet}. */
+export interface FleetOptions {
+  /** Broker URL, e.g. `amqp://guest:guest@127.0.0.1:5672`. */
+  broker: string;
+  /** Timeout of each query and method call, in ms (default 10000). */
+  timeoutMs?: number;
+  /**
+   * Longest wait for agents to answer the initial locate, in ms (default 3000). Discovery ends
+   * earlier once agents have answered and none has for `settleMs`.
+   */
+  discoveryMs?: number;
+  /** Quiet time after the last new agent that ends discovery, in ms (default 150). */
+  settleMs?: number;
+  /** The console's name on the broker (default: random). */
+  name?: string;
+}
+
+/**
+ * A filter for fleet queries: either a QMF predicate (prefix list, e.g.
+ * `["eq", "name", ["quote", "web1"]]`), or an object of property → value equalities. In the
+ * object form a property of a referenced class counts too: `{ state: "running" }` on domains
+ * is matched against each domain's DomainInfo.
+ */
+export type Filter = unknown[] | Record<string, unknown>;
+
+/** Per-query options. */
+export interface QueryOptions {
+  /** Only objects of these agents (agent names). */
+  agents?: string[];
+  /** A further QMF predicate over the class's own properties, and-ed with the filter. */
+  where?: unknown[];
+}
+
+/** One agent as the fleet sees it. */
+export interface FleetAgent {
+  /** Full agent name, `vendor:product:instance`. */
+  name: string;
+  instance: string;
+  /** Host name the agent reports (attribute `hostname`), else its instance name. */
+  host: string;
+  epoch: number;
+  /** Agent attributes (heartbeat), e.g. libvirt connection state. */
+  attributes: Record<string, unknown>;
+  /** Milliseconds since the console last heard from the agent. */
+  heartbeatAgeMs: number;
+}
+
+/** A change seen on the fleet, for {@link Fleet.watch}. */
+export type FleetChange =
+  | { kind: "changed"; object: ManagedObject<object> }
+  | { kind: "deleted"; object: ManagedObject<object> }
+  | {
+      [E in keyof EventArgsByName]: {
+        kind: "event";
+        name: E;
+        agentName: string;
+        host: string;
+        severity: number | undefined;
+        timestamp: bigint | undefined;
+        args: EventArgsByName[E];
+      };
+    }[keyof EventArgsByName];
+
+function isPredicate(f: Filter): f is unknown[] {
+  return Array.isArray(f);
+}
+
+const quote = (v: unknown): unknown[] => ["quote", v];
+
+/** The predicate for property equalities: `["and", ["eq", k, ["quote", v]], …]`. */
+export function equalityPredicate(eqs: Record<string, unknown>): unknown[] | undefined {
+  const terms = Object.entries(eqs).map(([k, v]) => ["eq", k, quote(v)]);
+  if (terms.length === 0) return undefined;
+  return terms.length === 1 ? terms[0] : ["and", ...terms];
+}
+
+/**
+ * The fleet view. Create it with {@link connectFleet}; always {@link Fleet.close} it.
+ * Emits `change` ({@link FleetChange}) while {@link Fleet.watch} is on.
+ */
+export class Fleet extends EventEmitter implements ObjectSource {
+  /** @internal */
+  readonly session: ConsoleSession;
+  private readonly timeoutMs: number;
+  private readonly hosts = new Map<string, string>();
+
+  /** @internal use {@link connectFleet}. */
+  constructor(session: ConsoleSession, timeoutMs: number) {
+    super();
+    this.session = session;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** The agents found so far, sorted by host then name. */
+  agents(): FleetAgent[] {
+    const now = Date.now();
+    return this.session
+      .agents()
+      .map((a: AgentInfo) => {
+        const attrs = a.attributes as Record<string, unknown>;
+        const host = hostAttribute(attrs) ?? a.instance;
+        this.hosts.set(a.name, host);
+        return {
+          name: a.name,
+          instance: a.instance,
+          host,
+          epoch: Number(a.epoch),
+          attributes: attrs,
+          heartbeatAgeMs: Math.max(0, now - a.lastHeartbeatMs),
+        };
+      })
+      .sort((x, y) => (x.host === y.host ? cmp(x.name, y.name) : cmp(x.host, y.host)));
+  }
+
+  /** The host name of an agent (its `hostname` attribute, else its instance name). */
+  hostOf(agentName: string): string {
+    const known = this.hosts.get(agentName);
+    if (known) return known;
+    this.agents();
+    return this.hosts.get(agentName) ?? agentName.split(":").pop() ?? agentName;
+  }
+
+  /**
+   * The agents a host name means: an agent's full name, its instance name, or its `hostname`
+   * attribute. Throws NotFoundError when none matches.
+   */
+  agentsForHost(host: string): FleetAgent[] {
+    const all = this.agents();
+    const exact = all.filter((a) => a.name === host);
+    if (exact.length) return exact;
+    const found = all.filter((a) => a.instance === host || a.host === host);
+    if (found.length === 0) {
+      const known = all.map((a) => a.host).join(", ") || "none";
+      throw new NotFoundError(`no agent for host "${host}" (known hosts: ${known})`, "Node", host);
+    }
+    return found;
+  }
+
+  /** Every object of `cls` on the fleet (or on `opts.agents`) that matches `filter`. */
+  async objects<T extends ManagedObject<object>>(
+    cls: ManagedClass<T>,
+    filter?: Filter,
+    opts: QueryOptions = {},
+  ): Promise<T[]> {
+    const meta = cls.meta;
+    let where: unknown[] | undefined;
+    let joins: { via: FieldMeta; target: ClassMeta; eqs: Record<string, unknown> }[] = [];
+    if (filter && isPredicate(filter)) {
+      where = filter;
+    } else if (filter) {
+      const split = splitFilter(meta, filter);
+      where = equalityPredicate(split.own);
+      joins = split.joins;
+    }
+    if (opts.where) where = where ? ["and", opts.where, where] : opts.where;
+    const agentNames = opts.agents ?? this.session.agents().map((a: AgentInfo) => a.name);
+    const [own, ...joined] = await Promise.all([
+      this.queryAll(meta.name, where, agentNames),
+      ...joins.map((j) => this.queryAll(j.target.name, equalityPredicate(j.eqs), agentNames)),
+    ]);
+    let rows = own!;
+    joins.forEach((j, i) => {
+      const ids = new Set(joined[i]!.map((o) => objectIdText(refOf(o))));
+      rows = rows.filter((o) => {
+        const ref = toObjectRef(o.values[j.via.name]);
+        return ref !== null && ids.has(objectIdText(ref));
+      });
+    });
+    return rows.map((o) => this.wrap(cls, o));
+  }
+
+  /** Hosts (one Node per agent). */
+  nodes(filter?: Filter, opts?: QueryOptions): Promise<Node[]> {
+    return this.objects(Node, filter, opts);
+  }
+  /** Host hardware information. */
+  nodeInfos(filter?: Filter, opts?: QueryOptions): Promise<NodeInfo[]> {
+    return this.objects(NodeInfo, filter, opts);
+  }
+  /** Domains; `{ state: "running" }` filters on their DomainInfo. */
+  domains(filter?: Filter, opts?: QueryOptions): Promise<Domain[]> {
+    return this.objects(Domain, filter, opts);
+  }
+  /** Domain states and statistics. */
+  domainInfos(filter?: Filter, opts?: QueryOptions): Promise<DomainInfo[]> {
+    return this.objects(DomainInfo, filter, opts);
+  }
+  /** Storage pools. */
+  pools(filter?: Filter, opts?: QueryOptions): Promise<Pool[]> {
+    return this.objects(Pool, filter, opts);
+  }
+  /** Storage volumes. */
+  volumes(filter?: Filter, opts?: QueryOptions): Promise<Volume[]> {
+    return this.objects(Volume, filter, opts);
+  }
+
+  /** The object `ref` points at, as an instance of `cls` (or of its own class). */
+  async get<T extends ManagedObject<object>>(ref: ObjectRef, cls?: ManagedClass<T>): Promise<T> {
+    const found = await this.session.query({
+      agentName: ref.agentName,
+      packageName: PACKAGE_NAME,
+      objectId: { agentName: ref.agentName, objectName: ref.objectName },
+      timeoutMs: this.timeoutMs,
+    });
+    const o = found[0];
+    if (!o) {
+      throw new NotFoundError(
+        `no object ${objectIdText(ref)} (deleted, or its agent is gone)`,
+        cls?.meta.name ?? "object",
+        objectIdText(ref),
+      );
+    }
+    const actual = classByName(o.className);
+    if (cls && actual !== (cls as unknown)) {
+      throw new ArgumentError(`${objectIdText(ref)} is a ${o.className}, not a ${cls.meta.name}`);
+    }
+    return this.wrap((cls ?? actual) as ManagedClass<T>, o);
+  }
+
+  /** {@link ObjectSource.getObject}: follows a reference. */
+  getObject<T extends ManagedObject<object>>(ref: ObjectRef, cls: ManagedClass<T>): Promise<T> {
+    return this.get(ref, cls);
+  }
+
+  /**
+   * Finds the one object of class `cls` a reference names: an object id
+   * (`agent name/object name`), `host/name`, `host/uuid`, a UUID or a name. Throws
+   * NotFoundError when nothing matches and AmbiguousRefError (listing the candidates) when
+   * several do.
+   */
+  async resolve<T extends ManagedObject<object>>(cls: ManagedClass<T>, text: string): Promise<T> {
+    const found = await this.find(cls, text);
+    if (found.length === 1) return found[0]!;
+    if (found.length === 0) {
+      throw new NotFoundError(`no ${cls.meta.name} "${text}" on any agent`, cls.meta.name, text);
+    }
+    throw new AmbiguousRefError(
+      `"${text}" names ${found.length} ${cls.meta.name} objects; use host/name, the UUID or the object id`,
+      cls.meta.name,
+      text,
+      found.map(candidateOf),
+    );
+  }
+
+  /** Every object of `cls` a reference could mean (see {@link Fleet.resolve}). */
+  async find<T extends ManagedObject<object>>(cls: ManagedClass<T>, text: string): Promise<T[]> {
+    const ref = parseRef(text);
+    if (ref.scope !== undefined) {
+      const agent = this.session.agents().find((a: AgentInfo) => a.name === ref.scope);
+      if (agent) {
+        try {
+          return [await this.get({ agentName: agent.name, objectName: ref.key }, cls)];
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+        }
+      }
+      let agents: FleetAgent[];
+      try {
+        agents = this.agentsForHost(ref.scope);
+      } catch (err) {
+        // Not a host: the whole text may still be a name containing "/".
+        if (!(err instanceof NotFoundError)) throw err;
+        return this.findByKey(cls, text);
+      }
+      return this.findByKey(
+        cls,
+        ref.key,
+        agents.map((a) => a.name),
+      );
+    }
+    return this.findByKey(cls, text);
+  }
+
+  private findByKey<T extends ManagedObject<object>>(
+    cls: ManagedClass<T>,
+    key: string,
+    agents?: string[],
+  ): Promise<T[]> {
+    const props = new Set(cls.meta.properties.map((p) => p.name));
+    const terms: unknown[] = [];
+    for (const p of ["name", "hostname", "key", "path"]) {
+      if (props.has(p)) terms.push(["eq", p, quote(key)]);
+    }
+    if (props.has("uuid") && looksLikeUuid(key)) {
+      terms.push(["eq", "uuid", quote(key.toLowerCase())]);
+    }
+    if (terms.length === 0) {
+      throw new ArgumentError(`${cls.meta.name} objects can only be named by object id`);
+    }
+    const where = terms.length === 1 ? terms[0] : ["or", ...terms];
+    return this.objects(cls, where as unknown[], agents ? { agents } : {});
+  }
+
+  /** The Node object of an agent. */
+  async nodeOf(agentName: string): Promise<Node> {
+    const nodes = await this.nodes(undefined, { agents: [agentName] });
+    if (nodes.length !== 1) {
+      throw new NotFoundError(`agent ${agentName} publishes no Node object`, "Node", agentName);
+    }
+    return nodes[0]!;
+  }
+
+  /** {@link ObjectSource.callMethod}: calls a method, typing the arguments per the schema. */
+  async callMethod(
+    target: ManagedObject<object>,
+    method: string,
+    args: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const meta = (target.constructor as ManagedClass<ManagedObject<object>>).meta;
+    const m = meta.methods.find((x) => x.name === method);
+    if (!m) throw new ArgumentError(`${meta.name} has no method "${method}"`);
+    const wireArgs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(args)) {
+      const a = m.args.find((x) => x.name === k && x.dir !== "O");
+      if (!a) throw new ArgumentError(`${meta.name}.${method} has no input argument "${k}"`);
+      wireArgs[k] = a.type === "objId" ? wireRef(v, `${meta.name}.${method}(${k})`) : v;
+    }
+    const out = await this.session.callMethod(target.objectId, method, wireArgs, {
+      timeoutMs: this.timeoutMs,
+    });
+    return convertValues(
+      m.args.filter((a) => a.dir !== "I"),
+      out,
+    );
+  }
+
+  /**
+   * Starts emitting `change` events for objects of the given classes (all when empty) and
+   * for every schema event. Returns a function that stops it.
+   */
+  watch(classNames: string[] = []): () => void {
+    const wanted = new Set(classNames);
+    const onObject = (kind: "changed" | "deleted") => (o: QmfObject) => {
+      if (o.packageName !== PACKAGE_NAME) return;
+      if (wanted.size && !wanted.has(o.className)) return;
+      const cls = CLASSES[o.className as ClassName];
+      if (!cls) return;
+      this.emit("change", {
+        kind,
+        object: this.wrap(cls as ManagedClass<ManagedObject<object>>, o),
+      });
+    };
+    const changed = onObject("changed");
+    const deleted = onObject("deleted");
+    const onEvent = (e: QmfEventLike) => {
+      const meta = EVENTS.find((x) => x.name === e.eventName);
+      if (!meta || e.packageName !== PACKAGE_NAME) return;
+      this.emit("change", {
+        kind: "event",
+        name: meta.name,
+        agentName: e.agentName,
+        host: this.hostOf(e.agentName),
+        severity: e.severity,
+        timestamp: e.timestamp,
+        args: convertValues(meta.args, e.values ?? {}),
+      } as FleetChange);
+    };
+    this.session.on("objectChanged", changed);
+    this.session.on("objectDeleted", deleted);
+    this.session.on("event", onEvent);
+    return () => {
+      this.session.off("objectChanged", changed);
+      this.session.off("objectDeleted", deleted);
+      this.session.off("event", onEvent);
+    };
+  }
+
+  /** Closes the broker connection. */
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+
+  private async queryAll(
+    className: string,
+    where: unknown[] | undefined,
+    agentNames: string[],
+  ): Promise<QmfObject[]> {
+    const per = await Promise.all(
+      agentNames.map((agentName) =>
+        this.session.query({
+          agentName,
+          packageName: PACKAGE_NAME,
+          className,
+          ...(where ? { where } : {}),
+          timeoutMs: this.timeoutMs,
+        }),
+      ),
+    );
+    return per.flat();
+  }
+
+  private wrap<T extends ManagedObject<object>>(cls: ManagedClass<T>, o: QmfObject): T {
+    return new cls(this, {
+      objectId: refOf(o),
+      agentName: o.agentName,
+      values: o.values,
+      updateTs: o.updateTs,
+      createTs: o.createTs,
+    });
+  }
+}
+
+/** The event as the QMF session reports it (only the fields the fleet reads). */
+interface QmfEventLike {
+  agentName: string;
+  packageName: string;
+  eventName: string;
+  values?: Record<string, unknown>;
+  severity?: number;
+  timestamp?: bigint;
+}
+
+function refOf(o: QmfObject): ObjectRef {
+  return toObjectRef(o.objectId) ?? { agentName: o.agentName, objectName: String(o.objectId) };
+}
+
+function wireRef(v: unknown, what: string): unknown {
+  const ref = v instanceof ManagedObject ? v.objectId : toObjectRef(v);
+  if (!ref) throw new ArgumentError(`${what}: expected an object or object id`);
+  return { agentName: ref.agentName, objectName: ref.objectName };
+}
+
+function hostAttribute(attrs: Record<string, unknown>): string | undefined {
+  const h = attrs.hostname;
+  if (typeof h === "string" && h) return h;
+  if (Buffer.isBuffer(h)) return h.toString("utf8");
+  return undefined;
+}
+
+function classByName(name: string): ManagedClass<ManagedObject<object>> {
+  const cls = CLASSES[name as ClassName];
+  if (!cls) throw new ArgumentError(`unknown class ${name}`);
+  return cls as ManagedClass<ManagedObject<object>>;
+}
+
+function candidateOf(o: ManagedObject<object>): Candidate {
+  const p = o.props as Record<string, unknown>;
+  const name = String(p.name ?? p.hostname ?? p.key ?? o.objectId.objectName);
+  const c: Candidate = { objectId: o.objectIdText, host: o.host, name };
+  if (typeof p.uuid === "string") c.uuid = p.uuid;
+  return c;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Splits an equality filter into the class's own properties and those of classes it
+ * references (one hop), e.g. Domain `{ name, state }` → own `{ name }`, DomainInfo `{ state }`.
+ */
+function splitFilter(
+  meta: ClassMeta,
+  filter: Record<string, unknown>,
+): {
+  own: Record<string, unknown>;
+  joins: { via: FieldMeta; target: ClassMeta; eqs: Record<string, unknown> }[];
+} {
+  const own: Record<string, unknown> = {};
+  const joins = new Map<
+    string,
+    { via: FieldMeta; target: ClassMeta; eqs: Record<string, unknown> }
+  >();
+  const ownNames = new Set(meta.properties.map((p) => p.name));
+  for (const [k, v] of Object.entries(filter)) {
+    if (ownNames.has(k)) {
+      own[k] = v;
+      continue;
+    }
+    const vias = meta.properties.filter((p) => {
+      if (p.type !== "objId" || !p.references) return false;
+      const target = CLASSES[p.references as ClassName]?.meta;
+      return !!target?.properties.some((tp) => tp.name === k);
+    });
+    if (vias.length !== 1) {
+      const why = vias.length === 0 ? "no such property" : "several referenced classes have it";
+      throw new ArgumentError(`filter on ${meta.name}: "${k}": ${why}`);
+    }
+    const via = vias[0]!;
+    const target = CLASSES[via.references as ClassName].meta;
+    const j = joins.get(via.name) ?? { via, target, eqs: {} };
+    j.eqs[k] = v;
+    joins.set(via.name, j);
+  }
+  return { own, joins: [...joins.values()] };
+}
+
+/** Finds which class a filter property belongs to (own or one hop), for typing CLI values. */
+export function filterField(meta: ClassMeta, name: string): FieldMeta | undefined {
+  const own = meta.properties.find((p) => p.name === name);
+  if (own) return own;
+  for (const p of meta.properties) {
+    if (p.type !== "objId" || !p.references) continue;
+    const t = CLASSES[p.references as ClassName]?.meta.properties.find((tp) => tp.name === name);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+/**
+ * Connects to the broker and discovers the agents: resolves once agents have answered and
+ * none new has for `settleMs`, or after `discoveryMs` (with whatever answered, possibly none).
+ * Throws BrokerUnreachableError when the broker cannot be reached or refuses the login.
+ */
+export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const session = new ConsoleSession({
+    url: opts.broker,
+    defaultTimeoutMs: timeoutMs,
+    ...(opts.name ? { name: opts.name } : {}),
+  });
+  try {
+    await session.open();
+  } catch (err) {
+    throw brokerError(opts.broker, err);
+  }
+  const fleet = new Fleet(session, timeoutMs);
+  try {
+    await discover(session, opts.discoveryMs ?? 3000, opts.settleMs ?? 150);
+  } catch (err) {
+    await session.close().catch(() => {});
+    throw err;
+  }
+  return fleet;
+}
+
+async function discover(session: ConsoleSession, maxMs: number, settleMs: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    let quiet: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(cap);
+      clearTimeout(quiet);
+      session.off("agentAdded", onAgent);
+      resolve();
+    };
+    const onAgent = (): void => {
+      clearTimeout(quiet);
+      quiet = setTimeout(done, settleMs);
+    };
+    const cap = setTimeout(done, maxMs);
+    session.on("agentAdded", onAgent);
+    session.locate(undefined, maxMs).catch((err: unknown) => {
+      clearTimeout(cap);
+      clearTimeout(quiet);
+      session.off("agentAdded", onAgent);
+      reject(err);
+    });
+  });
+}
+
+/** A plain error for a broker that cannot be used, with the password kept out of it. */
+export function brokerError(url: string, err: unknown): BrokerUnreachableError {
+  const where = redact(url);
+  const chain: string[] = [];
+  let codes = "";
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    chain.push(String((e as Error).message ?? e));
+    codes += ` ${String((e as { code?: unknown }).code ?? "")}`;
+  }
+  const text = `${chain.join(" ")} ${codes}`;
+  let why: string;
+  if (isAuthenticationError(err) || /ACCESS_REFUSED|403|authenticat|credential/i.test(text)) {
+    why = "the broker refused the login: wrong user name or password, or no access to the vhost";
+  } else if (/ECONNREFUSED/.test(text)) {
+    why = "connection refused (is RabbitMQ running, and is the host and port right?)";
+  } else if (/ENOTFOUND|EAI_AGAIN/.test(text)) {
+    why = "unknown host name";
+  } else if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/.test(text)) {
+    why = "the host did not answer";
+  } else {
+    why = chain[0] ?? "unknown error";
+  }
+  return new BrokerUnreachableError(`cannot use the broker at ${where}: ${why}`, { cause: err });
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "<unparsable URL>";
+  }
+}
+
+export { AgentUnreachableError };

@@ -1,0 +1,70 @@
+/**
+ * The typed console SDK: the whole fleet of libvirt hosts through one broker.
+ *
+ * ```ts
+ * import { connectFleet } from "libvirt-qmf/console";
+ * const fleet = await connectFleet({ broker: "amqp://guest:guest@127.0.0.1:5672" });
+ * try {
+ *   for (const d of await fleet.domains({ state: "running" })) {
+ *     const node = await d.node;               // follows the reference
+ *     console.log(d.name, node.hostname, (await d.domain_info).memory); // memory: bigint KiB
+ *   }
+ *   const web = await fleet.resolve(Domain, "host1/web1"); // name, UUID, host/name or object id
+ *   await web.suspend();
+ *   const node = await fleet.nodeOf(web.agentName);
+ *   const copy = await node.define_domain_xml({ xml_desc }); // resolves to a Domain
+ *   const stop = fleet.watch(["Domain"]);
+ *   fleet.on("change", (c: FleetChange) => { … });
+ * } finally {
+ *   await fleet.close();
+ * }
+ * ```
+ *
+ * Classes, properties, methods and events come from `schema/libvirt.xml` through
+ * `scripts/gen-sdk.ts` (the generated file is `generated/libvirt.ts`). 64-bit integers are
+ * `bigint`; references are {@link ObjectRef}s, and the generated getter of a reference
+ * property (`domain.node`, `domain.domain_info`, `node.host_info`) resolves to the object.
+ *
+ * Errors: method failures are the QMF session's `MethodError` (`status` = 0x10000 + libvirt's
+ * error number for libvirt failures, `text` = libvirt's message); timeouts and lost
+ * connections are its `TimeoutError` / `ConnectionLostError`; the fleet adds
+ * {@link NotFoundError}, {@link AmbiguousRefError} (with `candidates`),
+ * {@link BrokerUnreachableError}, {@link AgentUnreachableError} and {@link ArgumentError}.
+ *
+ * @module
+ */
+export {
+  AgentUnreachableError,
+  AmbiguousRefError,
+  ArgumentError,
+  BrokerUnreachableError,
+  type Candidate,
+  FleetError,
+  isAmbiguous,
+  isNotFound,
+  isUnreachable,
+  NotFoundError,
+} from "./errors.js";
+export {
+  connectFleet,
+  equalityPredicate,
+  type Filter,
+  Fleet,
+  type FleetAgent,
+  type FleetChange,
+  type FleetOptions,
+  filterField,
+  type QueryOptions,
+} from "./fleet.js";
+export * from "./generated/libvirt.js";
+export { type ManagedClass, ManagedObject, type ObjectData } from "./managed-object.js";
+export type {
+  ClassMeta,
+  EventMeta,
+  FieldMeta,
+  MethodMeta,
+  PackageMeta,
+  QmfTypeName,
+} from "./metadata.js";
+export { looksLikeUuid, parseRef } from "./refs.js";
+export { fromAgent, type ObjectRef, objectIdText, parseFieldText, toObjectRef } from "./values.js";

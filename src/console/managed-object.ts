@@ -1,0 +1,127 @@
+// The base of every generated class: one managed object as the fleet last saw it, with the
+// means to call its methods and follow its references through the fleet that found it.
+import { ArgumentError } from "./errors.js";
+import type { ClassMeta } from "./metadata.js";
+import { convertValues, type ObjectRef, objectIdText, toObjectRef } from "./values.js";
+
+/** What a managed object needs from the fleet it came from. */
+export interface ObjectSource {
+  /** Calls `method` on the object; resolves to the out arguments (SDK-typed). */
+  callMethod(
+    target: ManagedObject<object>,
+    method: string,
+    args: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
+  /** Fetches the object `ref` points at, as an instance of `cls`. */
+  getObject<T extends ManagedObject<object>>(ref: ObjectRef, cls: ManagedClass<T>): Promise<T>;
+  /** The host name of an agent (its `hostname` attribute, else its instance name). */
+  hostOf(agentName: string): string;
+}
+
+/** A generated class: constructible from a source and the data of one object. */
+export interface ManagedClass<T extends ManagedObject<object>> {
+  new (source: ObjectSource, data: ObjectData): T;
+  readonly meta: ClassMeta;
+}
+
+/** The raw data of one object, as the QMF session reports it. */
+export interface ObjectData {
+  objectId: ObjectRef;
+  agentName: string;
+  values: Record<string, unknown>;
+  updateTs?: bigint;
+  createTs?: bigint;
+}
+
+/**
+ * One managed object. Properties are in `props` (typed by the generated subclass, which also
+ * adds one getter per property and one async method per schema method). The object is a
+ * snapshot: call `fleet.get(obj.objectId)` for a fresh copy.
+ */
+export class ManagedObject<P extends object> {
+  /** The object's id: publishing agent and object name. */
+  readonly objectId: ObjectRef;
+  /** The agent that publishes the object. */
+  readonly agentName: string;
+  /** Property values, typed per the schema (bigint for 64-bit integers). */
+  readonly props: P;
+  /** When the agent last changed the object (ns since the epoch), if known. */
+  readonly updateTs: bigint | undefined;
+  /** @internal */
+  protected readonly source: ObjectSource;
+
+  constructor(source: ObjectSource, data: ObjectData) {
+    this.source = source;
+    this.objectId = data.objectId;
+    this.agentName = data.agentName;
+    this.updateTs = data.updateTs;
+    const meta = (this.constructor as ManagedClass<ManagedObject<P>>).meta;
+    this.props = convertValues(meta.properties, data.values) as P;
+  }
+
+  /** The schema class name, e.g. "Domain". */
+  get className(): string {
+    return (this.constructor as ManagedClass<ManagedObject<P>>).meta.name;
+  }
+
+  /** The host the object lives on (its agent's host name). */
+  get host(): string {
+    return this.source.hostOf(this.agentName);
+  }
+
+  /** The object id as text, `<agent name>/<object name>`. */
+  get objectIdText(): string {
+    return objectIdText(this.objectId);
+  }
+
+  /** A plain view for JSON output: id, agent, host, class and properties. */
+  toJSON(): Record<string, unknown> {
+    const properties: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this.props)) {
+      const ref = v && typeof v === "object" && !Buffer.isBuffer(v) ? toObjectRef(v) : null;
+      properties[k] = ref ? objectIdText(ref) : v;
+    }
+    return {
+      object_id: this.objectIdText,
+      class: this.className,
+      agent: this.agentName,
+      host: this.host,
+      properties,
+    };
+  }
+
+  /** Calls a schema method by name with already typed arguments. */
+  protected invoke(
+    method: string,
+    args: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    return this.source.callMethod(this, method, args);
+  }
+
+  /** Fetches the object a reference property points at. */
+  protected follow<T extends ManagedObject<object>>(
+    prop: string,
+    cls: ManagedClass<T>,
+  ): Promise<T> {
+    const ref = toObjectRef((this.props as Record<string, unknown>)[prop]);
+    if (!ref) {
+      return Promise.reject(
+        new ArgumentError(`${this.className} ${this.objectIdText} has no reference in "${prop}"`),
+      );
+    }
+    return this.source.getObject(ref, cls);
+  }
+
+  /** Fetches the object an out argument of a method points at. */
+  protected resolveRef<T extends ManagedObject<object>>(
+    value: unknown,
+    what: string,
+    cls: ManagedClass<T>,
+  ): Promise<T> {
+    const ref = toObjectRef(value);
+    if (!ref) {
+      return Promise.reject(new ArgumentError(`${what}: the agent returned no object reference`));
+    }
+    return this.source.getObject(ref, cls);
+  }
+}
