@@ -17,4 +17,9 @@ export {
   type StoragePoolInfo,
   type StorageVolInfo,
 } from "./client.js";
+export {
+  ReconnectingLibvirt,
+  type ReconnectingLibvirtEvents,
+  type ReconnectOptions,
+} from "./reconnecting.js";
 export { type ResolvedUri, resolveUri } from "./uri.js";
