@@ -279,7 +279,9 @@ describe("codec: typed() checks the value fits", () => {
 
 describe("codec: values with no wire form", () => {
   it("names the path to the bad value", () => {
-    const err = codecError(() => encodeMap({ _values: { list: [1, { when: new Date(0) }] } }));
+    const err = codecError(() =>
+      encodeMap({ _values: { list: [1, { when: new Date(0) }] } } as never),
+    );
     assert.equal(err.code, "UNENCODABLE");
     assert.equal(err.path, "_values.list[1].when");
     assert.equal(
@@ -290,14 +292,17 @@ describe("codec: values with no wire form", () => {
 
   it("refuses functions, symbols, class instances, Maps and out-of-range bigints", () => {
     assert.equal(
-      codecError(() => encodeList([() => 1])).message,
+      codecError(() => encodeList([(() => 1) as never])).message,
       "a function has no wire form at [0]",
     );
     assert.equal(
-      codecError(() => encodeList([Symbol("s")])).message,
+      codecError(() => encodeList([Symbol("s") as never])).message,
       "a symbol has no wire form at [0]",
     );
-    assert.match(codecError(() => encodeList([new Map()])).message, /^a Map has no wire form/);
+    assert.match(
+      codecError(() => encodeList([new Map() as never])).message,
+      /^a Map has no wire form/,
+    );
     assert.equal(
       codecError(() => encodeList([2n ** 64n])).message,
       "bigint 18446744073709551616 is outside int64 and uint64 at [0]",

@@ -1,0 +1,288 @@
+import { type QmfMap, type QmfValue, typed, Uuid } from "../codec/index.js";
+import type { QmfType, SchemaArg } from "./model.js";
+
+/** Longest `sstr`, in UTF-8 bytes. */
+export const SSTR_MAX_BYTES = 255;
+/**
+ * Longest `lstr`, in UTF-8 bytes: libvirt's own limit for a string (a domain XML), 4 MiB.
+ * Over 65535 bytes it travels as vbin32.
+ */
+export const LSTR_MAX_BYTES = 4 * 1024 * 1024;
+const FLOAT_MAX = 3.4028234663852886e38;
+
+type SmallInt = "uint8" | "uint16" | "uint32" | "int8" | "int16" | "int32";
+type BigIntType = "uint64" | "int64" | "absTime" | "deltaTime";
+
+const SMALL_RANGE: Record<SmallInt, readonly [number, number]> = {
+  int8: [-0x80, 0x7f],
+  uint8: [0, 0xff],
+  int16: [-0x8000, 0x7fff],
+  uint16: [0, 0xffff],
+  int32: [-0x80000000, 0x7fffffff],
+  uint32: [0, 0xffffffff],
+};
+const BIG_RANGE: Record<BigIntType, readonly [bigint, bigint]> = {
+  int64: [-(1n << 63n), (1n << 63n) - 1n],
+  absTime: [-(1n << 63n), (1n << 63n) - 1n],
+  uint64: [0n, (1n << 64n) - 1n],
+  deltaTime: [0n, (1n << 64n) - 1n],
+};
+
+/** The wire type each schema type is sent as (64-bit and float types are pinned). */
+const WIRE_OF = {
+  int8: "int8",
+  uint8: "uint8",
+  int16: "int16",
+  uint16: "uint16",
+  int32: "int32",
+  uint32: "uint32",
+  int64: "int64",
+  uint64: "uint64",
+  absTime: "int64",
+  deltaTime: "uint64",
+  float: "float",
+  double: "double",
+} as const;
+
+/** A short, safe rendering of a value for error messages. */
+function show(v: unknown): string {
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "undefined":
+      return "undefined";
+    case "bigint":
+      return `${v}n`;
+    case "number":
+    case "boolean":
+      return String(v);
+    case "string":
+      return v.length > 40
+        ? `${JSON.stringify(v.slice(0, 40))}... (string)`
+        : `${JSON.stringify(v)} (string)`;
+    case "object":
+      if (Buffer.isBuffer(v)) return `a Buffer of ${v.length} bytes`;
+      if (Array.isArray(v)) return "an array";
+      if (v instanceof Uuid) return `uuid ${v}`;
+      return `a ${(v as object).constructor?.name ?? "null-prototype"} object`;
+    default:
+      return `a ${typeof v}`;
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object") return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Text from a string or (for long text that came as vbin32) a Buffer of UTF-8. */
+function textOf(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (v instanceof Uint8Array) {
+    try {
+      return STRICT_UTF8.decode(v);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+type Result = { value: unknown; problem?: undefined } | { problem: string };
+
+function problem(text: string): Result {
+  return { problem: text };
+}
+
+function integerOf(v: unknown): bigint | undefined {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
+  return undefined;
+}
+
+/** The object-id map `{_agent_name, _object_name, _agent_epoch?}` from either spelling. */
+function objectIdOf(v: unknown): Result {
+  const want = "must be an object id {_agent_name, _object_name[, _agent_epoch]}";
+  if (v === null || typeof v !== "object" || Array.isArray(v) || v instanceof Uint8Array) {
+    return problem(`${want}, got ${show(v)}`);
+  }
+  const o = v as Record<string, unknown>;
+  const wireForm = "_agent_name" in o || "_object_name" in o;
+  let agent: unknown;
+  let object: unknown;
+  let epoch: unknown;
+  if (wireForm) {
+    for (const key of Object.keys(o)) {
+      if (key !== "_agent_name" && key !== "_object_name" && key !== "_agent_epoch") {
+        return problem(`${want}, got an unexpected key ${JSON.stringify(key)}`);
+      }
+    }
+    agent = o._agent_name;
+    object = o._object_name;
+    epoch = o._agent_epoch;
+  } else if ("agentName" in o || "objectName" in o) {
+    // An ObjectId of the session layer: {agentName, objectName, agentEpoch?}.
+    agent = o.agentName;
+    object = o.objectName;
+    epoch = o.agentEpoch;
+  } else {
+    return problem(`${want}, got ${show(v)}`);
+  }
+  const agentName = textOf(agent);
+  const objectName = textOf(object);
+  if (agentName === undefined || agentName === "") {
+    return problem(`${want}: _agent_name must be a non-empty string, got ${show(agent)}`);
+  }
+  if (objectName === undefined || objectName === "") {
+    return problem(`${want}: _object_name must be a non-empty string, got ${show(object)}`);
+  }
+  const id: Record<string, string | number> = { _agent_name: agentName, _object_name: objectName };
+  if (epoch !== undefined && epoch !== null) {
+    const e = integerOf(epoch);
+    if (e === undefined || e < 0n || e > BigInt(Number.MAX_SAFE_INTEGER)) {
+      return problem(`${want}: _agent_epoch must be a non-negative integer, got ${show(epoch)}`);
+    }
+    id._agent_epoch = Number(e);
+  }
+  return { value: id };
+}
+
+/**
+ * Checks `value` against `type` and returns it in its canonical JS form: number for ≤ 32-bit
+ * integers, float and double; bigint for 64-bit integers, absTime and deltaTime; string for
+ * sstr/lstr; {@link Uuid}; the object-id map for objId; the object or array for map/list.
+ */
+function coerce(type: QmfType, v: unknown): Result {
+  switch (type) {
+    case "int8":
+    case "uint8":
+    case "int16":
+    case "uint16":
+    case "int32":
+    case "uint32": {
+      const [lo, hi] = SMALL_RANGE[type];
+      const n = typeof v === "bigint" ? Number(v) : v;
+      if (typeof n !== "number" || !Number.isInteger(n)) {
+        return problem(`must be an integer (${type}), got ${show(v)}`);
+      }
+      if (n < lo || n > hi) return problem(`must be a ${type} (${lo}..${hi}), got ${show(v)}`);
+      return { value: n };
+    }
+    case "int64":
+    case "uint64":
+    case "absTime":
+    case "deltaTime": {
+      const [lo, hi] = BIG_RANGE[type];
+      let n = integerOf(v);
+      if (
+        n === undefined &&
+        type === "absTime" &&
+        v instanceof Date &&
+        !Number.isNaN(v.getTime())
+      ) {
+        n = BigInt(v.getTime()) * 1_000_000n;
+      }
+      if (n === undefined) {
+        const hint =
+          typeof v === "number" && Number.isInteger(v) ? " (beyond 2^53: use a bigint)" : "";
+        return problem(`must be an integer (${type}), got ${show(v)}${hint}`);
+      }
+      if (n < lo || n > hi) return problem(`must be a ${type} (${lo}..${hi}), got ${show(v)}`);
+      return { value: n };
+    }
+    case "bool":
+      if (typeof v !== "boolean") return problem(`must be a boolean, got ${show(v)}`);
+      return { value: v };
+    case "float":
+    case "double": {
+      let n = v;
+      if (typeof v === "bigint" && v >= -(2n ** 53n) && v <= 2n ** 53n) n = Number(v);
+      if (typeof n !== "number") return problem(`must be a number (${type}), got ${show(v)}`);
+      if (type === "float" && Number.isFinite(n) && Math.abs(n) > FLOAT_MAX) {
+        return problem(`must fit a float (|x| ≤ ${FLOAT_MAX}), got ${show(v)}`);
+      }
+      return { value: n };
+    }
+    case "sstr":
+    case "lstr": {
+      const text = textOf(v);
+      if (text === undefined) {
+        return problem(
+          v instanceof Uint8Array
+            ? "must be UTF-8 text, got invalid UTF-8"
+            : `must be a string, got ${show(v)}`,
+        );
+      }
+      const max = type === "sstr" ? SSTR_MAX_BYTES : LSTR_MAX_BYTES;
+      // Cheap bound first: a string of n UTF-16 units has at most 3n UTF-8 bytes.
+      if (text.length * 3 > max) {
+        const bytes = Buffer.byteLength(text, "utf8");
+        if (bytes > max)
+          return problem(`must be at most ${max} bytes (${type}), got ${bytes} bytes`);
+      }
+      return { value: text };
+    }
+    case "objId":
+      return objectIdOf(v);
+    case "uuid":
+      if (v instanceof Uuid) return { value: v };
+      if (Uuid.isUuidText(v)) return { value: Uuid.parse(v) };
+      if (v instanceof Uint8Array && v.length === 16) return { value: Uuid.fromBytes(v) };
+      return problem(`must be a uuid, got ${show(v)}`);
+    case "map":
+      if (!isPlainObject(v)) return problem(`must be a map (plain object), got ${show(v)}`);
+      return { value: v };
+    case "list":
+      if (!Array.isArray(v)) return problem(`must be a list (array), got ${show(v)}`);
+      return { value: v };
+  }
+}
+
+/**
+ * A JS value → the codec value that puts it on the wire as `type` says: exact integer widths
+ * via `typed()` (uint8 → 0x02 …), absTime as int64 and deltaTime as uint64 nanoseconds (a Date
+ * is accepted for absTime), float as 0x23, double as 0x33, text as str16 (vbin32 over 65535
+ * bytes), objId as `{_agent_name, _object_name[, _agent_epoch]}` (an ObjectId-like
+ * `{agentName, objectName, agentEpoch}` is accepted too), uuid from a {@link Uuid} or its text.
+ * Throws a TypeError naming the problem, e.g. `must be a uint8 (0..255), got 300`.
+ */
+export function toWire(type: QmfType, value: unknown): QmfValue {
+  const r = coerce(type, value);
+  if (r.problem !== undefined) throw new TypeError(r.problem);
+  const v = r.value;
+  if (Object.hasOwn(WIRE_OF, type)) return typed(WIRE_OF[type as keyof typeof WIRE_OF], v);
+  return v as QmfValue;
+}
+
+/**
+ * A decoded wire value → its JS form for `type` (see `index.ts`): e.g. a Buffer that carried
+ * long text → string for sstr/lstr, a number → bigint for int64/uint64/absTime/deltaTime, a
+ * uuid string → {@link Uuid}. Throws a TypeError naming the problem when the value does not
+ * fit the type (use {@link checkArgument} to get the reason without an exception).
+ */
+export function fromWire(type: QmfType, value: unknown): unknown {
+  const r = coerce(type, value);
+  if (r.problem !== undefined) throw new TypeError(r.problem);
+  return r.value;
+}
+
+/**
+ * Checks one argument value against its schema argument. Returns null when the value is
+ * acceptable (then {@link fromWire} converts it), else the reason, phrased to follow the
+ * argument's name: e.g. `must be a uint8 (0..255), got 300`, `must be at most 255 bytes (sstr),
+ * got 300 bytes`, `must be an object id {_agent_name, _object_name[, _agent_epoch]}, got 7`.
+ * Callers report it as `argument <name> <reason>`.
+ */
+export function checkArgument(arg: SchemaArg, value: unknown): string | null {
+  const r = coerce(arg.type, value);
+  return r.problem ?? null;
+}
+
+/** The object-id map as it goes on the wire; exported for the sessions' convenience. */
+export type ObjectIdMap = QmfMap & {
+  _agent_name: string;
+  _object_name: string;
+  _agent_epoch?: number;
+};
