@@ -92,7 +92,8 @@ function fieldDoc(f: FieldLike): string {
   ]
     .filter(Boolean)
     .join(" ");
-  return [f.desc, extra].filter(Boolean).join(" ");
+  const desc = f.desc && !/[.!?]$/.test(f.desc) ? `${f.desc}.` : f.desc;
+  return [desc, extra].filter(Boolean).join(" ");
 }
 
 function metaField(f: FieldLike): string {

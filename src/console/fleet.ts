@@ -362,12 +362,15 @@ export class Fleet extends EventEmitter implements ObjectSource {
 
   /**
    * Starts emitting `change` events for objects of the given classes (all when empty) and
-   * for every schema event. Returns a function that stops it.
+   * for every schema event, from every agent or only from `opts.agents`. Returns a function
+   * that stops it.
    */
-  watch(classNames: string[] = []): () => void {
+  watch(classNames: string[] = [], opts: QueryOptions = {}): () => void {
     const wanted = new Set(classNames);
+    const fromAgents = opts.agents ? new Set(opts.agents) : undefined;
     const onObject = (kind: "changed" | "deleted") => (o: QmfObject) => {
       if (o.packageName !== PACKAGE_NAME) return;
+      if (fromAgents && !fromAgents.has(o.agentName)) return;
       if (wanted.size && !wanted.has(o.className)) return;
       const cls = CLASSES[o.className as ClassName];
       if (!cls) return;
@@ -381,6 +384,7 @@ export class Fleet extends EventEmitter implements ObjectSource {
     const onEvent = (e: QmfEventLike) => {
       const meta = EVENTS.find((x) => x.name === e.eventName);
       if (!meta || e.packageName !== PACKAGE_NAME) return;
+      if (fromAgents && !fromAgents.has(e.agentName)) return;
       this.emit("change", {
         kind: "event",
         name: meta.name,
@@ -389,7 +393,7 @@ export class Fleet extends EventEmitter implements ObjectSource {
         severity: e.severity,
         timestamp: e.timestamp,
         args: convertValues(meta.args, e.values ?? {}),
-      } as FleetChange);
+      } as unknown as FleetChange);
     };
     this.session.on("objectChanged", changed);
     this.session.on("objectDeleted", deleted);

@@ -5,6 +5,7 @@ import { type ConsoleModule, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { colours, displayValue, toJsonText } from "../output.js";
 import { cell } from "../present.js";
+import { agentsOption } from "./list.js";
 import { classMetaByName } from "./schema.js";
 
 type AnyObject = ManagedObject<object>;
@@ -53,6 +54,7 @@ export function registerWatchCommand(program: Command): void {
     .argument("[class]", "only changes of this class (events are always shown)")
     .option("--count <n>", "stop after this many changes and events")
     .option("--for <seconds>", "stop after this many seconds")
+    .option("--agent <host>", "only changes and events of this host")
     .option("--no-events", "do not show schema events (DomainLifecycle, PoolLifecycle)")
     .description("print object changes and events as the agents publish them (Ctrl-C stops)")
     .addHelpText(
@@ -68,7 +70,7 @@ Examples:
     .action(
       async (
         className: string | undefined,
-        opts: { count?: string; for?: string; events: boolean },
+        opts: { count?: string; for?: string; events: boolean; agent?: string },
         cmd: Command,
       ) => {
         const count = opts.count === undefined ? undefined : Number(opts.count);
@@ -85,7 +87,8 @@ Examples:
           async ({ fleet, sdk, settings }) => {
             let seen = 0;
             await new Promise<void>((resolve) => {
-              const stop = fleet.watch(meta ? [meta.name] : []);
+              const agents = agentsOption(fleet, opts.agent);
+              const stop = fleet.watch(meta ? [meta.name] : [], agents ? { agents } : {});
               const finish = (): void => {
                 stop();
                 clearTimeout(timer);
@@ -119,11 +122,9 @@ Examples:
               const timer = seconds === undefined ? undefined : setTimeout(finish, seconds * 1000);
               process.on("SIGINT", finish);
               process.on("SIGTERM", finish);
-              if (!settings.json && process.stderr.isTTY) {
-                process.stderr.write(
-                  `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agents (Ctrl-C stops)\n`,
-                );
-              }
+              process.stderr.write(
+                `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agents (Ctrl-C stops)\n`,
+              );
             });
           },
           { requireAgents: false },
