@@ -2,6 +2,8 @@
  * QMF transport: one AMQP connection carrying QMF messages (QMF.md "Transport mapping").
  * Knows the QMF envelope (opcodes, headers, content types) but not the bodies' meaning.
  */
+
+export type { ObjectIdLike } from "./envelope.js";
 export {
   APP_ID,
   Content,
@@ -9,18 +11,18 @@ export {
   DIRECT_EXCHANGE,
   formatReplyTo,
   Header,
+  isObjectIdLike,
   keyPart,
+  nowNs,
+  ObjectId,
   Opcode,
+  objectIdFromWire,
+  objectIdToWire,
   parseReplyTo,
   RoutingKey,
   TOPIC_EXCHANGE,
-  isObjectIdLike,
-  nowNs,
-  ObjectId,
-  objectIdFromWire,
-  objectIdToWire,
 } from "./envelope.js";
-export type { ObjectIdLike } from "./envelope.js";
+export { DropCounter } from "./log.js";
 export type {
   BackoffOptions,
   Binding,
@@ -31,4 +33,3 @@ export type {
   TransportOptions,
 } from "./transport.js";
 export { Transport } from "./transport.js";
-export { DropCounter } from "./log.js";
