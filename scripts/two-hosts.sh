@@ -4,7 +4,8 @@
 #   scripts/two-hosts.sh up       start it (idempotent: an answering second host is left alone)
 #   scripts/two-hosts.sh down     stop the guests it runs, then its libvirtd and virtlogd
 #   scripts/two-hosts.sh status   print "up <uri>" or "down"; exit 0 when up
-#   scripts/two-hosts.sh uri      print its libvirt URI
+#   scripts/two-hosts.sh uri      print its libvirt URI (TCP, as the first host reaches it)
+#   scripts/two-hosts.sh socket   print its unix socket (for a local client such as an agent)
 #
 # The second libvirtd runs in a private mount namespace in which folders of ours are bind-mounted
 # over /run/libvirt, /var/lib/libvirt, /etc/libvirt (a copy, edited), /var/log/libvirt and
@@ -46,6 +47,16 @@ our_pid() { # pidfile program
 
 libvirtd_answers() { virsh -q -c "$URI" uri >/dev/null 2>&1; }
 
+# While waiting: give up at once if the daemon died (e.g. a configuration it refused).
+started_or_failed() {
+  libvirtd_answers && return 0
+  if [ -s "$DIR/libvirtd.pid" ] && ! our_pid "$DIR/libvirtd.pid" libvirtd >/dev/null; then
+    tail -n 3 "$DIR/log/libvirtd.log" >&2 || true
+    die "the second libvirtd exited during start-up"
+  fi
+  return 1
+}
+
 wait_for() { # what seconds command...
   local what=$1 secs=$2; shift 2
   for _ in $(seq 1 $((secs * 5))); do "$@" && return 0; sleep 0.2; done
@@ -83,6 +94,8 @@ prepare_dirs() {
   local qconf="$DIR/etc/qemu.conf"
   set_conf "$qconf" migration_port_min "$MIG_MIN"
   set_conf "$qconf" migration_port_max "$MIG_MAX"
+  # migration_host / migration_address stay unset: libvirt refuses loopback addresses there,
+  # and the destination announces its host name, which resolves to 127.0.0.1 on these machines.
   # The QEMU capabilities cache takes seconds to rebuild; start from the first host's.
   [ -d "$DIR/cache/qemu" ] || { [ -d /var/cache/libvirt ] && cp -a /var/cache/libvirt/. "$DIR/cache/" || true; }
 }
@@ -113,7 +126,7 @@ up() {
     for _ in $(seq 1 50); do [ -S /run/libvirt/virtlogd-sock ] && break; sleep 0.1; done
     libvirtd -d --listen -p "$D/libvirtd.pid"
   ' _ "$DIR"
-  wait_for "second libvirtd" 60 libvirtd_answers
+  wait_for "second libvirtd" 60 started_or_failed
   log "up: $URI (host_uuid $(cat "$DIR/host_uuid"))"
   echo "$URI"
 }
@@ -154,5 +167,6 @@ case "${1:-}" in
     if our_pid "$DIR/libvirtd.pid" libvirtd >/dev/null && libvirtd_answers; then echo "up $URI"; else echo down; exit 1; fi
     ;;
   uri) echo "$URI" ;;
-  *) die "usage: $0 up|down|status|uri" ;;
+  socket) echo "$DIR/run/libvirt-sock" ;;
+  *) die "usage: $0 up|down|status|uri|socket" ;;
 esac

@@ -12,15 +12,15 @@ const SCRIPT = fileURLToPath(new URL("../../scripts/two-hosts.sh", import.meta.u
 export interface SecondHost {
   /** Its libvirt URI, as the machine's own libvirtd reaches it: qemu+tcp://127.0.0.1:16510/system. */
   uri: string;
-  /** Incoming migration address on the second host (a port of its own range). */
-  migrateUri: string;
+  /** The same daemon through its unix socket (what an agent on that "host" connects to). */
+  localUri: string;
   /** Whether this call started it (and `release` will stop it). */
   startedHere: boolean;
   /** Stops the second host if this call started it; otherwise does nothing. */
   release(): Promise<void>;
 }
 
-async function script(arg: "up" | "down" | "status"): Promise<{ code: number; stdout: string }> {
+async function script(arg: "up" | "down" | "status" | "socket"): Promise<{ code: number; stdout: string }> {
   try {
     const { stdout } = await run("bash", [SCRIPT, arg], { timeout: 120_000 });
     return { code: 0, stdout: stdout.trim() };
@@ -37,9 +37,10 @@ export async function secondHostUp(): Promise<SecondHost> {
   const { stdout } = await script("up");
   const uri = stdout.split("\n").pop() ?? "";
   const startedHere = before.code !== 0;
+  const socket = (await script("socket")).stdout;
   return {
     uri,
-    migrateUri: "tcp://127.0.0.1:49300",
+    localUri: `qemu+unix:///system?socket=${socket}`,
     startedHere,
     async release() {
       if (startedHere) await script("down");
