@@ -1,0 +1,119 @@
+/**
+ * Broker faults: a forced close of every connection and a broker restart. Agent and console
+ * each see exactly one `disconnected` and one `reconnected`, the call in flight fails with
+ * ConnectionLostError (never retried), and a call afterwards works. The forced close is
+ * scoped to a private vhost so other test runs on the broker are not hit; the restart cannot
+ * be scoped, and the test always leaves the broker running.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  AgentSession,
+  ConnectionLostError,
+  ConsoleSession,
+  isConnectionLost,
+  type Schema,
+} from "../../src/qmf/index.js";
+import { loadWidgets, rabbitmqctl, sleep, uniqueName, waitFor } from "./fixtures/helpers.js";
+
+const vhost = uniqueName("lvq-fault");
+const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+let schema: Schema;
+let agent: AgentSession;
+let consoleS: ConsoleSession;
+const agentEvents: string[] = [];
+const consoleEvents: string[] = [];
+const reconnect = { initialDelayMs: 100, maxDelayMs: 1000 };
+
+function record(target: AgentSession | ConsoleSession, into: string[]): void {
+  for (const ev of ["connected", "disconnected", "reconnected"] as const) {
+    (target as AgentSession).on(ev, () => into.push(ev));
+  }
+}
+
+before(async () => {
+  await rabbitmqctl("add_vhost", vhost);
+  await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
+  schema = await loadWidgets();
+  agent = new AgentSession({
+    url,
+    vendor: "example.org",
+    product: "widgets",
+    instance: uniqueName("fault"),
+    schemas: [schema],
+    heartbeatIntervalMs: 500,
+    reconnect,
+    onMethod: async (call) => {
+      if (call.methodName === "slow") await sleep(call.args.ms as number);
+      return {};
+    },
+  });
+  record(agent, agentEvents);
+  consoleS = new ConsoleSession({ url, defaultTimeoutMs: 5000, reconnect });
+  record(consoleS, consoleEvents);
+  await agent.open();
+  await consoleS.open();
+  agent.setObject("Widget", "Widget:1", { name: "w1" });
+  await consoleS.waitForAgent(agent.name, 5000);
+});
+
+after(async () => {
+  await consoleS?.close();
+  await agent?.close();
+  await rabbitmqctl("delete_vhost", vhost).catch(() => {});
+});
+
+/** Starts a call that is still running on the agent when the fault hits. */
+function callInFlight(): Promise<unknown> {
+  return consoleS
+    .callMethod(agent.objectId("Widget:1"), "slow", { ms: 3000 }, { timeoutMs: 20_000 })
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
+}
+
+async function expectRecovery(inFlight: Promise<unknown>): Promise<void> {
+  const err = await inFlight;
+  assert.ok(err instanceof ConnectionLostError, String(err));
+  assert.ok(isConnectionLost(err));
+  await waitFor(
+    "both sessions back",
+    () => agentEvents.at(-1) === "reconnected" && consoleEvents.at(-1) === "reconnected",
+    30_000,
+  );
+  assert.deepEqual(agentEvents, ["connected", "disconnected", "reconnected"]);
+  assert.deepEqual(consoleEvents, ["connected", "disconnected", "reconnected"]);
+  assert.equal(consoleS.pendingCount, 0);
+  // The agent was never aged out while we were away, and answers again.
+  assert.equal(consoleS.agent(agent.name)?.name, agent.name);
+  assert.deepEqual(await consoleS.callMethod(agent.objectId("Widget:1"), "noop"), {});
+  const objs = await consoleS.query({ agentName: agent.name, className: "Widget" });
+  assert.deepEqual(
+    objs.map((o) => o.values.name),
+    ["w1"],
+  );
+  agentEvents.splice(1);
+  consoleEvents.splice(1);
+}
+
+describe("broker faults", () => {
+  it("rabbitmqctl close_all_connections: one disconnect, one reconnect, call in flight fails", async () => {
+    const inFlight = callInFlight();
+    await sleep(200);
+    await rabbitmqctl("close_all_connections", "-p", vhost, "lvq fault test");
+    await expectRecovery(inFlight);
+  });
+
+  it("rabbitmqctl stop_app / start_app: the same, and the broker is left running", async () => {
+    const inFlight = callInFlight();
+    await sleep(200);
+    try {
+      await rabbitmqctl("stop_app");
+      await sleep(500);
+    } finally {
+      await rabbitmqctl("start_app");
+    }
+    await expectRecovery(inFlight);
+  });
+});
