@@ -658,11 +658,9 @@ export interface DomainInfoProperties {
   net_rx_pkts: bigint;
   /** added: packets sent, summed over all interfaces. */
   net_tx_pkts: bigint;
-  /** added: when the statistics above were read from libvirt. Unit: ns. */
-  stats_time: bigint;
-  /** added: true when the last sweep skipped this domain (its job lock was held) and the statistics are older than the sweep. */
+  /** added: true when the last sweep could not read this domain's statistics (its job lock was held, or libvirt is not connected): they keep their last values. */
   stats_stale: boolean;
-  /** added: age of the statistics at the last sweep (0 when fresh). Unit: ns. */
+  /** added: how old the statistics were at the last sweep; 0 when fresh. Unit: ns. */
   stats_age: bigint;
 }
 
@@ -761,22 +759,15 @@ export class DomainInfo extends ManagedObject<DomainInfoProperties> {
         access: "RO",
       },
       {
-        name: "stats_time",
-        type: "absTime",
-        desc: "added: when the statistics above were read from libvirt",
-        unit: "ns",
-        access: "RO",
-      },
-      {
         name: "stats_stale",
         type: "bool",
-        desc: "added: true when the last sweep skipped this domain (its job lock was held) and the statistics are older than the sweep",
+        desc: "added: true when the last sweep could not read this domain's statistics (its job lock was held, or libvirt is not connected): they keep their last values",
         access: "RO",
       },
       {
         name: "stats_age",
         type: "deltaTime",
-        desc: "added: age of the statistics at the last sweep (0 when fresh)",
+        desc: "added: how old the statistics were at the last sweep; 0 when fresh",
         unit: "ns",
         access: "RO",
       },
@@ -862,17 +853,12 @@ export class DomainInfo extends ManagedObject<DomainInfoProperties> {
     return this.props.net_tx_pkts;
   }
 
-  /** added: when the statistics above were read from libvirt. Unit: ns. */
-  get stats_time(): bigint {
-    return this.props.stats_time;
-  }
-
-  /** added: true when the last sweep skipped this domain (its job lock was held) and the statistics are older than the sweep. */
+  /** added: true when the last sweep could not read this domain's statistics (its job lock was held, or libvirt is not connected): they keep their last values. */
   get stats_stale(): boolean {
     return this.props.stats_stale;
   }
 
-  /** added: age of the statistics at the last sweep (0 when fresh). Unit: ns. */
+  /** added: how old the statistics were at the last sweep; 0 when fresh. Unit: ns. */
   get stats_age(): bigint {
     return this.props.stats_age;
   }

@@ -1,0 +1,92 @@
+// Shared by the CLI and SDK tests: build the real binary once, run it as a subprocess, and
+// bring up agents on private test-driver files.
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const BIN = join(ROOT, "dist", "cli", "main.js");
+export const BROKER = process.env.LVQ_TEST_BROKER ?? "amqp://guest:guest@127.0.0.1:5672";
+
+/** Runs `npm run build` (tsc → dist/). Type errors elsewhere in the tree still emit JS. */
+export async function buildOnce(): Promise<void> {
+  await new Promise<void>((resolve) => {
+    execFile("npm", ["run", "build"], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, () => resolve());
+  });
+  if (!existsSync(BIN)) throw new Error(`npm run build produced no ${BIN}`);
+}
+
+/** What one run of the binary did. */
+export interface LvqResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node dist/cli/main.js …args` with the test broker in LVQ_BROKER (unless `env`
+ * overrides it), no config file, and no colour.
+ */
+export function lvq(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<LvqResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LVQ_BROKER: BROKER,
+        XDG_CONFIG_HOME: "/nonexistent-lvq-test-config",
+        NO_COLOR: "1",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
+    });
+  });
+}
+
+/** Parses a run's stdout as JSON, failing with its stderr when it exited non-zero. */
+export function jsonOf(r: LvqResult): unknown {
+  if (r.code !== 0) throw new Error(`lvq exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
+export async function waitFor<T>(
+  what: string,
+  ms: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

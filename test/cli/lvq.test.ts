@@ -1,0 +1,503 @@
+// Every lvq command through the real built binary as a subprocess, against the real RabbitMQ
+// and two real agents, each on its own libvirt test-driver file served by the real libvirtd.
+// Other helpers' agents may be on the same broker at the same time, so every assertion on
+// fleet-wide output is scoped to our two agents (--agent, or filtering their object ids).
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { type AgentHandle, startTestAgent } from "./agents.js";
+import { BROKER, buildOnce, jsonOf, lvq, waitFor } from "./harness.js";
+
+const tag = randomBytes(3).toString("hex");
+const dir = mkdtempSync(join(tmpdir(), `lvq-cli-${tag}-`));
+const specA = { domains: 2, pools: 1, volumesPerPool: 2, namePrefix: `cli${tag}a-` };
+const specB = {
+  domains: 1,
+  pools: 1,
+  volumesPerPool: 0,
+  runningDomains: false,
+  namePrefix: `cli${tag}b-`,
+};
+const namesA = testDriverNames(specA);
+const namesB = testDriverNames(specB);
+let agentA: AgentHandle;
+let agentB: AgentHandle;
+
+type Row = {
+  object_id: string;
+  class: string;
+  agent: string;
+  host: string;
+  properties: Record<string, unknown>;
+};
+
+function domainXml(name: string, uuid: string): string {
+  return `<domain type='test'><name>${name}</name><uuid>${uuid}</uuid><memory unit='KiB'>8192</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`;
+}
+
+describe("lvq against two agents", { timeout: 170_000 }, () => {
+  before(async () => {
+    const uriA = writeTestDriverFile(join(dir, "a.xml"), specA);
+    const uriB = writeTestDriverFile(join(dir, "b.xml"), specB);
+    [, agentA, agentB] = await Promise.all([
+      buildOnce(),
+      startTestAgent({ uri: uriA, instance: `cli-${tag}-a`, broker: BROKER }),
+      startTestAgent({ uri: uriB, instance: `cli-${tag}-b`, broker: BROKER }),
+    ]);
+    // Both agents answer and have published their domains.
+    await waitFor("both agents with their domains", 20_000, async () => {
+      const rows = jsonOf(await lvq(["--json", "list", "Domain", "--agent", agentA.name])) as Row[];
+      const rowsB = jsonOf(
+        await lvq(["--json", "list", "Domain", "--agent", agentB.name]),
+      ) as Row[];
+      return rows.length === 2 && rowsB.length === 1 ? true : undefined;
+    });
+  });
+  after(async () => {
+    await Promise.allSettled([agentA?.stop(), agentB?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("--help shows examples and exits 0; each command has its own help", async () => {
+    const r = await lvq(["--help"]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Examples:\n {2}\$ lvq agents/);
+    for (const c of [
+      "agents",
+      "schema",
+      "list",
+      "show",
+      "call",
+      "start",
+      "define",
+      "save",
+      "restore",
+      "dumpxml",
+      "migrate",
+      "pools",
+      "vols",
+      "watch",
+    ]) {
+      const h = await lvq([c, "--help"]);
+      assert.equal(h.code, 0, c);
+      assert.match(h.stdout, /Examples:\n {2}\$ lvq /, c);
+    }
+  });
+
+  test("usage errors exit 2", async () => {
+    assert.equal((await lvq(["frobnicate"])).code, 2);
+    assert.equal((await lvq(["list"])).code, 2);
+    const t = await lvq(["--timeout", "soon", "agents"]);
+    assert.equal(t.code, 2);
+    assert.match(
+      t.stderr,
+      /--timeout <seconds>' argument 'soon' is invalid\. expected a positive number of seconds/,
+    );
+    const f = await lvq(["list", "Domain", "colour=blue", "--agent", agentA.name]);
+    assert.equal(f.code, 2);
+    assert.equal(
+      f.stderr,
+      'lvq: filter "colour=blue": Domain has no property "colour" (see `lvq schema Domain`)\n',
+    );
+    const w = await lvq(["list", "Domain", "--where", "[not json"]);
+    assert.equal(w.code, 2);
+    assert.match(w.stderr, /^lvq: --where: not JSON/);
+  });
+
+  test("a broker that refuses the connection or the password exits 4 and says so", async () => {
+    const port = await lvq(["agents"], { LVQ_BROKER: "amqp://guest:guest@127.0.0.1:1" });
+    assert.equal(port.code, 4);
+    assert.equal(
+      port.stderr,
+      "lvq: cannot use the broker at amqp://guest:***@127.0.0.1:1: connection refused (is RabbitMQ running, and is the host and port right?)\n",
+    );
+    const pw = await lvq(["--broker", "amqp://guest:wrong-password@127.0.0.1:5672", "agents"]);
+    assert.equal(pw.code, 4);
+    assert.equal(
+      pw.stderr,
+      "lvq: cannot use the broker at amqp://guest:***@127.0.0.1:5672: the broker refused the login: wrong user name or password, or no access to the vhost\n",
+    );
+  });
+
+  test("agents --json lists both agents with libvirt state, epoch and object counts", async () => {
+    const rows = (jsonOf(await lvq(["--json", "agents"])) as Record<string, unknown>[]).filter(
+      (r) => r.name === agentA.name || r.name === agentB.name,
+    );
+    assert.equal(rows.length, 2);
+    for (const r of rows) {
+      assert.equal(typeof r.heartbeat_age_ms, "number");
+      assert.ok((r.heartbeat_age_ms as number) >= 0 && (r.heartbeat_age_ms as number) < 60_000);
+      delete r.heartbeat_age_ms;
+      assert.equal(typeof r.node_hostname, "string");
+      delete r.node_hostname;
+      assert.equal(typeof r.epoch, "number");
+      delete r.epoch;
+    }
+    const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
+    assert.deepEqual(byName[agentA.name], {
+      name: agentA.name,
+      host: agentA.host,
+      libvirt_state: "connected",
+      objects: { Domain: 2, Pool: 1, Volume: 2 },
+    });
+    assert.deepEqual(byName[agentB.name], {
+      name: agentB.name,
+      host: agentB.host,
+      libvirt_state: "connected",
+      objects: { Domain: 1, Pool: 1, Volume: 0 },
+    });
+  });
+
+  test("list Domain --json: exact rows of one agent", async () => {
+    const rows = jsonOf(await lvq(["--json", "list", "Domain", "--agent", agentA.name])) as Row[];
+    const node = (
+      jsonOf(await lvq(["--json", "list", "Node", "--agent", agentA.name])) as Row[]
+    )[0]!;
+    assert.deepEqual(
+      rows,
+      namesA.domains.map((d, i) => ({
+        object_id: `${agentA.name}/Domain:${d.uuid}`,
+        class: "Domain",
+        agent: agentA.name,
+        host: agentA.host,
+        properties: {
+          uuid: d.uuid,
+          name: d.name,
+          id: String(i + 1),
+          node: node.object_id,
+          domain_info: `${agentA.name}/DomainInfo:${d.uuid}`,
+        },
+      })),
+    );
+  });
+
+  test("list filters: prop=value (also through DomainInfo), --where predicate", async () => {
+    const names = async (args: string[]) =>
+      (jsonOf(await lvq(["--json", "list", ...args])) as Row[]).map(
+        (r) => r.properties.name ?? r.properties.state,
+      );
+    assert.deepEqual(
+      await names(["Domain", `name=${namesA.domains[1]!.name}`, "--agent", agentA.name]),
+      [namesA.domains[1]!.name],
+    );
+    assert.deepEqual(
+      await names(["Domain", "state=running", "--agent", agentA.name]),
+      namesA.domains.map((d) => d.name),
+    );
+    assert.deepEqual(await names(["Domain", "state=shutoff", "--agent", agentB.name]), [
+      namesB.domains[0]!.name,
+    ]);
+    assert.deepEqual(await names(["Domain", "state=running", "--agent", agentB.name]), []);
+    const where = JSON.stringify(["re_match", "name", ["quote", "dom-1$"]]);
+    assert.deepEqual(await names(["Domain", "--where", where, "--agent", agentA.name]), [
+      namesA.domains[1]!.name,
+    ]);
+  });
+
+  test("list Domain prints an aligned table with each domain's state", async () => {
+    const r = await lvq(["list", "Domain", "--agent", agentA.name]);
+    assert.equal(r.code, 0, r.stderr);
+    const [d0, d1] = namesA.domains;
+    const h = agentA.host;
+    const w = Math.max(4, h.length);
+    const nw = Math.max(d0!.name.length, d1!.name.length);
+    const line = (a: string, b: string, c: string, d: string, e: string) =>
+      `${a.padEnd(w)}  ${b.padEnd(nw)}  ${c.padEnd(2)}  ${d.padEnd(36)}  ${e}`.trimEnd();
+    assert.equal(
+      r.stdout,
+      [
+        line("HOST", "NAME", "ID", "UUID", "STATE"),
+        line(h, d0!.name, "1", d0!.uuid, "running"),
+        line(h, d1!.name, "2", d1!.uuid, "running"),
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("schema: the class list, one class, unknown class exits 3", async () => {
+    const all = jsonOf(await lvq(["--json", "schema"])) as { classes: { name: string }[] };
+    assert.deepEqual(
+      all.classes.map((c) => c.name),
+      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume"],
+    );
+    const dom = await lvq(["schema", "Domain"]);
+    assert.equal(dom.code, 0);
+    assert.match(
+      dom.stdout,
+      /^class Domain: A virtual machine \(virDomain\)\.\n\nPROPERTY {3}TYPE {16}ACCESS {2}UNIT {2}DESCRIPTION\n/,
+    );
+    assert.match(
+      dom.stdout,
+      /\ndomain_info {2}objId → DomainInfo {2}RO {12}Domain information\. {2}This will be updated on a regular basis\.\n/,
+    );
+    assert.match(dom.stdout, /\nsave {7}filename: lstr +Save this VM/);
+    const none = await lvq(["schema", "Frob"]);
+    assert.equal(none.code, 3);
+    assert.equal(
+      none.stderr,
+      'lvq: no class "Frob" in the schema (classes: Node, NodeInfo, Domain, DomainInfo, Pool, Volume)\n',
+    );
+  });
+
+  test("show by name, host/name, UUID and object id; follows domain_info", async () => {
+    const d = namesA.domains[0]!;
+    const id = `${agentA.name}/Domain:${d.uuid}`;
+    const expectedShow = async (ref: string) => {
+      const s = jsonOf(await lvq(["--json", "show", ref])) as Row & {
+        related: Record<string, Row>;
+      };
+      assert.equal(s.object_id, id, ref);
+      assert.equal(s.related.domain_info!.object_id, `${agentA.name}/DomainInfo:${d.uuid}`);
+      assert.equal(s.related.domain_info!.properties.state, "running");
+      assert.equal(s.related.domain_info!.properties.maximum_memory, 8388608);
+    };
+    await expectedShow(d.name);
+    await expectedShow(`${agentA.host}/${d.name}`);
+    await expectedShow(d.uuid);
+    await expectedShow(id);
+    const human = await lvq(["show", d.name]);
+    assert.equal(human.code, 0);
+    assert.match(
+      human.stdout,
+      new RegExp(
+        `^Domain ${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\nhost +${agentA.host}\nuuid +${d.uuid}\nname +${d.name}\n`,
+      ),
+    );
+    assert.match(human.stdout, /\ndomain_info \(DomainInfo [^)]+\)\nstate +running\n/);
+    const missing = await lvq(["show", `nosuch-${tag}`]);
+    assert.equal(missing.code, 3);
+    assert.equal(missing.stderr, `lvq: no object "nosuch-${tag}" on any agent\n`);
+  });
+
+  test("pools and vols", async () => {
+    const pools = jsonOf(await lvq(["--json", "pools", "--agent", agentA.name])) as Row[];
+    assert.deepEqual(
+      pools.map((p) => [p.properties.name, p.properties.uuid, p.properties.state]),
+      [[namesA.pools[0]!.name, namesA.pools[0]!.uuid, "running"]],
+    );
+    const vols = jsonOf(await lvq(["--json", "vols", namesA.pools[0]!.name])) as Row[];
+    assert.deepEqual(
+      vols.map((v) => [v.properties.name, v.properties.path, v.properties.capacity]),
+      namesA.pools[0]!.volumes.map((v) => [v.name, v.path, 1048576]),
+    );
+    const none = jsonOf(await lvq(["--json", "vols", namesB.pools[0]!.name])) as Row[];
+    assert.deepEqual(none, []);
+  });
+
+  test("call: typed arguments, @file, bad arguments exit 2, libvirt failures exit 1 with libvirt's code", async () => {
+    const node = `${agentA.host}`;
+    const mem = jsonOf(
+      await lvq(["--json", "call", "--class", "Node", node, "get_free_memory"]),
+    ) as { result: number };
+    assert.equal(typeof mem.result, "number");
+    assert.ok(mem.result > 0);
+    const unknown = await lvq(["call", namesA.domains[0]!.name, "save", "file=/tmp/x"]);
+    assert.equal(unknown.code, 2);
+    assert.equal(
+      unknown.stderr,
+      'lvq: Domain.save has no argument "file" (its arguments: filename)\n',
+    );
+    const missing = await lvq(["call", namesA.domains[0]!.name, "save"]);
+    assert.equal(missing.code, 2);
+    assert.equal(
+      missing.stderr,
+      "lvq: Domain.save: missing argument filename (see `lvq schema Domain`)\n",
+    );
+    const badInt = await lvq([
+      "call",
+      namesA.domains[0]!.name,
+      "migrate",
+      `destination_node=${agentB.name}`,
+      "flags=lots",
+      "new_domain_name=",
+      "uri=",
+      "bandwidth=0",
+    ]);
+    assert.equal(badInt.code, 2);
+    assert.equal(badInt.stderr, 'lvq: argument "flags": "lots" is not an integer (type int32)\n');
+    const noMethod = await lvq(["call", namesA.domains[0]!.name, "explode"]);
+    assert.equal(noMethod.code, 2);
+    assert.match(
+      noMethod.stderr,
+      /^lvq: Domain has no method "explode" \(its methods: create, destroy, /,
+    );
+    // resume of a running domain: libvirt refuses (VIR_ERR_INTERNAL_ERROR = 1 in the test driver).
+    const failed = await lvq(["resume", namesA.domains[0]!.name]);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /^lvq: libvirt error 1: .*not paused/);
+    // The test driver cannot migrate: libvirt's VIR_ERR_NO_SUPPORT (3) comes back.
+    const mig = await lvq(["migrate", namesA.domains[0]!.name, agentB.name]);
+    assert.equal(mig.code, 1);
+    assert.match(mig.stderr, /^lvq: libvirt error 3: .*not supported/);
+    // @file: define through call, with the XML read from a file.
+    const xmlFile = join(dir, "viacall.xml");
+    const uuid = "0badcafe-0000-4000-8000-00000000c411";
+    writeFileSync(xmlFile, domainXml(`cli${tag}-viacall`, uuid));
+    const out = jsonOf(
+      await lvq(
+        [
+          "--json",
+          "call",
+          "--class",
+          "Node",
+          agentB.name.length ? agentB.host : "",
+          "define_domain_xml",
+          `xml_desc=@${xmlFile}`,
+          "--agent-unused",
+        ].filter((a) => a !== "--agent-unused"),
+      ),
+    ) as { domain: string };
+    assert.equal(out.domain, `${agentB.name}/Domain:${uuid}`);
+    assert.equal((await lvq(["undefine", out.domain])).code, 0);
+  });
+
+  test("an ambiguous name lists the candidates and exits 3", async () => {
+    const twin = `cli${tag}-twin`;
+    const ua = "0badcafe-0000-4000-8000-0000000000a1";
+    const ub = "0badcafe-0000-4000-8000-0000000000b1";
+    writeFileSync(join(dir, "twa.xml"), domainXml(twin, ua));
+    writeFileSync(join(dir, "twb.xml"), domainXml(twin, ub));
+    assert.equal((await lvq(["define", join(dir, "twa.xml"), "--host", agentA.name])).code, 0);
+    assert.equal((await lvq(["define", join(dir, "twb.xml"), "--host", agentB.name])).code, 0);
+    try {
+      const r = await lvq(["show", twin]);
+      assert.equal(r.code, 3);
+      const cands = [
+        `  ${agentA.host}/${twin}  ${ua}  (${agentA.name}/Domain:${ua})`,
+        `  ${agentB.host}/${twin}  ${ub}  (${agentB.name}/Domain:${ub})`,
+      ].sort();
+      const lines = r.stderr.trimEnd().split("\n");
+      assert.equal(
+        lines[0],
+        `lvq: "${twin}" names 2 objects; use host/name, the UUID or the object id`,
+      );
+      assert.deepEqual(lines.slice(1).sort(), cands);
+      const one = jsonOf(await lvq(["--json", "show", `${agentB.name}/${twin}`])) as Row;
+      assert.equal(one.object_id, `${agentB.name}/Domain:${ub}`);
+    } finally {
+      await lvq(["undefine", ua]);
+      await lvq(["undefine", ub]);
+    }
+  });
+
+  test("a full lifecycle driven only through lvq", async () => {
+    const name = `cli${tag}-life<"é">`;
+    const uuid = "0badcafe-0000-4000-8000-00000000001f";
+    const xmlFile = join(dir, "life.xml");
+    writeFileSync(
+      xmlFile,
+      domainXml(
+        name
+          .replace("<", "&lt;")
+          .replace(">", "&gt;")
+          .replace('"', "&quot;")
+          .replace('"', "&quot;"),
+        uuid,
+      ),
+    );
+    const state = async () =>
+      (jsonOf(await lvq(["--json", "show", uuid])) as { related: { domain_info: Row } }).related
+        .domain_info.properties.state;
+    const defined = jsonOf(await lvq(["--json", "define", xmlFile, "--host", agentA.name])) as Row;
+    assert.equal(defined.object_id, `${agentA.name}/Domain:${uuid}`);
+    assert.equal(defined.properties.name, name);
+    try {
+      assert.equal(await state(), "shutoff");
+      const started = jsonOf(await lvq(["--json", "start", uuid])) as Record<string, string>;
+      assert.deepEqual(started, {
+        object_id: defined.object_id,
+        host: agentA.host,
+        name,
+        action: "start",
+      });
+      await waitFor("running", 5000, async () =>
+        (await state()) === "running" ? true : undefined,
+      );
+      const human = await lvq(["suspend", uuid]);
+      assert.equal(human.code, 0);
+      assert.equal(human.stdout, `Domain ${name} suspended on ${agentA.host}\n`);
+      await waitFor("paused", 5000, async () => ((await state()) === "paused" ? true : undefined));
+      assert.equal((await lvq(["resume", uuid])).code, 0);
+      await waitFor("running again", 5000, async () =>
+        (await state()) === "running" ? true : undefined,
+      );
+      const xml = await lvq(["dumpxml", uuid]);
+      assert.equal(xml.code, 0);
+      assert.match(xml.stdout, new RegExp(`<uuid>${uuid}</uuid>`));
+      const saveFile = join(dir, "life.save");
+      assert.equal((await lvq(["save", uuid, saveFile])).code, 0);
+      await waitFor("shut off by save", 5000, async () =>
+        (await state()) === "shutoff" ? true : undefined,
+      );
+      const restored = jsonOf(
+        await lvq(["--json", "restore", saveFile, "--host", agentA.name]),
+      ) as Record<string, string>;
+      assert.equal(restored.object_id, defined.object_id);
+      await waitFor("running after restore", 5000, async () =>
+        (await state()) === "running" ? true : undefined,
+      );
+      assert.equal((await lvq(["destroy", uuid])).code, 0);
+      await waitFor("shut off by destroy", 5000, async () =>
+        (await state()) === "shutoff" ? true : undefined,
+      );
+    } finally {
+      await lvq(["destroy", uuid]);
+      const u = await lvq(["undefine", uuid]);
+      assert.equal(u.code, 0, u.stderr);
+    }
+    await waitFor("undefined", 5000, async () =>
+      (await lvq(["show", uuid])).code === 3 ? true : undefined,
+    );
+  });
+
+  test("watch prints changes and events of one agent as they arrive", async () => {
+    const { spawn } = await import("node:child_process");
+    const { BIN } = await import("./harness.js");
+    const child = spawn(
+      process.execPath,
+      [BIN, "--json", "watch", "DomainInfo", "--agent", agentA.name, "--count", "2", "--for", "20"],
+      {
+        env: { ...process.env, LVQ_BROKER: BROKER, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      err += d;
+    });
+    const exited = new Promise<number>((r) => child.on("close", (c) => r(c ?? -1)));
+    try {
+      await waitFor("watch ready", 10_000, async () =>
+        err.includes("watching") ? true : undefined,
+      );
+      const d = namesA.domains[1]!;
+      assert.equal((await lvq(["suspend", d.uuid])).code, 0);
+      const code = await exited;
+      assert.equal(code, 0, err);
+      const lines = out
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(lines.length, 2);
+      const kinds = lines.map((l) => `${l.kind}:${l.kind === "event" ? l.event : l.class}`).sort();
+      assert.deepEqual(kinds, ["changed:DomainInfo", "event:DomainLifecycle"]);
+      const ev = lines.find((l) => l.kind === "event")!;
+      assert.deepEqual((ev.args as Record<string, unknown>).event, "suspended");
+      assert.equal((ev.args as Record<string, unknown>).uuid, d.uuid);
+      const ch = lines.find((l) => l.kind === "changed") as Row & { kind: string };
+      assert.equal(ch.object_id, `${agentA.name}/DomainInfo:${d.uuid}`);
+      assert.equal(ch.properties.state, "paused");
+    } finally {
+      child.kill();
+      await lvq(["resume", namesA.domains[1]!.uuid]);
+    }
+  });
+});

@@ -1,0 +1,200 @@
+// The typed SDK against the real broker and two real agents on private test-driver files.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import {
+  AmbiguousRefError,
+  connectFleet,
+  Domain,
+  DomainInfo,
+  type Fleet,
+  type FleetChange,
+  Node,
+  NodeInfo,
+  NotFoundError,
+  Pool,
+} from "../../src/console/index.js";
+import { type AgentHandle, startTestAgent } from "../cli/agents.js";
+import { BROKER, waitFor } from "../cli/harness.js";
+import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+
+const tag = randomBytes(3).toString("hex");
+const dir = mkdtempSync(join(tmpdir(), `lvq-sdk-${tag}-`));
+const specA = { domains: 3, pools: 1, volumesPerPool: 1, namePrefix: `sdk${tag}a-` };
+const specB = {
+  domains: 2,
+  pools: 0,
+  volumesPerPool: 0,
+  runningDomains: false,
+  namePrefix: `sdk${tag}b-`,
+};
+const namesA = testDriverNames(specA);
+const namesB = testDriverNames(specB);
+let agentA: AgentHandle;
+let agentB: AgentHandle;
+let fleet: Fleet;
+let ours: string[];
+
+describe("console SDK", { timeout: 90_000 }, () => {
+  before(async () => {
+    [agentA, agentB] = await Promise.all([
+      startTestAgent({
+        uri: writeTestDriverFile(join(dir, "a.xml"), specA),
+        instance: `sdk-${tag}-a`,
+        broker: BROKER,
+      }),
+      startTestAgent({
+        uri: writeTestDriverFile(join(dir, "b.xml"), specB),
+        instance: `sdk-${tag}-b`,
+        broker: BROKER,
+      }),
+    ]);
+    ours = [agentA.name, agentB.name];
+    fleet = await connectFleet({ broker: BROKER });
+    await waitFor("both agents' domains", 20_000, async () =>
+      (await fleet.domains(undefined, { agents: ours })).length === 5 ? true : undefined,
+    );
+  });
+  after(async () => {
+    await fleet?.close();
+    await Promise.allSettled([agentA?.stop(), agentB?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("queries across agents return typed objects; equality filters join through DomainInfo", async () => {
+    const all = await fleet.domains(undefined, { agents: ours });
+    assert.deepEqual(
+      all.map((d) => d.name).sort(),
+      [...namesA.domains, ...namesB.domains].map((d) => d.name).sort(),
+    );
+    assert.ok(all.every((d) => d instanceof Domain));
+    const running = await fleet.domains({ state: "running" }, { agents: ours });
+    assert.deepEqual(running.map((d) => d.uuid).sort(), namesA.domains.map((d) => d.uuid).sort());
+    const off = await fleet.domains({ state: "shutoff" }, { agents: ours });
+    assert.deepEqual(off.map((d) => d.uuid).sort(), namesB.domains.map((d) => d.uuid).sort());
+    const byPredicate = await fleet.domains(["eq", "name", ["quote", namesA.domains[2]!.name]]);
+    assert.deepEqual(
+      byPredicate.map((d) => d.objectIdText),
+      [`${agentA.name}/Domain:${namesA.domains[2]!.uuid}`],
+    );
+    const both = await fleet.domains({ name: namesB.domains[0]!.name, state: "shutoff" });
+    assert.equal(both.length, 1);
+    assert.equal(both[0]!.host, agentB.host);
+  });
+
+  test("references resolve to typed objects; 64-bit values are bigint", async () => {
+    const [d] = await fleet.domains({ name: namesA.domains[0]!.name });
+    const info = await d!.domain_info;
+    assert.ok(info instanceof DomainInfo);
+    assert.equal(info.state, "running");
+    assert.equal(typeof info.memory, "bigint");
+    assert.equal(typeof info.num_vcpus, "number");
+    const node = await d!.node;
+    assert.ok(node instanceof Node);
+    assert.equal(node.agentName, agentA.name);
+    assert.equal(node.libvirt_state, "connected");
+    const hw = await node.host_info;
+    assert.ok(hw instanceof NodeInfo);
+    assert.equal(typeof hw.memory, "bigint");
+    const free = await node.get_free_memory();
+    assert.equal(typeof free, "bigint");
+    const [pool] = await fleet.pools({ name: namesA.pools[0]!.name });
+    assert.ok(pool instanceof Pool);
+    assert.equal(pool.capacity > 0n, true);
+  });
+
+  test("method proxies: define_domain_xml resolves to a Domain; suspend/resume; libvirt errors keep their code", async () => {
+    const node = await fleet.nodeOf(agentB.name);
+    const uuid = "0badcafe-0000-4000-8000-0000000005d1";
+    const xml = `<domain type='test'><name>sdk${tag}-new</name><uuid>${uuid}</uuid><memory>8192</memory><os><type>hvm</type></os></domain>`;
+    const d = await node.define_domain_xml({ xml_desc: xml });
+    try {
+      assert.ok(d instanceof Domain);
+      assert.equal(d.uuid, uuid);
+      assert.equal(d.objectIdText, `${agentB.name}/Domain:${uuid}`);
+      await d.create();
+      await waitFor("running", 5000, async () =>
+        (await d.domain_info).state === "running" ? true : undefined,
+      );
+      await d.suspend();
+      await waitFor("paused", 5000, async () =>
+        (await d.domain_info).state === "paused" ? true : undefined,
+      );
+      await assert.rejects(d.suspend(), (err: unknown) => {
+        const e = err as { name: string; status: number; text: string };
+        assert.equal(e.name, "MethodError");
+        assert.equal(e.status, 0x10000 + 55); // VIR_ERR_OPERATION_INVALID: already paused
+        return true;
+      });
+      await d.resume();
+      await d.destroy();
+    } finally {
+      await d.undefine().catch(() => {});
+    }
+  });
+
+  test("resolve: name, host/name, UUID, object id; ambiguous and missing references", async () => {
+    const a0 = namesA.domains[0]!;
+    const id = `${agentA.name}/Domain:${a0.uuid}`;
+    assert.equal((await fleet.resolve(Domain, a0.name)).objectIdText, id);
+    assert.equal((await fleet.resolve(Domain, `${agentA.host}/${a0.name}`)).objectIdText, id);
+    assert.equal((await fleet.resolve(Domain, a0.uuid.toUpperCase())).objectIdText, id);
+    assert.equal((await fleet.resolve(Domain, id)).objectIdText, id);
+    await assert.rejects(fleet.resolve(Domain, `none-${tag}`), NotFoundError);
+    // Same name on both hosts.
+    const nodes = await Promise.all(ours.map((a) => fleet.nodeOf(a)));
+    const twin = `sdk${tag}-twin`;
+    const made = await Promise.all(
+      nodes.map((n, i) =>
+        n.define_domain_xml({
+          xml_desc: `<domain type='test'><name>${twin}</name><uuid>0badcafe-0000-4000-8000-00000000071${i}</uuid><memory>8192</memory><os><type>hvm</type></os></domain>`,
+        }),
+      ),
+    );
+    try {
+      await assert.rejects(fleet.resolve(Domain, twin), (err: unknown) => {
+        assert.ok(err instanceof AmbiguousRefError);
+        assert.deepEqual(
+          err.candidates.map((c) => c.objectId).sort(),
+          made.map((d) => d.objectIdText).sort(),
+        );
+        return true;
+      });
+    } finally {
+      await Promise.all(made.map((d) => d.undefine()));
+    }
+  });
+
+  test("watch reports object changes and lifecycle events of the chosen agents", async () => {
+    const seen: FleetChange[] = [];
+    const onChange = (c: FleetChange) => seen.push(c);
+    fleet.on("change", onChange);
+    const stop = fleet.watch(["DomainInfo"], { agents: [agentA.name] });
+    const d = await fleet.resolve(Domain, namesA.domains[1]!.name);
+    try {
+      await d.suspend();
+      await waitFor("change and event", 5000, async () =>
+        seen.some((c) => c.kind === "event") && seen.some((c) => c.kind === "changed")
+          ? true
+          : undefined,
+      );
+      const ev = seen.find((c) => c.kind === "event");
+      assert.ok(ev && ev.kind === "event" && ev.name === "DomainLifecycle");
+      assert.equal(ev.args.event, "suspended");
+      assert.equal(ev.args.uuid, namesA.domains[1]!.uuid);
+      const ch = seen.find((c) => c.kind === "changed");
+      assert.ok(ch && ch.kind === "changed" && ch.object instanceof DomainInfo);
+      assert.equal((ch.object as DomainInfo).state, "paused");
+      assert.ok(
+        seen.every((c) => (c.kind === "event" ? c.agentName : c.object.agentName) === agentA.name),
+      );
+    } finally {
+      stop();
+      fleet.off("change", onChange);
+      await d.resume();
+    }
+  });
+});
