@@ -1,0 +1,397 @@
+// Misbehaving daemons, played by a scripted fake on a real unix socket: bad lengths, unknown
+// serials, garbage, disconnects, silence. Plus timeouts, the in-flight bound, event routing
+// and reconnection, which need a peer we can make misbehave on cue.
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import {
+  type Packet,
+  Program,
+  RemoteMessage,
+  RemoteProcedure,
+  XdrReader,
+} from "../../src/libvirt/codec/index.js";
+import {
+  CallTimeoutError,
+  ConnectionLostError,
+  connect,
+  type Domain,
+  type DomainLifecycleEvent,
+  LibvirtError,
+  ProtocolError,
+  ReconnectingLibvirt,
+} from "../../src/libvirt/index.js";
+import {
+  type FakeLibvirtd,
+  type FakeOptions,
+  startFakeLibvirtd,
+} from "../support/fake-libvirtd.js";
+
+const DOM: Domain = { name: "d1", uuid: "11111111-2222-3333-4444-555555555555", id: 3 };
+const GET_INFO = RemoteProcedure.domainGetInfo.number;
+
+const fakes: FakeLibvirtd[] = [];
+async function fake(options: FakeOptions = {}): Promise<FakeLibvirtd> {
+  const f = await startFakeLibvirtd(options);
+  fakes.push(f);
+  return f;
+}
+after(async () => {
+  for (const f of fakes) await f.close();
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Connects and records every 'close' event. */
+async function open(f: FakeLibvirtd, opts: Parameters<typeof connect>[1] = {}) {
+  const client = await connect("test:///default", { socketPath: f.socketPath, ...opts });
+  const closes: (Error | undefined)[] = [];
+  client.on("close", (err) => closes.push(err));
+  return { client, closes };
+}
+
+describe("connection setup", () => {
+  it("sends AUTH_LIST, SUPPORTS_FEATURE(10), OPEN in that order, with the URI's open name", async () => {
+    const f = await fake();
+    const { client } = await open(f);
+    const conn = await f.connection(1);
+    assert.deepEqual(
+      conn.received.map((p) => p.procedure),
+      [66, 60, 1],
+    );
+    const openArgs = RemoteProcedure.connectOpen.args.decode(
+      new XdrReader(conn.received[2]?.payload as Buffer),
+    );
+    assert.deepEqual(openArgs, { name: "test:///default", flags: 0 });
+    assert.deepEqual(
+      conn.received.map((p) => p.serial),
+      [1, 2, 3],
+    );
+    await client.close();
+    assert.equal(conn.callsOf(RemoteProcedure.connectClose.number).length, 1);
+  });
+});
+
+describe("protocol violations close the connection and reject calls in flight", () => {
+  async function violation(misbehave: (conn: FakeConnection, call: Packet) => void) {
+    const f = await fake({
+      onCall: (call, conn) => {
+        misbehave(conn, call);
+        return true;
+      },
+    });
+    const { client, closes } = await open(f);
+    const err = await client.domainGetInfo(DOM).then(
+      () => assert.fail("call should fail"),
+      (e: unknown) => e,
+    );
+    await waitFor(() => closes.length === 1);
+    assert.equal(client.closed, true);
+    assert.equal(client.pendingCalls, 0);
+    return { err, closes };
+  }
+
+  it("short packet: a length word smaller than the header", async () => {
+    const { err, closes } = await violation((conn) =>
+      conn.sendRaw(Buffer.from("0000001400000000", "hex")),
+    );
+    assert.ok(err instanceof ConnectionLostError);
+    assert.equal(err.code, "CONNECTION_LOST");
+    assert.ok(err.cause instanceof ProtocolError);
+    assert.equal(err.cause.message, "packet length 20 is shorter than the 28-byte header");
+    assert.equal(closes[0], err.cause);
+  });
+
+  it("oversize length: refused from the length word alone, no body awaited", async () => {
+    const { err } = await violation((conn) => conn.sendRaw(Buffer.from("7fffffff", "hex")));
+    assert.ok(err instanceof ConnectionLostError);
+    assert.ok(err.cause instanceof ProtocolError);
+    assert.equal(err.cause.message, "packet length 2147483647 is over libvirt's limit of 33554436");
+  });
+
+  it("unknown serial", async () => {
+    const { err } = await violation((conn, call) =>
+      conn.replyRaw(call, Buffer.alloc(32), { serial: 999 }),
+    );
+    assert.ok(err instanceof ConnectionLostError);
+    assert.ok(err.cause instanceof ProtocolError);
+    assert.equal(err.cause.message, "reply with unknown serial 999 (procedure 16)");
+  });
+
+  it("garbage payload: a reply that does not decode", async () => {
+    const { err, closes } = await violation((conn, call) =>
+      conn.replyRaw(call, Buffer.alloc(12, 0xab)),
+    );
+    assert.ok(err instanceof ProtocolError);
+    assert.equal(
+      err.message,
+      "DOMAIN_GET_INFO reply: truncated XDR: unsigned hyper needs 8 bytes at offset 12, only 0 left",
+    );
+    assert.equal(closes[0], err);
+  });
+
+  it("garbage bytes instead of a packet", async () => {
+    const { err } = await violation((conn) =>
+      conn.sendRaw(Buffer.from("this is not XDR at all", "latin1")),
+    );
+    assert.ok(err instanceof ConnectionLostError);
+    assert.ok(err.cause instanceof ProtocolError);
+    assert.equal(err.cause.message, "packet length 1952999795 is over libvirt's limit of 33554436");
+  });
+
+  it("disconnect mid-call rejects every call in flight and emits close once", async () => {
+    let seen = 0;
+    const f = await fake({
+      onCall: (_call, conn) => {
+        if (++seen === 3) conn.destroy();
+        return true;
+      },
+    });
+    const { client, closes } = await open(f);
+    const results = await Promise.allSettled([
+      client.domainGetInfo(DOM),
+      client.domainGetInfo(DOM),
+      client.domainGetInfo(DOM),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["rejected", "rejected", "rejected"],
+    );
+    for (const r of results) {
+      const e = (r as PromiseRejectedResult).reason;
+      assert.ok(e instanceof ConnectionLostError);
+      assert.equal(
+        e.message,
+        "DOMAIN_GET_INFO: libvirt connection lost before the reply (libvirt connection closed by the daemon); the call's outcome is unknown",
+      );
+    }
+    await waitFor(() => closes.length === 1);
+    assert.equal(client.pendingCalls, 0);
+    const late = await client.getType().catch((e: unknown) => e);
+    assert.ok(late instanceof ConnectionLostError);
+    assert.equal(late.message, "CONNECT_GET_TYPE: libvirt connection is closed");
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(closes.length, 1);
+  });
+});
+
+describe("keepalive", () => {
+  it("a silent daemon is declared dead after keepaliveCount unanswered PINGs", async () => {
+    const f = await fake({ answerPings: false, onCall: () => true /* never replies */ });
+    const started = Date.now();
+    const { client, closes } = await open(f, { keepaliveIntervalMs: 100, keepaliveCount: 3 });
+    const err = await client.domainGetInfo(DOM).catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    assert.ok(err instanceof ConnectionLostError);
+    assert.ok(err.cause instanceof ConnectionLostError);
+    assert.equal(err.cause.code, "KEEPALIVE_TIMEOUT");
+    assert.match(
+      err.cause.message,
+      /^libvirt daemon did not answer 3 keepalive pings \(silent for \d+ ms\)$/,
+    );
+    const conn = await f.connection(1);
+    const pings = conn.received.filter((p) => p.program === Program.KEEPALIVE && p.procedure === 1);
+    assert.equal(pings.length, 3);
+    // 3 PINGs then the verdict at the 4th interval, with timer slack.
+    assert.ok(elapsed >= 350 && elapsed < 2000, `declared dead after ${elapsed} ms`);
+    await waitFor(() => closes.length === 1);
+    assert.equal(closes[0], err.cause);
+  });
+
+  it("a daemon that answers PONG keeps the connection open", async () => {
+    const f = await fake();
+    const { client, closes } = await open(f, { keepaliveIntervalMs: 50, keepaliveCount: 2 });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(client.closed, false);
+    assert.equal(closes.length, 0);
+    const conn = await f.connection(1);
+    const pings = conn.received.filter((p) => p.program === Program.KEEPALIVE).length;
+    assert.ok(pings >= 3, `expected regular PINGs, got ${pings}`);
+    await client.close();
+  });
+
+  it("answers the daemon's PING with a PONG", async () => {
+    const f = await fake();
+    const { client } = await open(f, { keepaliveIntervalMs: 60_000 });
+    const conn = await f.connection(1);
+    conn.sendPing();
+    await waitFor(() => conn.received.some((p) => p.program === Program.KEEPALIVE));
+    const pong = conn.received.find((p) => p.program === Program.KEEPALIVE);
+    assert.deepEqual([pong?.procedure, pong?.type, pong?.payload.length], [2, 2, 0]);
+    await client.close();
+  });
+
+  it("without feature 10 the client sends no PINGs", async () => {
+    const f = await fake({ keepalive: false });
+    const { client } = await open(f, { keepaliveIntervalMs: 30 });
+    await new Promise((r) => setTimeout(r, 200));
+    const conn = await f.connection(1);
+    assert.equal(conn.received.filter((p) => p.program === Program.KEEPALIVE).length, 0);
+    await client.close();
+  });
+});
+
+describe("timeouts and the in-flight bound", () => {
+  it("a call without reply times out; its late reply is ignored; the connection survives", async () => {
+    const held: Packet[] = [];
+    const f = await fake({
+      onCall: (call, conn) => {
+        if (call.procedure === GET_INFO) held.push(call);
+        else conn.reply(call, RemoteProcedure.connectGetType.ret, { type: "Fake" });
+        return true;
+      },
+    });
+    const { client } = await open(f, { callTimeoutMs: 100 });
+    const err = await client.domainGetInfo(DOM).catch((e: unknown) => e);
+    assert.ok(err instanceof CallTimeoutError);
+    assert.equal(err.message, "libvirt call DOMAIN_GET_INFO got no reply within 100 ms");
+    const conn = await f.connection(1);
+    conn.reply(held[0] as never, RemoteProcedure.domainGetInfo.ret, {
+      state: 1,
+      maxMem: 1n,
+      memory: 1n,
+      nrVirtCpu: 1,
+      cpuTime: 1n,
+    });
+    assert.equal(await client.getType(), "Fake");
+    assert.equal(client.closed, false);
+    await client.close();
+  });
+
+  it("never has more than maxInFlight calls on the wire; the rest queue in order", async () => {
+    let outstanding = 0;
+    let maxSeen = 0;
+    const order: number[] = [];
+    const f = await fake({
+      onCall: (call, conn) => {
+        outstanding++;
+        maxSeen = Math.max(maxSeen, outstanding);
+        order.push(call.serial);
+        setTimeout(() => {
+          outstanding--;
+          conn.reply(call, RemoteProcedure.domainGetState.ret, { state: call.serial, reason: 0 });
+        }, 10);
+        return true;
+      },
+    });
+    const { client } = await open(f, { maxInFlight: 2 });
+    const states = await Promise.all(Array.from({ length: 7 }, () => client.domainGetState(DOM)));
+    assert.equal(maxSeen, 2);
+    assert.deepEqual(order, [4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      states.map((s) => s.state),
+      [4, 5, 6, 7, 8, 9, 10],
+    );
+    await client.close();
+  });
+
+  it("a libvirt error reply rejects only that call, with libvirt's code and text", async () => {
+    const f = await fake({
+      onCall: (call, conn) => {
+        conn.replyError(call, 42, "Domain not found: no domain with matching name 'x'");
+        return true;
+      },
+    });
+    const { client } = await open(f);
+    const err = await client.domainLookupByName("x").catch((e: unknown) => e);
+    assert.ok(err instanceof LibvirtError);
+    assert.deepEqual(
+      [err.code, err.libvirtCode, err.message, err.procedure],
+      [
+        "NO_DOMAIN",
+        42,
+        "Domain not found: no domain with matching name 'x'",
+        "DOMAIN_LOOKUP_BY_NAME",
+      ],
+    );
+    assert.equal(client.closed, false);
+    await client.close();
+  });
+});
+
+describe("event routing", () => {
+  it("routes by program and procedure, then by the registered callback id", async () => {
+    const f = await fake({
+      onCall: (call, conn) => {
+        conn.reply(call, RemoteProcedure.connectDomainEventCallbackRegisterAny.ret, {
+          callbackID: 7,
+        });
+        return true;
+      },
+    });
+    const { client } = await open(f);
+    const events: DomainLifecycleEvent[] = [];
+    client.on("domainLifecycle", (e) => events.push(e));
+    await client.registerDomainLifecycleEvents();
+    const conn = await f.connection(1);
+    const body = RemoteMessage.domainEventCallbackLifecycle.body;
+    conn.sendMessage(318, body, { callbackID: 8, dom: DOM, event: 2, detail: 0 }); // not ours
+    conn.sendMessage(370, body, { callbackID: 7, dom: DOM, event: 2, detail: 0 }); // pool proc: wrong shape, not registered
+    conn.sendMessage(318, body, { callbackID: 7, dom: DOM, event: 5, detail: 1 });
+    await waitFor(() => events.length === 1);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(events, [{ domain: DOM, event: 5, detail: 1 }]);
+    assert.equal(client.closed, false);
+    await client.close();
+  });
+});
+
+describe("reconnecting wrapper", () => {
+  it("re-opens after a drop, re-registers event callbacks, and says so", async () => {
+    const f = await fake({
+      onCall: (call, conn) => {
+        if (call.procedure === RemoteProcedure.connectDomainEventCallbackRegisterAny.number) {
+          conn.reply(call, RemoteProcedure.connectDomainEventCallbackRegisterAny.ret, {
+            callbackID: 1,
+          });
+        }
+        return true;
+      },
+    });
+    const rl = new ReconnectingLibvirt("test:///default", {
+      socketPath: f.socketPath,
+      minRetryDelayMs: 20,
+    });
+    const log: string[] = [];
+    rl.on("connected", () => log.push("connected"));
+    rl.on("disconnected", (e) => log.push(`disconnected: ${e.message}`));
+    rl.on("reconnected", () => log.push("reconnected"));
+    const events: DomainLifecycleEvent[] = [];
+    rl.on("domainLifecycle", (e) => events.push(e));
+    await rl.open();
+    await rl.registerDomainLifecycleEvents();
+    const first = await f.connection(1);
+    const inFlight = rl.client.domainGetInfo(DOM).catch((e: unknown) => e);
+    await waitFor(() => first.callsOf(GET_INFO).length === 1);
+    first.destroy();
+    assert.ok((await inFlight) instanceof ConnectionLostError);
+    const second = await f.connection(2);
+    await waitFor(() => log.length === 3);
+    assert.deepEqual(log, [
+      "connected",
+      "disconnected: libvirt connection closed by the daemon",
+      "reconnected",
+    ]);
+    assert.equal(
+      second.callsOf(RemoteProcedure.connectDomainEventCallbackRegisterAny.number).length,
+      1,
+    );
+    // The call that failed was not retried on the new connection.
+    assert.equal(second.callsOf(GET_INFO).length, 0);
+    second.sendMessage(318, RemoteMessage.domainEventCallbackLifecycle.body, {
+      callbackID: 1,
+      dom: DOM,
+      event: 3,
+      detail: 0,
+    });
+    await waitFor(() => events.length === 1);
+    assert.deepEqual(events, [{ domain: DOM, event: 3, detail: 0 }]);
+    await rl.close();
+    assert.equal(rl.connected, false);
+  });
+});
