@@ -21,6 +21,7 @@ import {
   ReconnectingLibvirt,
 } from "../../src/libvirt/index.js";
 import {
+  type FakeConnection,
   type FakeLibvirtd,
   type FakeOptions,
   startFakeLibvirtd,
