@@ -339,11 +339,14 @@ export function parseSchema(xml: string, fileName = "<schema>"): Schema {
 
   const checkText = (text: string) => {
     if (text.trim() !== "") {
-      const index = parser.position - text.length;
+      // The event comes when the next markup starts; the text began after the previous markup.
+      const markup = xml.lastIndexOf("<", parser.position - 1);
+      let start = xml.lastIndexOf(">", markup - 1) + 1;
+      while (start < markup && /\s/.test(xml[start]!)) start++;
       fail(
         "UNEXPECTED_TEXT",
         `unexpected text ${JSON.stringify(text.trim().slice(0, 30))} (only elements and comments belong here)`,
-        lines.at(index + (text.length - text.trimStart().length)),
+        lines.at(start),
       );
     }
   };
