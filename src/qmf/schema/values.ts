@@ -44,6 +44,10 @@ const WIRE_OF = {
   double: "double",
 } as const;
 
+function article(type: string): string {
+  return `${/^[aeio]/.test(type) ? "an" : "a"} ${type}`;
+}
+
 /** A short, safe rendering of a value for error messages. */
 function show(v: unknown): string {
   if (v === null) return "null";
@@ -63,7 +67,8 @@ function show(v: unknown): string {
       if (Buffer.isBuffer(v)) return `a Buffer of ${v.length} bytes`;
       if (Array.isArray(v)) return "an array";
       if (v instanceof Uuid) return `uuid ${v}`;
-      return `a ${(v as object).constructor?.name ?? "null-prototype"} object`;
+      if (isPlainObject(v)) return "an object";
+      return `a ${(v as object).constructor?.name ?? "class instance"}`;
     default:
       return `a ${typeof v}`;
   }
@@ -167,7 +172,8 @@ function coerce(type: QmfType, v: unknown): Result {
       if (typeof n !== "number" || !Number.isInteger(n)) {
         return problem(`must be an integer (${type}), got ${show(v)}`);
       }
-      if (n < lo || n > hi) return problem(`must be a ${type} (${lo}..${hi}), got ${show(v)}`);
+      if (n < lo || n > hi)
+        return problem(`must be ${article(type)} (${lo}..${hi}), got ${show(v)}`);
       return { value: n };
     }
     case "int64":
@@ -189,7 +195,8 @@ function coerce(type: QmfType, v: unknown): Result {
           typeof v === "number" && Number.isInteger(v) ? " (beyond 2^53: use a bigint)" : "";
         return problem(`must be an integer (${type}), got ${show(v)}${hint}`);
       }
-      if (n < lo || n > hi) return problem(`must be a ${type} (${lo}..${hi}), got ${show(v)}`);
+      if (n < lo || n > hi)
+        return problem(`must be ${article(type)} (${lo}..${hi}), got ${show(v)}`);
       return { value: n };
     }
     case "bool":
