@@ -13,6 +13,13 @@ export interface DecodeLimits {
 /** Default for {@link DecodeLimits.maxDepth}; the encoder refuses deeper values too. */
 export const DEFAULT_MAX_DEPTH = 64;
 
+/** {@link FIXED_WIDTH} as a 256-entry table (0 = not fixed-width), for the hot path. */
+const WIDTH_BY_CODE = new Uint8Array(256);
+
+const KEY_CACHE_SIZE = 1024;
+/** Recently decoded ASCII map keys, by a hash of their bytes (see Reader.key). */
+const keyCache: (string | undefined)[] = new Array(KEY_CACHE_SIZE).fill(undefined);
+
 /** Bytes taken by a value of each fixed-width type code (everything else is variable). */
 const FIXED_WIDTH = new Map<number, number>([
   [TypeCode.int8, 1],
@@ -29,6 +36,8 @@ const FIXED_WIDTH = new Map<number, number>([
   [TypeCode.datetime, 8],
   [TypeCode.uuid, 16],
 ]);
+
+for (const [code, width] of FIXED_WIDTH) WIDTH_BY_CODE[code] = width;
 
 /**
  * Every read is checked against `end`, the end of the innermost container, so a lying size
@@ -115,6 +124,37 @@ class Reader {
     return b.toString("utf8", start, start + n);
   }
 
+  /**
+   * A map key. QMF bodies repeat the same few keys thousands of times; handing back the same
+   * string object each time saves building it and lets V8 skip re-internalising it on the
+   * property store, which dominated decoding time.
+   */
+  key(start: number, n: number): string {
+    if (n > 32) return this.text(start, n);
+    const b = this.buf;
+    let h = n;
+    for (let i = start; i < start + n; i++) {
+      const c = b[i]!;
+      if (c >= 0x80) return b.toString("utf8", start, start + n);
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    const slot = h & (KEY_CACHE_SIZE - 1);
+    const cached = keyCache[slot];
+    if (cached !== undefined && cached.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (cached.charCodeAt(i) !== b[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    const key = this.text(start, n);
+    keyCache[slot] = key;
+    return key;
+  }
+
   /** A length-prefixed byte run; returns its start offset, leaves pos after it. */
   run(lengthSize: 1 | 2 | 4, end: number, kind: string): number {
     this.need(lengthSize, end, `${kind} length`);
@@ -140,8 +180,8 @@ class Reader {
   value(code: number, end: number, depth: number): QmfValue {
     const b = this.buf;
     const p = this.pos;
-    const width = FIXED_WIDTH.get(code);
-    if (width !== undefined) {
+    const width = WIDTH_BY_CODE[code]!;
+    if (width !== 0) {
       if (p + width > end) this.truncated(WIRE_TYPE_BY_CODE.get(code)!, width, end);
       this.pos = p + width;
     }
@@ -229,7 +269,7 @@ class Reader {
           this.pos - 1,
         );
       }
-      const key = this.text(this.pos, keyLength);
+      const key = this.key(this.pos, keyLength);
       this.pos += keyLength;
       const value = this.value(this.typeCode(end), end, depth);
       if (key === "__proto__") {
