@@ -649,6 +649,24 @@ describe("schema: invalid files give SchemaError with file, line and column", ()
     });
   }
 
+  it("never expands entities declared in a DTD (no entity expansion bombs)", () => {
+    const err = schemaError([
+      '<?xml version="1.0"?>',
+      '<!DOCTYPE schema [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+      '<schema package="p"><class name="C" desc="&b;"/></schema>',
+    ]);
+    assert.equal(err.code, "MALFORMED_XML");
+    assert.equal(err.line, 3);
+    assert.equal(err.detail, "malformed XML: undefined entity.");
+  });
+
+  it("reads the predefined entities in attribute values and skips comments", () => {
+    const s = parseSchema(
+      '<schema package="p"><!-- note --><class name="C" desc="a &amp; b &lt;c&gt; &quot;d&quot;"/></schema>',
+    );
+    assert.equal(s.classes[0]!.desc, 'a & b <c> "d"');
+  });
+
   it("defaults the file name", () => {
     assert.throws(() => parseSchema("<nope"), { name: "SchemaError", fileName: "<schema>" });
   });
