@@ -72,7 +72,10 @@ export interface FleetAgent {
   /** Full agent name, `vendor:product:instance`. */
   name: string;
   instance: string;
-  /** Host name the agent reports (attribute `hostname`), else its instance name. */
+  /**
+   * The host as people name it: the instance name when it was chosen by hand, else the
+   * agent's `hostname` attribute, else the instance (the host UUID).
+   */
   host: string;
   epoch: number;
   /** Agent attributes (heartbeat), e.g. libvirt connection state. */
@@ -134,7 +137,7 @@ export class Fleet extends EventEmitter implements ObjectSource {
       .agents()
       .map((a: AgentInfo) => {
         const attrs = a.attributes as Record<string, unknown>;
-        const host = hostAttribute(attrs) ?? a.instance;
+        const host = hostOfAgent(a.instance, attrs);
         this.hosts.set(a.name, host);
         return {
           name: a.name,
@@ -203,6 +206,29 @@ export class Fleet extends EventEmitter implements ObjectSource {
       });
     });
     return rows.map((o) => this.wrap(cls, o));
+  }
+
+  /**
+   * How many objects of `cls` each agent publishes (object ids only travel, not values).
+   * Keys are agent names; every asked agent is present.
+   */
+  async countObjects(
+    cls: ManagedClass<ManagedObject<object>>,
+    opts: QueryOptions = {},
+  ): Promise<Map<string, number>> {
+    const agentNames = opts.agents ?? this.session.agents().map((a: AgentInfo) => a.name);
+    const counts = await Promise.all(
+      agentNames.map(async (agentName) => {
+        const ids = await this.session.queryObjectIds({
+          agentName,
+          packageName: PACKAGE_NAME,
+          className: cls.meta.name,
+          timeoutMs: this.timeoutMs,
+        });
+        return [agentName, ids.length] as const;
+      }),
+    );
+    return new Map(counts);
   }
 
   /** Hosts (one Node per agent). */
@@ -303,6 +329,16 @@ export class Fleet extends EventEmitter implements ObjectSource {
         ref.key,
         agents.map((a) => a.name),
       );
+    }
+    if ((cls as unknown) === Node) {
+      // A host is also named by its agent (instance or full name), which is unique even when
+      // several agents run on one machine and report the same libvirt host name.
+      const byAgent = this.agents().filter(
+        (a) => a.name === text || a.instance === text || a.host === text,
+      );
+      if (byAgent.length) {
+        return this.objects(cls, undefined, { agents: byAgent.map((a) => a.name) });
+      }
     }
     return this.findByKey(cls, text);
   }
@@ -460,6 +496,16 @@ function wireRef(v: unknown, what: string): unknown {
   return { agentName: ref.agentName, objectName: ref.objectName };
 }
 
+/**
+ * The host name shown for an agent. Agents are named by host UUID by default, which is no name
+ * for people: then the agent's `hostname` attribute is used. An instance name chosen by hand
+ * (several agents on one machine, all with the same host name) is used as it is.
+ */
+function hostOfAgent(instance: string, attrs: Record<string, unknown>): string {
+  if (instance && !looksLikeUuid(instance)) return instance;
+  return hostAttribute(attrs) ?? instance;
+}
+
 function hostAttribute(attrs: Record<string, unknown>): string | undefined {
   const h = attrs.hostname;
   if (typeof h === "string" && h) return h;
@@ -547,6 +593,8 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
   const session = new ConsoleSession({
     url: opts.broker,
     defaultTimeoutMs: timeoutMs,
+    // The fleet reads through queries and forwards indications; it never reads the cache.
+    cacheObjects: false,
     ...(opts.name ? { name: opts.name } : {}),
   });
   try {

@@ -19,17 +19,17 @@ Examples:
     .action(async (_opts, cmd: Command) => {
       await withFleet(
         cmd,
-        async ({ fleet, settings }) => {
+        async ({ fleet, sdk, settings }) => {
           const agents = fleet.agents();
           const names = agents.map((a) => a.name);
           const [nodes, domains, pools, volumes] = await Promise.all([
             fleet.nodes(undefined, { agents: names }),
-            fleet.domains(undefined, { agents: names }),
-            fleet.pools(undefined, { agents: names }),
-            fleet.volumes(undefined, { agents: names }),
+            fleet.countObjects(sdk.Domain, { agents: names }),
+            fleet.countObjects(sdk.Pool, { agents: names }),
+            fleet.countObjects(sdk.Volume, { agents: names }),
           ]);
-          const count = (objs: { agentName: string }[], agent: string): number =>
-            objs.filter((o) => o.agentName === agent).length;
+          const count = (counts: Map<string, number>, agent: string): number =>
+            counts.get(agent) ?? 0;
           const rows = agents.map((a) => {
             const node = nodes.find((n) => n.agentName === a.name);
             return {
