@@ -4,7 +4,7 @@
 // exit codes (see errors.ts). Command files import the console SDK lazily, inside their
 // actions, so start-up stays short.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-// H4: import { registerAgentCommand } from "./commands/agent.js";
+import { registerAgentCommand } from "./commands/agent.js";
 import { registerAgentsCommand } from "./commands/agents.js";
 import { registerCallCommand } from "./commands/call.js";
 import { registerDomainCommands } from "./commands/domain.js";
@@ -64,7 +64,7 @@ registerDomainCommands(program);
 registerStorageCommands(program);
 registerWatchCommand(program);
 registerInventoryCommand(program);
-// H4: registerAgentCommand(program);
+registerAgentCommand(program);
 
 let code: number = ExitCode.OK;
 try {

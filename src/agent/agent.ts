@@ -1,0 +1,331 @@
+// The managed-node agent: one libvirt connection (reconnecting) joined to one QMF agent
+// session. Start-up order matters: libvirt first (the host UUID names the agent), then the
+// epoch (persisted, +1), then the broker, then events are registered BEFORE the first full
+// resync so nothing that happens during the resync is missed.
+
+import { createHash } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { access } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { ReconnectingLibvirt } from "../libvirt/index.js";
+import {
+  AgentSession,
+  ConsoleSession,
+  isAuthenticationError,
+  loadSchemaFile,
+  type MethodCall,
+  type Schema,
+} from "../qmf/index.js";
+import type { AgentConfig } from "./config.js";
+import {
+  canonicalUuid,
+  hostUuidFromCapabilities,
+  nextEpoch,
+  readAgentState,
+  stateFile,
+} from "./identity.js";
+import type { AgentLogger } from "./log.js";
+import { executeMethod, type MethodContext } from "./methods.js";
+import { type LinkState, Mirror, type SweepResult } from "./mirror.js";
+
+/** QMF vendor and product of every lvq agent (its name is `vendor:product:instance`). */
+export const AGENT_VENDOR = "libvirt-qmf";
+export const AGENT_PRODUCT = "libvirt";
+
+/** Events of {@link LibvirtAgent}. */
+export interface LibvirtAgentEvents {
+  /** The libvirt connection state changed (also shown as Node.libvirt_state). */
+  libvirtState: [state: LinkState, error: string];
+  /** A full resync finished. */
+  synced: [];
+  /** A stats sweep finished. */
+  swept: [result: SweepResult];
+}
+
+/** Finds schema/libvirt.xml next to the sources (src/agent → ../../schema) or the build. */
+export async function defaultSchemaPath(): Promise<string> {
+  for (const rel of ["../../schema/libvirt.xml", "../../../schema/libvirt.xml"]) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    try {
+      await access(p);
+      return p;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new Error("schema/libvirt.xml not found next to the agent's code");
+}
+
+/**
+ * A UUID derived from text (SHA-1, name-based like RFC 4122 version 5): the identity of a
+ * host whose capabilities carry no host UUID (libvirt's test driver), stable across restarts.
+ */
+export function derivedUuid(text: string): string {
+  const h = createHash("sha1").update(`lvq-agent:${text}`).digest();
+  h[6] = ((h[6] as number) & 0x0f) | 0x50;
+  h[8] = ((h[8] as number) & 0x3f) | 0x80;
+  return canonicalUuid(h.subarray(0, 16).toString("hex")) as string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A running agent. Create it with {@link LibvirtAgent.start}; stop it with {@link stop}.
+ *
+ * ```ts
+ * const agent = await LibvirtAgent.start({ ...defaultConfig(), uri: "test:///default" }, log);
+ * console.log(agent.name, agent.epoch);
+ * await agent.stop();
+ * ```
+ */
+export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
+  /** QMF agent name: `libvirt-qmf:libvirt:<instance>`. */
+  readonly name: string;
+  readonly instance: string;
+  readonly epoch: number;
+  readonly hostUuid: string;
+  readonly config: AgentConfig;
+  readonly session: AgentSession;
+  readonly libvirt: ReconnectingLibvirt;
+  readonly mirror: Mirror;
+  private readonly log: AgentLogger;
+  private console: Promise<ConsoleSession> | null = null;
+  private statsTimer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
+  private linkError = "";
+  private stopping: Promise<void> | null = null;
+
+  private constructor(p: {
+    config: AgentConfig;
+    log: AgentLogger;
+    libvirt: ReconnectingLibvirt;
+    schema: Schema;
+    hostUuid: string;
+    instance: string;
+    epoch: number;
+    hostname: string;
+  }) {
+    super();
+    this.config = p.config;
+    this.log = p.log;
+    this.libvirt = p.libvirt;
+    this.hostUuid = p.hostUuid;
+    this.instance = p.instance;
+    this.epoch = p.epoch;
+    const ctx = (): MethodContext => ({
+      libvirt: this.libvirt,
+      mirror: this.mirror,
+      agentName: this.name,
+      objectId: (n) => this.session.objectId(n),
+      console: () => this.consoleSession(),
+      linkError: () => this.linkError || undefined,
+      log: this.log.child({ component: "method" }),
+    });
+    this.session = new AgentSession({
+      url: p.config.broker,
+      vendor: AGENT_VENDOR,
+      product: AGENT_PRODUCT,
+      instance: p.instance,
+      schemas: [p.schema],
+      epoch: p.epoch,
+      heartbeatIntervalMs: p.config.heartbeatIntervalMs,
+      attributes: {
+        hostname: p.hostname,
+        host_uuid: p.hostUuid,
+        libvirt_uri: p.config.publicUri ?? p.config.uri,
+        libvirt_state: "connected",
+      },
+      log: this.log.child({ component: "qmf" }),
+      onMethod: (call: MethodCall) => executeMethod(ctx(), call),
+    });
+    this.name = this.session.name;
+    this.mirror = new Mirror({
+      libvirt: this.libvirt,
+      session: this.session,
+      hostUuid: p.hostUuid,
+      publicUri: p.config.publicUri ?? p.config.uri,
+      log: this.log.child({ component: "mirror" }),
+    });
+  }
+
+  /**
+   * Connects to libvirt (waiting for it, retrying), works out the identity, opens the QMF
+   * session (retrying until the broker answers, except on refused credentials), publishes
+   * everything and starts the timers. Resolves once the first full resync is published.
+   */
+  static async start(config: AgentConfig, log: AgentLogger): Promise<LibvirtAgent> {
+    const schema = await loadSchemaFile(await defaultSchemaPath());
+    const libvirt = new ReconnectingLibvirt(config.uri, {
+      callTimeoutMs: config.libvirtCallTimeoutMs,
+      maxRetryDelayMs: config.reconnectMaxDelayMs,
+    });
+    let lastConnectError = "";
+    const onConnectFailed = (err: Error) => {
+      if (err.message !== lastConnectError)
+        log.warn("libvirt connection failed; retrying", { uri: config.uri, err });
+      lastConnectError = err.message;
+    };
+    libvirt.on("connectFailed", onConnectFailed);
+    let agent: LibvirtAgent | undefined;
+    try {
+      await libvirt.open();
+      log.info("libvirt connected", { uri: config.uri });
+      const c = libvirt.client;
+      const [caps, hostname] = await Promise.all([c.getCapabilities(), c.getHostname()]);
+      const hostUuid = hostUuidFromCapabilities(caps) ?? derivedUuid(`${hostname} ${config.uri}`);
+      const instance = config.instance ?? hostUuid;
+      const file = stateFile(config.stateDir, instance);
+      const prev = await readAgentState(file);
+      if (prev?.hostUuid && prev.hostUuid !== hostUuid) {
+        log.warn("host UUID changed since the last run", { before: prev.hostUuid, now: hostUuid });
+      }
+      const { epoch } = await nextEpoch(file, hostUuid);
+      agent = new LibvirtAgent({
+        config,
+        log,
+        libvirt,
+        schema,
+        hostUuid,
+        instance,
+        epoch,
+        hostname,
+      });
+      libvirt.off("connectFailed", onConnectFailed);
+      await agent.run();
+      return agent;
+    } catch (e) {
+      libvirt.off("connectFailed", onConnectFailed);
+      if (agent) await agent.stop();
+      else await libvirt.close();
+      throw e;
+    }
+  }
+
+  private async run(): Promise<void> {
+    const log = this.log;
+    // The broker: retry until it answers (a host boots before its broker); refused
+    // credentials are final.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.session.open();
+        break;
+      } catch (e) {
+        if (isAuthenticationError(e) || this.stopping) throw e;
+        if (attempt === 0)
+          log.warn("broker not reachable; retrying", {
+            broker: redact(this.config.broker),
+            err: e,
+          });
+        await sleep(Math.min(5000, 200 * 2 ** attempt));
+      }
+    }
+    log.info("agent on the broker", { agent: this.name, epoch: this.epoch });
+    this.session.on("disconnected", (err) => log.warn("broker connection lost", { err }));
+    this.session.on("reconnected", () =>
+      log.info("broker reconnected; objects republished on query"),
+    );
+    this.session.on("error", (err) => log.error("QMF session failed", { err }));
+
+    this.libvirt.on("domainLifecycle", (e) => this.mirror.onDomainEvent(e));
+    this.libvirt.on("poolLifecycle", (e) => this.mirror.onPoolEvent(e));
+    this.libvirt.on("poolRefresh", (e) => this.mirror.onPoolEvent({ pool: e.pool }));
+    this.libvirt.on("disconnected", (err) => {
+      this.setLink("disconnected", err.message);
+      log.warn("libvirt connection lost; keeping objects, reconnecting", { err });
+    });
+    this.libvirt.on("connectFailed", (err) => {
+      if (err.message !== this.linkError) log.warn("libvirt reconnect failed", { err });
+      this.setLink("disconnected", err.message);
+    });
+    this.libvirt.on("reconnected", () => {
+      log.info("libvirt reconnected; events registered again; resyncing");
+      this.setLink("connected", "");
+      this.resyncNow();
+    });
+    await this.libvirt.registerDomainLifecycleEvents();
+    await this.libvirt.registerPoolEvents();
+    this.setLink("connected", "");
+    await this.mirror.resync();
+    this.emit("synced");
+    this.statsTimer = setInterval(() => this.sweepNow(), this.config.statsIntervalMs);
+    this.resyncTimer = setInterval(() => this.resyncNow(), this.config.resyncIntervalMs);
+    this.statsTimer.unref?.();
+    this.resyncTimer.unref?.();
+  }
+
+  private setLink(state: LinkState, error: string): void {
+    this.linkError = error;
+    if (this.mirror.linkState !== state) this.emit("libvirtState", state, error);
+    this.mirror.setLinkState(state, error);
+    this.session.setAttributes({ libvirt_state: state });
+  }
+
+  /** Runs a full resync now (errors are logged; the objects stay as they were). */
+  resyncNow(): void {
+    if (this.stopping || !this.libvirt.connected) return;
+    this.mirror.resync().then(
+      () => this.emit("synced"),
+      (err) => this.log.warn("resync failed; objects kept as they were", { err }),
+    );
+  }
+
+  /** Runs a stats sweep now (errors are logged). */
+  sweepNow(): void {
+    if (this.stopping || !this.libvirt.connected) return;
+    this.mirror.sweep().then(
+      (r) => {
+        if (r) this.emit("swept", r);
+      },
+      (err) => this.log.warn("stats sweep failed", { err }),
+    );
+  }
+
+  private consoleSession(): Promise<ConsoleSession> {
+    if (!this.console) {
+      const c = new ConsoleSession({
+        url: this.config.broker,
+        cacheObjects: false,
+        log: this.log.child({ component: "console" }),
+      });
+      this.console = c.open().then(
+        () => c,
+        (e) => {
+          this.console = null;
+          throw e;
+        },
+      );
+    }
+    return this.console;
+  }
+
+  /** Stops timers, leaves the broker, closes libvirt. Idempotent. */
+  stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = (async () => {
+        if (this.statsTimer) clearInterval(this.statsTimer);
+        if (this.resyncTimer) clearInterval(this.resyncTimer);
+        this.mirror.stop();
+        const console = this.console;
+        this.console = null;
+        await Promise.allSettled([
+          this.session.close(),
+          console?.then((c) => c.close()),
+          this.libvirt.close(),
+        ]);
+        this.log.info("agent stopped", { agent: this.name });
+      })();
+    }
+    return this.stopping;
+  }
+}
+
+/** An AMQP URL without its password, for logs. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}

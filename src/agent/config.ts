@@ -1,0 +1,244 @@
+// The agent's settings: defaults, then a JSON config file, then LVQ_* environment variables,
+// then command-line flags (each overrides the one before). Every value is checked here, so a
+// typo stops the agent at start with a message naming the setting and where it came from.
+import { readFile } from "node:fs/promises";
+import { type LogLevel, parseLogLevel } from "./log.js";
+
+/** The settings `lvq agent` runs with. Intervals in milliseconds. */
+export interface AgentConfig {
+  /** AMQP URL of the broker. Default amqp://guest:guest@127.0.0.1:5672. */
+  broker: string;
+  /** libvirt URI the agent connects to. Default qemu:///system. */
+  uri: string;
+  /**
+   * The URI other hosts' libvirtd use to reach this one (published as Node.uri, used as the
+   * destination of a migration). Default: `uri`.
+   */
+  publicUri?: string;
+  /** QMF instance name; default the host UUID (so the agent name survives restarts). */
+  instance?: string;
+  /** Where the epoch (restart counter) is kept. Default /var/lib/lvq (root) or ~/.local/state/lvq. */
+  stateDir: string;
+  /** QMF heartbeat interval. Default 10 s. */
+  heartbeatIntervalMs: number;
+  /** DomainInfo statistics sweep interval (one bulk stats call per sweep). Default 10 s. */
+  statsIntervalMs: number;
+  /** Full resync with libvirt (catches what events cannot tell, e.g. new volumes). Default 5 min. */
+  resyncIntervalMs: number;
+  /** libvirt per-call timeout. Default 30 s (migration has none). */
+  libvirtCallTimeoutMs: number;
+  /** Longest wait between libvirt reconnection attempts. Default 5 s. */
+  reconnectMaxDelayMs: number;
+  logLevel: LogLevel;
+}
+
+/** Where each setting may come from, for messages. */
+export type ConfigSource = "default" | "config file" | "environment" | "flag";
+
+/** The defaults (stateDir depends on the user). */
+export function defaultConfig(): AgentConfig {
+  const root = typeof process.getuid === "function" && process.getuid() === 0;
+  const home = process.env.HOME ?? "/tmp";
+  return {
+    broker: "amqp://guest:guest@127.0.0.1:5672",
+    uri: "qemu:///system",
+    stateDir: root ? "/var/lib/lvq" : `${process.env.XDG_STATE_HOME ?? `${home}/.local/state`}/lvq`,
+    heartbeatIntervalMs: 10_000,
+    statsIntervalMs: 10_000,
+    resyncIntervalMs: 300_000,
+    libvirtCallTimeoutMs: 30_000,
+    reconnectMaxDelayMs: 5_000,
+    logLevel: "info",
+  };
+}
+
+/** The default config file: used only if it exists. */
+export const DEFAULT_CONFIG_FILE = "/etc/lvq/agent.json";
+
+/**
+ * Settings as people write them: strings from flags/env, or JSON values from the file.
+ * Intervals are in seconds (fractions allowed).
+ */
+export interface RawSettings {
+  broker?: unknown;
+  uri?: unknown;
+  publicUri?: unknown;
+  instance?: unknown;
+  stateDir?: unknown;
+  heartbeatInterval?: unknown;
+  statsInterval?: unknown;
+  resyncInterval?: unknown;
+  libvirtTimeout?: unknown;
+  logLevel?: unknown;
+}
+
+const KEYS: readonly (keyof RawSettings)[] = [
+  "broker",
+  "uri",
+  "publicUri",
+  "instance",
+  "stateDir",
+  "heartbeatInterval",
+  "statsInterval",
+  "resyncInterval",
+  "libvirtTimeout",
+  "logLevel",
+];
+
+/** The environment variable of each setting. */
+export const ENV_VARS: Record<keyof RawSettings, string> = {
+  broker: "LVQ_BROKER",
+  uri: "LVQ_URI",
+  publicUri: "LVQ_PUBLIC_URI",
+  instance: "LVQ_INSTANCE",
+  stateDir: "LVQ_STATE_DIR",
+  heartbeatInterval: "LVQ_HEARTBEAT_INTERVAL",
+  statsInterval: "LVQ_STATS_INTERVAL",
+  resyncInterval: "LVQ_RESYNC_INTERVAL",
+  libvirtTimeout: "LVQ_LIBVIRT_TIMEOUT",
+  logLevel: "LVQ_LOG_LEVEL",
+};
+
+/** A setting that cannot be used; the message names the setting and its source. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly code = "CONFIG_INVALID";
+}
+
+/** Settings from the environment (only the LVQ_* variables that are set and non-empty). */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): RawSettings {
+  const out: RawSettings = {};
+  for (const k of KEYS) {
+    const v = env[ENV_VARS[k]];
+    if (v !== undefined && v !== "") out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Reads a JSON config file of {@link RawSettings} keys. A missing file is an error only when
+ * `required` (an explicit --config); unknown keys are refused so a typo is noticed.
+ */
+export async function settingsFromFile(path: string, required: boolean): Promise<RawSettings> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if (!required && (e as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v)) {
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
+  }
+  const out: RawSettings = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (!(KEYS as readonly string[]).includes(k)) {
+      throw new ConfigError(`config file ${path}: unknown key "${k}" (known: ${KEYS.join(", ")})`);
+    }
+    out[k as keyof RawSettings] = val;
+  }
+  return out;
+}
+
+function text(v: unknown, what: string, src: ConfigSource): string {
+  if (typeof v !== "string" || v.trim() === "") {
+    throw new ConfigError(`${what} (${src}) must be a non-empty string`);
+  }
+  return v.trim();
+}
+
+function seconds(v: unknown, what: string, src: ConfigSource, min: number): number {
+  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n) || n < min) {
+    throw new ConfigError(
+      `${what} (${src}) must be a number of seconds ≥ ${min}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return Math.round(n * 1000);
+}
+
+/** Checks an amqp(s):// URL. */
+function brokerUrl(v: unknown, src: ConfigSource): string {
+  const s = text(v, "broker", src);
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new ConfigError(`broker (${src}) is not a URL: ${JSON.stringify(s)}`);
+  }
+  if (u.protocol !== "amqp:" && u.protocol !== "amqps:") {
+    throw new ConfigError(`broker (${src}) must be an amqp:// or amqps:// URL`);
+  }
+  return s;
+}
+
+function libvirtUri(v: unknown, what: string, src: ConfigSource): string {
+  const s = text(v, what, src);
+  if (!/^[a-z][a-z0-9]*(\+[a-z0-9]+)?:\/\//i.test(s)) {
+    throw new ConfigError(
+      `${what} (${src}) is not a libvirt URI such as qemu:///system: ${JSON.stringify(s)}`,
+    );
+  }
+  return s;
+}
+
+/** Applies one layer of raw settings onto a config. */
+export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSource): AgentConfig {
+  const out = { ...cfg };
+  if (raw.broker !== undefined) out.broker = brokerUrl(raw.broker, src);
+  if (raw.uri !== undefined) out.uri = libvirtUri(raw.uri, "uri", src);
+  if (raw.publicUri !== undefined) out.publicUri = libvirtUri(raw.publicUri, "publicUri", src);
+  if (raw.instance !== undefined) {
+    const s = text(raw.instance, "instance", src);
+    if (s.includes(":")) throw new ConfigError(`instance (${src}) must not contain ':'`);
+    out.instance = s;
+  }
+  if (raw.stateDir !== undefined) out.stateDir = text(raw.stateDir, "stateDir", src);
+  if (raw.heartbeatInterval !== undefined) {
+    out.heartbeatIntervalMs = seconds(raw.heartbeatInterval, "heartbeatInterval", src, 0.1);
+  }
+  if (raw.statsInterval !== undefined) {
+    out.statsIntervalMs = seconds(raw.statsInterval, "statsInterval", src, 0.1);
+  }
+  if (raw.resyncInterval !== undefined) {
+    out.resyncIntervalMs = seconds(raw.resyncInterval, "resyncInterval", src, 1);
+  }
+  if (raw.libvirtTimeout !== undefined) {
+    out.libvirtCallTimeoutMs = seconds(raw.libvirtTimeout, "libvirtTimeout", src, 0.1);
+  }
+  if (raw.logLevel !== undefined) {
+    try {
+      out.logLevel = parseLogLevel(text(raw.logLevel, "logLevel", src));
+    } catch (e) {
+      throw new ConfigError(`logLevel (${src}): ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The effective configuration: defaults ← config file (`configFile`, else
+ * {@link DEFAULT_CONFIG_FILE} if it exists) ← environment ← flags.
+ */
+export async function resolveAgentConfig(opts: {
+  flags?: RawSettings;
+  configFile?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<AgentConfig> {
+  let cfg = defaultConfig();
+  const file = opts.configFile ?? DEFAULT_CONFIG_FILE;
+  cfg = applySettings(
+    cfg,
+    await settingsFromFile(file, opts.configFile !== undefined),
+    "config file",
+  );
+  cfg = applySettings(cfg, settingsFromEnv(opts.env ?? process.env), "environment");
+  cfg = applySettings(cfg, opts.flags ?? {}, "flag");
+  return cfg;
+}

@@ -1,0 +1,68 @@
+/**
+ * The managed-node agent (`lvq agent`): publishes one libvirt host — Node, NodeInfo, Domain,
+ * DomainInfo, Pool, Volume of `schema/libvirt.xml` — as QMFv2 objects on the broker, follows
+ * libvirt at once (lifecycle events, periodic resync, one bulk stats call per sweep), and runs
+ * the schema's methods against libvirt.
+ *
+ * ```ts
+ * import { LibvirtAgent, resolveAgentConfig, createLogger } from "./agent/index.js";
+ * const config = await resolveAgentConfig({ flags: { uri: "test:///default" } });
+ * const agent = await LibvirtAgent.start(config, createLogger());
+ * // agent.name === "libvirt-qmf:libvirt:<host uuid>", agent.epoch increments per start
+ * await agent.stop();
+ * ```
+ *
+ * Object names (deterministic; consumers should treat them as opaque): `Node:<host uuid>`,
+ * `NodeInfo:<host uuid>`, `Domain:<uuid>`, `DomainInfo:<uuid>`, `Pool:<uuid>`,
+ * `Volume:<key>`. Agent heartbeat attributes add `hostname`, `host_uuid`, `libvirt_uri` and
+ * `libvirt_state` (connected | disconnected).
+ *
+ * Method failures: libvirt's error → `_exception` error_code 0x10000 + virErrorNumber with
+ * text `<libvirt call>: <libvirt's message>`; bad input → PARAMETER_INVALID (4) naming the
+ * argument, before any libvirt call; libvirt not connected or lost mid-call → EXCEPTION (7).
+ * @module
+ */
+export {
+  AGENT_PRODUCT,
+  AGENT_VENDOR,
+  defaultSchemaPath,
+  derivedUuid,
+  LibvirtAgent,
+  type LibvirtAgentEvents,
+} from "./agent.js";
+export {
+  type AgentConfig,
+  ConfigError,
+  DEFAULT_CONFIG_FILE,
+  defaultConfig,
+  ENV_VARS,
+  type RawSettings,
+  resolveAgentConfig,
+} from "./config.js";
+export { LIBVIRT_ERROR_BASE } from "./errors.js";
+export {
+  type AgentState,
+  hostUuidFromCapabilities,
+  readAgentState,
+  stateFile,
+} from "./identity.js";
+export {
+  type AgentLogger,
+  createLogger,
+  type LogLevel,
+  parseLogLevel,
+  silentLogger,
+} from "./log.js";
+export { IMPLEMENTED_METHODS, MAX_XML_BYTES } from "./methods.js";
+export { type LinkState, STATS_NOWAIT, SWEEP_STATS, type SweepResult } from "./mirror.js";
+export {
+  domainEventDetailText,
+  domainEventText,
+  domainReasonText,
+  domainStateText,
+  objectName,
+  PACKAGE,
+  poolEventText,
+  poolStateText,
+  versionText,
+} from "./names.js";

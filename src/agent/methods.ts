@@ -1,0 +1,443 @@
+// The seed's methods (and the additions of schema/libvirt.xml), executed against libvirt.
+// Arguments arrive already checked against the schema by the agent session (types, sizes,
+// presence); what the schema cannot say (a path must be absolute, XML must not be empty, a
+// destination must be another host) is checked here, before any libvirt call, so a refused
+// call never changes libvirt state.
+import {
+  type Domain,
+  MigrateFlags,
+  type ReconnectingLibvirt,
+  type StoragePool,
+  type StorageVol,
+  type TypedParam,
+  TypedParamType,
+} from "../libvirt/index.js";
+import {
+  type ConsoleSession,
+  type MethodCall,
+  MethodError,
+  type ObjectIdLike,
+  QmfStatus,
+} from "../qmf/index.js";
+import { badArgument, libvirtFailure, notConnected } from "./errors.js";
+import type { AgentLogger } from "./log.js";
+import type { Mirror } from "./mirror.js";
+import { nameSuffix, objectName, PACKAGE } from "./names.js";
+
+/** libvirt's REMOTE_STRING_MAX: longer XML is refused by the daemon anyway. */
+export const MAX_XML_BYTES = 4 * 1024 * 1024;
+/** PATH_MAX. */
+const MAX_PATH_BYTES = 4096;
+/** How long migrate waits for the destination agent to publish the domain. */
+const DESTINATION_WAIT_MS = 30_000;
+
+/** What method handlers use. */
+export interface MethodContext {
+  libvirt: ReconnectingLibvirt;
+  mirror: Mirror;
+  /** This agent's name (to tell its own objects from another host's). */
+  agentName: string;
+  objectId(objectName: string): ObjectIdLike;
+  /** A console session on the same broker (opened on first use), for reading other agents. */
+  console(): Promise<ConsoleSession>;
+  /** Why libvirt is not connected (for the error text). */
+  linkError(): string | undefined;
+  log: AgentLogger;
+}
+
+type Handler = (x: MethodContext, call: MethodCall) => Promise<Record<string, unknown>>;
+
+/** Runs one libvirt call named `name` (e.g. "virDomainCreate"), mapping its failure. */
+async function lv<T>(
+  x: MethodContext,
+  name: string,
+  fn: (c: ReconnectingLibvirt["client"]) => Promise<T>,
+): Promise<T> {
+  if (!x.libvirt.connected) throw notConnected(name, x.linkError());
+  try {
+    return await fn(x.libvirt.client);
+  } catch (e) {
+    throw libvirtFailure(name, e);
+  }
+}
+
+// ---- argument checks ------------------------------------------------------------------
+
+function xmlArg(call: MethodCall, name: string): string {
+  const v = call.args[name];
+  if (typeof v !== "string") throw badArgument(call.methodName, name, "must be a string");
+  if (v.trim() === "")
+    throw badArgument(call.methodName, name, "is empty (an XML document is required)");
+  const bytes = Buffer.byteLength(v, "utf8");
+  if (bytes > MAX_XML_BYTES) {
+    throw badArgument(
+      call.methodName,
+      name,
+      `is ${bytes} bytes; libvirt accepts at most ${MAX_XML_BYTES}`,
+    );
+  }
+  return v;
+}
+
+function pathArg(call: MethodCall, name: string): string {
+  const v = call.args[name];
+  if (typeof v !== "string" || v === "")
+    throw badArgument(call.methodName, name, "must be a non-empty file name");
+  if (!v.startsWith("/"))
+    throw badArgument(
+      call.methodName,
+      name,
+      `must be an absolute path on the host, got ${JSON.stringify(v)}`,
+    );
+  if (v.includes("\0")) throw badArgument(call.methodName, name, "must not contain NUL");
+  if (Buffer.byteLength(v, "utf8") > MAX_PATH_BYTES) {
+    throw badArgument(call.methodName, name, `is longer than ${MAX_PATH_BYTES} bytes`);
+  }
+  return v;
+}
+
+function textArg(call: MethodCall, name: string, allowEmpty: boolean): string {
+  const v = call.args[name];
+  if (typeof v !== "string") throw badArgument(call.methodName, name, "must be a string");
+  if (!allowEmpty && v === "") throw badArgument(call.methodName, name, "must not be empty");
+  if (v.includes("\0")) throw badArgument(call.methodName, name, "must not contain NUL");
+  return v;
+}
+
+function intArg(call: MethodCall, name: string, min: number): number {
+  const v = call.args[name];
+  const n = typeof v === "bigint" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min) {
+    throw badArgument(call.methodName, name, `must be an integer ≥ ${min}, got ${String(v)}`);
+  }
+  return n;
+}
+
+/** An objId argument in either form ({_agent_name,…} on the wire, {agentName,…} in JS). */
+function refArg(call: MethodCall, name: string): { agentName: string; objectName: string } {
+  const v = call.args[name] as Record<string, unknown> | undefined;
+  const agentName = v?._agent_name ?? v?.agentName;
+  const objName = v?._object_name ?? v?.objectName;
+  if (typeof agentName !== "string" || typeof objName !== "string") {
+    throw badArgument(call.methodName, name, "must be an object id");
+  }
+  return { agentName, objectName: objName };
+}
+
+// ---- the object a call is made on -----------------------------------------------------
+
+function domainOf(x: MethodContext, call: MethodCall): Domain {
+  const uuid = nameSuffix("Domain", call.objectName);
+  const d = uuid === undefined ? undefined : x.mirror.domains.get(uuid);
+  if (!d) throw new MethodError(QmfStatus.UNKNOWN_OBJECT, `no domain ${call.objectName}`);
+  return d;
+}
+
+function poolOf(x: MethodContext, call: MethodCall): StoragePool {
+  const uuid = nameSuffix("Pool", call.objectName);
+  const p = uuid === undefined ? undefined : x.mirror.pools.get(uuid);
+  if (!p) throw new MethodError(QmfStatus.UNKNOWN_OBJECT, `no pool ${call.objectName}`);
+  return p;
+}
+
+function volumeOf(x: MethodContext, call: MethodCall): StorageVol {
+  const key = nameSuffix("Volume", call.objectName);
+  const v = key === undefined ? undefined : x.mirror.volumes.get(key);
+  if (!v) throw new MethodError(QmfStatus.UNKNOWN_OBJECT, `no volume ${call.objectName}`);
+  return v.vol;
+}
+
+/** A domain call without output: run it, then read the domain again (events do too). */
+function domainAction(
+  name: string,
+  fn: (c: ReconnectingLibvirt["client"], d: Domain) => Promise<unknown>,
+): Handler {
+  return async (x, call) => {
+    const d = domainOf(x, call);
+    await lv(x, name, (c) => fn(c, d));
+    await x.mirror.refreshDomain(d.uuid);
+    return {};
+  };
+}
+
+function poolAction(
+  name: string,
+  fn: (c: ReconnectingLibvirt["client"], p: StoragePool) => Promise<unknown>,
+): Handler {
+  return async (x, call) => {
+    const p = poolOf(x, call);
+    await lv(x, name, (c) => fn(c, p));
+    await x.mirror.refreshPool(p.uuid);
+    return {};
+  };
+}
+
+/** Publishes a volume found by a lookup and returns its object id. */
+async function volumeResult(x: MethodContext, v: StorageVol): Promise<Record<string, unknown>> {
+  await lv(x, "virStorageVolGetInfo", () => x.mirror.refreshVolume(v));
+  return { volume: x.objectId(objectName.volume(v.key)) };
+}
+
+/** Volume lookups are host-wide in libvirt; on a Pool object the volume must be in that pool. */
+function inPool(call: MethodCall, p: StoragePool, v: StorageVol, arg: string): void {
+  if (v.pool !== p.name) {
+    throw badArgument(
+      call.methodName,
+      arg,
+      `names a volume of pool ${JSON.stringify(v.pool)}, not of this pool ${JSON.stringify(p.name)}`,
+    );
+  }
+}
+
+// ---- migration ------------------------------------------------------------------------
+
+const MIGRATE_KNOWN_FLAGS = (1 << 30) - 1;
+
+async function migrate(x: MethodContext, call: MethodCall): Promise<Record<string, unknown>> {
+  const d = domainOf(x, call);
+  const dest = refArg(call, "destination_node");
+  const flags = intArg(call, "flags", 0);
+  const newName = textArg(call, "new_domain_name", true);
+  const uriArg = textArg(call, "uri", true).trim();
+  const bandwidth = intArg(call, "bandwidth", 0);
+  if ((flags & ~MIGRATE_KNOWN_FLAGS) !== 0) {
+    throw badArgument(call.methodName, "flags", `has unknown bits: ${flags}`);
+  }
+  if (uriArg !== "" && !/^[a-z][a-z0-9]*(\+[a-z0-9]+)?:\/\//i.test(uriArg)) {
+    throw badArgument(
+      call.methodName,
+      "uri",
+      `is not a libvirt URI such as qemu+tcp://host/system: ${JSON.stringify(uriArg)}`,
+    );
+  }
+  if (dest.agentName === x.agentName) {
+    throw badArgument(
+      call.methodName,
+      "destination_node",
+      "is this host; a migration needs another one",
+    );
+  }
+  if (nameSuffix("Node", dest.objectName) === undefined) {
+    throw badArgument(
+      call.methodName,
+      "destination_node",
+      `must be a Node object, got ${dest.objectName}`,
+    );
+  }
+  // The destination's libvirt URI: the argument, else the destination Node's `uri` property.
+  let destUri = uriArg;
+  const console = await x.console();
+  if (destUri === "") {
+    const found = await console
+      .query({
+        agentName: dest.agentName,
+        packageName: PACKAGE,
+        className: "Node",
+        objectId: { agentName: dest.agentName, objectName: dest.objectName },
+        timeoutMs: 10_000,
+      })
+      .catch((e: Error) => {
+        throw badArgument(
+          call.methodName,
+          "destination_node",
+          `could not be read through QMF: ${e.message}`,
+        );
+      });
+    const uri = found[0]?.values.uri;
+    if (typeof uri !== "string" || uri === "") {
+      throw badArgument(
+        call.methodName,
+        "destination_node",
+        `${dest.agentName}/${dest.objectName} is not a Node any agent publishes`,
+      );
+    }
+    destUri = uri;
+  }
+  const params: TypedParam[] = [];
+  if (newName !== "")
+    params.push({
+      field: "destination_name",
+      type: TypedParamType.STRING,
+      value: newName,
+    } as TypedParam);
+  if (bandwidth > 0)
+    params.push({
+      field: "bandwidth",
+      type: TypedParamType.ULLONG,
+      value: BigInt(bandwidth),
+    } as TypedParam);
+  const wireFlags = (flags === 0 ? MigrateFlags.LIVE : flags) | MigrateFlags.PEER2PEER;
+  x.log.info("migrating", { domain: d.name, uuid: d.uuid, to: destUri, flags: wireFlags });
+  await lv(x, "virDomainMigrateToURI3", (c) =>
+    c.domainMigratePerform3Params(d, destUri, params, wireFlags),
+  );
+  void x.mirror.refreshDomain(d.uuid);
+
+  // The domain as the destination's agent publishes it (it learns from its own events).
+  const target = { agentName: dest.agentName, objectName: objectName.domain(d.uuid) };
+  const deadline = Date.now() + DESTINATION_WAIT_MS;
+  while (Date.now() < deadline) {
+    const objs = await console
+      .query({
+        agentName: target.agentName,
+        packageName: PACKAGE,
+        className: "Domain",
+        objectId: target,
+        timeoutMs: 5000,
+      })
+      .catch(() => []);
+    if (objs.length > 0 && objs[0]) return { domain: objs[0].objectId };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new MethodError(
+    QmfStatus.EXCEPTION,
+    `migrate: libvirt moved ${d.name} to ${destUri}, but agent ${dest.agentName} did not publish ${target.objectName} within ${DESTINATION_WAIT_MS / 1000} s`,
+  );
+}
+
+// ---- the table ------------------------------------------------------------------------
+
+const HANDLERS: Record<string, Handler> = {
+  "Node.get_free_memory": async (x) => {
+    const bytes = await lv(x, "virNodeGetFreeMemory", (c) => c.nodeGetFreeMemory());
+    return { result: bytes / 1024n };
+  },
+  "Node.define_domain_xml": async (x, call) => {
+    const xml = xmlArg(call, "xml_desc");
+    const d = await lv(x, "virDomainDefineXML", (c) => c.domainDefineXml(xml));
+    await x.mirror.refreshDomain(d.uuid);
+    return { domain: x.objectId(objectName.domain(d.uuid)) };
+  },
+  "Node.storage_pool_define_xml": async (x, call) => {
+    const xml = xmlArg(call, "xml_desc");
+    const p = await lv(x, "virStoragePoolDefineXML", (c) => c.storagePoolDefineXml(xml));
+    await x.mirror.refreshPool(p.uuid);
+    return { pool: x.objectId(objectName.pool(p.uuid)) };
+  },
+  "Node.storage_pool_create_xml": async (x, call) => {
+    const xml = xmlArg(call, "xml_desc");
+    const p = await lv(x, "virStoragePoolCreateXML", (c) => c.storagePoolCreateXml(xml));
+    await x.mirror.refreshPool(p.uuid);
+    return { pool: x.objectId(objectName.pool(p.uuid)) };
+  },
+
+  "Domain.create": domainAction("virDomainCreate", (c, d) => c.domainCreate(d)),
+  "Domain.destroy": domainAction("virDomainDestroy", (c, d) => c.domainDestroy(d)),
+  "Domain.undefine": domainAction("virDomainUndefine", (c, d) => c.domainUndefine(d)),
+  "Domain.suspend": domainAction("virDomainSuspend", (c, d) => c.domainSuspend(d)),
+  "Domain.resume": domainAction("virDomainResume", (c, d) => c.domainResume(d)),
+  "Domain.shutdown": domainAction("virDomainShutdown", (c, d) => c.domainShutdown(d)),
+  "Domain.reboot": domainAction("virDomainReboot", (c, d) => c.domainReboot(d)),
+  "Domain.save": async (x, call) => {
+    const d = domainOf(x, call);
+    const file = pathArg(call, "filename");
+    await lv(x, "virDomainSave", (c) => c.domainSave(d, file));
+    await x.mirror.refreshDomain(d.uuid);
+    return {};
+  },
+  "Domain.restore": async (x, call) => {
+    const d = domainOf(x, call);
+    const file = pathArg(call, "filename");
+    await lv(x, "virDomainRestore", (c) => c.domainRestore(file));
+    await x.mirror.refreshDomain(d.uuid);
+    return {};
+  },
+  "Domain.xml_desc": async (x, call) => {
+    const d = domainOf(x, call);
+    return { description: await lv(x, "virDomainGetXMLDesc", (c) => c.domainGetXmlDesc(d)) };
+  },
+  "Domain.migrate": migrate,
+
+  "Pool.xml_desc": async (x, call) => {
+    const p = poolOf(x, call);
+    return {
+      description: await lv(x, "virStoragePoolGetXMLDesc", (c) => c.storagePoolGetXmlDesc(p)),
+    };
+  },
+  "Pool.create": poolAction("virStoragePoolCreate", (c, p) => c.storagePoolCreate(p)),
+  "Pool.destroy": poolAction("virStoragePoolDestroy", (c, p) => c.storagePoolDestroy(p)),
+  "Pool.delete": poolAction("virStoragePoolDelete", (c, p) => c.storagePoolDelete(p)),
+  "Pool.build": poolAction("virStoragePoolBuild", (c, p) => c.storagePoolBuild(p)),
+  "Pool.refresh": poolAction("virStoragePoolRefresh", (c, p) => c.storagePoolRefresh(p)),
+  "Pool.undefine": poolAction("virStoragePoolUndefine", (c, p) => c.storagePoolUndefine(p)),
+  "Pool.create_volume_xml": async (x, call) => {
+    const p = poolOf(x, call);
+    const xml = xmlArg(call, "xml_desc");
+    const v = await lv(x, "virStorageVolCreateXML", (c) => c.storageVolCreateXml(p, xml));
+    const out = await volumeResult(x, v);
+    void x.mirror.refreshPool(p.uuid); // its allocation changed
+    return out;
+  },
+  "Pool.lookup_volume_by_name": async (x, call) => {
+    const p = poolOf(x, call);
+    const name = textArg(call, "volume_name", false);
+    const v = await lv(x, "virStorageVolLookupByName", (c) => c.storageVolLookupByName(p, name));
+    return volumeResult(x, v);
+  },
+  "Pool.lookup_volume_by_key": async (x, call) => {
+    const p = poolOf(x, call);
+    const key = textArg(call, "volume_key", false);
+    const v = await lv(x, "virStorageVolLookupByKey", (c) => c.storageVolLookupByKey(key));
+    inPool(call, p, v, "volume_key");
+    return volumeResult(x, v);
+  },
+  "Pool.lookup_volume_by_path": async (x, call) => {
+    const p = poolOf(x, call);
+    const path = pathArg(call, "volume_path");
+    const v = await lv(x, "virStorageVolLookupByPath", (c) => c.storageVolLookupByPath(path));
+    inPool(call, p, v, "volume_path");
+    return volumeResult(x, v);
+  },
+
+  "Volume.xml_desc": async (x, call) => {
+    const v = volumeOf(x, call);
+    return {
+      description: await lv(x, "virStorageVolGetXMLDesc", (c) => c.storageVolGetXmlDesc(v)),
+    };
+  },
+  "Volume.delete": async (x, call) => {
+    const v = volumeOf(x, call);
+    await lv(x, "virStorageVolDelete", (c) => c.storageVolDelete(v));
+    x.mirror.removeVolume(v.key);
+    const poolUuid = x.mirror.poolUuidByName(v.pool);
+    if (poolUuid) void x.mirror.refreshPool(poolUuid);
+    return {};
+  },
+};
+
+/** Every class.method the agent implements (tests check it equals the schema's). */
+export const IMPLEMENTED_METHODS: readonly string[] = Object.keys(HANDLERS);
+
+/** Executes one method request (the AgentSession's onMethod). */
+export async function executeMethod(
+  x: MethodContext,
+  call: MethodCall,
+): Promise<Record<string, unknown>> {
+  const h = HANDLERS[`${call.className}.${call.methodName}`];
+  if (!h) {
+    throw new MethodError(
+      QmfStatus.UNKNOWN_METHOD,
+      `class ${call.className} has no method ${call.methodName}`,
+    );
+  }
+  const t0 = performance.now();
+  try {
+    const out = await h(x, call);
+    x.log.info("method done", {
+      object: call.objectName,
+      method: call.methodName,
+      ms: Math.round(performance.now() - t0),
+    });
+    return out;
+  } catch (e) {
+    const err =
+      e instanceof MethodError ? e : libvirtFailure(`${call.className}.${call.methodName}`, e);
+    x.log.info("method failed", {
+      object: call.objectName,
+      method: call.methodName,
+      code: err.code,
+      text: err.text,
+    });
+    throw err;
+  }
+}
