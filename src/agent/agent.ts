@@ -158,6 +158,8 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     const libvirt = new ReconnectingLibvirt(config.uri, {
       callTimeoutMs: config.libvirtCallTimeoutMs,
       maxRetryDelayMs: config.reconnectMaxDelayMs,
+      keepaliveIntervalMs: config.libvirtKeepaliveIntervalMs,
+      keepaliveCount: config.libvirtKeepaliveCount,
     });
     let lastConnectError = "";
     const onConnectFailed = (err: Error) => {

@@ -27,6 +27,10 @@ export interface AgentConfig {
   resyncIntervalMs: number;
   /** libvirt per-call timeout. Default 30 s (migration has none). */
   libvirtCallTimeoutMs: number;
+  /** libvirt keepalive: PING after this much silence (default 5 s, as virsh). */
+  libvirtKeepaliveIntervalMs?: number;
+  /** libvirt keepalive: unanswered PINGs before the daemon is declared dead (default 6). */
+  libvirtKeepaliveCount?: number;
   /** Longest wait between libvirt reconnection attempts. Default 5 s. */
   reconnectMaxDelayMs: number;
   logLevel: LogLevel;

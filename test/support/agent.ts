@@ -1,0 +1,269 @@
+// Agents for tests and benchmarks: in-process (LibvirtAgent.start) or as a real `lvq agent`
+// subprocess, each with a unique instance name and a private state folder, always stopped
+// by the caller (`stop()`), never touching another run's agents.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  AGENT_PRODUCT,
+  AGENT_VENDOR,
+  type AgentConfig,
+  createLogger,
+  defaultConfig,
+  LibvirtAgent,
+  type LogLevel,
+} from "../../src/agent/index.js";
+import { ConsoleSession, type QmfObject } from "../../src/qmf/index.js";
+
+/** The test broker (the real local RabbitMQ). */
+export const BROKER = process.env.LVQ_TEST_BROKER ?? "amqp://guest:guest@127.0.0.1:5672";
+
+/** A unique name: `lvqtest-<tag>-<random>`. */
+export function uniqueName(tag = "agent"): string {
+  return `lvqtest-${tag}-${randomBytes(4).toString("hex")}`;
+}
+
+/** The QMF agent name for an instance. */
+export const agentNameOf = (instance: string): string =>
+  `${AGENT_VENDOR}:${AGENT_PRODUCT}:${instance}`;
+
+/** A private temporary folder (removed by the returned function). */
+export function tempDir(tag = "agent"): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `lvqtest-${tag}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Options of {@link startTestAgent}. */
+export interface TestAgentOptions {
+  /** libvirt URI (a private test-driver file: `writeTestDriverFile` in testdriver.ts). */
+  uri: string;
+  /** Default: a unique `lvqtest-agent-<random>`; null: none (the agent names itself by host UUID). */
+  instance?: string | null;
+  broker?: string;
+  publicUri?: string;
+  /** Default: a fresh temporary folder (removed by stop() unless given). */
+  stateDir?: string;
+  statsIntervalMs?: number;
+  heartbeatIntervalMs?: number;
+  resyncIntervalMs?: number;
+  libvirtCallTimeoutMs?: number;
+  libvirtKeepaliveIntervalMs?: number;
+  libvirtKeepaliveCount?: number;
+  reconnectMaxDelayMs?: number;
+  /** Default "warn" (set LVQ_TEST_LOG=debug to see everything). */
+  logLevel?: LogLevel;
+}
+
+/** An agent running in this process. */
+export interface AgentHandle {
+  agent: LibvirtAgent;
+  /** QMF agent name. */
+  name: string;
+  instance: string;
+  stateDir: string;
+  config: AgentConfig;
+  /** Stops the agent (and removes the state folder it made). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts an agent in this process; resolves once its first resync is published. */
+export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandle> {
+  const made = opts.stateDir === undefined ? tempDir("state") : undefined;
+  const stateDir = opts.stateDir ?? (made as { path: string }).path;
+  const instance = opts.instance === null ? undefined : (opts.instance ?? uniqueName("agent"));
+  const config: AgentConfig = {
+    ...defaultConfig(),
+    broker: opts.broker ?? BROKER,
+    uri: opts.uri,
+    publicUri: opts.publicUri,
+    instance,
+    stateDir,
+    statsIntervalMs: opts.statsIntervalMs ?? 10_000,
+    heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 2_000,
+    resyncIntervalMs: opts.resyncIntervalMs ?? 300_000,
+    libvirtCallTimeoutMs: opts.libvirtCallTimeoutMs ?? 30_000,
+    reconnectMaxDelayMs: opts.reconnectMaxDelayMs ?? 1_000,
+    logLevel: opts.logLevel ?? (process.env.LVQ_TEST_LOG as LogLevel | undefined) ?? "warn",
+  };
+  if (opts.libvirtKeepaliveIntervalMs !== undefined) {
+    config.libvirtKeepaliveIntervalMs = opts.libvirtKeepaliveIntervalMs;
+  }
+  if (opts.libvirtKeepaliveCount !== undefined)
+    config.libvirtKeepaliveCount = opts.libvirtKeepaliveCount;
+  const log = createLogger({
+    level: config.logLevel,
+    fields: { instance: instance ?? "(host uuid)" },
+  });
+  let agent: LibvirtAgent;
+  try {
+    agent = await LibvirtAgent.start(config, log);
+  } catch (e) {
+    made?.remove();
+    throw e;
+  }
+  let stopped: Promise<void> | null = null;
+  return {
+    agent,
+    name: agent.name,
+    instance: agent.instance,
+    stateDir,
+    config,
+    stop() {
+      stopped ??= agent.stop().finally(() => made?.remove());
+      return stopped;
+    },
+  };
+}
+
+/** An `lvq agent` child process. */
+export interface SpawnedAgent {
+  proc: ChildProcess;
+  /** Lines it wrote on stderr (JSON logs), so far. */
+  stderr: string[];
+  /** Resolves with the first log line (parsed) whose msg is `msg`. */
+  waitForLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the exit code once the process ended. */
+  exited: Promise<number | null>;
+  /** Sends `signal` (default SIGTERM) and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Runs `lvq agent <args>` (through tsx, from the sources) with extra environment variables. */
+export function spawnAgent(args: string[], env: Record<string, string> = {}): SpawnedAgent {
+  const proc = spawn(process.execPath, ["--import", "tsx", MAIN, "agent", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stderr: string[] = [];
+  const waiters: { msg: string; resolve: (v: Record<string, unknown>) => void }[] = [];
+  let buf = "";
+  proc.stderr?.setEncoding("utf8");
+  proc.stderr?.on("data", (chunk: string) => {
+    buf += chunk;
+    let i = buf.indexOf("\n");
+    while (i >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      stderr.push(line);
+      let parsed: Record<string, unknown> | undefined;
+      try {
+        parsed = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed) {
+        for (const w of [...waiters]) {
+          if (parsed.msg === w.msg) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(parsed);
+          }
+        }
+      }
+      i = buf.indexOf("\n");
+    }
+  });
+  proc.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once("exit", (code) => resolve(code)),
+  );
+  return {
+    proc,
+    stderr,
+    exited,
+    waitForLog(msg, timeoutMs = 20_000) {
+      for (const line of stderr) {
+        try {
+          const p = JSON.parse(line) as Record<string, unknown>;
+          if (p.msg === msg) return Promise.resolve(p);
+        } catch {
+          // not JSON
+        }
+      }
+      return new Promise((resolve, reject) => {
+        const w = { msg, resolve };
+        waiters.push(w);
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(
+            new Error(`no log line "${msg}" within ${timeoutMs} ms; stderr:\n${stderr.join("\n")}`),
+          );
+        }, timeoutMs);
+        exited.then(() => {
+          clearTimeout(timer);
+          if (waiters.includes(w)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            reject(
+              new Error(`agent exited before logging "${msg}"; stderr:\n${stderr.join("\n")}`),
+            );
+          }
+        });
+        const orig = w.resolve;
+        w.resolve = (v) => {
+          clearTimeout(timer);
+          orig(v);
+        };
+      });
+    },
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Opens a console session on the test broker (close it in `after`). */
+export async function openConsole(broker = BROKER): Promise<ConsoleSession> {
+  const c = new ConsoleSession({
+    url: broker,
+    name: uniqueName("console"),
+    defaultTimeoutMs: 15_000,
+  });
+  await c.open();
+  return c;
+}
+
+/** Waits until `cond()` is truthy (polling every 20 ms), or fails naming `what`. */
+export async function waitUntil<T>(
+  cond: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** All objects of one class of one agent, by object name. */
+export async function objectsByName(
+  console: ConsoleSession,
+  agentName: string,
+  className: string,
+): Promise<Map<string, QmfObject>> {
+  const objs = await console.query({
+    agentName,
+    packageName: "Libvirt",
+    className,
+    timeoutMs: 20_000,
+  });
+  return new Map(objs.map((o) => [o.objectId.objectName, o]));
+}
