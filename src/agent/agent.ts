@@ -173,14 +173,21 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
       await libvirt.open();
       log.info("libvirt connected", { uri: config.uri });
       const c = libvirt.client;
-      const [caps, hostname] = await Promise.all([c.getCapabilities(), c.getHostname()]);
-      const hostUuid = hostUuidFromCapabilities(caps) ?? derivedUuid(`${hostname} ${config.uri}`);
-      const instance = config.instance ?? hostUuid;
-      const file = stateFile(config.stateDir, instance);
+      const hostname = await c.getHostname();
+      // Identity. The host UUID names the agent and the Node, so it must not change between
+      // runs: an explicit one wins; else the one this agent recorded before (libvirt makes up
+      // a random one per daemon start on hosts without SMBIOS, and reading capabilities can
+      // take seconds on qemu:///system); else the capabilities' (recorded for next time);
+      // else, for drivers without one (test), a UUID derived from host name and URI.
+      const file = stateFile(config.stateDir, config.instance ?? `uri-${config.uri}`);
       const prev = await readAgentState(file);
-      if (prev?.hostUuid && prev.hostUuid !== hostUuid) {
-        log.warn("host UUID changed since the last run", { before: prev.hostUuid, now: hostUuid });
+      let hostUuid = config.hostUuid ?? prev?.hostUuid;
+      if (hostUuid === undefined) {
+        hostUuid =
+          hostUuidFromCapabilities(await c.getCapabilities()) ??
+          derivedUuid(`${hostname} ${config.uri}`);
       }
+      const instance = config.instance ?? hostUuid;
       const { epoch } = await nextEpoch(file, hostUuid);
       agent = new LibvirtAgent({
         config,

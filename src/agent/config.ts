@@ -2,6 +2,7 @@
 // then command-line flags (each overrides the one before). Every value is checked here, so a
 // typo stops the agent at start with a message naming the setting and where it came from.
 import { readFile } from "node:fs/promises";
+import { canonicalUuid } from "./identity.js";
 import { type LogLevel, parseLogLevel } from "./log.js";
 
 /** The settings `lvq agent` runs with. Intervals in milliseconds. */
@@ -17,6 +18,11 @@ export interface AgentConfig {
   publicUri?: string;
   /** QMF instance name; default the host UUID (so the agent name survives restarts). */
   instance?: string;
+  /**
+   * The host's UUID (names the agent and the Node). Default: the one recorded in the state
+   * file at the first start, taken from libvirt's capabilities.
+   */
+  hostUuid?: string;
   /** Where the epoch (restart counter) is kept. Default /var/lib/lvq (root) or ~/.local/state/lvq. */
   stateDir: string;
   /** QMF heartbeat interval. Default 10 s. */
@@ -68,6 +74,7 @@ export interface RawSettings {
   uri?: unknown;
   publicUri?: unknown;
   instance?: unknown;
+  hostUuid?: unknown;
   stateDir?: unknown;
   heartbeatInterval?: unknown;
   statsInterval?: unknown;
@@ -81,6 +88,7 @@ const KEYS: readonly (keyof RawSettings)[] = [
   "uri",
   "publicUri",
   "instance",
+  "hostUuid",
   "stateDir",
   "heartbeatInterval",
   "statsInterval",
@@ -95,6 +103,7 @@ export const ENV_VARS: Record<keyof RawSettings, string> = {
   uri: "LVQ_URI",
   publicUri: "LVQ_PUBLIC_URI",
   instance: "LVQ_INSTANCE",
+  hostUuid: "LVQ_HOST_UUID",
   stateDir: "LVQ_STATE_DIR",
   heartbeatInterval: "LVQ_HEARTBEAT_INTERVAL",
   statsInterval: "LVQ_STATS_INTERVAL",
@@ -202,6 +211,12 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
     const s = text(raw.instance, "instance", src);
     if (s.includes(":")) throw new ConfigError(`instance (${src}) must not contain ':'`);
     out.instance = s;
+  }
+  if (raw.hostUuid !== undefined) {
+    const u = canonicalUuid(text(raw.hostUuid, "hostUuid", src));
+    if (!u)
+      throw new ConfigError(`hostUuid (${src}) is not a UUID: ${JSON.stringify(raw.hostUuid)}`);
+    out.hostUuid = u;
   }
   if (raw.stateDir !== undefined) out.stateDir = text(raw.stateDir, "stateDir", src);
   if (raw.heartbeatInterval !== undefined) {

@@ -44,6 +44,8 @@ export interface TestAgentOptions {
   instance?: string | null;
   broker?: string;
   publicUri?: string;
+  /** The host UUID (skips reading libvirt's capabilities, ~10 s on qemu:///system here). */
+  hostUuid?: string;
   /** Default: a fresh temporary folder (removed by stop() unless given). */
   stateDir?: string;
   statsIntervalMs?: number;
@@ -79,6 +81,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
     broker: opts.broker ?? BROKER,
     uri: opts.uri,
     publicUri: opts.publicUri,
+    hostUuid: opts.hostUuid,
     instance,
     stateDir,
     statsIntervalMs: opts.statsIntervalMs ?? 10_000,

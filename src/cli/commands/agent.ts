@@ -16,6 +16,7 @@ interface AgentFlags {
   uri?: string;
   publicUri?: string;
   instance?: string;
+  hostUuid?: string;
   stateDir?: string;
   heartbeatInterval?: string;
   statsInterval?: string;
@@ -57,6 +58,10 @@ export function registerAgentCommand(program: Command): void {
       `QMF instance name, for several agents on one machine [${ENV_VARS.instance}] (default: the host UUID)`,
     )
     .option(
+      "--host-uuid <uuid>",
+      `this host's UUID, naming the agent and its Node [${ENV_VARS.hostUuid}] (default: libvirt's, recorded in the state dir at the first start)`,
+    )
+    .option(
       "--state-dir <dir>",
       `where the epoch (restart counter) is kept [${ENV_VARS.stateDir}] (default /var/lib/lvq as root)`,
     )
@@ -84,7 +89,7 @@ export function registerAgentCommand(program: Command): void {
       "after",
       `
 --broker <url>: AMQP broker URL [${ENV_VARS.broker}] (default amqp://guest:guest@127.0.0.1:5672).
---config <file>: JSON config file (default ${DEFAULT_CONFIG_FILE} if present). Its keys:: broker, uri, publicUri, instance, stateDir, heartbeatInterval,
+--config <file>: JSON config file (default ${DEFAULT_CONFIG_FILE} if present). Its keys: broker, uri, publicUri, instance, hostUuid, stateDir, heartbeatInterval,
 statsInterval, resyncInterval, libvirtTimeout (seconds), logLevel.
 Logs are JSON lines on stderr. SIGTERM or SIGINT stops the agent cleanly.
 
@@ -98,6 +103,7 @@ Example:
         uri: flags.uri,
         publicUri: flags.publicUri,
         instance: flags.instance,
+        hostUuid: flags.hostUuid,
         stateDir: flags.stateDir,
         heartbeatInterval: flags.heartbeatInterval,
         statsInterval: flags.statsInterval,
