@@ -35,6 +35,12 @@ interface Describable {
   candidates?: { objectId: string; host: string; name: string; uuid?: string }[];
 }
 
+/** The QMF status of a MethodError (`code`; older sessions called it `status`). */
+function qmfStatus(e: Describable): number | undefined {
+  if (typeof e.code === "number") return e.code;
+  return typeof e.status === "number" ? e.status : undefined;
+}
+
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(err: unknown): number {
   const e = (err ?? {}) as Describable;
@@ -56,7 +62,7 @@ export function exitCodeFor(err: unknown): number {
       return ExitCode.UNREACHABLE;
     case "MethodError":
       // QMF's own status for "no such object" means the reference went stale meanwhile.
-      return e.status === 1 ? ExitCode.NOT_FOUND : ExitCode.METHOD_FAILED;
+      return qmfStatus(e) === 1 ? ExitCode.NOT_FOUND : ExitCode.METHOD_FAILED;
   }
   return ExitCode.METHOD_FAILED;
 }
@@ -64,12 +70,13 @@ export function exitCodeFor(err: unknown): number {
 /** The text shown on stderr for an error (without the "lvq: " prefix). */
 export function describeError(err: unknown): string {
   const e = (err ?? {}) as Describable;
-  if (e.name === "MethodError" && typeof e.status === "number") {
+  const status = qmfStatus(e);
+  if (e.name === "MethodError" && status !== undefined) {
     const text = e.text ?? e.message ?? "";
-    if (e.status >= QMF_USER_STATUS) {
-      return `libvirt error ${e.status - QMF_USER_STATUS}: ${safeText(text)}`;
+    if (status >= QMF_USER_STATUS) {
+      return `libvirt error ${status - QMF_USER_STATUS}: ${safeText(text)}`;
     }
-    return `method failed (QMF status ${e.status}): ${safeText(text)}`;
+    return `method failed (QMF status ${status}): ${safeText(text)}`;
   }
   if (e.name === "AmbiguousRefError" && e.candidates) {
     const lines = e.candidates.map(

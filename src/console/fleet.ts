@@ -49,7 +49,19 @@ export interface FleetOptions {
   settleMs?: number;
   /** The console's name on the broker (default: random). */
   name?: string;
+  /**
+   * Which agents make up the fleet: a QMF predicate over agent attributes. Default: the
+   * libvirt-qmf agents ({@link LIBVIRT_AGENTS}); other QMF agents on the broker are ignored.
+   */
+  agentFilter?: unknown[];
 }
+
+/** The agent filter of `lvq agent`s: vendor "libvirt-qmf", product "libvirt". */
+export const LIBVIRT_AGENTS: unknown[] = [
+  "and",
+  ["eq", "_vendor", ["quote", "libvirt-qmf"]],
+  ["eq", "_product", ["quote", "libvirt"]],
+];
 
 /**
  * A filter for fleet queries: either a QMF predicate (prefix list, e.g.
@@ -595,6 +607,7 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
     defaultTimeoutMs: timeoutMs,
     // The fleet reads through queries and forwards indications; it never reads the cache.
     cacheObjects: false,
+    agentFilter: opts.agentFilter ?? LIBVIRT_AGENTS,
     ...(opts.name ? { name: opts.name } : {}),
   });
   try {

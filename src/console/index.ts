@@ -54,6 +54,7 @@ export {
   type FleetChange,
   type FleetOptions,
   filterField,
+  LIBVIRT_AGENTS,
   type QueryOptions,
 } from "./fleet.js";
 export * from "./generated/libvirt.js";

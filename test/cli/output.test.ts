@@ -94,15 +94,15 @@ describe("exit codes and messages", () => {
     assert.equal(exitCodeFor(Object.assign(new Error("x"), { name: "BrokerUnreachableError" })), 4);
     assert.equal(exitCodeFor(Object.assign(new Error("x"), { name: "TimeoutError" })), 4);
     assert.equal(
-      exitCodeFor(Object.assign(new Error("x"), { name: "MethodError", status: 0x10000 + 55 })),
+      exitCodeFor(Object.assign(new Error("x"), { name: "MethodError", code: 0x10000 + 55 })),
       1,
     );
-    assert.equal(exitCodeFor(Object.assign(new Error("x"), { name: "MethodError", status: 1 })), 3);
+    assert.equal(exitCodeFor(Object.assign(new Error("x"), { name: "MethodError", code: 1 })), 3);
   });
   test("a libvirt failure shows libvirt's own error number and text", () => {
     const e = Object.assign(new Error("ignored"), {
       name: "MethodError",
-      status: 0x10000 + 55,
+      code: 0x10000 + 55,
       text: "Requested operation is not valid: domain is not running",
     });
     assert.equal(
