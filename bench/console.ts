@@ -13,8 +13,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectFleet } from "../src/console/index.js";
-import { type AgentHandle, startTestAgent } from "../test/cli/agents.js";
 import { BIN, BROKER } from "../test/cli/harness.js";
+import { agentNameOf, type SpawnedAgent, spawnAgent } from "../test/support/agent.js";
 import { writeTestDriverFile } from "../test/support/testdriver.js";
 
 const HOSTS = 10;
@@ -52,7 +52,7 @@ function run(
 async function main(): Promise<void> {
   const tag = randomBytes(3).toString("hex");
   const dir = mkdtempSync(join(tmpdir(), `lvq-bench-console-${tag}-`));
-  const agents: AgentHandle[] = [];
+  const agents: SpawnedAgent[] = [];
   try {
     const uris = Array.from({ length: HOSTS }, (_, i) =>
       writeTestDriverFile(join(dir, `host${i}.xml`), {
@@ -63,14 +63,26 @@ async function main(): Promise<void> {
       }),
     );
     process.stderr.write(`starting ${HOSTS} agents of ${DOMAINS} domains each…\n`);
-    agents.push(
-      ...(await Promise.all(
-        uris.map((uri, i) =>
-          startTestAgent({ uri, instance: `bench-${tag}-${i}`, broker: BROKER }),
-        ),
-      )),
-    );
-    const ours = new Set(agents.map((a) => a.name));
+    // Each agent is its own process, as on ten hosts.
+    const instances = uris.map((_, i) => `bench-${tag}-${i}`);
+    uris.forEach((uri, i) => {
+      agents.push(
+        spawnAgent([
+          "--broker",
+          BROKER,
+          "--uri",
+          uri,
+          "--instance",
+          instances[i]!,
+          "--state-dir",
+          join(dir, `state${i}`),
+          "--log-level",
+          "info",
+        ]),
+      );
+    });
+    await Promise.all(agents.map((a) => a.waitForLog("agent running", 120_000)));
+    const ours = new Set(instances.map(agentNameOf));
 
     // SDK: one connected process, the query alone.
     const fleet = await connectFleet({ broker: BROKER, timeoutMs: 30_000 });

@@ -79,4 +79,7 @@ try {
     if (process.env.LVQ_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   }
 }
-process.exit(code);
+// Exit only once stdout and stderr are flushed: to a pipe they are written asynchronously, and
+// a large `--json` listing would otherwise be cut short.
+process.exitCode = code;
+process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
