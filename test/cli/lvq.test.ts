@@ -3,14 +3,18 @@
 // Other helpers' agents may be on the same broker at the same time, so every assertion on
 // fleet-wide output is scoped to our two agents (--agent, or filtering their object ids).
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { type AgentHandle, startTestAgent } from "./agents.js";
 import { BROKER, buildOnce, jsonOf, lvq, waitFor } from "./harness.js";
+
+const run = promisify(execFile);
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-cli-${tag}-`));
@@ -121,6 +125,84 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       pw.stderr,
       "lvq: cannot use the broker at amqp://guest:***@127.0.0.1:5672: the broker refused the login: wrong user name or password, or no access to the vhost\n",
     );
+  });
+
+  test("a broker with no agent: agents lists none, list exits 4; the config file names the broker", async () => {
+    const vhost = `lvqtest-cli-${tag}`;
+    await run("rabbitmqctl", ["add_vhost", vhost]);
+    try {
+      await run("rabbitmqctl", ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]);
+      const config = join(dir, "config.json");
+      writeFileSync(
+        config,
+        JSON.stringify({ broker: `amqp://guest:guest@127.0.0.1:5672/${vhost}` }),
+      );
+      const env = { LVQ_BROKER: undefined, LVQ_DISCOVERY_MS: "500" };
+      const agents = await lvq(["--config", config, "--json", "agents"], env);
+      assert.equal(agents.code, 0, agents.stderr);
+      assert.deepEqual(JSON.parse(agents.stdout), []);
+      const list = await lvq(["--config", config, "list", "Domain"], env);
+      assert.equal(list.code, 4);
+      assert.equal(
+        list.stderr,
+        `lvq: no agent answered on the broker (from ${config}): is \`lvq agent\` running on the hosts?\n`,
+      );
+    } finally {
+      await run("rabbitmqctl", ["delete_vhost", vhost]).catch(() => {});
+    }
+  });
+
+  test("pools prints an aligned table", async () => {
+    const r = await lvq(["pools", "--agent", agentA.name]);
+    assert.equal(r.code, 0, r.stderr);
+    const p = namesA.pools[0]!;
+    const rows = (jsonOf(await lvq(["--json", "pools", "--agent", agentA.name])) as Row[])[0]!
+      .properties;
+    const cells = [
+      ["HOST", "NAME", "STATE", "CAPACITY", "ALLOCATION", "AVAILABLE", "UUID"],
+      [
+        agentA.host,
+        p.name,
+        "running",
+        String(rows.capacity),
+        String(rows.allocation),
+        String(rows.available),
+        p.uuid,
+      ],
+    ];
+    const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+    const text = cells
+      .map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join("  "))
+      .join("\n");
+    assert.equal(r.stdout, `${text}\n`);
+  });
+
+  test("names with control and bidi characters are shown escaped; quotes, < and unicode as they are", async () => {
+    const name = `cli${tag}-odd"<é>\u202eevil`;
+    const uuid = "0badcafe-0000-4000-8000-0000000000dd";
+    const file = join(dir, "odd.xml");
+    writeFileSync(
+      file,
+      domainXml(name.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"), uuid),
+    );
+    const d = await lvq(["--json", "define", file, "--host", agentA.name]);
+    assert.equal(d.code, 0, d.stderr);
+    try {
+      assert.equal((jsonOf(d) as Row).properties.name, name);
+      const shown = `cli${tag}-odd"<é>\\u{202e}evil`;
+      const human = await lvq(["show", uuid]);
+      assert.equal(human.code, 0);
+      assert.match(
+        human.stdout,
+        new RegExp(`\nname +${shown.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\n`),
+      );
+      assert.ok(!human.stdout.includes("\u202e"));
+      const table = await lvq(["list", "Domain", `name=${name}`, "--agent", agentA.name]);
+      assert.ok(table.stdout.includes(shown));
+      assert.ok(!table.stdout.includes("\u202e"));
+    } finally {
+      await lvq(["undefine", uuid]);
+    }
   });
 
   test("agents --json lists both agents with libvirt state, epoch and object counts", async () => {
