@@ -1,0 +1,142 @@
+// The client against the real libvirtd with a real QEMU guest (TCG, 64 MiB, no disk) on
+// qemu:///system. The guest has a unique name and is always destroyed and undefined.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, it } from "node:test";
+import {
+  connect,
+  type Domain,
+  DomainEventStartedDetail,
+  DomainEventStoppedDetail,
+  DomainEventType,
+  DomainState,
+  isNoDomain,
+  type LibvirtClient,
+  StatsTypes,
+} from "../../src/libvirt/index.js";
+import { cleanupGuest, qemuGuestXml, uniqueGuestName } from "../support/qemu.js";
+
+let client: LibvirtClient;
+let dir: string;
+const name = uniqueGuestName("rpc");
+const events: [number, number][] = [];
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "lvq-qemu-"));
+  // Defining or starting a guest can take tens of seconds here while libvirtd re-probes
+  // QEMU's capabilities; the call timeout must cover that.
+  client = await connect("qemu:///system", { callTimeoutMs: 180_000 });
+  await client.registerDomainLifecycleEvents();
+  // Other tests may run guests on the same daemon: keep only our guest's events.
+  client.on("domainLifecycle", (e) => {
+    if (e.domain.name === name) events.push([e.event, e.detail]);
+  });
+});
+
+after(async () => {
+  const err = await cleanupGuest(client, name);
+  await client.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (err) throw err;
+});
+
+async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function expectEvents(step: string, ...want: [number, number][]): Promise<void> {
+  await waitFor(() => events.length >= want.length, `${step} events`);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(events.splice(0), want, step);
+}
+
+it("a QEMU guest: start, CPU time grows, bulk stats, suspend, resume, save, restore, destroy, undefine", async () => {
+  let d: Domain = await client.domainDefineXml(qemuGuestXml(name, { memoryMiB: 64 }));
+  assert.equal(d.name, name);
+  assert.equal(d.id, -1);
+  await expectEvents("define", [DomainEventType.DEFINED, 0]);
+
+  d = await client.domainCreate(d);
+  assert.ok(d.id > 0);
+  // QEMU reports the vCPUs starting (RESUMED, UNPAUSED) just before STARTED(BOOTED).
+  await expectEvents(
+    "start",
+    [DomainEventType.RESUMED, 0],
+    [DomainEventType.STARTED, DomainEventStartedDetail.BOOTED],
+  );
+  const first = await client.domainGetInfo(d);
+  assert.equal(first.state, DomainState.RUNNING);
+  assert.equal(first.maxMem, 65536n);
+  assert.equal(first.nrVirtCpu, 1);
+  await waitFor(
+    async () => (await client.domainGetInfo(d)).cpuTime > first.cpuTime,
+    "CPU time to grow",
+  );
+
+  const [rec, ...rest] = await client.getAllDomainStats(
+    [d],
+    StatsTypes.STATE | StatsTypes.CPU_TOTAL | StatsTypes.BALLOON | StatsTypes.VCPU,
+  );
+  assert.equal(rest.length, 0);
+  assert.ok(rec);
+  assert.deepEqual(rec.domain, d);
+  const p = rec.params;
+  assert.equal(p["state.state"], DomainState.RUNNING);
+  assert.equal(typeof p["cpu.time"], "bigint");
+  assert.ok((p["cpu.time"] as bigint) > 0n);
+  assert.equal(p["balloon.maximum"], 65536n);
+  assert.equal(p["balloon.current"], 65536n);
+  assert.equal(p["vcpu.current"], 1);
+  assert.equal(p["vcpu.maximum"], 1);
+  assert.equal(p["vcpu.0.state"], 1);
+  assert.equal(typeof p["vcpu.0.time"], "bigint");
+
+  await client.domainSuspend(d);
+  assert.equal((await client.domainGetState(d)).state, DomainState.PAUSED);
+  await expectEvents("suspend", [DomainEventType.SUSPENDED, 0]);
+  await client.domainResume(d);
+  assert.equal((await client.domainGetState(d)).state, DomainState.RUNNING);
+  await expectEvents("resume", [DomainEventType.RESUMED, 0]);
+
+  const file = join(dir, `${name}.save`);
+  await client.domainSave(d, file);
+  assert.ok(statSync(file).size > 0);
+  assert.equal((await client.domainGetState(d)).state, DomainState.SHUTOFF);
+  // QEMU pauses the vCPUs before writing the memory out.
+  await expectEvents(
+    "save",
+    [DomainEventType.SUSPENDED, 0],
+    [DomainEventType.STOPPED, DomainEventStoppedDetail.SAVED],
+  );
+
+  await client.domainRestore(file);
+  d = await client.domainLookupByName(name);
+  assert.ok(d.id > 0);
+  assert.equal((await client.domainGetState(d)).state, DomainState.RUNNING);
+  await expectEvents(
+    "restore",
+    [DomainEventType.STARTED, DomainEventStartedDetail.RESTORED],
+    // The vCPUs start after the restore; libvirt 9.0 maps that resume to detail 2.
+    [DomainEventType.RESUMED, 2],
+  );
+
+  await client.domainDestroy(d);
+  assert.deepEqual(await client.domainGetState(d), { state: DomainState.SHUTOFF, reason: 2 });
+  // QEMU reports the shutdown as initiated by the host (SHUTDOWN, detail 2) before STOPPED.
+  await expectEvents(
+    "destroy",
+    [DomainEventType.SHUTDOWN, 2],
+    [DomainEventType.STOPPED, DomainEventStoppedDetail.DESTROYED],
+  );
+
+  await client.domainUndefine(d);
+  await expectEvents("undefine", [DomainEventType.UNDEFINED, 0]);
+  const gone = await client.domainLookupByName(name).catch((e: unknown) => e);
+  assert.ok(isNoDomain(gone));
+});
