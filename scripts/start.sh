@@ -1,8 +1,48 @@
 #!/usr/bin/env bash
-# The README's first command: bring up libvirtd + RabbitMQ and run the main job on libvirt's
-# built-in test:///default hypervisor.
+# The README's first command: bring up libvirtd + RabbitMQ, then run an agent publishing
+# libvirt's built-in test:///default hypervisor, show what a console sees of it, and keep the
+# agent running in the foreground (Ctrl-C stops it cleanly).
+#
+# Extra arguments go to `lvq agent` (e.g. --uri qemu:///system, --broker amqp://…).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/services.sh
-[ -d dist ] || npm run build
-exec node dist/cli/main.js inventory --uri test:///default "$@"
+[ -f dist/cli/main.js ] || npm run build
+
+lvq() { node dist/cli/main.js "$@"; }
+
+lvq agent --uri test:///default --heartbeat-interval 5 "$@" &
+agent=$!
+# Stop the agent with us, whichever way we end.
+trap 'kill -TERM "$agent" 2>/dev/null; wait "$agent" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
+
+# Wait (bounded) until a console can see the agent and its Node object.
+for _ in $(seq 1 60); do
+  kill -0 "$agent" 2>/dev/null || { echo "the agent exited; see its log above" >&2; exit 1; }
+  if lvq --timeout 2 list Node >/dev/null 2>&1; then break; fi
+  sleep 0.5
+done
+
+cat <<'MSG'
+
+== The agent is up. This is what any console on the broker sees: ==
+
+$ lvq agents
+MSG
+lvq agents
+printf '\n$ lvq list Domain\n'
+lvq list Domain
+printf '\n$ lvq pools\n'
+lvq pools
+cat <<'MSG'
+
+Try, from another terminal in this folder (npx lvq … or node dist/cli/main.js …):
+  npx lvq show test                 every property of the domain "test", with its DomainInfo
+  npx lvq suspend test && npx lvq list Domain
+  npx lvq watch                     live changes and events
+  npx lvq --help
+
+The agent keeps running here (JSON logs below); Ctrl-C stops it.
+MSG
+wait "$agent"
