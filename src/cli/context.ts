@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import type { Fleet } from "../console/index.js";
 import { type GlobalOptions, resolveSettings, type Settings } from "./config.js";
+import { safeText } from "./output.js";
 
 /** The SDK module, loaded lazily. */
 export type ConsoleModule = typeof import("../console/index.js");
@@ -31,11 +32,13 @@ export interface FleetContext {
 /**
  * Runs `body` with a fleet connected to the configured broker. With `requireAgents` (the
  * default) it fails with AgentUnreachableError (exit 4) when no agent answered discovery.
+ * An agent left out of a result is a warning on stderr; with `completeOrFail` (listings, whose
+ * output would silently lack objects) it also makes the command exit 4 after printing.
  */
 export async function withFleet<T>(
   cmd: Command,
   body: (ctx: FleetContext) => Promise<T>,
-  opts: { requireAgents?: boolean } = {},
+  opts: { requireAgents?: boolean; completeOrFail?: boolean } = {},
 ): Promise<T> {
   const settings = await settingsOf(cmd);
   const sdk = await loadConsole();
@@ -51,7 +54,22 @@ export async function withFleet<T>(
         `no agent answered on the broker (${settings.brokerSource}): is \`lvq agent\` running on the hosts?`,
       );
     }
-    return await body({ fleet, sdk, settings });
+    // One warning per agent that was left out of a result: the output lacks its objects.
+    const warned = new Set<string>();
+    fleet.on("agentError", ({ agentName, error }: { agentName: string; error: Error }) => {
+      if (warned.has(agentName)) return;
+      warned.add(agentName);
+      process.stderr.write(
+        `lvq: warning: ${safeText(agentName)} left out: ${safeText(error.message)}\n`,
+      );
+    });
+    const result = await body({ fleet, sdk, settings });
+    if (opts.completeOrFail && fleet.incompleteAgents.length) {
+      throw new sdk.AgentUnreachableError(
+        `the output lacks the objects of ${fleet.incompleteAgents.length} agent(s) that did not answer`,
+      );
+    }
+    return result;
   } finally {
     await fleet.close().catch(() => {});
   }

@@ -5,7 +5,9 @@ import { EventEmitter } from "node:events";
 import {
   type AgentInfo,
   ConsoleSession,
+  isAgentLost,
   isAuthenticationError,
+  isTimeout,
   type QmfObject,
 } from "../qmf/index.js";
 import {
@@ -127,13 +129,15 @@ export function equalityPredicate(eqs: Record<string, unknown>): unknown[] | und
 
 /**
  * The fleet view. Create it with {@link connectFleet}; always {@link Fleet.close} it.
- * Emits `change` ({@link FleetChange}) while {@link Fleet.watch} is on.
+ * Emits `change` ({@link FleetChange}) while {@link Fleet.watch} is on, and `agentError`
+ * (`{ agentName, error }`) when an agent is left out of a query result.
  */
 export class Fleet extends EventEmitter implements ObjectSource {
   /** @internal */
   readonly session: ConsoleSession;
   private readonly timeoutMs: number;
   private readonly hosts = new Map<string, string>();
+  private readonly incomplete = new Set<string>();
 
   /** @internal use {@link connectFleet}. */
   constructor(session: ConsoleSession, timeoutMs: number) {
@@ -222,25 +226,34 @@ export class Fleet extends EventEmitter implements ObjectSource {
 
   /**
    * How many objects of `cls` each agent publishes (object ids only travel, not values).
-   * Keys are agent names; every asked agent is present.
+   * Keys are agent names; an agent that is lost or does not answer is missing (and reported
+   * with `agentError`).
    */
   async countObjects(
     cls: ManagedClass<ManagedObject<object>>,
     opts: QueryOptions = {},
   ): Promise<Map<string, number>> {
     const agentNames = opts.agents ?? this.session.agents().map((a: AgentInfo) => a.name);
-    const counts = await Promise.all(
-      agentNames.map(async (agentName) => {
-        const ids = await this.session.queryObjectIds({
+    const counts = await Promise.allSettled(
+      agentNames.map((agentName) =>
+        this.session.queryObjectIds({
           agentName,
           packageName: PACKAGE_NAME,
           className: cls.meta.name,
           timeoutMs: this.timeoutMs,
-        });
-        return [agentName, ids.length] as const;
-      }),
+        }),
+      ),
     );
-    return new Map(counts);
+    const out = new Map<string, number>();
+    counts.forEach((r, i) => {
+      const agentName = agentNames[i]!;
+      if (r.status === "fulfilled") out.set(agentName, r.value.length);
+      else if (isTimeout(r.reason) || isAgentLost(r.reason)) {
+        this.incomplete.add(agentName);
+        this.emit("agentError", { agentName, error: r.reason as Error });
+      } else throw r.reason;
+    });
+    return out;
   }
 
   /** Hosts (one Node per agent). */
@@ -458,12 +471,18 @@ export class Fleet extends EventEmitter implements ObjectSource {
     await this.session.close();
   }
 
+  /**
+   * Queries each agent. An agent that is lost or does not answer in time is left out (its
+   * objects are missing from the result) and reported with an `agentError` event, so that one
+   * dead host does not hide the rest of the fleet; when no agent answers, the first error is
+   * thrown. Other failures (the broker connection, a bad predicate) are thrown at once.
+   */
   private async queryAll(
     className: string,
     where: unknown[] | undefined,
     agentNames: string[],
   ): Promise<QmfObject[]> {
-    const per = await Promise.all(
+    const per = await Promise.allSettled(
       agentNames.map((agentName) =>
         this.session.query({
           agentName,
@@ -474,7 +493,29 @@ export class Fleet extends EventEmitter implements ObjectSource {
         }),
       ),
     );
-    return per.flat();
+    const out: QmfObject[] = [];
+    const failures: { agentName: string; error: Error }[] = [];
+    per.forEach((r, i) => {
+      if (r.status === "fulfilled") out.push(...r.value);
+      else failures.push({ agentName: agentNames[i]!, error: r.reason as Error });
+    });
+    for (const f of failures) {
+      if (!isTimeout(f.error) && !isAgentLost(f.error)) throw f.error;
+    }
+    if (failures.length && failures.length === agentNames.length) throw failures[0]!.error;
+    for (const f of failures) {
+      this.incomplete.add(f.agentName);
+      this.emit("agentError", f);
+    }
+    return out;
+  }
+
+  /**
+   * Agents left out of some query result since the fleet was opened (they were lost or did
+   * not answer in time); empty when every result was complete.
+   */
+  get incompleteAgents(): string[] {
+    return [...this.incomplete];
   }
 
   private wrap<T extends ManagedObject<object>>(cls: ManagedClass<T>, o: QmfObject): T {

@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { type AgentHandle, startTestAgent } from "./agents.js";
-import { BROKER, buildOnce, jsonOf, lvq, waitFor } from "./harness.js";
+import { BIN, BROKER, buildOnce, jsonOf, lvq, waitFor } from "./harness.js";
 
 const run = promisify(execFile);
 
@@ -520,7 +520,10 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       assert.equal(xml.code, 0);
       assert.match(xml.stdout, new RegExp(`<uuid>${uuid}</uuid>`));
       const saveFile = join(dir, "life.save");
-      assert.equal((await lvq(["save", uuid, saveFile])).code, 0);
+      const saved = await lvq(["save", uuid, saveFile]);
+      assert.equal(saved.code, 0);
+      assert.equal(saved.stdout, `Domain ${name} saved to ${saveFile} on ${agentA.host}\n`);
+      assert.equal(saved.stderr, ""); // no spinner when stderr is not a terminal
       await waitFor("shut off by save", 5000, async () =>
         (await state()) === "shutoff" ? true : undefined,
       );
@@ -547,7 +550,6 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
 
   test("watch prints changes and events of one agent as they arrive", async () => {
     const { spawn } = await import("node:child_process");
-    const { BIN } = await import("./harness.js");
     const child = spawn(
       process.execPath,
       [BIN, "--json", "watch", "DomainInfo", "--agent", agentA.name, "--count", "2", "--for", "20"],
@@ -589,6 +591,36 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     } finally {
       child.kill();
       await lvq(["resume", namesA.domains[1]!.uuid]);
+    }
+  });
+
+  test("on a terminal: coloured headers unless NO_COLOR, a spinner with elapsed time on save/restore", async () => {
+    // `script` runs the command on a pseudo-terminal (stdout and stderr both).
+    const onTty = async (args: string[], env: Record<string, string | undefined>) => {
+      const cmd = [process.execPath, BIN, ...args]
+        .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+        .join(" ");
+      const { stdout } = await run("script", ["-qec", cmd, "/dev/null"], {
+        env: { ...process.env, LVQ_BROKER: BROKER, XDG_CONFIG_HOME: "/nonexistent", ...env },
+      });
+      return stdout;
+    };
+    const coloured = await onTty(["list", "Domain", "--agent", agentA.name], {
+      NO_COLOR: undefined,
+    });
+    assert.ok(coloured.includes("\u001b[1mHOST"), coloured);
+    const plain = await onTty(["list", "Domain", "--agent", agentA.name], { NO_COLOR: "1" });
+    assert.ok(!plain.includes("\u001b["), plain);
+    assert.match(plain, /^HOST +NAME +ID +UUID +STATE\r?\n/);
+    const d = namesA.domains[0]!;
+    const file = join(dir, "tty.save");
+    try {
+      const save = await onTty(["save", d.uuid, file], { NO_COLOR: "1" });
+      assert.match(save, new RegExp(`saving ${d.name} to ${file} \\(\\d+\\.\\d s\\)`));
+      assert.match(save, new RegExp(`Domain ${d.name} saved to ${file} on ${agentA.host}`));
+    } finally {
+      const r = await lvq(["restore", file, "--host", agentA.name]);
+      assert.equal(r.code, 0, r.stderr);
     }
   });
 });

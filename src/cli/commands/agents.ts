@@ -28,8 +28,8 @@ Examples:
             fleet.countObjects(sdk.Pool, { agents: names }),
             fleet.countObjects(sdk.Volume, { agents: names }),
           ]);
-          const count = (counts: Map<string, number>, agent: string): number =>
-            counts.get(agent) ?? 0;
+          const count = (counts: Map<string, number>, agent: string): number | null =>
+            counts.get(agent) ?? null;
           const rows = agents.map((a) => {
             const node = nodes.find((n) => n.agentName === a.name);
             return {
@@ -64,9 +64,9 @@ Examples:
               displayValue(r.libvirt_state ?? "?"),
               `${(r.heartbeat_age_ms / 1000).toFixed(1)} s`,
               String(r.epoch),
-              String(r.objects.Domain),
-              String(r.objects.Pool),
-              String(r.objects.Volume),
+              String(r.objects.Domain ?? "?"),
+              String(r.objects.Pool ?? "?"),
+              String(r.objects.Volume ?? "?"),
             ]),
           );
         },

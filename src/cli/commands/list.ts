@@ -88,39 +88,43 @@ Examples:
       ) => {
         const meta = await classMetaByName(className);
         const where = opts.where !== undefined ? parseWhere(opts.where) : undefined;
-        await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-          const eqs = filterFromWords(sdk, meta, words);
-          const agents = agentsOption(fleet, opts.agent);
-          const cls = classOf(sdk, meta.name);
-          const filter: Filter | undefined = Object.keys(eqs).length ? eqs : undefined;
-          const [objects, infos] = await Promise.all([
-            fleet.objects(cls, filter, {
-              ...(agents ? { agents } : {}),
-              ...(where ? { where } : {}),
-            }),
-            // The human table of domains shows each domain's state, kept in DomainInfo.
-            !settings.json && meta.name === "Domain"
-              ? fleet.domainInfos(undefined, agents ? { agents } : {})
-              : Promise.resolve([]),
-          ]);
-          sortObjects(objects);
-          if (settings.json) return printJson(objects);
-          if (meta.name === "Domain") {
-            const stateOf = new Map(infos.map((i) => [i.objectIdText, i.props.state]));
-            printTable(
-              tableColumns(meta, ["state"]),
-              objects.map((o) => {
-                const ref = sdk.toObjectRef((o.props as Record<string, unknown>).domain_info);
-                return tableRow(sdk, o, [(ref && stateOf.get(sdk.objectIdText(ref))) ?? "?"]);
+        await withFleet(
+          cmd,
+          async ({ fleet, sdk, settings }) => {
+            const eqs = filterFromWords(sdk, meta, words);
+            const agents = agentsOption(fleet, opts.agent);
+            const cls = classOf(sdk, meta.name);
+            const filter: Filter | undefined = Object.keys(eqs).length ? eqs : undefined;
+            const [objects, infos] = await Promise.all([
+              fleet.objects(cls, filter, {
+                ...(agents ? { agents } : {}),
+                ...(where ? { where } : {}),
               }),
+              // The human table of domains shows each domain's state, kept in DomainInfo.
+              !settings.json && meta.name === "Domain"
+                ? fleet.domainInfos(undefined, agents ? { agents } : {})
+                : Promise.resolve([]),
+            ]);
+            sortObjects(objects);
+            if (settings.json) return printJson(objects);
+            if (meta.name === "Domain") {
+              const stateOf = new Map(infos.map((i) => [i.objectIdText, i.props.state]));
+              printTable(
+                tableColumns(meta, ["state"]),
+                objects.map((o) => {
+                  const ref = sdk.toObjectRef((o.props as Record<string, unknown>).domain_info);
+                  return tableRow(sdk, o, [(ref && stateOf.get(sdk.objectIdText(ref))) ?? "?"]);
+                }),
+              );
+              return;
+            }
+            printTable(
+              tableColumns(meta),
+              objects.map((o) => tableRow(sdk, o)),
             );
-            return;
-          }
-          printTable(
-            tableColumns(meta),
-            objects.map((o) => tableRow(sdk, o)),
-          );
-        });
+          },
+          { completeOrFail: true },
+        );
       },
     );
 }

@@ -13,15 +13,19 @@ export function registerStorageCommands(program: Command): void {
     .description("list the storage pools of every host")
     .addHelpText("after", "\nExamples:\n  $ lvq pools\n  $ lvq --json pools --agent host1")
     .action(async (opts: { agent?: string }, cmd: Command) => {
-      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-        const agents = agentsOption(fleet, opts.agent);
-        const pools = sortObjects(await fleet.pools(undefined, agents ? { agents } : {}));
-        if (settings.json) return printJson(pools);
-        printTable(
-          tableColumns(sdk.Pool.meta),
-          pools.map((p) => tableRow(sdk, p)),
-        );
-      });
+      await withFleet(
+        cmd,
+        async ({ fleet, sdk, settings }) => {
+          const agents = agentsOption(fleet, opts.agent);
+          const pools = sortObjects(await fleet.pools(undefined, agents ? { agents } : {}));
+          if (settings.json) return printJson(pools);
+          printTable(
+            tableColumns(sdk.Pool.meta),
+            pools.map((p) => tableRow(sdk, p)),
+          );
+        },
+        { completeOrFail: true },
+      );
     });
 
   program
