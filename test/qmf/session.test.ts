@@ -323,7 +323,10 @@ describe("objects, queries and indications", () => {
   });
 
   it("a bad predicate is refused by the console before sending, and by the agent", async () => {
-    await assert.rejects(consoleS.query({ agentName: agent.name, where: ["frobnicate", "x"] }), /frobnicate/);
+    await assert.rejects(
+      consoleS.query({ agentName: agent.name, where: ["frobnicate", "x"] }),
+      /frobnicate/,
+    );
     const peer = await RawPeer.open();
     try {
       peer.ch.publish(

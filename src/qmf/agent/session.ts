@@ -34,6 +34,7 @@ import {
   nowNs,
   ObjectId,
   Opcode,
+  type OutboundProps,
   objectIdFromWire,
   objectIdToWire,
   parseReplyTo,
@@ -790,32 +791,44 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
       if (seen === "running") return;
       if (seen !== "new") return this.sendRecorded(m, seen);
     }
-    return this.runMethod(m, req).then(async (response) => {
+    return this.runMethod(m, req).then((response) => {
       let extra = 0;
       if (key !== undefined) extra = this.dedupe.finish(key, response);
-      for (let i = 0; i <= extra; i++) await this.sendRecorded(m, response);
+      if (extra === 0) return this.sendRecorded(m, response);
+      return (async () => {
+        for (let i = 0; i <= extra; i++) await this.sendRecorded(m, response);
+      })();
     });
   }
 
-  private async sendRecorded(m: InboundMessage, r: RecordedResponse): Promise<void> {
+  /** Sends a method's recorded response; synchronous when the channel can take it. */
+  private sendRecorded(m: InboundMessage, r: RecordedResponse): Promise<void> | undefined {
     const to = parseReplyTo(m.replyTo);
     if (!to) return;
+    const props: OutboundProps = {
+      opcode: r.opcode,
+      contentType: ContentType.MAP,
+      correlationId: m.correlationId,
+      agentName: this.name,
+      content: r.content,
+      method: "response",
+    };
     try {
-      await this.transport.publish(to.exchange, to.routingKey, r.body, {
-        opcode: r.opcode,
-        contentType: ContentType.MAP,
-        correlationId: m.correlationId,
-        agentName: this.name,
-        content: r.content,
-        method: "response",
-      });
+      if (this.transport.tryPublish(to.exchange, to.routingKey, r.body, props)) return;
     } catch (e) {
-      if (e instanceof QmfError && e.code === "BODY_TOO_LARGE") {
-        await this.replyException(m, QmfStatus.EXCEPTION, `response too large: ${e.message}`);
-        return;
-      }
-      this.drops.note("reply lost", `_method_response: ${(e as Error).message}`);
+      return this.replyFailed(m, e);
     }
+    return this.transport
+      .publish(to.exchange, to.routingKey, r.body, props)
+      .catch((e) => this.replyFailed(m, e));
+  }
+
+  private async replyFailed(m: InboundMessage, e: unknown): Promise<void> {
+    if (e instanceof QmfError && e.code === "BODY_TOO_LARGE") {
+      await this.replyException(m, QmfStatus.EXCEPTION, `response too large: ${e.message}`);
+      return;
+    }
+    this.drops.note("reply lost", `_method_response: ${(e as Error).message}`);
   }
 
   /** Validates, authorises and runs one request; never throws: failures become `_exception`. */

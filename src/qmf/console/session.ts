@@ -30,6 +30,7 @@ import {
   type ObjectId,
   type ObjectIdLike,
   Opcode,
+  type OutboundProps,
   objectIdFromWire,
   objectIdToWire,
   RoutingKey,
@@ -512,12 +513,27 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         if (this.pending.delete(id)) reject(new TimeoutError(what, timeoutMs));
       }, timeoutMs);
       this.pending.set(id, { kind, agentName, resolve, reject, timer, items: [] });
-      this.send(DIRECT_EXCHANGE, agentName, body, opcode, contentType, id, timeoutMs).catch((e) => {
+      const fail = (e: unknown) => {
         if (this.pending.delete(id)) {
           clearTimeout(timer);
           reject(e);
         }
-      });
+      };
+      const props: OutboundProps = {
+        opcode,
+        contentType,
+        correlationId: id,
+        replyTo: this.replyTo,
+        method: "request",
+        expirationMs: timeoutMs,
+      };
+      try {
+        if (this.transport.tryPublish(DIRECT_EXCHANGE, agentName, body, props)) return;
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      this.transport.publish(DIRECT_EXCHANGE, agentName, body, props).catch(fail);
     });
   }
 
