@@ -77,7 +77,7 @@ export interface MirrorOptions {
   /** Node.uri (how other hosts reach this libvirtd). */
   publicUri: string;
   log: AgentLogger;
-  /** libvirt calls in flight during a resync (default 24). */
+  /** libvirt calls in flight during a resync (default 8: the daemon serves 5 per client at once). */
   concurrency?: number;
 }
 
@@ -384,7 +384,7 @@ export class Mirror {
     if (info.state !== PoolState.RUNNING && info.state !== PoolState.DEGRADED) return [];
     const c = this.client;
     const vols = await c.storagePoolListAllVolumes(p);
-    const read = await mapLimit(vols, this.opts.concurrency ?? 24, async (v) => {
+    const read = await mapLimit(vols, this.opts.concurrency ?? 8, async (v) => {
       try {
         const [vi, path] = await Promise.all([c.storageVolGetInfo(v), c.storageVolGetPath(v)]);
         return { vol: v, path, info: vi };
@@ -431,7 +431,7 @@ export class Mirror {
     const t0 = performance.now();
     const mark = this.seq;
     const c = this.client;
-    const limit = this.opts.concurrency ?? 24;
+    const limit = this.opts.concurrency ?? 8;
     await this.readNode();
 
     const doms = await c.listAllDomains(0);
