@@ -30,6 +30,8 @@ export interface Settings {
   json: boolean;
   /** Per-request timeout in milliseconds. */
   timeoutMs: number;
+  /** True when the timeout was set (flag or config file) rather than the default. */
+  timeoutGiven: boolean;
 }
 
 /** The default config file path: $XDG_CONFIG_HOME/lvq/config.json or ~/.config/lvq/config.json. */
@@ -120,5 +122,6 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
     brokerSource,
     json: opts.json === true,
     timeoutMs: Math.round(timeoutSeconds * 1000),
+    timeoutGiven: opts.timeout !== undefined || config.timeout !== undefined,
   };
 }

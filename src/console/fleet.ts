@@ -402,6 +402,7 @@ export class Fleet extends EventEmitter implements ObjectSource {
     target: ManagedObject<object>,
     method: string,
     args: Record<string, unknown>,
+    opts: { timeoutMs?: number } = {},
   ): Promise<Record<string, unknown>> {
     const meta = (target.constructor as ManagedClass<ManagedObject<object>>).meta;
     const m = meta.methods.find((x) => x.name === method);
@@ -413,7 +414,7 @@ export class Fleet extends EventEmitter implements ObjectSource {
       wireArgs[k] = a.type === "objId" ? wireRef(v, `${meta.name}.${method}(${k})`) : v;
     }
     const out = await this.session.callMethod(target.objectId, method, wireArgs, {
-      timeoutMs: this.timeoutMs,
+      timeoutMs: opts.timeoutMs ?? this.timeoutMs,
     });
     return convertValues(
       m.args.filter((a) => a.dir !== "I"),

@@ -141,6 +141,7 @@ describe("settings", () => {
       brokerSource: `from ${file}`,
       json: false,
       timeoutMs: 3000,
+      timeoutGiven: true,
     });
     process.env.LVQ_BROKER = "amqp://e:e@127.0.0.2:5672";
     s = await resolveSettings({ config: file, json: true });

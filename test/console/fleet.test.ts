@@ -19,6 +19,7 @@ import {
 } from "../../src/console/index.js";
 import { type AgentHandle, startTestAgent } from "../cli/agents.js";
 import { BROKER, waitFor } from "../cli/harness.js";
+import { agentNameOf, spawnAgent } from "../support/agent.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 
 const tag = randomBytes(3).toString("hex");
@@ -195,6 +196,58 @@ describe("console SDK", { timeout: 90_000 }, () => {
       stop();
       fleet.off("change", onChange);
       await d.resume();
+    }
+  });
+
+  test("an agent that stops answering is left out of results and reported, the rest still answers", async () => {
+    const instance = `sdk-${tag}-c`;
+    const uri = writeTestDriverFile(join(dir, "c.xml"), {
+      domains: 1,
+      pools: 0,
+      volumesPerPool: 0,
+      namePrefix: `sdk${tag}c-`,
+    });
+    const proc = spawnAgent([
+      "--broker",
+      BROKER,
+      "--uri",
+      uri,
+      "--instance",
+      instance,
+      "--state-dir",
+      join(dir, "state-c"),
+    ]);
+    const quick = await connectFleet({ broker: BROKER, timeoutMs: 1000 });
+    try {
+      await proc.waitForLog("agent running", 30_000);
+      const c = agentNameOf(instance);
+      await quick.session.waitForAgent(c, 10_000);
+      const three = [agentA.name, agentB.name, c];
+      await waitFor("agent c's domain", 10_000, async () =>
+        (await quick.domains(undefined, { agents: three })).length === 6 ? true : undefined,
+      );
+      const errors: { agentName: string; error: Error }[] = [];
+      quick.on("agentError", (e: { agentName: string; error: Error }) => errors.push(e));
+      process.kill(proc.proc.pid!, "SIGSTOP");
+      try {
+        const doms = await quick.domains(undefined, { agents: three });
+        assert.deepEqual(
+          doms.map((d) => d.name).sort(),
+          [...namesA.domains, ...namesB.domains].map((d) => d.name).sort(),
+        );
+        assert.deepEqual(
+          errors.map((e) => [e.agentName, e.error.name]),
+          [[c, "TimeoutError"]],
+        );
+        assert.deepEqual(quick.incompleteAgents, [c]);
+        // Only that agent asked: nothing answers, so the error itself comes back.
+        await assert.rejects(quick.domains(undefined, { agents: [c] }), { name: "TimeoutError" });
+      } finally {
+        process.kill(proc.proc.pid!, "SIGCONT");
+      }
+    } finally {
+      await quick.close();
+      await proc.stop();
     }
   });
 });

@@ -9,6 +9,18 @@ import { UsageError } from "../errors.js";
 import { displayValue, printJson, terminalText, withSpinner } from "../output.js";
 import { resolveAny } from "../present.js";
 
+/**
+ * How long save, restore and migrate may take: they move a guest's whole memory, so the
+ * per-request default (10 s) does not apply; an explicit --timeout does.
+ */
+const LONG_CALL_MS = 600_000;
+
+function longTimeout(settings: { timeoutMs: number; timeoutGiven: boolean }): {
+  timeoutMs: number;
+} {
+  return { timeoutMs: settings.timeoutGiven ? settings.timeoutMs : LONG_CALL_MS };
+}
+
 /** The verbs that are one method without arguments, and what they print when done. */
 const SIMPLE_VERBS: { verb: string; method: string; done: string; desc: string }[] = [
   { verb: "start", method: "create", done: "started", desc: "start a defined domain" },
@@ -140,7 +152,7 @@ export function registerDomainCommands(program: Command): void {
       await withFleet(cmd, async ({ fleet, sdk, settings }) => {
         const d = await findDomain(sdk, fleet, text);
         await withSpinner(`saving ${displayValue(d.name)} to ${displayValue(path)}`, () =>
-          fleet.callMethod(d, "save", { filename: path }),
+          fleet.callMethod(d, "save", { filename: path }, longTimeout(settings)),
         );
         report(settings.json, d, d.name, "save", `saved to ${displayValue(path)}`);
       });
@@ -189,7 +201,7 @@ Examples:
               ),
             )));
         await withSpinner(`restoring ${displayValue(d.name)} from ${displayValue(path)}`, () =>
-          fleet.callMethod(d, "restore", { filename: path }),
+          fleet.callMethod(d, "restore", { filename: path }, longTimeout(settings)),
         );
         report(settings.json, d, d.name, "restore", `restored from ${displayValue(path)}`);
       });
@@ -259,7 +271,7 @@ Examples:
           };
           const out = await withSpinner(
             `migrating ${displayValue(d.name)} to ${displayValue(dest.host)}`,
-            () => fleet.callMethod(d, "migrate", args),
+            () => fleet.callMethod(d, "migrate", args, longTimeout(settings)),
           );
           const ref = sdk.toObjectRef(out.domain);
           const newId = ref ? sdk.objectIdText(ref) : null;
