@@ -1,0 +1,117 @@
+// A live, peer-to-peer migration of a running QEMU guest between two libvirt hosts on this
+// machine (the machine's libvirtd and a second one from scripts/two-hosts.sh), each with its
+// own agent, asked for through QMF: Domain.migrate with the destination's Node object.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { connect, type LibvirtClient } from "../../src/libvirt/index.js";
+import type { ConsoleSession, ObjectIdLike } from "../../src/qmf/index.js";
+import { type AgentHandle, openConsole, startTestAgent, waitUntil } from "../support/agent.js";
+import { cleanupGuest, qemuGuestXml, uniqueGuestName } from "../support/qemu.js";
+import { type SecondHost, secondHostUp } from "../support/two-hosts.js";
+
+const guest = uniqueGuestName("mig");
+let host2: SecondHost;
+let a: AgentHandle;
+let b: AgentHandle;
+let qc: ConsoleSession;
+let lv1: LibvirtClient;
+let lv2: LibvirtClient;
+
+async function infoOf(agent: AgentHandle, uuid: string) {
+  const [o] = await qc.query({
+    agentName: agent.name,
+    packageName: "Libvirt",
+    className: "DomainInfo",
+    objectId: { agentName: agent.name, objectName: `DomainInfo:${uuid}` },
+  });
+  return o?.values;
+}
+
+before(async () => {
+  host2 = await secondHostUp();
+  lv1 = await connect("qemu:///system");
+  lv2 = await connect(host2.localUri);
+  [a, b] = await Promise.all([
+    startTestAgent({ uri: "qemu:///system", statsIntervalMs: 1000 }),
+    // The second host's agent talks to its daemon over the local socket and tells other
+    // hosts to reach it over TCP (its Node.uri), which is where migrations go.
+    startTestAgent({ uri: host2.localUri, publicUri: host2.uri, statsIntervalMs: 1000 }),
+  ]);
+  qc = await openConsole();
+});
+
+after(async () => {
+  await qc?.close();
+  await Promise.allSettled([a?.stop(), b?.stop()]);
+  const errs = [];
+  if (lv2) errs.push(await cleanupGuest(lv2, guest));
+  if (lv1) errs.push(await cleanupGuest(lv1, guest));
+  await Promise.allSettled([lv1?.close(), lv2?.close()]);
+  await host2?.release();
+  for (const e of errs) if (e) throw e;
+});
+
+describe("migration between two hosts", () => {
+  test("Domain.migrate moves a running guest live to the destination Node and returns the destination agent's object", async () => {
+    assert.notEqual(a.agent.hostUuid, b.agent.hostUuid);
+    const [nodeB] = await qc.query({
+      agentName: b.name,
+      packageName: "Libvirt",
+      className: "Node",
+    });
+    assert.equal(nodeB?.values.uri, host2.uri);
+
+    const { domain } = await qc.callMethod(
+      { agentName: a.name, objectName: `Node:${a.agent.hostUuid}` },
+      "define_domain_xml",
+      { xml_desc: qemuGuestXml(guest, { memoryMiB: 64 }) },
+    );
+    const ref = domain as ObjectIdLike;
+    await qc.callMethod(ref, "create", {}, { timeoutMs: 30_000 });
+    const uuid = ref.objectName.slice("Domain:".length);
+    await waitUntil(
+      async () => (await infoOf(a, uuid))?.state === "running",
+      10_000,
+      "running on host 1",
+    );
+
+    const t0 = performance.now();
+    const out = await qc.callMethod(
+      ref,
+      "migrate",
+      { destination_node: nodeB!.objectId, flags: 0, new_domain_name: "", uri: "", bandwidth: 0 },
+      { timeoutMs: 120_000 },
+    );
+    const took = performance.now() - t0;
+    const moved = out.domain as ObjectIdLike;
+    assert.equal(moved.agentName, b.name);
+    assert.equal(moved.objectName, `Domain:${uuid}`);
+
+    // The destination publishes it running (migrated); the source keeps it defined, shut off.
+    const there = await waitUntil(
+      async () => {
+        const v = await infoOf(b, uuid);
+        return v?.state === "running" ? v : undefined;
+      },
+      10_000,
+      "running on host 2",
+    );
+    assert.equal(there.state_reason, "migrated");
+    const here = await waitUntil(
+      async () => {
+        const v = await infoOf(a, uuid);
+        return v?.state === "shutoff" ? v : undefined;
+      },
+      10_000,
+      "shut off on host 1",
+    );
+    assert.equal(here.state_reason, "migrated");
+
+    // And libvirt agrees on both hosts.
+    const d2 = await lv2.domainLookupByUuid(uuid);
+    assert.equal((await lv2.domainGetState(d2)).state, 1);
+    const d1 = await lv1.domainLookupByUuid(uuid);
+    assert.equal((await lv1.domainGetState(d1)).state, 5);
+    process.stderr.write(`# migration through QMF took ${Math.round(took)} ms\n`);
+  });
+});
