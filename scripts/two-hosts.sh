@@ -6,6 +6,9 @@
 #   scripts/two-hosts.sh status   print "up <uri>" or "down"; exit 0 when up
 #   scripts/two-hosts.sh uri      print its libvirt URI (TCP, as the first host reaches it)
 #   scripts/two-hosts.sh socket   print its unix socket (for a local client such as an agent)
+#   scripts/two-hosts.sh stop-daemon / start-daemon
+#                                 stop or start only its libvirtd (guests and virtlogd stay), to
+#                                 test clients across a daemon restart
 #
 # The second libvirtd runs in a private mount namespace in which folders of ours are bind-mounted
 # over /run/libvirt, /var/lib/libvirt, /etc/libvirt (a copy, edited), /var/log/libvirt and
@@ -39,6 +42,8 @@ our_pid() { # pidfile program
   pid=$(cat "$1")
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   [ -r "/proc/$pid/cmdline" ] || return 1
+  # A zombie (exited, not yet reaped: this machine's init does not always reap) is gone.
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2" || return 1
   # it must also be the one that wrote this very pid file (we always start with -p FILE)
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$1" || return 1
@@ -114,6 +119,17 @@ up() {
   down_daemons
   prepare_dirs
   log "starting the second libvirtd in a private mount namespace ($DIR)"
+  in_namespace 'virtlogd -d -p "$D/virtlogd.pid"
+    for _ in $(seq 1 50); do [ -S /run/libvirt/virtlogd-sock ] && break; sleep 0.1; done
+    libvirtd -d --listen -p "$D/libvirtd.pid"'
+  wait_for "second libvirtd" 60 started_or_failed
+  log "up: $URI (host_uuid $(cat "$DIR/host_uuid"))"
+  echo "$URI"
+}
+
+# Runs a shell snippet in a new private mount namespace with the second host's folders
+# mounted (a restarted daemon gets a new namespace over the same folders).
+in_namespace() {
   unshare --mount --propagation private bash -euc '
     D=$1
     mount --bind "$D/run" /run/libvirt
@@ -122,13 +138,26 @@ up() {
     mount --bind "$D/log" /var/log/libvirt
     mkdir -p /var/cache/libvirt
     mount --bind "$D/cache" /var/cache/libvirt
-    virtlogd -d -p "$D/virtlogd.pid"
-    for _ in $(seq 1 50); do [ -S /run/libvirt/virtlogd-sock ] && break; sleep 0.1; done
-    libvirtd -d --listen -p "$D/libvirtd.pid"
-  ' _ "$DIR"
+    eval "$2"
+  ' _ "$DIR" "$1"
+}
+
+stop_daemon() {
+  local pid
+  pid=$(our_pid "$DIR/libvirtd.pid" libvirtd) || die "the second libvirtd is not running"
+  kill -TERM "$pid"
+  for _ in $(seq 1 100); do our_pid "$DIR/libvirtd.pid" libvirtd >/dev/null || break; sleep 0.1; done
+  our_pid "$DIR/libvirtd.pid" libvirtd >/dev/null && die "the second libvirtd ($pid) did not stop"
+  rm -f "$DIR/libvirtd.pid"
+  log "second libvirtd stopped (its guests and virtlogd keep running)"
+}
+
+start_daemon() {
+  if our_pid "$DIR/libvirtd.pid" libvirtd >/dev/null; then log "second libvirtd already running"; return 0; fi
+  our_pid "$DIR/virtlogd.pid" virtlogd >/dev/null || die "the second host is down (run: $0 up)"
+  in_namespace 'libvirtd -d --listen -p "$D/libvirtd.pid"'
   wait_for "second libvirtd" 60 started_or_failed
-  log "up: $URI (host_uuid $(cat "$DIR/host_uuid"))"
-  echo "$URI"
+  log "second libvirtd started again"
 }
 
 down_daemons() {
@@ -136,8 +165,8 @@ down_daemons() {
   for d in libvirtd virtlogd; do
     if pid=$(our_pid "$DIR/$d.pid" "$d"); then
       kill -TERM "$pid"
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      if kill -0 "$pid" 2>/dev/null; then log "$d ($pid) ignores TERM; sending KILL"; kill -KILL "$pid"; fi
+      for _ in $(seq 1 100); do our_pid "$DIR/$d.pid" "$d" >/dev/null || break; sleep 0.1; done
+      if our_pid "$DIR/$d.pid" "$d" >/dev/null; then log "$d ($pid) ignores TERM; sending KILL"; kill -KILL "$pid"; fi
     fi
     rm -f "$DIR/$d.pid"
   done
@@ -168,5 +197,7 @@ case "${1:-}" in
     ;;
   uri) echo "$URI" ;;
   socket) echo "$DIR/run/libvirt-sock" ;;
-  *) die "usage: $0 up|down|status|uri|socket" ;;
+  stop-daemon) stop_daemon ;;
+  start-daemon) start_daemon ;;
+  *) die "usage: $0 up|down|status|uri|socket|stop-daemon|start-daemon" ;;
 esac
