@@ -1,0 +1,170 @@
+// `lvq agent` as a real process: flags, environment variables and a config file; JSON logs;
+// the epoch persisted across runs; a clean stop on SIGTERM; a bad setting refused at start.
+// Also the broker: its connections closed under a running agent, the agent comes back and
+// publishes again (in a private vhost, so nobody else's connections are touched).
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import type { ConsoleSession } from "../../src/qmf/index.js";
+import {
+  agentNameOf,
+  openConsole,
+  spawnAgent,
+  startTestAgent,
+  tempDir,
+  uniqueName,
+  waitUntil,
+} from "../support/agent.js";
+import { writeTestDriverFile } from "../support/testdriver.js";
+
+const run = promisify(execFile);
+const dir = tempDir("cli");
+const uri = writeTestDriverFile(join(dir.path, "node.xml"), {
+  domains: 2,
+  pools: 1,
+  volumesPerPool: 1,
+  namePrefix: `${uniqueName("cli")}-`,
+});
+let qc: ConsoleSession;
+
+before(async () => {
+  qc = await openConsole();
+});
+after(async () => {
+  await qc?.close();
+  dir.remove();
+});
+
+describe("lvq agent (a real process)", () => {
+  test("flags: publishes, logs JSON lines, epoch 1 then 2, exits 0 on SIGTERM", async () => {
+    const instance = uniqueName("cli");
+    const state = join(dir.path, "state-flags");
+    const args = [
+      "--uri",
+      uri,
+      "--instance",
+      instance,
+      "--state-dir",
+      state,
+      "--heartbeat-interval",
+      "1",
+    ];
+    for (const epoch of [1, 2]) {
+      const p = spawnAgent(args);
+      try {
+        const running = await p.waitForLog("agent running");
+        assert.equal(running.agent, agentNameOf(instance));
+        assert.equal(running.epoch, epoch);
+        assert.equal(running.uri, uri);
+        const info = await qc.waitForAgent(
+          (a) => a.name === agentNameOf(instance) && a.epoch === epoch,
+          10_000,
+        );
+        assert.equal(info.attributes.libvirt_state, "connected");
+        const doms = await qc.query({
+          agentName: info.name,
+          packageName: "Libvirt",
+          className: "Domain",
+        });
+        assert.equal(doms.length, 2);
+      } finally {
+        const t0 = performance.now();
+        assert.equal(await p.stop("SIGTERM"), 0);
+        assert.ok(performance.now() - t0 < 5000, "stops within 5 s");
+      }
+      for (const line of p.stderr) {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        assert.equal(typeof parsed.ts, "string");
+        assert.ok(["debug", "info", "warn", "error"].includes(parsed.level as string));
+      }
+      assert.ok(p.stderr.some((l) => JSON.parse(l).msg === "agent stopped"));
+    }
+  });
+
+  test("environment variables and a config file; flags win over both", async () => {
+    const state = join(dir.path, "state-env");
+    const conf = join(dir.path, "agent.json");
+    const fromFile = uniqueName("file");
+    writeFileSync(
+      conf,
+      JSON.stringify({ uri, instance: fromFile, stateDir: state, statsInterval: 2 }),
+    );
+    const fromEnv = uniqueName("env");
+    const p = spawnAgent(["--config", conf], {
+      LVQ_INSTANCE: fromEnv,
+      LVQ_HEARTBEAT_INTERVAL: "1",
+    });
+    try {
+      const running = await p.waitForLog("agent running");
+      assert.equal(running.agent, agentNameOf(fromEnv), "environment over config file");
+      assert.equal(running.statsIntervalS, 2, "from the config file");
+      assert.equal(running.heartbeatIntervalS, 1, "from the environment");
+    } finally {
+      assert.equal(await p.stop(), 0);
+    }
+    const fromFlag = uniqueName("flag");
+    const q = spawnAgent(["--config", conf, "--instance", fromFlag], { LVQ_INSTANCE: fromEnv });
+    try {
+      assert.equal((await q.waitForLog("agent running")).agent, agentNameOf(fromFlag));
+    } finally {
+      assert.equal(await q.stop(), 0);
+    }
+  });
+
+  test("a bad setting stops it at start with exit code 2 and a message naming the setting", async () => {
+    const p = spawnAgent(["--uri", uri, "--stats-interval", "soon"]);
+    assert.equal(await p.exited, 2);
+    assert.match(p.stderr.join("\n"), /statsInterval \(flag\) must be a number of seconds/);
+    const conf = join(dir.path, "bad.json");
+    writeFileSync(conf, JSON.stringify({ uri, brokr: "amqp://x" }));
+    const q = spawnAgent(["--config", conf]);
+    assert.equal(await q.exited, 2);
+    assert.match(q.stderr.join("\n"), /unknown key "brokr"/);
+  });
+
+  test("broker connections closed under a running agent: it reconnects and publishes again", async () => {
+    const vhost = uniqueName("vhost");
+    const rabbitmqctl = (...a: string[]) => run("rabbitmqctl", ["-q", ...a], { timeout: 60_000 });
+    await rabbitmqctl("add_vhost", vhost);
+    await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
+    const broker = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+    const shared = await startTestAgent({
+      uri: "test:///default",
+      broker,
+      heartbeatIntervalMs: 1000,
+    });
+    const c = await openConsole(broker);
+    try {
+      const name = uniqueName("after");
+      await c.waitForAgent(shared.name, 10_000);
+      await rabbitmqctl("close_all_connections", "-p", vhost, "lvq agent test");
+      // A change while (or right after) the broker link was down reaches the console.
+      const xml = `<domain type='test'><name>${name}</name><memory unit='KiB'>65536</memory><os><type>hvm</type></os></domain>`;
+      await shared.agent.libvirt.client.domainDefineXml(xml);
+      const found = await waitUntil(
+        async () => {
+          const ds = await c.query({
+            agentName: shared.name,
+            packageName: "Libvirt",
+            className: "Domain",
+            where: ["eq", "name", ["quote", name]],
+            timeoutMs: 2000,
+          });
+          return ds[0];
+        },
+        20_000,
+        "the domain defined after the broker connections were closed",
+      );
+      assert.equal(found.values.name, name);
+      const d = await shared.agent.libvirt.client.domainLookupByName(name);
+      await shared.agent.libvirt.client.domainUndefine(d);
+    } finally {
+      await c.close();
+      await shared.stop();
+      await rabbitmqctl("delete_vhost", vhost).catch(() => {});
+    }
+  });
+});
