@@ -110,6 +110,11 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     const w = await lvq(["list", "Domain", "--where", "[not json"]);
     assert.equal(w.code, 2);
     assert.match(w.stderr, /^lvq: --where: not JSON/);
+    const p = await lvq(["list", "Domain", "--where", '["frob"]'], {
+      LVQ_BROKER: "amqp://guest:guest@127.0.0.1:1",
+    });
+    assert.equal(p.code, 2);
+    assert.match(p.stderr, /^lvq: predicate\[0\]: unknown operator "frob"/);
   });
 
   test("a broker that refuses the connection or the password exits 4 and says so", async () => {

@@ -88,6 +88,11 @@ Examples:
       ) => {
         const meta = await classMetaByName(className);
         const where = opts.where !== undefined ? parseWhere(opts.where) : undefined;
+        if (where) {
+          // Checked here, before any connection: a bad predicate is a usage error (exit 2).
+          const { compilePredicate } = await import("../../qmf/predicate/index.js");
+          compilePredicate(where);
+        }
         await withFleet(
           cmd,
           async ({ fleet, sdk, settings }) => {

@@ -123,7 +123,7 @@ Examples:
               process.on("SIGINT", finish);
               process.on("SIGTERM", finish);
               process.stderr.write(
-                `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agents (Ctrl-C stops)\n`,
+                `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agent(s) (Ctrl-C stops)\n`,
               );
             });
           },
