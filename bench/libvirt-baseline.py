@@ -1,0 +1,80 @@
+"""Baseline for bench/libvirt.ts: the same measurements with Debian's python3-libvirt (the
+official C library), run with /usr/bin/python3. Prints one JSON object.
+
+usage: libvirt-baseline.py calls URI DOMAIN_NAME SECONDS THREADS   (one-at-a-time, then threads)
+       libvirt-baseline.py inventory URI                          (10k-domain host)
+"""
+import json
+import sys
+import threading
+import time
+
+import libvirt
+
+
+def seq_calls(conn, dom, seconds):
+    n = 0
+    end = time.perf_counter() + seconds
+    start = time.perf_counter()
+    while time.perf_counter() < end:
+        dom.info()
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def par_calls(conn, dom, seconds, threads):
+    counts = [0] * threads
+    stop = time.perf_counter() + seconds
+
+    def work(i):
+        c = 0
+        while time.perf_counter() < stop:
+            dom.info()
+            c += 1
+        counts[i] = c
+
+    start = time.perf_counter()
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return sum(counts) / (time.perf_counter() - start)
+
+
+def main():
+    if sys.argv[1] == "calls":
+        uri, name, seconds, threads = sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
+        conn = libvirt.open(uri)
+        dom = conn.lookupByName(name)
+        for _ in range(200):  # warm-up
+            dom.info()
+        if threads == 1:
+            out = {"calls_s": seq_calls(conn, dom, seconds)}
+        else:
+            out = {"calls_s": par_calls(conn, dom, seconds, threads)}
+        out["version"] = libvirt.getVersion()
+        conn.close()
+    else:
+        big = libvirt.open(sys.argv[2])
+        inventory, per_domain = [], []
+        for _ in range(3):
+            t = time.perf_counter()
+            doms = big.listAllDomains(0)
+            stats = big.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_STATE, 0)
+            inventory.append((time.perf_counter() - t) * 1000)
+            assert len(doms) == len(stats)
+            t = time.perf_counter()
+            for d in big.listAllDomains(0):
+                d.info()
+            per_domain.append((time.perf_counter() - t) * 1000)
+        out = {
+            "inventory10k_ms": sorted(inventory)[1],
+            "per_domain10k_ms": sorted(per_domain)[1],
+            "records": len(stats),
+        }
+        big.close()
+    print(json.dumps(out))
+
+
+main()
