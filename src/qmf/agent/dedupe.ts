@@ -6,7 +6,8 @@
  */
 export interface RecordedResponse {
   opcode: string;
-  content: string;
+  /** `qmf.content` header, if any. */
+  content: string | undefined;
   body: Buffer;
 }
 

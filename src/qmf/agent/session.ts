@@ -179,6 +179,8 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
   private schemaUpdated: bigint;
   private closed = false;
   private executed = 0;
+  /** Header tables of method responses by opcode (their content header follows the opcode). */
+  private readonly responseHeaders = new Map<string, Record<string, unknown>>();
 
   constructor(opts: AgentSessionOptions) {
     super();
@@ -813,6 +815,12 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
       content: r.content,
       method: "response",
     };
+    let headers = this.responseHeaders.get(r.opcode);
+    if (!headers) {
+      headers = this.transport.headersFor(props);
+      this.responseHeaders.set(r.opcode, headers);
+    }
+    props.headers = headers;
     try {
       if (this.transport.tryPublish(to.exchange, to.routingKey, r.body, props)) return;
     } catch (e) {
@@ -855,7 +863,11 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
       }
       this.executed++;
       const out = await this.opts.onMethod(call);
-      return { opcode: Opcode.METHOD_RESPONSE, content: "", body: this.encodeOut(call, out) };
+      return {
+        opcode: Opcode.METHOD_RESPONSE,
+        content: undefined,
+        body: this.encodeOut(call, out),
+      };
     } catch (e) {
       const err =
         e instanceof MethodError
@@ -935,6 +947,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
   }
 
   private encodeOut(call: MethodCall, out: Record<string, unknown> | undefined): Buffer {
+    if (out === undefined || isEmpty(out)) return NO_OUTPUT;
     const method = this.classes.get(call.className)!.methods.get(call.methodName)!;
     const wire: QmfMap = {};
     for (const [k, v] of Object.entries(out ?? {})) {
@@ -957,6 +970,14 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     }
     return encodeMap({ _arguments: wire });
   }
+}
+
+/** The response of a method without output arguments: always the same bytes. */
+const NO_OUTPUT = encodeMap({ _arguments: {} });
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 function exceptionBody(

@@ -195,6 +195,9 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private readonly timeoutMs: number;
   private readonly cacheObjects: boolean;
   private nextId = 1;
+  private readonly requestHeaders = new Map<string, Record<string, unknown>>();
+  /** Agents whose cached objects must be re-read when they are next heard from. */
+  private readonly staleAgents = new Set<string>();
   private closed = false;
 
   constructor(opts: ConsoleSessionOptions) {
@@ -231,8 +234,9 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.transport.on("reconnected", () => {
       for (const [name, r] of this.agentTable) r.timer = this.ageingTimer(name, r.info);
       this.emit("reconnected");
-      // Indications published while we were away are lost: re-read what we cache.
-      if (this.cacheObjects) for (const name of this.agentTable.keys()) this.resync(name);
+      // Indications published while we were away are lost: re-read what we cache, from each
+      // agent once it is heard again (it may still be reconnecting itself).
+      if (this.cacheObjects) for (const name of this.agentTable.keys()) this.staleAgents.add(name);
     });
     this.transport.on("blocked", (r) => this.emit("blocked", r));
     this.transport.on("unblocked", () => this.emit("unblocked"));
@@ -260,6 +264,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.failPending(() => true, err);
     for (const r of this.agentTable.values()) clearTimeout(r.timer);
     this.agentTable.clear();
+    this.staleAgents.clear();
   }
 
   /** The broker user this console sends as (agents see it as `user_id`). */
@@ -527,6 +532,12 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         method: "request",
         expirationMs: timeoutMs,
       };
+      let headers = this.requestHeaders.get(opcode);
+      if (!headers) {
+        headers = this.transport.headersFor(props);
+        this.requestHeaders.set(opcode, headers);
+      }
+      props.headers = headers;
       try {
         if (this.transport.tryPublish(DIRECT_EXCHANGE, agentName, body, props)) return;
       } catch (e) {
@@ -693,6 +704,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       clearTimeout(rec.timer);
       rec.timer = this.ageingTimer(name, info);
     }
+    if (this.staleAgents.delete(name) && previous === epoch) this.resync(name);
     if (previous !== epoch) {
       this.failPending(
         (p) => p.agentName === name,
@@ -718,6 +730,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     const rec = this.agentTable.get(name);
     if (!rec) return;
     this.agentTable.delete(name);
+    this.staleAgents.delete(name);
     const missed = this.opts.missedHeartbeats ?? 3;
     this.failPending(
       (p) => p.agentName === name,

@@ -86,6 +86,11 @@ export interface OutboundProps {
   content?: string;
   method?: "request" | "response" | "indication";
   partial?: boolean;
+  /**
+   * The header table, when the caller built it once with {@link Transport.headersFor} (hot
+   * paths); otherwise derived from the fields above.
+   */
+  headers?: Record<string, unknown>;
 }
 
 /** Events of {@link Transport}. */
@@ -102,6 +107,8 @@ export interface TransportEvents {
 
 const RESOLVED = Promise.resolve();
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+/** Longest an acknowledgement waits for company before it is sent alone. */
+const ACK_DELAY_MS = 20;
 
 interface Waiter {
   run: () => void;
@@ -133,11 +140,18 @@ export class Transport extends EventEmitter<TransportEvents> {
   private wakeSleep: (() => void) | null = null;
   private queueName = "";
   private readonly headerCache = new Map<string, Record<string, unknown>>();
+  // Manual-ack bookkeeping (delivery tags count from 1 on each new channel).
+  private nextToAck = 1;
+  private ackedUpTo = 0;
+  private readonly doneOutOfOrder = new Set<number>();
+  private ackTimer: NodeJS.Timeout | null = null;
+  private readonly ackBatch: number;
 
   constructor(opts: TransportOptions) {
     super();
     this.opts = opts;
     this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    this.ackBatch = Math.max(1, Math.floor((opts.prefetch ?? 0) / 4));
     this.userId = userFromUrl(opts.url);
   }
 
@@ -174,6 +188,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     if (this.state === "closed") return;
     this.state = "closed";
     this.cancelSleep();
+    this.resetAcks();
     this.failWaiters(new ConnectionLostError("transport closed"));
     const conn = this.conn;
     this.conn = null;
@@ -221,10 +236,41 @@ export class Transport extends EventEmitter<TransportEvents> {
     return true;
   }
 
-  /** Acknowledges a delivery of a manual-ack transport (no-op if its channel is gone). */
+  /**
+   * Marks a delivery of a manual-ack transport as done (no-op if its channel is gone). Every
+   * delivery must be marked exactly once. Acknowledgements go out batched (`multiple`) and only
+   * up to the oldest delivery still being worked on, so the prefetch window keeps bounding the
+   * work in progress while a steady request stream costs a fraction of an ack write per message.
+   */
   ack(msg: InboundMessage): void {
     if (msg.generation !== this.generation || !this.channel || msg.deliveryTag === 0) return;
-    this.channel.ack({ fields: { deliveryTag: msg.deliveryTag } } as unknown as ConsumeMessage);
+    const tag = msg.deliveryTag;
+    if (tag !== this.nextToAck) {
+      this.doneOutOfOrder.add(tag);
+      return;
+    }
+    this.nextToAck++;
+    while (this.doneOutOfOrder.delete(this.nextToAck)) this.nextToAck++;
+    const ready = this.nextToAck - 1 - this.ackedUpTo;
+    if (ready >= this.ackBatch) this.flushAcks();
+    else if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAcks(), ACK_DELAY_MS);
+  }
+
+  private flushAcks(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    const upTo = this.nextToAck - 1;
+    if (!this.channel || upTo <= this.ackedUpTo) return;
+    this.ackedUpTo = upTo;
+    this.channel.ack({ fields: { deliveryTag: upTo } } as unknown as ConsumeMessage, true);
+  }
+
+  private resetAcks(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    this.nextToAck = 1;
+    this.ackedUpTo = 0;
+    this.doneOutOfOrder.clear();
   }
 
   private envelope(p: OutboundProps): Options.Publish {
@@ -232,7 +278,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       appId: APP_ID,
       contentType: p.contentType,
       userId: this.userId,
-      headers: this.headersFor(p),
+      headers: p.headers ?? this.headersFor(p),
     };
     if (p.correlationId !== undefined) o.correlationId = p.correlationId;
     if (p.replyTo !== undefined) o.replyTo = p.replyTo;
@@ -241,10 +287,10 @@ export class Transport extends EventEmitter<TransportEvents> {
   }
 
   /**
-   * The header table depends only on a few constant fields, so each combination is built once
-   * (amqplib reads it and never changes it).
+   * The header table of a message: it depends only on a few constant fields, so each
+   * combination is built once (amqplib reads it and never changes it).
    */
-  private headersFor(p: OutboundProps): Record<string, unknown> {
+  headersFor(p: OutboundProps): Record<string, unknown> {
     const key = `${p.opcode}|${p.agentName ?? ""}|${p.content ?? ""}|${p.method ?? ""}|${p.partial ? 1 : 0}`;
     let h = this.headerCache.get(key);
     if (h) return h;
@@ -324,23 +370,33 @@ export class Transport extends EventEmitter<TransportEvents> {
       const prefetch = this.opts.prefetch ?? 0;
       if (prefetch > 0) await ch.prefetch(prefetch);
       const onMessage = this.opts.onMessage;
+      const manualAck = prefetch > 0;
+      // Deliveries can be parsed before the consume-ok continuation runs; they wait until the
+      // transport is open, so that their replies can be sent.
+      let early: ConsumeMessage[] | null = [];
       await ch.consume(
         q.queue,
         (m) => {
-          if (m) onMessage(toInbound(m, gen, prefetch > 0));
+          if (!m) return;
+          if (early) early.push(m);
+          else onMessage(toInbound(m, gen, manualAck));
         },
-        { noAck: prefetch === 0, exclusive: true },
+        { noAck: !manualAck, exclusive: true },
       );
       if (this.state === "closed") {
         await conn.close().catch(() => {});
         throw new ConnectionLostError("transport closed while connecting");
       }
+      this.resetAcks();
       this.conn = conn;
       this.channel = ch;
       this.queueName = q.queue;
       this.writable = true;
       this.blocked = false;
       this.state = "open";
+      const waiting = early;
+      early = null;
+      for (const m of waiting) onMessage(toInbound(m, gen, manualAck));
     } catch (e) {
       await conn.close().catch(() => {});
       throw e;
@@ -357,6 +413,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       { cause: err },
     );
     this.state = "reconnecting";
+    this.resetAcks();
     this.failWaiters(lost);
     this.emit("disconnected", lost);
     void this.reconnectLoop(err);
