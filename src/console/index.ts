@@ -2,7 +2,7 @@
  * The typed console SDK: the whole fleet of libvirt hosts through one broker.
  *
  * ```ts
- * import { connectFleet } from "libvirt-qmf/console";
+ * import { connectFleet, Domain } from "./src/console/index.js"; // dist/console/index.js when built
  * const fleet = await connectFleet({ broker: "amqp://guest:guest@127.0.0.1:5672" });
  * try {
  *   for (const d of await fleet.domains({ state: "running" })) {
