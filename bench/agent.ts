@@ -1,0 +1,178 @@
+// npm run bench:agent — the agent at scale, against the real libvirtd and RabbitMQ.
+//
+// A libvirt test-driver file with 10,000 domains and 100 pools × 10 volumes, served by the
+// machine's libvirtd; one `lvq agent` process on it (stats every 10 s); a console session in
+// this process. Measured:
+//   inventory_ms       agent process start → a console holds every object (21,102 of them)
+//   sweep_ms           one stats sweep of the agent (ONE bulk stats call + merge + diff), as the
+//                      agent itself times it (its first timed sweep)
+//   baseline_sweep_ms  the 2008 design in the same run: one GET_INFO per domain per cycle, one
+//                      call after the other (the C agent's synchronous loop), on its own
+//                      connection to the same file
+//   rss_mb, cpu_pct    the agent process over a window at the 10 s stats interval (RSS: the
+//                      largest seen; CPU: user+system time / wall time, % of one core)
+// Environment: LVQ_BENCH_WINDOW_S (default 60) shortens the observation window (printed).
+// The last line is one JSON object.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { connect } from "../src/libvirt/index.js";
+import type { ConsoleSession } from "../src/qmf/index.js";
+import {
+  agentNameOf,
+  openConsole,
+  spawnAgent,
+  tempDir,
+  uniqueName,
+} from "../test/support/agent.js";
+import { writeTestDriverFile } from "../test/support/testdriver.js";
+
+const DOMAINS = 10_000;
+const POOLS = 100;
+const VOLS = 10;
+const WINDOW_S = Number(process.env.LVQ_BENCH_WINDOW_S ?? 60);
+const STATS_INTERVAL_S = 10;
+const EXPECTED: Record<string, number> = {
+  Node: 1,
+  NodeInfo: 1,
+  Domain: DOMAINS,
+  DomainInfo: DOMAINS,
+  Pool: POOLS,
+  Volume: POOLS * VOLS,
+};
+const TOTAL = Object.values(EXPECTED).reduce((a, b) => a + b, 0);
+const say = (s: string) => process.stderr.write(`${s}\n`);
+const CLK_TCK = 100; // Linux USER_HZ
+
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[11] = utime, fields[12] = stime (0-based after the command name)
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+function procRssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function countAll(c: ConsoleSession, agentName: string): Promise<Record<string, number>> {
+  const counts = await Promise.all(
+    Object.keys(EXPECTED).map(async (cls) => {
+      const ids = await c.queryObjectIds({
+        agentName,
+        packageName: "Libvirt",
+        className: cls,
+        timeoutMs: 60_000,
+      });
+      return [cls, ids.length] as const;
+    }),
+  );
+  return Object.fromEntries(counts);
+}
+
+async function main(): Promise<void> {
+  const dir = tempDir("bench-agent");
+  const tag = uniqueName("bench");
+  say(`writing a test-driver host: ${DOMAINS} domains, ${POOLS} pools × ${VOLS} volumes`);
+  const uri = writeTestDriverFile(join(dir.path, "node.xml"), {
+    domains: DOMAINS,
+    pools: POOLS,
+    volumesPerPool: VOLS,
+    namePrefix: `${tag}-`,
+  });
+  const console = await openConsole();
+  const instance = tag;
+  const name = agentNameOf(instance);
+  let agent: ReturnType<typeof spawnAgent> | undefined;
+  try {
+    // --- inventory ---------------------------------------------------------------------
+    const t0 = performance.now();
+    agent = spawnAgent([
+      "--uri",
+      uri,
+      "--instance",
+      instance,
+      "--state-dir",
+      join(dir.path, "state"),
+      "--stats-interval",
+      String(STATS_INTERVAL_S),
+      "--log-level",
+      "debug",
+    ]);
+    const pid = agent.proc.pid as number;
+    await agent.waitForLog("agent running", 120_000);
+    const tRunning = performance.now();
+    let counts = await countAll(console, name);
+    while (Object.values(counts).reduce((a, b) => a + b, 0) < TOTAL) {
+      await new Promise((r) => setTimeout(r, 50));
+      counts = await countAll(console, name);
+    }
+    const inventoryMs = performance.now() - t0;
+    for (const [cls, n] of Object.entries(EXPECTED)) {
+      if (counts[cls] !== n)
+        throw new Error(`console holds ${counts[cls]} ${cls} objects, expected ${n}`);
+    }
+    const started = JSON.parse(agent.stderr.find((l) => l.includes('"resync done"')) ?? "{}") as {
+      ms?: number;
+    };
+    say(
+      `inventory: ${TOTAL} objects at the console ${Math.round(inventoryMs)} ms after the agent process started ` +
+        `(agent ready at ${Math.round(tRunning - t0)} ms; its first full resync took ${started.ms} ms)`,
+    );
+
+    // --- one sweep (the agent's own timing of its first timed sweep) --------------------
+    const sweepLine = await agent.waitForLog("stats sweep", (STATS_INTERVAL_S + 10) * 1000);
+    const sweepMs = Number(sweepLine.ms);
+    say(
+      `agent stats sweep: ${sweepLine.domains} domains in ${sweepMs} ms (one CONNECT_GET_ALL_DOMAIN_STATS), ${sweepLine.changed} changed`,
+    );
+
+    // --- RSS and CPU over the window ----------------------------------------------------
+    say(
+      `observing the agent (pid ${pid}) for ${WINDOW_S} s at a ${STATS_INTERVAL_S} s stats interval${WINDOW_S !== 60 ? " (window shortened by LVQ_BENCH_WINDOW_S)" : ""}`,
+    );
+    const cpu0 = procCpuSeconds(pid);
+    const w0 = performance.now();
+    let rssMax = procRssMb(pid);
+    while (performance.now() - w0 < WINDOW_S * 1000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      rssMax = Math.max(rssMax, procRssMb(pid));
+    }
+    const cpuPct = ((procCpuSeconds(pid) - cpu0) / ((performance.now() - w0) / 1000)) * 100;
+    const sweeps = agent.stderr
+      .filter((l) => l.includes('"stats sweep"'))
+      .map((l) => JSON.parse(l).ms as number);
+    say(
+      `agent: RSS max ${rssMax.toFixed(1)} MB, CPU ${cpuPct.toFixed(2)} % of a core; sweeps so far (ms): ${sweeps.join(", ")}`,
+    );
+
+    // --- baseline: the 2008 design, one GET_INFO per domain per cycle --------------------
+    const lv = await connect(uri);
+    let baselineMs: number;
+    try {
+      const doms = await lv.listAllDomains();
+      const b0 = performance.now();
+      for (const d of doms) await lv.domainGetInfo(d);
+      baselineMs = performance.now() - b0;
+      say(
+        `baseline (2008 design): ${doms.length} GET_INFO calls one after the other in ${Math.round(baselineMs)} ms`,
+      );
+    } finally {
+      await lv.close();
+    }
+
+    say("");
+    say(`                  this agent     2008 design`);
+    say(
+      `one stats cycle   ${sweepMs.toFixed(0).padStart(7)} ms   ${baselineMs.toFixed(0).padStart(8)} ms`,
+    );
+    process.stdout.write(
+      `{"inventory_ms":${Math.round(inventoryMs)}, "sweep_ms":${Math.round(sweepMs)}, "baseline_sweep_ms":${Math.round(baselineMs)}, "rss_mb":${rssMax.toFixed(1)}, "cpu_pct":${cpuPct.toFixed(2)}}\n`,
+    );
+  } finally {
+    if (agent) await agent.stop();
+    await console.close();
+    dir.remove();
+  }
+}
+
+await main();
