@@ -264,6 +264,27 @@ describe("timeouts and the in-flight bound", () => {
     await client.close();
   });
 
+  it("a queued call times out in the queue and is never sent", async () => {
+    const f = await fake({ onCall: () => true /* never replies */ });
+    const { client } = await open(f, { maxInFlight: 1, callTimeoutMs: 150 });
+    const results = await Promise.allSettled([
+      client.domainGetInfo(DOM),
+      client.call(RemoteProcedure.domainGetState, { dom: DOM, flags: 0 }, { timeoutMs: 50 }),
+    ]);
+    assert.deepEqual(
+      results.map((r) => (r.status === "rejected" ? (r.reason as Error).message : "fulfilled")),
+      [
+        "libvirt call DOMAIN_GET_INFO got no reply within 150 ms",
+        "libvirt call DOMAIN_GET_STATE got no reply within 50 ms",
+      ],
+    );
+    const conn = await f.connection(1);
+    assert.equal(conn.callsOf(GET_INFO).length, 1);
+    assert.equal(conn.callsOf(RemoteProcedure.domainGetState.number).length, 0);
+    assert.equal(client.pendingCalls, 0);
+    client.destroy();
+  });
+
   it("never has more than maxInFlight calls on the wire; the rest queue in order", async () => {
     let outstanding = 0;
     let maxSeen = 0;

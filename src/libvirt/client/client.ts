@@ -32,7 +32,7 @@ export interface ConnectOptions {
   keepaliveIntervalMs?: number;
   /** Unanswered PINGs before the link is declared dead. Default 6. */
   keepaliveCount?: number;
-  /** Calls in flight at once; further calls queue. Default 32. */
+  /** Calls on the wire at once; further calls queue in order. Default 5 (the daemon's per-client limit). */
   maxInFlight?: number;
   /** Open read-only (VIR_CONNECT_RO). */
   readOnly?: boolean;

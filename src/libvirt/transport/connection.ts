@@ -33,7 +33,11 @@ import {
 export interface RpcConnectionOptions {
   /** Default time a call may wait for its reply, queueing included (ms). Default 30000. */
   callTimeoutMs?: number;
-  /** Calls sent and not yet answered; more wait in a FIFO queue. Default 32. */
+  /**
+   * Calls sent and not yet answered; more wait in a FIFO queue. Default 5: libvirtd serves at
+   * most `max_client_requests` (5) calls per client at once and stops reading the socket
+   * beyond that, so more on the wire buys nothing and makes the daemon log warnings.
+   */
   maxInFlight?: number;
   /** Send a PING after this much silence from the daemon (ms). Default 5000. */
   keepaliveIntervalMs?: number;
@@ -100,7 +104,7 @@ export class RpcConnection extends EventEmitter {
     super();
     this.socket = socket;
     this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 32);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 5);
     this.keepaliveIntervalMs = options.keepaliveIntervalMs ?? 5_000;
     this.keepaliveCount = options.keepaliveCount ?? 6;
     this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
@@ -217,11 +221,13 @@ export class RpcConnection extends EventEmitter {
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
     const expired: PendingCall[] = [];
-    for (const call of this.pending.values()) {
+    // Queued calls first: timing out a sent call frees a slot, and an expired queued call
+    // must not be sent into it.
+    for (const call of this.queue) {
       if (call.deadline <= now) expired.push(call);
       else if (call.deadline < next) next = call.deadline;
     }
-    for (const call of this.queue) {
+    for (const call of this.pending.values()) {
       if (call.deadline <= now) expired.push(call);
       else if (call.deadline < next) next = call.deadline;
     }
