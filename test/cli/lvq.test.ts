@@ -599,6 +599,29 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     }
   });
 
+  test("a large --json listing reaches a pipe whole (the process waits for stdout before exiting)", async () => {
+    const spec = { domains: 600, pools: 0, volumesPerPool: 0, namePrefix: `cli${tag}big-` };
+    const big = await startTestAgent({
+      uri: writeTestDriverFile(join(dir, "big.xml"), spec),
+      instance: `cli-${tag}-big`,
+      broker: BROKER,
+    });
+    try {
+      const r = await lvq(["--json", "list", "Domain", "--agent", big.name]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.stdout.length > 200_000, `${r.stdout.length} bytes`);
+      const rows = JSON.parse(r.stdout) as Row[];
+      assert.deepEqual(
+        rows.map((x) => x.properties.uuid).sort(),
+        testDriverNames(spec)
+          .domains.map((d) => d.uuid)
+          .sort(),
+      );
+    } finally {
+      await big.stop();
+    }
+  });
+
   test("on a terminal: coloured headers unless NO_COLOR, a spinner with elapsed time on save/restore", async () => {
     // `script` runs the command on a pseudo-terminal (stdout and stderr both).
     const onTty = async (args: string[], env: Record<string, string | undefined>) => {
