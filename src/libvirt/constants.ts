@@ -51,6 +51,44 @@ export const DomainEventStartedDetail = {
   WAKEUP: 4,
 } as const;
 
+/** virDomainEventSuspendedDetailType (detail of a SUSPENDED event). */
+export const DomainEventSuspendedDetail = {
+  PAUSED: 0,
+  MIGRATED: 1,
+  IOERROR: 2,
+  WATCHDOG: 3,
+  RESTORED: 4,
+  FROM_SNAPSHOT: 5,
+  API_ERROR: 6,
+  POSTCOPY: 7,
+  POSTCOPY_FAILED: 8,
+} as const;
+
+/** virDomainEventResumedDetailType (detail of a RESUMED event). */
+export const DomainEventResumedDetail = {
+  UNPAUSED: 0,
+  MIGRATED: 1,
+  FROM_SNAPSHOT: 2,
+  POSTCOPY: 3,
+  POSTCOPY_FAILED: 4,
+} as const;
+
+/** virDomainEventShutdownDetailType (detail of a SHUTDOWN event). */
+export const DomainEventShutdownDetail = { FINISHED: 0, GUEST: 1, HOST: 2 } as const;
+
+/** virDomainShutoffReason (the `reason` of domainGetState while SHUTOFF). */
+export const DomainShutoffReason = {
+  UNKNOWN: 0,
+  SHUTDOWN: 1,
+  DESTROYED: 2,
+  CRASHED: 3,
+  MIGRATED: 4,
+  SAVED: 5,
+  FAILED: 6,
+  FROM_SNAPSHOT: 7,
+  DAEMON: 8,
+} as const;
+
 /** virStoragePoolEventLifecycleType. */
 export const PoolEventType = {
   DEFINED: 0,

@@ -8,9 +8,13 @@ import { after, before, it } from "node:test";
 import {
   connect,
   type Domain,
+  DomainEventResumedDetail,
+  DomainEventShutdownDetail,
   DomainEventStartedDetail,
   DomainEventStoppedDetail,
+  DomainEventSuspendedDetail,
   DomainEventType,
+  DomainShutoffReason,
   DomainState,
   isNoDomain,
   type LibvirtClient,
@@ -67,7 +71,7 @@ it("a QEMU guest: start, CPU time grows, bulk stats, suspend, resume, save, rest
   // QEMU reports the vCPUs starting (RESUMED, UNPAUSED) just before STARTED(BOOTED).
   await expectEvents(
     "start",
-    [DomainEventType.RESUMED, 0],
+    [DomainEventType.RESUMED, DomainEventResumedDetail.UNPAUSED],
     [DomainEventType.STARTED, DomainEventStartedDetail.BOOTED],
   );
   const first = await client.domainGetInfo(d);
@@ -111,7 +115,7 @@ it("a QEMU guest: start, CPU time grows, bulk stats, suspend, resume, save, rest
   // QEMU pauses the vCPUs before writing the memory out.
   await expectEvents(
     "save",
-    [DomainEventType.SUSPENDED, 0],
+    [DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED],
     [DomainEventType.STOPPED, DomainEventStoppedDetail.SAVED],
   );
 
@@ -122,16 +126,19 @@ it("a QEMU guest: start, CPU time grows, bulk stats, suspend, resume, save, rest
   await expectEvents(
     "restore",
     [DomainEventType.STARTED, DomainEventStartedDetail.RESTORED],
-    // The vCPUs start after the restore; libvirt 9.0 maps that resume to detail 2.
-    [DomainEventType.RESUMED, 2],
+    // The vCPUs start after the restore; libvirt reports that resume as FROM_SNAPSHOT (2).
+    [DomainEventType.RESUMED, DomainEventResumedDetail.FROM_SNAPSHOT],
   );
 
   await client.domainDestroy(d);
-  assert.deepEqual(await client.domainGetState(d), { state: DomainState.SHUTOFF, reason: 2 });
-  // QEMU reports the shutdown as initiated by the host (SHUTDOWN, detail 2) before STOPPED.
+  assert.deepEqual(await client.domainGetState(d), {
+    state: DomainState.SHUTOFF,
+    reason: DomainShutoffReason.DESTROYED,
+  });
+  // QEMU reports a shutdown initiated by the host before STOPPED.
   await expectEvents(
     "destroy",
-    [DomainEventType.SHUTDOWN, 2],
+    [DomainEventType.SHUTDOWN, DomainEventShutdownDetail.HOST],
     [DomainEventType.STOPPED, DomainEventStoppedDetail.DESTROYED],
   );
 
