@@ -16,6 +16,7 @@ import {
   DomainState,
   DomainUndefineFlags,
   ErrorCode,
+  Feature,
   InvalidArgumentError,
   isNoDomain,
   isNoStoragePool,
@@ -25,10 +26,12 @@ import {
   isXmlError,
   type LibvirtClient,
   LibvirtError,
+  MigrateFlags,
   PoolEventType,
   PoolState,
   ReconnectingLibvirt,
   StatsTypes,
+  TypedParamType,
 } from "../../src/libvirt/index.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 
@@ -354,6 +357,31 @@ describe("errors carry libvirt's code and text; the connection survives", () => 
     // Nothing above disturbed the connection or the host.
     assert.equal(c.closed, false);
     assert.equal((await c.listAllDomains()).length, 1);
+  });
+
+  it("peer-to-peer migration arguments decode on the daemon; the test driver does not migrate", async () => {
+    const c = await open({ domains: 1, pools: 0, volumesPerPool: 0 });
+    assert.equal(await c.supportsFeature(Feature.MIGRATION_P2P), false);
+    const [d] = await c.listAllDomains();
+    const err = await c
+      .domainMigratePerform3Params(
+        d!,
+        "qemu+tcp://127.0.0.1:16510/system",
+        [
+          { field: "migrate_uri", type: TypedParamType.STRING, value: "tcp://127.0.0.1:49152" },
+          { field: "bandwidth", type: TypedParamType.ULLONG, value: 100n },
+          { field: "auto_converge.initial", type: TypedParamType.INT, value: 20 },
+        ],
+        MigrateFlags.PEER2PEER | MigrateFlags.LIVE,
+      )
+      .catch((e: unknown) => e);
+    // Had the arguments been mis-encoded, the daemon would answer RPC (39) "Unable to decode".
+    assert.ok(isNoSupport(err));
+    assert.equal(
+      err.message,
+      "this function is not supported by the connection driver: virDomainMigratePerform3Params",
+    );
+    assert.equal((await c.domainGetState(d!)).state, DomainState.RUNNING);
   });
 
   it("bad URIs are refused before dialing", async () => {
