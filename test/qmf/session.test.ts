@@ -24,6 +24,8 @@ import {
 } from "../../src/qmf/index.js";
 import { AMQP_URL, loadWidgets, RawPeer, sleep, uniqueName, waitFor } from "./fixtures/helpers.js";
 
+/** Marks this run's agents: the broker is shared with other runs and other agents. */
+const RUN = uniqueName("run");
 let schema: Schema;
 let agent: AgentSession;
 let consoleS: ConsoleSession;
@@ -66,7 +68,7 @@ function newAgent(
     product: "widgets",
     instance: inst,
     schemas: [schema],
-    attributes: { role: "test", rack: 7 },
+    attributes: { role: "test", rack: 7, run: RUN },
     heartbeatIntervalMs: 500,
     publishDelayMs: 20,
     onMethod,
@@ -393,23 +395,27 @@ describe("objects, queries and indications", () => {
 
   it("a query over the whole fleet merges every agent's answer", async () => {
     const second = newAgent(uniqueName("fleet"));
+    // Only this run's agents make up the fleet of this console.
+    const fleet = new ConsoleSession({ url: AMQP_URL, agentFilter: ["eq", "run", ["quote", RUN]] });
+    await fleet.open();
     await second.open();
     try {
       second.setObject("Shelf", "Shelf:Z", { name: "Z", capacity: 1 });
-      await consoleS.waitForAgent(second.name, 3000);
-      const shelves = await consoleS.query({
+      await fleet.waitForAgent(second.name, 3000);
+      await fleet.waitForAgent(agent.name, 3000);
+      const shelves = await fleet.query({
         className: "Shelf",
         where: ["re_match", "name", ["quote", "^[AZ]$"]],
       });
-      const mine = shelves.filter((o) => o.agentName === agent.name || o.agentName === second.name);
       assert.deepEqual(
-        mine
+        shelves
           .map((o) => `${o.agentName === agent.name ? "first" : "second"}:${o.values.name}`)
           .sort(),
         ["first:A", "second:Z"],
       );
     } finally {
       await second.close();
+      await fleet.close();
     }
   });
 
@@ -803,6 +809,40 @@ describe("malformed input", () => {
       assert.deepEqual(await consoleS.callMethod(agent.objectId("Widget:1"), "noop"), {});
     } finally {
       await peer.close();
+    }
+  });
+});
+
+describe("body size limit", () => {
+  it("an agent refuses a request body over its limit with an _exception naming the sizes", async () => {
+    const small = newAgent(uniqueName("small"), { maxBodyBytes: 2048 });
+    await small.open();
+    const peer = await RawPeer.open();
+    try {
+      small.setObject("Widget", "Widget:1", widgetValues(1));
+      const body = encodeMap({
+        _object_id: { _agent_name: small.name, _object_name: "Widget:1" },
+        _method_name: "echo",
+        _arguments: { l: "z".repeat(3000) },
+      });
+      const before = calls.length;
+      peer.ch.publish("qmf.default.direct", small.name, body, {
+        appId: "qmf2",
+        contentType: "amqp/map",
+        correlationId: "too-big",
+        replyTo: peer.replyTo,
+        headers: { "qmf.opcode": "_method_request" },
+      });
+      const r = await waitFor("the exception", () => peer.replies[0]);
+      assert.equal(r.properties.headers?.["qmf.opcode"], "_exception");
+      const v = decodeMap(r.content)._values as Record<string, unknown>;
+      assert.equal(v.error_code, QmfStatus.PARAMETER_INVALID);
+      assert.equal(v.error_text, `body too large: ${body.length} bytes, limit 2048`);
+      assert.equal(calls.length, before);
+      assert.equal(small.drops.counts["body too large"], 1);
+    } finally {
+      await peer.close();
+      await small.close();
     }
   });
 });

@@ -102,6 +102,8 @@ export interface AgentSessionOptions {
 export interface AgentSessionEvents {
   connected: [];
   disconnected: [err: Error];
+  /** A reconnect attempt is scheduled (after `delayMs`); `error` is why the last one failed. */
+  reconnecting: [info: { attempt: number; delayMs: number; error?: Error }];
   reconnected: [];
   blocked: [reason: string];
   unblocked: [];
@@ -222,6 +224,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
       this.schedulePublish(0);
       this.emit("reconnected");
     });
+    this.transport.on("reconnecting", (info) => this.emit("reconnecting", info));
     this.transport.on("blocked", (r) => this.emit("blocked", r));
     this.transport.on("unblocked", () => this.emit("unblocked"));
     this.transport.on("fatal", (e) => {

@@ -150,6 +150,8 @@ export interface ConsoleSessionEvents {
   event: [ev: QmfEvent];
   connected: [];
   disconnected: [err: Error];
+  /** A reconnect attempt is scheduled (after `delayMs`); `error` is why the last one failed. */
+  reconnecting: [info: { attempt: number; delayMs: number; error?: Error }];
   reconnected: [];
   blocked: [reason: string];
   unblocked: [];
@@ -238,6 +240,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       // agent once it is heard again (it may still be reconnecting itself).
       if (this.cacheObjects) for (const name of this.agentTable.keys()) this.staleAgents.add(name);
     });
+    this.transport.on("reconnecting", (info) => this.emit("reconnecting", info));
     this.transport.on("blocked", (r) => this.emit("blocked", r));
     this.transport.on("unblocked", () => this.emit("unblocked"));
     this.transport.on("fatal", (e) => {

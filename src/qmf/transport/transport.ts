@@ -48,6 +48,11 @@ export interface TransportOptions {
   /** AMQP heartbeat in seconds: how fast a hung broker is noticed (default 5). */
   heartbeatSeconds?: number;
   reconnect?: BackoffOptions;
+  /**
+   * Frames amqplib buffers for the channel before `publish` reports backpressure (amqplib's
+   * default, 1024, when omitted). Later publishes wait for `drain`.
+   */
+  channelHighWaterMark?: number;
   log?: Logger;
 }
 
@@ -352,7 +357,11 @@ export class Transport extends EventEmitter<TransportEvents> {
         this.emit("unblocked");
         this.flush();
       });
-      const ch = await conn.createChannel();
+      const ch = await conn.createChannel(
+        this.opts.channelHighWaterMark === undefined
+          ? undefined
+          : { highWaterMark: this.opts.channelHighWaterMark },
+      );
       ch.on("error", (err: Error) => this.log("warn", `broker channel error: ${err.message}`));
       ch.on("close", () => {
         // Any channel close we did not ask for is a protocol fault: start afresh on a new

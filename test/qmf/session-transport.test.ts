@@ -1,0 +1,163 @@
+/**
+ * The QMF transport on its own, against the real broker: the envelope, publish backpressure
+ * (held publishes go out in order after `drain`), the body size limit, reply addresses, and
+ * connection errors.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { BodyTooLargeError, ConnectionLostError } from "../../src/qmf/errors.js";
+import {
+  DIRECT_EXCHANGE,
+  type InboundMessage,
+  parseReplyTo,
+  TOPIC_EXCHANGE,
+  Transport,
+} from "../../src/qmf/transport/index.js";
+import { AMQP_URL, RawPeer, uniqueName, waitFor } from "./fixtures/helpers.js";
+
+const props = { opcode: "_data_indication", contentType: "amqp/list" };
+
+describe("transport", () => {
+  let peer: RawPeer;
+  const key = uniqueName("transport");
+  before(async () => {
+    peer = await RawPeer.open([{ exchange: DIRECT_EXCHANGE, key }]);
+  });
+  after(async () => {
+    await peer.close();
+  });
+
+  it("puts the QMF envelope on every message", async () => {
+    const got: InboundMessage[] = [];
+    const t = new Transport({
+      url: AMQP_URL,
+      connectionName: key,
+      bindings: [{ exchange: DIRECT_EXCHANGE, key: `${key}-self` }],
+      onMessage: (m) => got.push(m),
+    });
+    await t.open();
+    try {
+      await t.publish(DIRECT_EXCHANGE, `${key}-self`, Buffer.from([1, 2, 3]), {
+        opcode: "_method_request",
+        contentType: "amqp/map",
+        correlationId: "c-1",
+        replyTo: `${DIRECT_EXCHANGE}/${key}-self`,
+        expirationMs: 1500,
+        method: "request",
+      });
+      const m = await waitFor("the message", () => got[0]);
+      assert.deepEqual(
+        { ...m, body: [...m.body], generation: 0 },
+        {
+          body: [1, 2, 3],
+          opcode: "_method_request",
+          contentType: "amqp/map",
+          correlationId: "c-1",
+          replyTo: `${DIRECT_EXCHANGE}/${key}-self`,
+          userId: "guest",
+          appId: "qmf2",
+          agentName: undefined,
+          content: undefined,
+          partial: false,
+          routingKey: `${key}-self`,
+          redelivered: false,
+          deliveryTag: 0,
+          generation: 0,
+        },
+      );
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("holds publishes while the channel buffer is full and sends them in order after drain", async () => {
+    const t = new Transport({
+      url: AMQP_URL,
+      connectionName: key,
+      bindings: [],
+      onMessage: () => {},
+      channelHighWaterMark: 2,
+    });
+    await t.open();
+    try {
+      peer.replies.length = 0;
+      const body = (i: number) => Buffer.alloc(4096, i % 256);
+      const sent: Promise<void>[] = [];
+      for (let i = 0; i < 300; i++) sent.push(t.publish(DIRECT_EXCHANGE, key, body(i), props));
+      // Backpressure is on: the fast path refuses and nothing jumps the queue.
+      assert.equal(t.tryPublish(DIRECT_EXCHANGE, key, body(999), props), false);
+      await Promise.all(sent);
+      assert.equal(t.tryPublish(DIRECT_EXCHANGE, key, body(300), props), true);
+      await waitFor("301 messages", () => peer.replies.length === 301, 10_000);
+      assert.deepEqual(
+        peer.replies.map((m) => m.content[0]),
+        Array.from({ length: 301 }, (_, i) => i % 256),
+      );
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("refuses a body over the limit before sending anything", async () => {
+    const t = new Transport({
+      url: AMQP_URL,
+      connectionName: key,
+      bindings: [],
+      onMessage: () => {},
+      maxBodyBytes: 100,
+    });
+    await t.open();
+    try {
+      peer.replies.length = 0;
+      await assert.rejects(
+        t.publish(DIRECT_EXCHANGE, key, Buffer.alloc(101), props),
+        (e: unknown) => {
+          assert.ok(e instanceof BodyTooLargeError);
+          assert.equal(e.size, 101);
+          assert.equal(e.limit, 100);
+          assert.equal(e.message, "message body of 101 bytes exceeds the limit of 100 bytes");
+          return true;
+        },
+      );
+      await t.publish(DIRECT_EXCHANGE, key, Buffer.alloc(100), props);
+      await waitFor("the one that fits", () => peer.replies.length === 1);
+      assert.equal(peer.replies[0]!.content.length, 100);
+    } finally {
+      await t.close();
+    }
+    await assert.rejects(
+      t.publish(DIRECT_EXCHANGE, key, Buffer.alloc(1), props),
+      ConnectionLostError,
+    );
+  });
+
+  it("fails open() with the network error when nothing listens, without retrying", async () => {
+    const t = new Transport({
+      url: "amqp://guest:guest@127.0.0.1:1",
+      connectionName: key,
+      bindings: [],
+      onMessage: () => {},
+    });
+    let attempts = 0;
+    t.on("reconnecting", () => attempts++);
+    await assert.rejects(t.open(), /ECONNREFUSED/);
+    assert.equal(attempts, 0);
+  });
+
+  it("accepts only our exchanges (or the default one) as reply addresses", () => {
+    assert.deepEqual(parseReplyTo(`${DIRECT_EXCHANGE}/console-1`), {
+      exchange: DIRECT_EXCHANGE,
+      routingKey: "console-1",
+    });
+    assert.deepEqual(parseReplyTo(`${TOPIC_EXCHANGE}/a.b/c`), {
+      exchange: TOPIC_EXCHANGE,
+      routingKey: "a.b/c",
+    });
+    assert.deepEqual(parseReplyTo("amq.gen-xyz"), { exchange: "", routingKey: "amq.gen-xyz" });
+    assert.equal(parseReplyTo("amq.topic/x"), null);
+    assert.equal(parseReplyTo(`${DIRECT_EXCHANGE}/`), null);
+    assert.equal(parseReplyTo(""), null);
+    assert.equal(parseReplyTo(undefined), null);
+    assert.equal(parseReplyTo("x".repeat(256)), null);
+  });
+});
