@@ -212,6 +212,9 @@ export class RpcConnection extends EventEmitter {
       () => this.sweepDeadlines(),
       Math.max(0, deadline - Date.now()),
     );
+    // A pending call means an open socket, which keeps the process alive by itself; once the
+    // calls are answered this timer must not.
+    this.deadlineTimer.unref();
   }
 
   private sweepDeadlines(): void {
