@@ -9,9 +9,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   AgentSession,
+  AuthenticationError,
   ConnectionLostError,
   ConsoleSession,
   isConnectionLost,
+  type QmfEvent,
   type Schema,
 } from "../../src/qmf/index.js";
 import { loadWidgets, rabbitmqctl, sleep, uniqueName, waitFor } from "./fixtures/helpers.js";
@@ -57,9 +59,12 @@ before(async () => {
   await consoleS.waitForAgent(agent.name, 5000);
 });
 
+const user = uniqueName("lvq-fault-user");
+
 after(async () => {
   await consoleS?.close();
   await agent?.close();
+  await rabbitmqctl("delete_user", user).catch(() => {});
   await rabbitmqctl("delete_vhost", vhost).catch(() => {});
 });
 
@@ -129,5 +134,77 @@ describe("broker faults", () => {
       10_000,
     );
     await expectRecovery(inFlight, "w1-while-down");
+  });
+
+  it("a memory alarm blocks publishers; held messages go out after it clears", async () => {
+    const watermark = (
+      await rabbitmqctl("eval", "vm_memory_monitor:get_vm_memory_high_watermark().")
+    ).trim();
+    const restore = /^[0-9.]+$/.test(watermark)
+      ? [watermark]
+      : ["absolute", watermark.replace(/\D+/g, "")];
+    const blocked: string[] = [];
+    agent.on("blocked", (reason) => blocked.push(`blocked: ${reason}`));
+    agent.on("unblocked", () => blocked.push("unblocked"));
+    const events: QmfEvent[] = [];
+    consoleS.on("event", (e) => e.agentName === agent.name && events.push(e));
+    let sent = false;
+    try {
+      await rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
+      // Heartbeats keep publishing; the broker answers with connection.blocked.
+      await waitFor("the blocked notice", () => blocked.length === 1, 10_000);
+      assert.match(blocked[0]!, /^blocked: low on memory$/);
+      const raised = agent
+        .raiseEvent("widgetMoved", { widget: agent.objectId("Widget:1"), from: "a", to: "b" })
+        .then(() => {
+          sent = true;
+        });
+      await sleep(300);
+      assert.equal(sent, false, "held while the broker is blocked");
+      await rabbitmqctl("set_vm_memory_high_watermark", ...restore);
+      await raised;
+    } finally {
+      await rabbitmqctl("set_vm_memory_high_watermark", ...restore);
+    }
+    await waitFor("the unblocked notice", () => blocked.length === 2, 10_000);
+    assert.deepEqual(blocked, ["blocked: low on memory", "unblocked"]);
+    await waitFor("the held event", () => events.length === 1, 5000);
+    assert.equal(events[0]!.values.to, "b");
+  });
+
+  it("credentials refused on reconnect are a fatal error, not a retry loop", async () => {
+    await rabbitmqctl("add_user", user, "first-password");
+    await rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*");
+    const userUrl = `amqp://${encodeURIComponent(user)}:first-password@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+    const lonely = new ConsoleSession({ url: userUrl, reconnect });
+    const seen: string[] = [];
+    let fatal: unknown;
+    lonely.on("disconnected", () => seen.push("disconnected"));
+    lonely.on("reconnecting", () => seen.push("reconnecting"));
+    lonely.on("reconnected", () => seen.push("reconnected"));
+    lonely.on("error", (e) => {
+      seen.push("error");
+      fatal = e;
+    });
+    await lonely.open();
+    try {
+      assert.equal(lonely.userId, user);
+      await rabbitmqctl("change_password", user, "second-password");
+      await rabbitmqctl("close_all_user_connections", user, "lvq fault test");
+      await waitFor("the fatal error", () => fatal, 10_000);
+      await sleep(1500); // long enough for several retries, were there any
+      assert.deepEqual(seen, ["disconnected", "reconnecting", "error"]);
+      assert.ok(fatal instanceof AuthenticationError);
+      assert.match(
+        (fatal as Error).message,
+        /^the broker refused the connection: .*ACCESS.REFUSED/,
+      );
+      await assert.rejects(
+        lonely.callMethod(agent.objectId("Widget:1"), "noop"),
+        /console session is closed/,
+      );
+    } finally {
+      await lonely.close();
+    }
   });
 });
