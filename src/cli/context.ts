@@ -40,14 +40,22 @@ export async function withFleet<T>(
   body: (ctx: FleetContext) => Promise<T>,
   opts: { requireAgents?: boolean; completeOrFail?: boolean } = {},
 ): Promise<T> {
+  // LVQ_TRACE=1 prints where the time goes (start-up, connect, discovery, command) on stderr.
+  const trace = process.env.LVQ_TRACE
+    ? (what: string) =>
+        process.stderr.write(`lvq: trace ${Math.round(performance.now())} ms ${what}\n`)
+    : () => {};
+  trace("command start");
   const settings = await settingsOf(cmd);
   const sdk = await loadConsole();
+  trace("SDK loaded");
   const discoveryEnv = Number(process.env.LVQ_DISCOVERY_MS);
   const fleet = await sdk.connectFleet({
     broker: settings.broker,
     timeoutMs: settings.timeoutMs,
     ...(discoveryEnv > 0 ? { discoveryMs: discoveryEnv } : {}),
   });
+  trace(`connected; ${fleet.agents().length} agent(s) found`);
   try {
     if (opts.requireAgents !== false && fleet.agents().length === 0) {
       throw new sdk.AgentUnreachableError(
@@ -64,6 +72,7 @@ export async function withFleet<T>(
       );
     });
     const result = await body({ fleet, sdk, settings });
+    trace("command done");
     if (opts.completeOrFail && fleet.incompleteAgents.length) {
       throw new sdk.AgentUnreachableError(
         `the output lacks the objects of ${fleet.incompleteAgents.length} agent(s) that did not answer`,

@@ -194,3 +194,10 @@ describe("toJsonText layout", () => {
     assert.equal(toJsonText(v, 0), JSON.stringify(v));
   });
 });
+
+describe("toJsonText buffers", () => {
+  test("writes Buffers as base64 with and without bigints around", () => {
+    assert.equal(toJsonText({ b: Buffer.from("hi") }, 0), '{"b":"aGk="}');
+    assert.equal(toJsonText({ b: Buffer.from("hi"), n: 1n }, 0), '{"b":"aGk=","n":1}');
+  });
+});
