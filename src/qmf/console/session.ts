@@ -609,21 +609,15 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     }
     switch (m.opcode) {
       case Opcode.METHOD_RESPONSE: {
-        const id = m.correlationId;
-        if (id === undefined || !this.pending.has(id)) {
-          this.late(m);
-          return;
-        }
+        const id = this.responseId(m, "method");
+        if (id === undefined) return;
         const body = decodeMap(m.body);
         this.settle(id, null, convertValues(asMap(body._arguments)));
         return;
       }
       case Opcode.EXCEPTION: {
-        const id = m.correlationId;
-        if (id === undefined || !this.pending.has(id)) {
-          this.late(m);
-          return;
-        }
+        const id = this.responseId(m, undefined);
+        if (id === undefined) return;
         const values = asMap(decodeMap(m.body)._values);
         const { error_code, error_text, ...details } = values;
         const code =
@@ -638,12 +632,9 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         return;
       }
       case Opcode.QUERY_RESPONSE: {
-        const id = m.correlationId;
+        const id = this.responseId(m, "query");
         const p = id === undefined ? undefined : this.pending.get(id);
-        if (!p || id === undefined) {
-          this.late(m);
-          return;
-        }
+        if (!p || id === undefined) return;
         const list = decodeList(m.body);
         for (const item of list) p.items.push(item);
         if (!m.partial) this.settle(id, null, p.items);
@@ -668,8 +659,25 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     }
   }
 
-  private late(m: InboundMessage): void {
-    this.drops.note("late or unknown response", `${m.opcode} correlation ${m.correlationId}`);
+  /**
+   * The correlation id of a response to one of our pending requests of that kind, sent by the
+   * agent it was addressed to; otherwise the response is counted and dropped.
+   */
+  private responseId(m: InboundMessage, kind: PendingKind | undefined): string | undefined {
+    const id = m.correlationId;
+    const p = id === undefined ? undefined : this.pending.get(id);
+    if (!p || (kind !== undefined && p.kind !== kind)) {
+      this.drops.note("late or unknown response", `${m.opcode} correlation ${id}`);
+      return undefined;
+    }
+    if (p.agentName !== undefined && m.agentName !== undefined && m.agentName !== p.agentName) {
+      this.drops.note(
+        "response from the wrong agent",
+        `${m.agentName} answered ${p.agentName}'s ${id}`,
+      );
+      return undefined;
+    }
+    return id;
   }
 
   private onAgentSeen(attrs: Record<string, unknown>): AgentInfo | null {
