@@ -11,10 +11,13 @@
 //                      connection to the same file
 //   rss_mb, cpu_pct    the agent process over a window at the 10 s stats interval (RSS: the
 //                      largest seen; CPU: user+system time / wall time, % of one core)
+// The agent runs as it is deployed: the built JavaScript (this script runs the build first).
 // Environment: LVQ_BENCH_WINDOW_S (default 60) shortens the observation window (printed).
 // The last line is one JSON object.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { connect } from "../src/libvirt/index.js";
 import type { ConsoleSession } from "../src/qmf/index.js";
 import {
@@ -70,6 +73,14 @@ async function countAll(c: ConsoleSession, agentName: string): Promise<Record<st
 }
 
 async function main(): Promise<void> {
+  say("building (npm run build) so the agent runs as deployed: node dist/cli/main.js agent");
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  try {
+    execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "ignore" });
+  } catch {
+    say("(the build reported type errors elsewhere; tsc still wrote dist/)");
+  }
+  const main = join(root, "dist", "cli", "main.js");
   const dir = tempDir("bench-agent");
   const tag = uniqueName("bench");
   say(`writing a test-driver host: ${DOMAINS} domains, ${POOLS} pools × ${VOLS} volumes`);
@@ -86,18 +97,22 @@ async function main(): Promise<void> {
   try {
     // --- inventory ---------------------------------------------------------------------
     const t0 = performance.now();
-    agent = spawnAgent([
-      "--uri",
-      uri,
-      "--instance",
-      instance,
-      "--state-dir",
-      join(dir.path, "state"),
-      "--stats-interval",
-      String(STATS_INTERVAL_S),
-      "--log-level",
-      "debug",
-    ]);
+    agent = spawnAgent(
+      [
+        "--uri",
+        uri,
+        "--instance",
+        instance,
+        "--state-dir",
+        join(dir.path, "state"),
+        "--stats-interval",
+        String(STATS_INTERVAL_S),
+        "--log-level",
+        "debug",
+      ],
+      {},
+      { main },
+    );
     const pid = agent.proc.pid as number;
     await agent.waitForLog("agent running", 120_000);
     const tRunning = performance.now();

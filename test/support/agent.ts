@@ -137,9 +137,17 @@ export interface SpawnedAgent {
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Runs `lvq agent <args>` (through tsx, from the sources) with extra environment variables. */
-export function spawnAgent(args: string[], env: Record<string, string> = {}): SpawnedAgent {
-  const proc = spawn(process.execPath, ["--import", "tsx", MAIN, "agent", ...args], {
+/**
+ * Runs `lvq agent <args>` with extra environment variables: from the sources through tsx, or
+ * with `opts.main` (e.g. the built dist/cli/main.js) as plain JavaScript.
+ */
+export function spawnAgent(
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { main?: string } = {},
+): SpawnedAgent {
+  const entry = opts.main ? [opts.main] : ["--import", "tsx", MAIN];
+  const proc = spawn(process.execPath, [...entry, "agent", ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
