@@ -12,6 +12,7 @@ export interface RecordedResponse {
 }
 
 interface Entry {
+  /** When the execution started, then when it finished. */
   at: number;
   response: RecordedResponse | null; // null while the first execution runs
   /** Duplicates that arrived while the first execution ran; answered when it ends. */
@@ -43,27 +44,45 @@ export class DedupeTable {
       return "running";
     }
     this.entries.set(key, { at: now, response: null, waiting: 0 });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
+    this.evictOverflow();
     return "new";
   }
 
-  /** Records the response; returns how many duplicates are waiting for it. */
-  finish(key: string, response: RecordedResponse): number {
+  /**
+   * Records the response (its age counts from now); returns how many duplicates are waiting
+   * for it.
+   */
+  finish(key: string, response: RecordedResponse, now: number): number {
     const e = this.entries.get(key);
     if (!e) return 0;
+    // Re-inserted, so that the table stays ordered by age.
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    e.at = now;
     e.response = response;
     const waiting = e.waiting;
     e.waiting = 0;
     return waiting;
   }
 
+  /** Oldest first; an execution still running is never forgotten (its id would run again). */
+  private evictOverflow(): void {
+    let budget = this.entries.size;
+    while (this.entries.size > this.maxEntries && budget-- > 0) {
+      const [oldest, e] = this.entries.entries().next().value as [string, Entry];
+      this.entries.delete(oldest);
+      if (!e.response) this.entries.set(oldest, e);
+    }
+  }
+
   private expire(now: number): void {
     for (const [k, e] of this.entries) {
       if (now - e.at <= this.ttlMs) break;
       this.entries.delete(k);
+      if (!e.response) {
+        e.at = now;
+        this.entries.set(k, e);
+      }
     }
   }
 }

@@ -798,7 +798,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     }
     return this.runMethod(m, req).then((response) => {
       let extra = 0;
-      if (key !== undefined) extra = this.dedupe.finish(key, response);
+      if (key !== undefined) extra = this.dedupe.finish(key, response, Date.now());
       if (extra === 0) return this.sendRecorded(m, response);
       return (async () => {
         for (let i = 0; i <= extra; i++) await this.sendRecorded(m, response);
