@@ -1,21 +1,54 @@
 /**
- * libvirt-qmf's QMFv2 layer, one import for its users:
+ * libvirt-qmf's QMFv2 layer on RabbitMQ, one import for its users (QMF.md has the wire facts).
  *
  * - **codec** — `amqp/map` / `amqp/list` bodies: `encodeMap`, `decodeMap`, `encodeList`,
  *   `decodeList`, `Uuid`, `typed`, `CodecError`.
  * - **schema** — the schema XML loader and QMF schema maps: `parseSchema`, `loadSchemaFile`,
  *   `Schema`, `SchemaClass`, `toWire`, `fromWire`, `checkArgument`, `SchemaError`.
- * - **predicate** — `compilePredicate` for QMF query / agent-filter predicates.
- * - **agent** — {@link AgentSession}: publish objects, answer queries, run methods (at most once).
- * - **console** — {@link ConsoleSession}: discover agents, query, call methods, object cache.
- * - **errors** — `QmfError`, `MethodError` (`code` = QMF status, `text`), `TimeoutError`,
- *   `AgentLostError`, `ConnectionLostError`, `BodyTooLargeError`, `AuthenticationError`,
- *   `NotConnectedError`, `ProtocolError`, `QmfStatus`, and predicates (`isTimeout(e)` …).
- * - **transport** pieces consumers touch: `ObjectId`, `ObjectIdLike`, `Logger`, `BackoffOptions`.
+ * - **predicate** — `compilePredicate` for query `where` and agent filters.
+ * - **agent** — {@link AgentSession}:
+ *   ```ts
+ *   const agent = new AgentSession({ url, vendor, product, instance, schemas, onMethod,
+ *     attributes?, epoch?, heartbeatIntervalMs? = 10000, authorize?, maxBodyBytes?, batchSize?,
+ *     publishDelayMs?, dedupe?, maxConcurrentRequests?, reconnect?, log? });
+ *   await agent.open();                         // heartbeat at once, then every interval
+ *   agent.setObject(cls, name, values);         // add/replace; real changes published, coalesced
+ *   agent.deleteObject(cls, name);              // published once more with _delete_ts
+ *   agent.objectId(name); agent.setAttributes({...}); await agent.raiseEvent(ev, values, sev?);
+ *   agent.name; agent.epoch; agent.methodsExecuted; agent.drops.counts; await agent.close();
+ *   // events: connected, disconnected(err), reconnecting({attempt, delayMs, error}),
+ *   //         reconnected, blocked(reason), unblocked, error(fatal, e.g. AuthenticationError)
+ *   ```
+ *   `onMethod(call)` gets `{objectId, className, objectName, methodName, args, userId,
+ *   correlationId}` with `args` already checked against the schema and converted (int64 →
+ *   bigint, lstr → string, objId → ObjectId); it returns the output arguments or throws
+ *   `new MethodError(code, text)`. Each request id runs at most once.
+ * - **console** — {@link ConsoleSession}:
+ *   ```ts
+ *   const c = new ConsoleSession({ url, name?, agentFilter?, defaultTimeoutMs? = 10000,
+ *     locateTimeoutMs? = 1000, missedHeartbeats? = 3, cacheObjects? = true, maxBodyBytes?,
+ *     reconnect?, log? });
+ *   await c.open(); c.agents(); c.agent(name); await c.waitForAgent(nameOrTest, ms?);
+ *   await c.locate(filter?, ms?);               // AgentInfo[] that answered in the window
+ *   await c.query({ agentName?, packageName?, className?, where?, objectId?, timeoutMs? });
+ *   await c.queryObjectIds(sameOptions); await c.schemaIds(agent, pkg?);
+ *   await c.schema(agent, pkg, cls);            // SchemaInfo | undefined
+ *   await c.callMethod(objectId, method, args, { timeoutMs? });   // out args
+ *   c.cachedObjects({ agentName?, className?, packageName? }); c.pendingCount; await c.close();
+ *   // events: agentAdded, agentRemoved (aged out), agentRestarted(agent, previousEpoch),
+ *   //         objectChanged, objectDeleted, event, connected, disconnected, reconnecting,
+ *   //         reconnected, blocked, unblocked, error (fatal)
+ *   ```
+ *   Every request ends in one result or one typed error: `MethodError` (the agent's
+ *   `_exception`), `TimeoutError`, `AgentLostError`, `ConnectionLostError`, `BodyTooLargeError`,
+ *   `NotConnectedError`. Nothing is retried.
+ * - **errors** — `QmfError` (`name`, `code`, `cause`) and the classes above plus
+ *   `AuthenticationError`, `ProtocolError`; `QmfStatus`; predicates `isTimeout`,
+ *   `isAgentLost`, `isConnectionLost`, `isMethodError`, `isUnknownObject`, `isForbidden` ….
+ * - **ids** — `ObjectId` (`agentName`, `objectName`, `agentEpoch`), `ObjectIdLike`.
  *
  * @module
  */
-
 export * from "./agent/index.js";
 export * from "./codec/index.js";
 export * from "./console/index.js";
