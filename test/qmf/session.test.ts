@@ -641,6 +641,41 @@ describe("methods", () => {
     }
   });
 
+  it("user_id cannot be forged: the broker refuses a message naming another user", async () => {
+    const peer = await RawPeer.open();
+    const closed = new Promise<Error>((resolve) => peer.ch.once("error", resolve));
+    const before = calls.length;
+    try {
+      peer.ch.publish(
+        "qmf.default.direct",
+        agent.name,
+        encodeMap({
+          _object_id: { _agent_name: agent.name, _object_name: "Widget:1" },
+          _method_name: "noop",
+          _arguments: {},
+        }),
+        {
+          appId: "qmf2",
+          contentType: "amqp/map",
+          correlationId: "forged",
+          replyTo: peer.replyTo,
+          userId: "admin",
+          headers: { "qmf.opcode": "_method_request" },
+        },
+      );
+      const err = await closed;
+      assert.match(
+        err.message,
+        /PRECONDITION_FAILED - user_id property set to 'admin' but authenticated user was 'guest'/,
+      );
+      await sleep(100);
+      assert.equal(calls.length, before);
+      assert.equal(peer.replies.length, 0);
+    } finally {
+      await peer.close();
+    }
+  });
+
   it("times out a call nobody answers, with a TimeoutError", async () => {
     const ghost = new ObjectId(`example.org:widgets:${uniqueName("ghost")}`, "Widget:1");
     const t0 = Date.now();
