@@ -145,6 +145,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
       hostUuid: p.hostUuid,
       publicUri: p.config.publicUri ?? p.config.uri,
       log: this.log.child({ component: "mirror" }),
+      sweepTimeoutMs: Math.max(1000, Math.min(p.config.statsIntervalMs, 10_000)),
     });
   }
 

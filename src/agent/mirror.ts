@@ -79,6 +79,12 @@ export interface MirrorOptions {
   log: AgentLogger;
   /** libvirt calls in flight during a resync (default 32). */
   concurrency?: number;
+  /**
+   * A sweep whose bulk call has not answered after this long no longer blocks the next one
+   * (default 5000). NOWAIT protects a sweep from a job someone else holds, but not from the
+   * job it took itself on a domain whose QEMU then stops answering.
+   */
+  sweepTimeoutMs?: number;
 }
 
 /** Result of one stats sweep (for logs and the benchmark). */
@@ -525,17 +531,38 @@ export class Mirror {
    */
   sweep(): Promise<SweepResult | null> {
     if (!this.sweeping) {
-      this.sweeping = this.doSweep().finally(() => {
+      const limitMs = this.opts.sweepTimeoutMs ?? 5000;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<null>((resolve) => {
+        timer = setTimeout(() => {
+          this.log.warn(
+            "stats sweep: libvirt has not answered; the next sweep will not wait for it",
+            {
+              afterMs: limitMs,
+            },
+          );
+          resolve(null);
+        }, limitMs);
+      });
+      this.sweeping = Promise.race([this.doSweep(), late]).finally(() => {
+        clearTimeout(timer);
         this.sweeping = null;
       });
     }
     return this.sweeping;
   }
 
+  private sweepsStarted = 0;
+  private sweepApplied = 0;
+
   private async doSweep(): Promise<SweepResult | null> {
     if (this.stopped || !this.opts.libvirt.connected) return null;
     const t0 = performance.now();
+    const gen = ++this.sweepsStarted;
     const recs = await this.client.getAllDomainStats([], SWEEP_STATS, STATS_NOWAIT);
+    // A sweep that answered after a newer one was applied brings older values: drop it.
+    if (gen < this.sweepApplied) return null;
+    this.sweepApplied = gen;
     const now = nowNs();
     let changed = 0;
     let stale = 0;

@@ -174,7 +174,7 @@ describe("agent on QEMU (qemu:///system)", () => {
     await infoWhen((v) => v.state === "running", "running again");
   });
 
-  test("a domain whose job lock is held keeps its statistics, marked stale with their age; the others keep flowing", async () => {
+  test("a domain whose job lock is held keeps its statistics, marked stale with their age; sweeps keep running", async () => {
     const pid = Number(readFileSync(`/run/libvirt/qemu/${guest}.pid`, "utf8").trim());
     assert.ok(pid > 1);
     await infoWhen((v) => v.stats_stale === false && (v.cpu_time as bigint) > 0n, "fresh stats");
