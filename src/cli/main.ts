@@ -4,11 +4,9 @@
 // exit codes (see errors.ts). Command files import the console SDK lazily, inside their
 // actions, so start-up stays short.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { registerAgentCommand } from "./commands/agent.js";
 import { registerAgentsCommand } from "./commands/agents.js";
 import { registerCallCommand } from "./commands/call.js";
 import { registerDomainCommands } from "./commands/domain.js";
-import { registerInventoryCommand } from "./commands/inventory.js";
 import { registerListCommand } from "./commands/list.js";
 import { registerSchemaCommand } from "./commands/schema.js";
 import { registerShowCommand } from "./commands/show.js";
@@ -63,8 +61,58 @@ registerCallCommand(program);
 registerDomainCommands(program);
 registerStorageCommands(program);
 registerWatchCommand(program);
-registerInventoryCommand(program);
-registerAgentCommand(program);
+// `lvq agent` and `lvq inventory` load libvirt and the agent when their modules load (tens of
+// milliseconds): they are registered only when the command line may need them, so that the
+// fleet commands — run often, from scripts — start fast.
+const FLEET_COMMANDS = new Set([
+  "agents",
+  "schema",
+  "list",
+  "show",
+  "call",
+  "start",
+  "shutdown",
+  "reboot",
+  "destroy",
+  "suspend",
+  "resume",
+  "undefine",
+  "define",
+  "save",
+  "restore",
+  "dumpxml",
+  "migrate",
+  "pools",
+  "vols",
+  "watch",
+]);
+
+/** The command word of an argument list: the first word that is not a global option. */
+function commandWord(args: string[]): string | undefined {
+  const withValue = new Set(["--broker", "--config", "--timeout"]);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") return args[i + 1];
+    if (a.startsWith("-")) {
+      if (withValue.has(a)) i++;
+      continue;
+    }
+    return a;
+  }
+  return undefined;
+}
+
+const argv = process.argv.slice(2);
+const word = commandWord(argv);
+const asksHelp = argv.includes("--help") || argv.includes("-h");
+if (word === undefined || !FLEET_COMMANDS.has(word) || asksHelp) {
+  const [{ registerInventoryCommand }, { registerAgentCommand }] = await Promise.all([
+    import("./commands/inventory.js"),
+    import("./commands/agent.js"),
+  ]);
+  registerInventoryCommand(program);
+  registerAgentCommand(program);
+}
 
 let code: number = ExitCode.OK;
 try {
