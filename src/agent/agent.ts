@@ -232,7 +232,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     log.info("agent on the broker", { agent: this.name, epoch: this.epoch });
     this.session.on("disconnected", (err) => log.warn("broker connection lost", { err }));
     this.session.on("reconnected", () =>
-      log.info("broker reconnected; objects republished on query"),
+      log.info("broker reconnected; changes made meanwhile are published"),
     );
     this.session.on("error", (err) => log.error("QMF session failed", { err }));
 

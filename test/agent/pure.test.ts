@@ -1,0 +1,264 @@
+// The agent's pure parts: settings (precedence and validation), identity (capabilities,
+// derived UUIDs, the state file), the libvirt → property mapping (bulk stats merge, staleness)
+// and the schema file (every seed item kept, every method implemented).
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import {
+  applySettings,
+  ConfigError,
+  defaultConfig,
+  resolveAgentConfig,
+  settingsFromEnv,
+} from "../../src/agent/config.js";
+import {
+  canonicalUuid,
+  hostUuidFromCapabilities,
+  nextEpoch,
+  readAgentState,
+  stateFile,
+} from "../../src/agent/identity.js";
+import { defaultSchemaPath, derivedUuid, IMPLEMENTED_METHODS } from "../../src/agent/index.js";
+import { domainReasonText, domainStateText, versionText } from "../../src/agent/names.js";
+import { domainInfoValues, mergeStats, missesJobStats } from "../../src/agent/values.js";
+import { loadSchemaFile } from "../../src/qmf/index.js";
+import { tempDir } from "../support/agent.js";
+
+describe("agent settings", () => {
+  test("defaults, then config file, then environment, then flags", async () => {
+    const dir = tempDir("cfg");
+    try {
+      const file = join(dir.path, "a.json");
+      writeFileSync(
+        file,
+        JSON.stringify({ uri: "test:///default", statsInterval: 3, instance: "f" }),
+      );
+      const cfg = await resolveAgentConfig({
+        configFile: file,
+        env: { LVQ_INSTANCE: "e", LVQ_HEARTBEAT_INTERVAL: "2.5" },
+        flags: { instance: "x" },
+      });
+      assert.equal(cfg.uri, "test:///default");
+      assert.equal(cfg.statsIntervalMs, 3000);
+      assert.equal(cfg.heartbeatIntervalMs, 2500);
+      assert.equal(cfg.instance, "x");
+      assert.equal(cfg.broker, "amqp://guest:guest@127.0.0.1:5672");
+      assert.equal(cfg.resyncIntervalMs, 300_000);
+      // A missing default file is fine; a missing explicit one is not.
+      const d = await resolveAgentConfig({ env: {}, configFile: undefined });
+      assert.equal(d.uri, "qemu:///system");
+      await assert.rejects(
+        resolveAgentConfig({ configFile: join(dir.path, "none.json"), env: {} }),
+        ConfigError,
+      );
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("bad values are refused, naming the setting and where it came from", () => {
+    const base = defaultConfig();
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ broker: "http://x" }, /^broker \(flag\) must be an amqp:\/\/ or amqps:\/\/ URL$/],
+      [{ uri: "nonsense" }, /^uri \(flag\) is not a libvirt URI/],
+      [
+        { statsInterval: "0" },
+        /^statsInterval \(flag\) must be a number of seconds ≥ 0.1, got "0"$/,
+      ],
+      [{ instance: "a:b" }, /^instance \(flag\) must not contain ':'$/],
+      [{ hostUuid: "xyz" }, /^hostUuid \(flag\) is not a UUID/],
+      [{ logLevel: "loud" }, /^logLevel \(flag\): unknown log level "loud"/],
+    ];
+    for (const [raw, re] of bad) {
+      assert.throws(
+        () => applySettings(base, raw, "flag"),
+        (e: Error) => e instanceof ConfigError && re.test(e.message),
+      );
+    }
+    assert.deepEqual(settingsFromEnv({ LVQ_URI: "test:///default", LVQ_BROKER: "", OTHER: "1" }), {
+      uri: "test:///default",
+    });
+    assert.equal(
+      applySettings(base, { hostUuid: "B7C2B9BBCA0741F3A40BCDCD5F14CF67" }, "flag").hostUuid,
+      "b7c2b9bb-ca07-41f3-a40b-cdcd5f14cf67",
+    );
+  });
+});
+
+describe("agent identity", () => {
+  test("host UUID from capabilities, derived UUIDs, canonical form", () => {
+    const caps =
+      "<capabilities>\n  <host>\n    <uuid>B7C2B9BB-CA07-41F3-A40B-CDCD5F14CF67</uuid>\n    <cpu><arch>x86_64</arch></cpu>\n  </host>\n  <guest><uuid>not-this</uuid></guest>\n</capabilities>";
+    assert.equal(hostUuidFromCapabilities(caps), "b7c2b9bb-ca07-41f3-a40b-cdcd5f14cf67");
+    assert.equal(
+      hostUuidFromCapabilities("<capabilities><host><cpu/></host></capabilities>"),
+      undefined,
+    );
+    assert.equal(canonicalUuid("nope"), undefined);
+    const a = derivedUuid("vm test:///default");
+    assert.equal(a, derivedUuid("vm test:///default"));
+    assert.notEqual(a, derivedUuid("vm test+unix:///x.xml"));
+    assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  test("the epoch file: 1 at the first start, then +1, host UUID kept; a corrupt file is an error", async () => {
+    const dir = tempDir("epoch");
+    try {
+      const f = stateFile(dir.path, "uri-qemu:///system");
+      assert.equal(f, join(dir.path, "agent-uri-qemu____system.json"));
+      assert.deepEqual(await nextEpoch(f, "u1"), { epoch: 1, hostUuid: "u1" });
+      assert.deepEqual(await nextEpoch(f, undefined), { epoch: 2, hostUuid: "u1" });
+      assert.deepEqual(await readAgentState(f), { epoch: 2, hostUuid: "u1" });
+      writeFileSync(f, '{"epoch": -3}');
+      await assert.rejects(readAgentState(f), /"epoch" is not a non-negative integer/);
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe("libvirt values → properties", () => {
+  const ref = { agentName: "a:b:c", objectName: "Domain:x", agentEpoch: 1 };
+  const base = domainInfoValues(
+    { state: 1, maxMem: 65536n, memory: 65536n, nrVirtCpu: 1, cpuTime: 5n },
+    { state: 1, reason: 1 },
+    ref,
+    undefined,
+  );
+
+  test("GET_INFO + GET_STATE", () => {
+    assert.equal(base.state, "running");
+    assert.equal(base.state_reason, "booted");
+    assert.equal(base.block_rd_bytes, 0n);
+    assert.equal(base.stats_stale, false);
+    assert.equal(domainStateText(5), "shutoff");
+    assert.equal(domainReasonText(5, 4), "migrated");
+    assert.equal(domainReasonText(9, 0), "unknown (0)");
+    assert.equal(versionText(9_000_000n), "9.0.0");
+    assert.equal(versionText(7_002_022n), "7.2.22");
+  });
+
+  test("a bulk stats record: sums over disks and interfaces, absent values kept", () => {
+    const params = {
+      "state.state": 3,
+      "state.reason": 1,
+      "cpu.time": 900n,
+      "balloon.current": 32768n,
+      "vcpu.current": 2,
+      "block.count": 2,
+      "block.0.rd.bytes": 10n,
+      "block.1.rd.bytes": 5n,
+      "block.0.wr.reqs": 7n,
+      "net.count": 1,
+      "net.0.rx.bytes": 100n,
+      "net.0.tx.pkts": 3n,
+    };
+    const v = mergeStats(base, params, { stale: false, ageNs: 0n });
+    assert.deepEqual(
+      [v.state, v.state_reason, v.cpu_time, v.memory, v.maximum_memory, v.num_vcpus],
+      ["paused", "user", 900n, 32768n, 65536n, 2],
+    );
+    assert.deepEqual(
+      [
+        v.block_rd_bytes,
+        v.block_wr_bytes,
+        v.block_wr_reqs,
+        v.net_rx_bytes,
+        v.net_tx_pkts,
+        v.net_tx_bytes,
+      ],
+      [15n, 0n, 7n, 100n, 3n, 0n],
+    );
+    // The test driver's records carry only the state: the rest stays as it was.
+    const t = mergeStats(v, { "state.state": 1, "state.reason": 5 }, { stale: false, ageNs: 0n });
+    assert.deepEqual(
+      [t.state, t.state_reason, t.cpu_time, t.block_rd_bytes],
+      ["running", "unpaused", 900n, 15n],
+    );
+  });
+
+  test("stale: an active domain that used to have job-only stats and now lacks them", () => {
+    assert.equal(missesJobStats({ "state.state": 1, "balloon.rss": 1n }, true), false);
+    assert.equal(missesJobStats({ "state.state": 1 }, true), true);
+    assert.equal(missesJobStats({ "state.state": 3 }, true), true);
+    assert.equal(
+      missesJobStats({ "state.state": 5 }, true),
+      false,
+      "an inactive domain has no job stats",
+    );
+    assert.equal(
+      missesJobStats({ "state.state": 1 }, false),
+      false,
+      "a driver without them is never stale",
+    );
+    const s = mergeStats(base, { "state.state": 1 }, { stale: true, ageNs: 1500n });
+    assert.deepEqual([s.stats_stale, s.stats_age], [true, 1500n]);
+  });
+});
+
+describe("schema/libvirt.xml", () => {
+  test("keeps every class, property, method and argument of the seed, and the agent implements every method", async () => {
+    const schema = await loadSchemaFile(await defaultSchemaPath());
+    const seed = readFileSync(
+      new URL("../../../shared/seeds/managed-node-qpid-modeling.txt", import.meta.url),
+      "utf8",
+    );
+    let cls = "";
+    let method = "";
+    let items = 0;
+    for (const line of seed.split("\n")) {
+      const c = /<class name="(\w+)"/.exec(line);
+      if (c) cls = c[1]!;
+      const p = /<property name="(\w+)"/.exec(line);
+      const m = /<method name="(\w+)"/.exec(line);
+      const a = /<arg name="(\w+)"/.exec(line);
+      const k = schema.getClass(cls);
+      if (p) {
+        assert.ok(
+          k?.properties.some((x) => x.name === p[1]),
+          `${cls}.${p[1]}`,
+        );
+        items++;
+      }
+      if (m) {
+        method = m[1]!;
+        assert.ok(
+          k?.methods.some((x) => x.name === method),
+          `${cls}.${method}()`,
+        );
+        items++;
+      }
+      if (a) {
+        const mm = k?.methods.find((x) => x.name === method);
+        assert.ok(
+          mm?.args.some((x) => x.name === a[1]),
+          `${cls}.${method}(${a[1]})`,
+        );
+        items++;
+      }
+    }
+    assert.equal(items, 81);
+    const declared = schema.classes
+      .flatMap((c) => c.methods.map((m) => `${c.name}.${m.name}`))
+      .sort();
+    assert.deepEqual([...IMPLEMENTED_METHODS].sort(), declared);
+    // Methods that return a new object return an objId naming its class.
+    for (const [c, m, arg, target] of [
+      ["Node", "define_domain_xml", "domain", "Domain"],
+      ["Node", "storage_pool_define_xml", "pool", "Pool"],
+      ["Node", "storage_pool_create_xml", "pool", "Pool"],
+      ["Pool", "create_volume_xml", "volume", "Volume"],
+      ["Pool", "lookup_volume_by_name", "volume", "Volume"],
+      ["Pool", "lookup_volume_by_key", "volume", "Volume"],
+      ["Pool", "lookup_volume_by_path", "volume", "Volume"],
+      ["Domain", "migrate", "domain", "Domain"],
+    ] as const) {
+      const out = schema
+        .getClass(c)
+        ?.methods.find((x) => x.name === m)
+        ?.args.find((x) => x.name === arg);
+      assert.deepEqual([out?.type, out?.dir, out?.references], ["objId", "O", target], `${c}.${m}`);
+    }
+  });
+});
