@@ -17,6 +17,7 @@ import {
   type MethodCall,
   MethodError,
   ObjectId,
+  ProtocolError,
   type QmfEvent,
   type QmfObject,
   QmfStatus,
@@ -844,6 +845,45 @@ describe("malformed input", () => {
       assert.deepEqual(await consoleS.callMethod(agent.objectId("Widget:1"), "noop"), {});
     } finally {
       await peer.close();
+    }
+  });
+});
+
+describe("a misbehaving agent", () => {
+  it("a garbage response fails its call at once with a ProtocolError; the console carries on", async () => {
+    const fakeName = `example.org:widgets:${uniqueName("garbage")}`;
+    const fake = await RawPeer.open([{ exchange: "qmf.default.direct", key: fakeName }]);
+    try {
+      const answered = new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          const req = fake.replies.shift();
+          if (!req) return;
+          clearInterval(poll);
+          const [exchange, key] = (req.properties.replyTo as string).split("/") as [string, string];
+          fake.ch.publish(exchange, key, Buffer.from([0, 0, 0, 50, 1]), {
+            appId: "qmf2",
+            contentType: "amqp/map",
+            correlationId: req.properties.correlationId,
+            headers: { "qmf.opcode": "_method_response", "qmf.agent": fakeName },
+          });
+          resolve();
+        }, 5);
+      });
+      const t0 = Date.now();
+      await assert.rejects(
+        consoleS.callMethod(new ObjectId(fakeName, "Widget:1"), "noop", {}, { timeoutMs: 5000 }),
+        (e: unknown) => {
+          assert.ok(e instanceof ProtocolError, String(e));
+          assert.match(e.message, new RegExp(`^malformed _method_response from ${fakeName}: `));
+          return true;
+        },
+      );
+      await answered;
+      assert.ok(Date.now() - t0 < 2000);
+      assert.equal(consoleS.pendingCount, 0);
+      assert.deepEqual(await consoleS.callMethod(agent.objectId("Widget:1"), "noop"), {});
+    } finally {
+      await fake.close();
     }
   });
 });

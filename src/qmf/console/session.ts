@@ -13,6 +13,7 @@ import {
   ConnectionLostError,
   MethodError,
   NotConnectedError,
+  ProtocolError,
   QmfStatus,
   TimeoutError,
 } from "../errors.js";
@@ -234,7 +235,10 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       this.emit("disconnected", e);
     });
     this.transport.on("reconnected", () => {
-      for (const [name, r] of this.agentTable) r.timer = this.ageingTimer(name, r.info);
+      for (const [name, r] of this.agentTable) {
+        clearTimeout(r.timer); // a heartbeat may have re-armed it already
+        r.timer = this.ageingTimer(name, r.info);
+      }
       this.emit("reconnected");
       // Indications published while we were away are lost: re-read what we cache, from each
       // agent once it is heard again (it may still be reconnecting itself).
@@ -611,14 +615,16 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       case Opcode.METHOD_RESPONSE: {
         const id = this.responseId(m, "method");
         if (id === undefined) return;
-        const body = decodeMap(m.body);
-        this.settle(id, null, convertValues(asMap(body._arguments)));
+        const body = this.decodeResponse(id, m, decodeMap);
+        if (body) this.settle(id, null, convertValues(asMap(body._arguments)));
         return;
       }
       case Opcode.EXCEPTION: {
         const id = this.responseId(m, undefined);
         if (id === undefined) return;
-        const values = asMap(decodeMap(m.body)._values);
+        const body = this.decodeResponse(id, m, decodeMap);
+        if (!body) return;
+        const values = asMap(body._values);
         const { error_code, error_text, ...details } = values;
         const code =
           typeof error_code === "number" ? error_code : Number(error_code ?? QmfStatus.EXCEPTION);
@@ -635,7 +641,8 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         const id = this.responseId(m, "query");
         const p = id === undefined ? undefined : this.pending.get(id);
         if (!p || id === undefined) return;
-        const list = decodeList(m.body);
+        const list = this.decodeResponse(id, m, decodeList);
+        if (!list) return;
         for (const item of list) p.items.push(item);
         if (!m.partial) this.settle(id, null, p.items);
         return;
@@ -656,6 +663,36 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         return;
       default:
         this.drops.note("unknown opcode", String(m.opcode));
+    }
+  }
+
+  /** Decodes a response body; a body that cannot be decoded fails its request at once. */
+  private decodeResponse<T>(
+    id: string,
+    m: InboundMessage,
+    decode: (b: Buffer) => T,
+  ): T | undefined {
+    if (m.contentType !== ContentType.MAP && m.contentType !== ContentType.LIST) {
+      this.drops.note("wrong content type", `${m.opcode}: ${m.contentType}`);
+      this.settle(
+        id,
+        new ProtocolError(
+          `${m.opcode} from ${m.agentName} has content type ${JSON.stringify(m.contentType)}`,
+        ),
+      );
+      return undefined;
+    }
+    try {
+      return decode(m.body);
+    } catch (e) {
+      this.drops.note("malformed body", `${m.opcode}: ${(e as Error).message}`);
+      this.settle(
+        id,
+        new ProtocolError(`malformed ${m.opcode} from ${m.agentName}: ${(e as Error).message}`, {
+          cause: e,
+        }),
+      );
+      return undefined;
     }
   }
 
