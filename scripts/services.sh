@@ -61,6 +61,14 @@ wait_for() { # what, seconds, command...
 
 # --- libvirt -----------------------------------------------------------------------------
 mkdir -p /var/log/libvirt /var/run/libvirt
+# Without udev (containers), /dev/kvm keeps its bare 0600 root mode instead of Debian's
+# 0660 root:kvm. libvirtd then finds its cached QEMU capabilities invalid and re-probes QEMU
+# (15–48 s) on every define, start and restore. Give the node the mode udev would.
+if [ -c /dev/kvm ] && [ "$(id -u)" -eq 0 ] && getent group kvm >/dev/null &&
+  [ "$(stat -c %a:%G /dev/kvm)" != "660:kvm" ]; then
+  log "giving /dev/kvm Debian's udev mode (0660 root:kvm)"
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+fi
 if ! sock_answers "$VIRTLOGD_SOCK"; then
   [ "$(id -u)" -eq 0 ] || die "virtlogd is not running and only root can start it (run: virtlogd -d)"
   log "starting virtlogd"
