@@ -1,7 +1,7 @@
 /** The agent's at-most-once table on its own: first result kept, bounded in size and age. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DedupeTable, type RecordedResponse } from "../../src/qmf/agent/dedupe.js";
+import { DedupeTable, FORGOTTEN, type RecordedResponse } from "../../src/qmf/agent/dedupe.js";
 
 const response = (n: number): RecordedResponse => ({
   opcode: "_method_response",
@@ -56,5 +56,18 @@ describe("dedupe table", () => {
     assert.equal(t.begin("slow", 60_000), "running"); // far past the time to live
     assert.equal(t.finish("slow", response(9), 60_001), 2);
     assert.deepEqual(t.begin("slow", 60_002), response(9));
+  });
+
+  it("under byte pressure drops old response bodies but never the ids", () => {
+    const t = new DedupeTable(100, 60_000, 10);
+    const big = (n: number): RecordedResponse => ({ ...response(n), body: Buffer.alloc(6, n) });
+    t.begin("a", 0);
+    t.finish("a", big(1), 0);
+    t.begin("b", 1);
+    t.finish("b", big(2), 1); // 12 bytes > 10: a's body goes
+    assert.equal(t.heldBytes, 6);
+    assert.equal(t.begin("a", 2), FORGOTTEN);
+    assert.deepEqual(t.begin("b", 2), big(2));
+    assert.equal(t.size, 2);
   });
 });

@@ -42,7 +42,7 @@ import {
   TOPIC_EXCHANGE,
   Transport,
 } from "../transport/index.js";
-import { DedupeTable, type RecordedResponse } from "./dedupe.js";
+import { DedupeTable, FORGOTTEN, type RecordedResponse } from "./dedupe.js";
 
 /** A method request, validated against the schema and converted to JS values. */
 export interface MethodCall {
@@ -86,8 +86,11 @@ export interface AgentSessionOptions {
   batchSize?: number;
   /** Changes within this window go out as one `_data_indication` per class (default 100). */
   publishDelayMs?: number;
-  /** At-most-once table bounds (defaults 10000 entries, 10 minutes). */
-  dedupe?: { maxEntries?: number; ttlMs?: number };
+  /**
+   * At-most-once table bounds (defaults 10000 ids, 10 minutes after completion, 32 MiB of
+   * response bodies — beyond that a duplicate gets an error instead of the old response).
+   */
+  dedupe?: { maxEntries?: number; ttlMs?: number; maxBytes?: number };
   /** Concurrent method requests at most (unacknowledged deliveries; default 64). */
   maxConcurrentRequests?: number;
   reconnect?: BackoffOptions;
@@ -197,7 +200,11 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     this.intervalMs = opts.heartbeatIntervalMs ?? 10_000;
     this.batchSize = opts.batchSize ?? 100;
     this.schemaUpdated = nowNs();
-    this.dedupe = new DedupeTable(opts.dedupe?.maxEntries ?? 10_000, opts.dedupe?.ttlMs ?? 600_000);
+    this.dedupe = new DedupeTable(
+      opts.dedupe?.maxEntries ?? 10_000,
+      opts.dedupe?.ttlMs ?? 600_000,
+      opts.dedupe?.maxBytes ?? 32 * 1024 * 1024,
+    );
     this.drops = new DropCounter(opts.log, `[qmf agent ${this.name}]`);
     this.attributes = { ...(opts.attributes ?? {}) };
     for (const s of opts.schemas) this.addSchema(s);
@@ -794,6 +801,16 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     if (key !== undefined) {
       const seen = this.dedupe.begin(key, Date.now());
       if (seen === "running") return;
+      if (seen === FORGOTTEN) {
+        return this.sendRecorded(m, {
+          opcode: Opcode.EXCEPTION,
+          content: Content.DATA,
+          body: exceptionBody(
+            QmfStatus.EXCEPTION,
+            `request ${m.correlationId} was already executed; its response is no longer kept`,
+          ),
+        });
+      }
       if (seen !== "new") return this.sendRecorded(m, seen);
     }
     return this.runMethod(m, req).then((response) => {
