@@ -85,9 +85,11 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
   readonly epoch: number;
   readonly hostUuid: string;
   readonly config: AgentConfig;
-  readonly session: AgentSession;
+  /** The QMF agent session (replaced only while the first connection to the broker fails). */
+  session!: AgentSession;
   readonly libvirt: ReconnectingLibvirt;
-  readonly mirror: Mirror;
+  /** What keeps the objects equal to libvirt. */
+  mirror!: Mirror;
   private readonly log: AgentLogger;
   private console: Promise<ConsoleSession> | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
@@ -112,42 +114,48 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     this.hostUuid = p.hostUuid;
     this.instance = p.instance;
     this.epoch = p.epoch;
-    const ctx = (): MethodContext => ({
-      libvirt: this.libvirt,
-      mirror: this.mirror,
-      agentName: this.name,
-      objectId: (n) => this.session.objectId(n),
-      console: () => this.consoleSession(),
-      linkError: () => this.linkError || undefined,
-      log: this.log.child({ component: "method" }),
-    });
-    this.session = new AgentSession({
-      url: p.config.broker,
-      vendor: AGENT_VENDOR,
-      product: AGENT_PRODUCT,
-      instance: p.instance,
-      schemas: [p.schema],
-      epoch: p.epoch,
-      heartbeatIntervalMs: p.config.heartbeatIntervalMs,
-      attributes: {
-        hostname: p.hostname,
-        host_uuid: p.hostUuid,
-        libvirt_uri: p.config.publicUri ?? p.config.uri,
-        libvirt_state: "connected",
-      },
-      log: this.log.child({ component: "qmf" }),
-      onMethod: (call: MethodCall) => executeMethod(ctx(), call),
-    });
+    this.build = () => {
+      const ctx = (): MethodContext => ({
+        libvirt: this.libvirt,
+        mirror: this.mirror,
+        agentName: this.name,
+        objectId: (n) => this.session.objectId(n),
+        console: () => this.consoleSession(),
+        linkError: () => this.linkError || undefined,
+        log: this.log.child({ component: "method" }),
+      });
+      this.session = new AgentSession({
+        url: p.config.broker,
+        vendor: AGENT_VENDOR,
+        product: AGENT_PRODUCT,
+        instance: p.instance,
+        schemas: [p.schema],
+        epoch: p.epoch,
+        heartbeatIntervalMs: p.config.heartbeatIntervalMs,
+        attributes: {
+          hostname: p.hostname,
+          host_uuid: p.hostUuid,
+          libvirt_uri: p.config.publicUri ?? p.config.uri,
+          libvirt_state: "connected",
+        },
+        log: this.log.child({ component: "qmf" }),
+        onMethod: (call: MethodCall) => executeMethod(ctx(), call),
+      });
+      this.mirror = new Mirror({
+        libvirt: this.libvirt,
+        session: this.session,
+        hostUuid: p.hostUuid,
+        publicUri: p.config.publicUri ?? p.config.uri,
+        log: this.log.child({ component: "mirror" }),
+        sweepTimeoutMs: Math.max(1000, Math.min(p.config.statsIntervalMs, 10_000)),
+      });
+    };
+    this.build();
     this.name = this.session.name;
-    this.mirror = new Mirror({
-      libvirt: this.libvirt,
-      session: this.session,
-      hostUuid: p.hostUuid,
-      publicUri: p.config.publicUri ?? p.config.uri,
-      log: this.log.child({ component: "mirror" }),
-      sweepTimeoutMs: Math.max(1000, Math.min(p.config.statsIntervalMs, 10_000)),
-    });
   }
+
+  /** (Re)creates the QMF session and the mirror on it: a session that failed to open is spent. */
+  private readonly build: () => void;
 
   /**
    * Connects to libvirt (waiting for it, retrying), works out the identity, opens the QMF
@@ -227,6 +235,8 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
             err: e,
           });
         await sleep(Math.min(5000, 200 * 2 ** attempt));
+        if (this.stopping) throw e;
+        this.build(); // a session that failed to open cannot be opened again
       }
     }
     log.info("agent on the broker", { agent: this.name, epoch: this.epoch });
