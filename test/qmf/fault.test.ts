@@ -123,6 +123,14 @@ describe("broker faults", () => {
       await rabbitmqctl("stop_app");
       // A change while the broker is down: its indication cannot reach the console.
       agent.setObject("Widget", "Widget:1", { name: "w1-while-down" });
+      // A call made while disconnected fails at once; it is not queued for later.
+      await waitFor("the console to notice", () => consoleEvents.includes("disconnected"));
+      const t0 = Date.now();
+      await assert.rejects(
+        consoleS.callMethod(agent.objectId("Widget:1"), "noop", {}, { timeoutMs: 10_000 }),
+        ConnectionLostError,
+      );
+      assert.ok(Date.now() - t0 < 500);
       await sleep(500);
     } finally {
       await rabbitmqctl("start_app");

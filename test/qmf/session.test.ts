@@ -16,6 +16,7 @@ import {
   isTimeout,
   type MethodCall,
   MethodError,
+  NotConnectedError,
   ObjectId,
   ProtocolError,
   type QmfEvent,
@@ -690,6 +691,16 @@ describe("methods", () => {
     );
     assert.ok(Date.now() - t0 >= 290);
     assert.equal(consoleS.pendingCount, 0);
+  });
+
+  it("a closed console refuses new requests with NotConnectedError", async () => {
+    const c = new ConsoleSession({ url: AMQP_URL });
+    await c.open();
+    await c.close();
+    await assert.rejects(c.callMethod(w1(), "noop"), NotConnectedError);
+    await assert.rejects(c.locate(), NotConnectedError);
+    await assert.rejects(c.query({ agentName: agent.name }), NotConnectedError);
+    assert.equal(c.pendingCount, 0);
   });
 
   it("refuses to send a body over the limit", async () => {

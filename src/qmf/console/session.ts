@@ -329,6 +329,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     filter?: unknown,
     timeoutMs = this.opts.locateTimeoutMs ?? 1000,
   ): Promise<AgentInfo[]> {
+    if (this.closed) throw new NotConnectedError("console session is closed");
     if (filter !== undefined && filter !== null) compilePredicate(filter); // fail fast, here
     const body = encodeList(filter === undefined || filter === null ? [] : (filter as QmfValue[]));
     const id = this.newId();
@@ -350,15 +351,22 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         items: [],
       });
     });
-    await this.send(
-      TOPIC_EXCHANGE,
-      RoutingKey.LOCATE,
-      body,
-      Opcode.AGENT_LOCATE_REQUEST,
-      ContentType.LIST,
-      id,
-      timeoutMs,
-    );
+    try {
+      await this.send(
+        TOPIC_EXCHANGE,
+        RoutingKey.LOCATE,
+        body,
+        Opcode.AGENT_LOCATE_REQUEST,
+        ContentType.LIST,
+        id,
+        timeoutMs,
+      );
+    } catch (e) {
+      const p = this.pending.get(id);
+      if (p) clearTimeout(p.timer);
+      this.pending.delete(id);
+      throw e;
+    }
     await done;
     return [...found.values()];
   }
