@@ -114,4 +114,48 @@ describe("migration between two hosts", () => {
     assert.equal((await lv1.domainGetState(d1)).state, 5);
     process.stderr.write(`# migration through QMF took ${Math.round(took)} ms\n`);
   });
+
+  test("the uri argument, a new name and a bandwidth cap are passed on to libvirt", async () => {
+    const [nodeB] = await qc.query({
+      agentName: b.name,
+      packageName: "Libvirt",
+      className: "Node",
+    });
+    const name = `${guest}-b`;
+    const renamed = `${guest}-moved`;
+    const { domain } = await qc.callMethod(
+      { agentName: a.name, objectName: `Node:${a.agent.hostUuid}` },
+      "define_domain_xml",
+      { xml_desc: qemuGuestXml(name, { memoryMiB: 64 }) },
+    );
+    const ref = domain as ObjectIdLike;
+    const uuid = ref.objectName.slice("Domain:".length);
+    try {
+      await qc.callMethod(ref, "create", {}, { timeoutMs: 30_000 });
+      const out = await qc.callMethod(
+        ref,
+        "migrate",
+        {
+          destination_node: nodeB!.objectId,
+          flags: 0,
+          new_domain_name: renamed,
+          uri: host2.uri,
+          bandwidth: 100,
+        },
+        { timeoutMs: 120_000 },
+      );
+      assert.equal((out.domain as ObjectIdLike).objectName, `Domain:${uuid}`);
+      const [moved] = await qc.query({
+        agentName: b.name,
+        packageName: "Libvirt",
+        className: "Domain",
+        objectId: out.domain as ObjectIdLike,
+      });
+      assert.equal(moved?.values.name, renamed);
+      assert.equal((await lv2.domainLookupByUuid(uuid)).name, renamed);
+    } finally {
+      const errs = [await cleanupGuest(lv2, renamed), await cleanupGuest(lv1, name)];
+      for (const e of errs) if (e) throw e;
+    }
+  });
 });
