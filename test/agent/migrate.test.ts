@@ -16,6 +16,8 @@ let b: AgentHandle;
 let qc: ConsoleSession;
 let lv1: LibvirtClient;
 let lv2: LibvirtClient;
+/** More guests to remove in `after` (each returns its error, if any). */
+const cleanups: (() => Promise<Error | null>)[] = [];
 
 async function infoOf(agent: AgentHandle, uuid: string) {
   const [o] = await qc.query({
@@ -44,6 +46,7 @@ after(async () => {
   await qc?.close();
   await Promise.allSettled([a?.stop(), b?.stop()]);
   const errs = [];
+  for (const c of cleanups) errs.push(await c());
   if (lv2) errs.push(await cleanupGuest(lv2, guest));
   if (lv1) errs.push(await cleanupGuest(lv1, guest));
   await Promise.allSettled([lv1?.close(), lv2?.close()]);
@@ -154,8 +157,10 @@ describe("migration between two hosts", () => {
       assert.equal(moved?.values.name, renamed);
       assert.equal((await lv2.domainLookupByUuid(uuid)).name, renamed);
     } finally {
-      const errs = [await cleanupGuest(lv2, renamed), await cleanupGuest(lv1, name)];
-      for (const e of errs) if (e) throw e;
+      cleanups.push(
+        () => cleanupGuest(lv2, renamed),
+        () => cleanupGuest(lv1, name),
+      );
     }
   });
 });
