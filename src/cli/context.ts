@@ -27,18 +27,25 @@ export interface FleetContext {
   fleet: Fleet;
   sdk: ConsoleModule;
   settings: Settings;
+  /**
+   * Waits for discovery to end and fails with AgentUnreachableError (exit 4) when no agent
+   * answered. Already done before `body` runs unless the command asked for `early`.
+   */
+  requireAgents(): Promise<void>;
 }
 
 /**
  * Runs `body` with a fleet connected to the configured broker. With `requireAgents` (the
  * default) it fails with AgentUnreachableError (exit 4) when no agent answered discovery.
+ * With `early`, `body` starts while discovery still runs (its whole-fleet queries start on
+ * each agent as it answers) and must call `ctx.requireAgents()` itself before printing.
  * An agent left out of a result is a warning on stderr; with `completeOrFail` (listings, whose
  * output would silently lack objects) it also makes the command exit 4 after printing.
  */
 export async function withFleet<T>(
   cmd: Command,
   body: (ctx: FleetContext) => Promise<T>,
-  opts: { requireAgents?: boolean; completeOrFail?: boolean } = {},
+  opts: { requireAgents?: boolean; completeOrFail?: boolean; early?: boolean } = {},
 ): Promise<T> {
   // LVQ_TRACE=1 prints where the time goes (start-up, connect, discovery, command) on stderr.
   const trace = process.env.LVQ_TRACE
@@ -54,14 +61,20 @@ export async function withFleet<T>(
     broker: settings.broker,
     timeoutMs: settings.timeoutMs,
     ...(discoveryEnv > 0 ? { discoveryMs: discoveryEnv } : {}),
+    awaitDiscovery: opts.early !== true,
   });
-  trace(`connected; ${fleet.agents().length} agent(s) found`);
-  try {
-    if (opts.requireAgents !== false && fleet.agents().length === 0) {
+  const requireAgents = async (): Promise<void> => {
+    await fleet.whenDiscovered();
+    trace(`discovery over: ${fleet.agents().length} agent(s)`);
+    if (fleet.agents().length === 0) {
       throw new sdk.AgentUnreachableError(
         `no agent answered on the broker (${settings.brokerSource}): is \`lvq agent\` running on the hosts?`,
       );
     }
+  };
+  trace("connected");
+  try {
+    if (opts.early !== true && opts.requireAgents !== false) await requireAgents();
     // One warning per agent that was left out of a result: the output lacks its objects.
     const warned = new Set<string>();
     fleet.on("agentError", ({ agentName, error }: { agentName: string; error: Error }) => {
@@ -71,7 +84,7 @@ export async function withFleet<T>(
         `lvq: warning: ${safeText(agentName)} left out: ${safeText(error.message)}\n`,
       );
     });
-    const result = await body({ fleet, sdk, settings });
+    const result = await body({ fleet, sdk, settings, requireAgents });
     trace("command done");
     if (opts.completeOrFail && fleet.incompleteAgents.length) {
       throw new sdk.AgentUnreachableError(

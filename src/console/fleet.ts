@@ -49,6 +49,12 @@ export interface FleetOptions {
   discoveryMs?: number;
   /** Quiet time after the last new agent that ends discovery, in ms (default 150). */
   settleMs?: number;
+  /**
+   * Resolve as soon as the broker connection is open, with discovery going on (default true:
+   * wait for it). Whole-fleet queries then start on each agent as it answers; see
+   * {@link Fleet.whenDiscovered}.
+   */
+  awaitDiscovery?: boolean;
   /** The console's name on the broker (default: random). */
   name?: string;
   /**
@@ -138,12 +144,27 @@ export class Fleet extends EventEmitter implements ObjectSource {
   private readonly timeoutMs: number;
   private readonly hosts = new Map<string, string>();
   private readonly incomplete = new Set<string>();
+  private discovery: Promise<void> = Promise.resolve();
 
   /** @internal use {@link connectFleet}. */
   constructor(session: ConsoleSession, timeoutMs: number) {
     super();
     this.session = session;
     this.timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Resolves when the initial discovery is over (at once unless the fleet was opened with
+   * `awaitDiscovery: false`). {@link Fleet.agents} and {@link Fleet.agentsForHost} are complete
+   * only after it; queries over the whole fleet wait for it by themselves.
+   */
+  whenDiscovered(): Promise<void> {
+    return this.discovery;
+  }
+
+  /** @internal */
+  setDiscovery(p: Promise<void>): void {
+    this.discovery = p;
   }
 
   /** The agents found so far, sorted by host then name. */
@@ -208,10 +229,9 @@ export class Fleet extends EventEmitter implements ObjectSource {
       joins = split.joins;
     }
     if (opts.where) where = where ? ["and", opts.where, where] : opts.where;
-    const agentNames = opts.agents ?? this.session.agents().map((a: AgentInfo) => a.name);
     const [own, ...joined] = await Promise.all([
-      this.queryAll(meta.name, where, agentNames),
-      ...joins.map((j) => this.queryAll(j.target.name, equalityPredicate(j.eqs), agentNames)),
+      this.queryAll(meta.name, where, opts.agents),
+      ...joins.map((j) => this.queryAll(j.target.name, equalityPredicate(j.eqs), opts.agents)),
     ]);
     let rows = own!;
     joins.forEach((j, i) => {
@@ -233,6 +253,7 @@ export class Fleet extends EventEmitter implements ObjectSource {
     cls: ManagedClass<ManagedObject<object>>,
     opts: QueryOptions = {},
   ): Promise<Map<string, number>> {
+    if (!opts.agents) await this.discovery;
     const agentNames = opts.agents ?? this.session.agents().map((a: AgentInfo) => a.name);
     const counts = await Promise.allSettled(
       agentNames.map((agentName) =>
@@ -331,6 +352,7 @@ export class Fleet extends EventEmitter implements ObjectSource {
 
   /** Every object of `cls` a reference could mean (see {@link Fleet.resolve}). */
   async find<T extends ManagedObject<object>>(cls: ManagedClass<T>, text: string): Promise<T[]> {
+    await this.discovery;
     const ref = parseRef(text);
     if (ref.scope !== undefined) {
       const agent = this.session.agents().find((a: AgentInfo) => a.name === ref.scope);
@@ -481,10 +503,14 @@ export class Fleet extends EventEmitter implements ObjectSource {
   private async queryAll(
     className: string,
     where: unknown[] | undefined,
-    agentNames: string[],
+    agents: string[] | undefined,
   ): Promise<QmfObject[]> {
-    const per = await Promise.allSettled(
-      agentNames.map((agentName) =>
+    const agentNames: string[] = [];
+    const queries: Promise<QmfObject[]>[] = [];
+    const start = (agentName: string): void => {
+      if (agentNames.includes(agentName)) return;
+      agentNames.push(agentName);
+      queries.push(
         this.session.query({
           agentName,
           packageName: PACKAGE_NAME,
@@ -492,8 +518,24 @@ export class Fleet extends EventEmitter implements ObjectSource {
           ...(where ? { where } : {}),
           timeoutMs: this.timeoutMs,
         }),
-      ),
-    );
+      );
+    };
+    if (agents) {
+      for (const a of agents) start(a);
+    } else {
+      // The whole fleet: while discovery still runs, each agent is asked as soon as it
+      // answers the locate, so the discovery's quiet time overlaps the queries.
+      for (const a of this.session.agents()) start(a.name);
+      const onAdded = (a: AgentInfo): void => start(a.name);
+      this.session.on("agentAdded", onAdded);
+      try {
+        await this.discovery;
+      } finally {
+        this.session.off("agentAdded", onAdded);
+      }
+      for (const a of this.session.agents()) start(a.name);
+    }
+    const per = await Promise.allSettled(queries);
     const out: QmfObject[] = [];
     const failures: { agentName: string; error: Error }[] = [];
     per.forEach((r, i) => {
@@ -658,8 +700,14 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
     throw brokerError(opts.broker, err);
   }
   const fleet = new Fleet(session, timeoutMs);
+  const discovery = discover(session, opts.discoveryMs ?? 3000, opts.settleMs ?? 150);
+  fleet.setDiscovery(discovery);
+  if (opts.awaitDiscovery === false) {
+    discovery.catch(() => {}); // reported through whenDiscovered() and the queries
+    return fleet;
+  }
   try {
-    await discover(session, opts.discoveryMs ?? 3000, opts.settleMs ?? 150);
+    await discovery;
   } catch (err) {
     await session.close().catch(() => {});
     throw err;

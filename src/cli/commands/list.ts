@@ -95,8 +95,10 @@ Examples:
         }
         await withFleet(
           cmd,
-          async ({ fleet, sdk, settings }) => {
+          async ({ fleet, sdk, settings, requireAgents }) => {
             const eqs = filterFromWords(sdk, meta, words);
+            // Without --agent the queries start while discovery still runs (see withFleet).
+            if (opts.agent !== undefined) await requireAgents();
             const agents = agentsOption(fleet, opts.agent);
             const cls = classOf(sdk, meta.name);
             const filter: Filter | undefined = Object.keys(eqs).length ? eqs : undefined;
@@ -110,6 +112,7 @@ Examples:
                 ? fleet.domainInfos(undefined, agents ? { agents } : {})
                 : Promise.resolve([]),
             ]);
+            await requireAgents();
             sortObjects(objects);
             if (settings.json) return printJson(objects);
             if (meta.name === "Domain") {
@@ -128,7 +131,7 @@ Examples:
               objects.map((o) => tableRow(sdk, o)),
             );
           },
-          { completeOrFail: true },
+          { completeOrFail: true, early: true },
         );
       },
     );
