@@ -88,9 +88,12 @@ export function registerAgentCommand(program: Command): void {
     .addHelpText(
       "after",
       `
---broker <url>: AMQP broker URL [${ENV_VARS.broker}] (default amqp://guest:guest@127.0.0.1:5672).
---config <file>: JSON config file (default ${DEFAULT_CONFIG_FILE} if present). Its keys: broker, uri, publicUri, instance, hostUuid, stateDir, heartbeatInterval,
-statsInterval, resyncInterval, libvirtTimeout (seconds), logLevel.
+Also (options of every lvq command):
+  --broker <url>   AMQP broker URL [${ENV_VARS.broker}] (default amqp://guest:guest@127.0.0.1:5672)
+  --config <file>  JSON config file (default ${DEFAULT_CONFIG_FILE} if present), keys:
+                   broker, uri, publicUri, instance, hostUuid, stateDir, heartbeatInterval,
+                   statsInterval, resyncInterval, libvirtTimeout (seconds), logLevel
+Precedence: flags, then LVQ_* environment variables, then the config file, then defaults.
 Logs are JSON lines on stderr. SIGTERM or SIGINT stops the agent cleanly.
 
 Example:
