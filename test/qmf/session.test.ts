@@ -693,6 +693,24 @@ describe("methods", () => {
     assert.equal(consoleS.pendingCount, 0);
   });
 
+  it("a long call holds one slot of the request window, not the whole window", async () => {
+    const narrow = newAgent(uniqueName("narrow"), { maxConcurrentRequests: 4 });
+    await narrow.open();
+    try {
+      narrow.setObject("Widget", "Widget:1", widgetValues(1));
+      const id = narrow.objectId("Widget:1");
+      const slow = consoleS.callMethod(id, "slow", { ms: 1500 }, { timeoutMs: 5000 });
+      const t0 = Date.now();
+      for (let i = 0; i < 20; i++) assert.deepEqual(await consoleS.callMethod(id, "noop"), {});
+      assert.ok(Date.now() - t0 < 1400, `20 calls took ${Date.now() - t0} ms`);
+      assert.deepEqual(await slow, {});
+      // And in-order acknowledgements resume after it.
+      for (let i = 0; i < 20; i++) assert.deepEqual(await consoleS.callMethod(id, "noop"), {});
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it("a closed console refuses new requests with NotConnectedError", async () => {
     const c = new ConsoleSession({ url: AMQP_URL });
     await c.open();

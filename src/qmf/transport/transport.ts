@@ -147,7 +147,9 @@ export class Transport extends EventEmitter<TransportEvents> {
   private readonly headerCache = new Map<string, Record<string, unknown>>();
   // Manual-ack bookkeeping (delivery tags count from 1 on each new channel).
   private nextToAck = 1;
+  private lastInOrder = 0;
   private ackedUpTo = 0;
+  private unflushed = 0;
   private readonly doneOutOfOrder = new Set<number>();
   private ackTimer: NodeJS.Timeout | null = null;
   private readonly ackBatch: number;
@@ -243,38 +245,47 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   /**
    * Marks a delivery of a manual-ack transport as done (no-op if its channel is gone). Every
-   * delivery must be marked exactly once. Acknowledgements go out batched (`multiple`) and only
-   * up to the oldest delivery still being worked on, so the prefetch window keeps bounding the
-   * work in progress while a steady request stream costs a fraction of an ack write per message.
+   * delivery must be marked exactly once. Deliveries finished in order are acknowledged in
+   * batches (`multiple`, never past one still being worked on); one finished while an older
+   * one still runs is acknowledged alone at once, so a long call holds one prefetch slot, not
+   * the whole window. The prefetch count thus bounds the work in progress, and a steady
+   * request stream costs a fraction of an ack write per message.
    */
   ack(msg: InboundMessage): void {
     if (msg.generation !== this.generation || !this.channel || msg.deliveryTag === 0) return;
     const tag = msg.deliveryTag;
     if (tag !== this.nextToAck) {
       this.doneOutOfOrder.add(tag);
+      this.channel.ack({ fields: { deliveryTag: tag } } as unknown as ConsumeMessage, false);
       return;
     }
+    this.lastInOrder = tag;
     this.nextToAck++;
     while (this.doneOutOfOrder.delete(this.nextToAck)) this.nextToAck++;
-    const ready = this.nextToAck - 1 - this.ackedUpTo;
-    if (ready >= this.ackBatch) this.flushAcks();
+    if (++this.unflushed >= this.ackBatch) this.flushAcks();
     else if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAcks(), ACK_DELAY_MS);
   }
 
+  /** Acknowledges every delivery up to the last one finished in order (all of them are done). */
   private flushAcks(): void {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = null;
-    const upTo = this.nextToAck - 1;
-    if (!this.channel || upTo <= this.ackedUpTo) return;
-    this.ackedUpTo = upTo;
-    this.channel.ack({ fields: { deliveryTag: upTo } } as unknown as ConsumeMessage, true);
+    this.unflushed = 0;
+    if (!this.channel || this.lastInOrder <= this.ackedUpTo) return;
+    this.ackedUpTo = this.lastInOrder;
+    this.channel.ack(
+      { fields: { deliveryTag: this.lastInOrder } } as unknown as ConsumeMessage,
+      true,
+    );
   }
 
   private resetAcks(): void {
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = null;
     this.nextToAck = 1;
+    this.lastInOrder = 0;
     this.ackedUpTo = 0;
+    this.unflushed = 0;
     this.doneOutOfOrder.clear();
   }
 
