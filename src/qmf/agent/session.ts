@@ -94,6 +94,8 @@ export interface AgentSessionOptions {
   /** Concurrent method requests at most (unacknowledged deliveries; default 64). */
   maxConcurrentRequests?: number;
   reconnect?: BackoffOptions;
+  /** AMQP heartbeat in seconds: how soon a hung broker is noticed (default 5). */
+  amqpHeartbeatSeconds?: number;
   log?: Logger;
   /** Runs before every method handler with the broker-validated user id; throw to refuse. */
   authorize?: (ctx: AuthorizeContext) => void | Promise<void>;
@@ -219,6 +221,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
       maxBodyBytes: opts.maxBodyBytes,
       prefetch: opts.maxConcurrentRequests ?? 64,
       reconnect: opts.reconnect,
+      heartbeatSeconds: opts.amqpHeartbeatSeconds,
       log: opts.log,
     });
     this.transport.on("disconnected", (e) => {

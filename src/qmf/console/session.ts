@@ -136,6 +136,8 @@ export interface ConsoleSessionOptions {
    */
   cacheObjects?: boolean;
   reconnect?: BackoffOptions;
+  /** AMQP heartbeat in seconds: how soon a hung broker is noticed (default 5). */
+  amqpHeartbeatSeconds?: number;
   log?: Logger;
 }
 
@@ -225,6 +227,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       onMessage: (m) => this.onMessage(m),
       maxBodyBytes: opts.maxBodyBytes,
       reconnect: opts.reconnect,
+      heartbeatSeconds: opts.amqpHeartbeatSeconds,
       log: opts.log,
     });
     this.transport.on("disconnected", (e) => {
