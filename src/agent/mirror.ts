@@ -16,6 +16,7 @@ import {
   PoolState,
   type ReconnectingLibvirt,
   StatsTypes,
+  type StatValue,
   type StoragePool,
   type StoragePoolInfo,
   type StorageVol,
@@ -24,13 +25,7 @@ import {
 import type { ObjectId } from "../qmf/index.js";
 import { KeyedLanes, mapLimit } from "./concurrency.js";
 import type { AgentLogger } from "./log.js";
-import {
-  domainEventDetailText,
-  domainEventText,
-  domainStateText,
-  objectName,
-  poolEventText,
-} from "./names.js";
+import { domainEventDetailText, domainEventText, objectName, poolEventText } from "./names.js";
 import {
   domainInfoValues,
   domainValues,
@@ -114,7 +109,7 @@ export class Mirror {
   private readonly info = new Map<string, Values>();
   private readonly hadJobStats = new Set<string>();
   private readonly lastFresh = new Map<string, bigint>();
-  /** Handles from events, newer than what `domains` holds (e.g. the id after a start). */
+  /** Pool UUID by name (volume handles name their pool). */
   private readonly poolByName = new Map<string, string>();
   /** Change counter: a resync does not overwrite or delete what an event touched after it began. */
   private seq = 0;
@@ -209,7 +204,7 @@ export class Mirror {
     d: Domain,
     info: DomainInfo,
     state: { state: number; reason: number },
-    stats?: Record<string, import("../libvirt/index.js").StatValue>,
+    stats?: Record<string, StatValue>,
   ): void {
     if (this.stopped) return;
     const dn = objectName.domain(d.uuid);
@@ -515,7 +510,7 @@ export class Mirror {
   private applyStats(
     uuid: string,
     prev: Values,
-    params: Record<string, import("../libvirt/index.js").StatValue>,
+    params: Record<string, StatValue>,
     now: bigint,
   ): Values {
     if (params["balloon.rss"] !== undefined) this.hadJobStats.add(uuid);
@@ -609,5 +604,3 @@ export class Mirror {
     return this.lanes.size;
   }
 }
-
-export { domainStateText };
