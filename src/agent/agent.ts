@@ -25,7 +25,7 @@ import {
   stateFile,
 } from "./identity.js";
 import type { AgentLogger } from "./log.js";
-import { executeMethod, type MethodContext } from "./methods.js";
+import { authorizeCall, executeMethod, type MethodContext } from "./methods.js";
 import { type LinkState, Mirror, type SweepResult } from "./mirror.js";
 
 /** QMF vendor and product of every lvq agent (its name is `vendor:product:instance`). */
@@ -139,6 +139,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
           libvirt_state: "connected",
         },
         log: this.log.child({ component: "qmf" }),
+        authorize: (a) => authorizeCall(p.config.controlUsers, a),
         onMethod: (call: MethodCall) => executeMethod(ctx(), call),
       });
       this.mirror = new Mirror({

@@ -23,6 +23,13 @@ export interface AgentConfig {
    * file at the first start, taken from libvirt's capabilities.
    */
   hostUuid?: string;
+  /**
+   * Broker users allowed to call the methods that change libvirt (create, destroy, define,
+   * migrate, …); read-only methods (xml_desc, get_free_memory, lookup_volume_by_*) stay open
+   * to every user. Undefined: every user may call every method. The user is the one RabbitMQ
+   * checked for the request (its `user_id`), so it cannot be forged.
+   */
+  controlUsers?: string[];
   /** Where the epoch (restart counter) is kept. Default /var/lib/lvq (root) or ~/.local/state/lvq. */
   stateDir: string;
   /** QMF heartbeat interval. Default 10 s. */
@@ -75,6 +82,7 @@ export interface RawSettings {
   publicUri?: unknown;
   instance?: unknown;
   hostUuid?: unknown;
+  controlUsers?: unknown;
   stateDir?: unknown;
   heartbeatInterval?: unknown;
   statsInterval?: unknown;
@@ -89,6 +97,7 @@ const KEYS: readonly (keyof RawSettings)[] = [
   "publicUri",
   "instance",
   "hostUuid",
+  "controlUsers",
   "stateDir",
   "heartbeatInterval",
   "statsInterval",
@@ -104,6 +113,7 @@ export const ENV_VARS: Record<keyof RawSettings, string> = {
   publicUri: "LVQ_PUBLIC_URI",
   instance: "LVQ_INSTANCE",
   hostUuid: "LVQ_HOST_UUID",
+  controlUsers: "LVQ_CONTROL_USERS",
   stateDir: "LVQ_STATE_DIR",
   heartbeatInterval: "LVQ_HEARTBEAT_INTERVAL",
   statsInterval: "LVQ_STATS_INTERVAL",
@@ -217,6 +227,20 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
     if (!u)
       throw new ConfigError(`hostUuid (${src}) is not a UUID: ${JSON.stringify(raw.hostUuid)}`);
     out.hostUuid = u;
+  }
+  if (raw.controlUsers !== undefined) {
+    const v = raw.controlUsers;
+    const list = Array.isArray(v) ? v : typeof v === "string" ? v.split(",") : undefined;
+    if (!list || list.some((u) => typeof u !== "string")) {
+      throw new ConfigError(`controlUsers (${src}) must be a list of broker user names (or "a,b")`);
+    }
+    const users = (list as string[]).map((u) => u.trim()).filter((u) => u !== "");
+    if (users.length === 0) {
+      throw new ConfigError(
+        `controlUsers (${src}) is empty; leave it out to let every user call methods`,
+      );
+    }
+    out.controlUsers = users;
   }
   if (raw.stateDir !== undefined) out.stateDir = text(raw.stateDir, "stateDir", src);
   if (raw.heartbeatInterval !== undefined) {

@@ -53,7 +53,7 @@ export {
   parseLogLevel,
   silentLogger,
 } from "./log.js";
-export { IMPLEMENTED_METHODS, MAX_XML_BYTES } from "./methods.js";
+export { authorizeCall, IMPLEMENTED_METHODS, MAX_XML_BYTES, READ_ONLY_METHODS } from "./methods.js";
 export { type LinkState, STATS_NOWAIT, SWEEP_STATS, type SweepResult } from "./mirror.js";
 export {
   domainEventDetailText,

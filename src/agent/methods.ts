@@ -405,6 +405,35 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
+/** Methods that only read: open to every broker user even when controlUsers is set. */
+export const READ_ONLY_METHODS: ReadonlySet<string> = new Set([
+  "Node.get_free_memory",
+  "Domain.xml_desc",
+  "Pool.xml_desc",
+  "Pool.lookup_volume_by_name",
+  "Pool.lookup_volume_by_key",
+  "Pool.lookup_volume_by_path",
+  "Volume.xml_desc",
+]);
+
+/**
+ * The authorisation rule: with `controlUsers` set, a method that changes libvirt may be
+ * called only by those broker users. Throws FORBIDDEN naming the permission.
+ */
+export function authorizeCall(
+  controlUsers: readonly string[] | undefined,
+  ctx: { userId?: string; className: string; methodName: string },
+): void {
+  if (!controlUsers) return;
+  const method = `${ctx.className}.${ctx.methodName}`;
+  if (READ_ONLY_METHODS.has(method)) return;
+  if (ctx.userId !== undefined && controlUsers.includes(ctx.userId)) return;
+  throw new MethodError(
+    QmfStatus.FORBIDDEN,
+    `user ${ctx.userId ?? "(unknown)"} may not call ${method}: it changes libvirt, which this agent allows only to its controlUsers (${controlUsers.join(", ")})`,
+  );
+}
+
 /** Every class.method the agent implements (tests check it equals the schema's). */
 export const IMPLEMENTED_METHODS: readonly string[] = Object.keys(HANDLERS);
 

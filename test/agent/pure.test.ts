@@ -69,6 +69,8 @@ describe("agent settings", () => {
       [{ instance: "a:b" }, /^instance \(flag\) must not contain ':'$/],
       [{ hostUuid: "xyz" }, /^hostUuid \(flag\) is not a UUID/],
       [{ logLevel: "loud" }, /^logLevel \(flag\): unknown log level "loud"/],
+      [{ controlUsers: " , " }, /^controlUsers \(flag\) is empty/],
+      [{ controlUsers: [1] }, /^controlUsers \(flag\) must be a list of broker user names/],
     ];
     for (const [raw, re] of bad) {
       assert.throws(
@@ -76,6 +78,10 @@ describe("agent settings", () => {
         (e: Error) => e instanceof ConfigError && re.test(e.message),
       );
     }
+    assert.deepEqual(applySettings(base, { controlUsers: "ops, lvq-admin" }, "flag").controlUsers, [
+      "ops",
+      "lvq-admin",
+    ]);
     assert.deepEqual(settingsFromEnv({ LVQ_URI: "test:///default", LVQ_BROKER: "", OTHER: "1" }), {
       uri: "test:///default",
     });

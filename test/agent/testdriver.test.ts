@@ -567,6 +567,35 @@ describe("agent on the test driver", () => {
     }
   });
 
+  test("controlUsers: another broker user may read but not change libvirt, and is told which permission", async () => {
+    const guarded = await startTestAgent({
+      uri: writeTestDriverFile(join(dir.path, "guarded.xml"), {
+        domains: 1,
+        pools: 0,
+        volumesPerPool: 0,
+        namePrefix: `${prefix}g-`,
+      }),
+      controlUsers: ["lvq-admin"],
+    });
+    try {
+      const d = (await guarded.agent.libvirt.client.listAllDomains())[0]!;
+      const ref = { agentName: guarded.name, objectName: `Domain:${d.uuid}` };
+      // The console logs in as guest (RabbitMQ stamps every request with that user).
+      const x = await qc.callMethod(ref, "xml_desc", {});
+      assert.match(x.description as string, /<domain type='test'/);
+      const e = await refused(qc.callMethod(ref, "destroy", {}));
+      assert.equal(e.code, QmfStatus.FORBIDDEN);
+      assert.equal(
+        e.text,
+        "user guest may not call Domain.destroy: it changes libvirt, which this agent allows only to its controlUsers (lvq-admin)",
+      );
+      const st = await guarded.agent.libvirt.client.domainGetState(d);
+      assert.equal(domainStateText(st.state), "running", "nothing changed");
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   test("a change made by virsh behind the agent's back reaches a console within 1 s, with no query", async () => {
     const shared = await startTestAgent({ uri: "test:///default" });
     const name = uniqueName("virsh");

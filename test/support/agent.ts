@@ -44,8 +44,10 @@ export interface TestAgentOptions {
   instance?: string | null;
   broker?: string;
   publicUri?: string;
-  /** The host UUID (skips reading libvirt's capabilities, ~10 s on qemu:///system here). */
+  /** The host UUID (skips reading libvirt's capabilities). */
   hostUuid?: string;
+  /** Broker users allowed to call methods that change libvirt (default: everyone). */
+  controlUsers?: string[];
   /** Default: a fresh temporary folder (removed by stop() unless given). */
   stateDir?: string;
   statsIntervalMs?: number;
@@ -82,6 +84,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
     uri: opts.uri,
     publicUri: opts.publicUri,
     hostUuid: opts.hostUuid,
+    controlUsers: opts.controlUsers,
     instance,
     stateDir,
     statsIntervalMs: opts.statsIntervalMs ?? 10_000,

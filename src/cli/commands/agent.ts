@@ -17,6 +17,7 @@ interface AgentFlags {
   publicUri?: string;
   instance?: string;
   hostUuid?: string;
+  controlUsers?: string;
   stateDir?: string;
   heartbeatInterval?: string;
   statsInterval?: string;
@@ -62,6 +63,10 @@ export function registerAgentCommand(program: Command): void {
       `this host's UUID, naming the agent and its Node [${ENV_VARS.hostUuid}] (default: libvirt's, recorded in the state dir at the first start)`,
     )
     .option(
+      "--control-users <users>",
+      `broker users (comma-separated) allowed to call methods that change libvirt; others may only read [${ENV_VARS.controlUsers}] (default: every user)`,
+    )
+    .option(
       "--state-dir <dir>",
       `where the epoch (restart counter) is kept [${ENV_VARS.stateDir}] (default /var/lib/lvq as root)`,
     )
@@ -91,7 +96,7 @@ export function registerAgentCommand(program: Command): void {
 Also (options of every lvq command):
   --broker <url>   AMQP broker URL [${ENV_VARS.broker}] (default amqp://guest:guest@127.0.0.1:5672)
   --config <file>  JSON config file (default ${DEFAULT_CONFIG_FILE} if present), keys:
-                   broker, uri, publicUri, instance, hostUuid, stateDir, heartbeatInterval,
+                   broker, uri, publicUri, instance, hostUuid, controlUsers, stateDir, heartbeatInterval,
                    statsInterval, resyncInterval, libvirtTimeout (seconds), logLevel
 Precedence: flags, then LVQ_* environment variables, then the config file, then defaults.
 Logs are JSON lines on stderr. SIGTERM or SIGINT stops the agent cleanly.
@@ -107,6 +112,7 @@ Example:
         publicUri: flags.publicUri,
         instance: flags.instance,
         hostUuid: flags.hostUuid,
+        controlUsers: flags.controlUsers,
         stateDir: flags.stateDir,
         heartbeatInterval: flags.heartbeatInterval,
         statsInterval: flags.statsInterval,
