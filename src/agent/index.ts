@@ -17,6 +17,9 @@
  * `Volume:<key>`. Agent heartbeat attributes add `hostname`, `host_uuid`, `libvirt_uri` and
  * `libvirt_state` (connected | disconnected).
  *
+ * Authorisation: with `controlUsers` set (flag `--control-users`), methods that change libvirt
+ * are refused (FORBIDDEN, 6) to other broker users; read-only methods stay open to all.
+ *
  * Method failures: libvirt's error → `_exception` error_code 0x10000 + virErrorNumber with
  * text `<libvirt call>: <libvirt's message>`; bad input → PARAMETER_INVALID (4) naming the
  * argument, before any libvirt call; libvirt not connected or lost mid-call → EXCEPTION (7).
