@@ -107,7 +107,11 @@ export class Mirror {
   private readonly log: AgentLogger;
   private readonly lanes = new KeyedLanes();
   private readonly info = new Map<string, Values>();
-  private readonly hadJobStats = new Set<string>();
+  /**
+   * Whether this libvirt driver reports job-only stats at all (QEMU does; the test driver
+   * does not): learnt from the first record that has them.
+   */
+  private driverHasJobStats = false;
   private readonly lastFresh = new Map<string, bigint>();
   /** Pool UUID by name (volume handles name their pool). */
   private readonly poolByName = new Map<string, string>();
@@ -228,7 +232,6 @@ export class Mirror {
     if (!this.domains.has(uuid) && !this.info.has(uuid)) return;
     this.domains.delete(uuid);
     this.info.delete(uuid);
-    this.hadJobStats.delete(uuid);
     this.lastFresh.delete(uuid);
     if (this.stopped) return;
     this.opts.session.deleteObject("Domain", objectName.domain(uuid));
@@ -513,8 +516,8 @@ export class Mirror {
     params: Record<string, StatValue>,
     now: bigint,
   ): Values {
-    if (params["balloon.rss"] !== undefined) this.hadJobStats.add(uuid);
-    const stale = missesJobStats(params, this.hadJobStats.has(uuid));
+    if (params["balloon.rss"] !== undefined) this.driverHasJobStats = true;
+    const stale = missesJobStats(params, this.driverHasJobStats);
     if (!stale) this.lastFresh.set(uuid, now);
     const since = this.lastFresh.get(uuid) ?? now;
     return mergeStats(prev, params, { stale, ageNs: stale ? now - since : 0n });
@@ -559,6 +562,9 @@ export class Mirror {
     if (gen < this.sweepApplied) return null;
     this.sweepApplied = gen;
     const now = nowNs();
+    if (!this.driverHasJobStats && recs.some((r) => r.params["balloon.rss"] !== undefined)) {
+      this.driverHasJobStats = true;
+    }
     let changed = 0;
     let stale = 0;
     const seen = new Set<string>();

@@ -153,13 +153,16 @@ function sumOver(
  * Whether a stats record lacks what only a domain job can read. With
  * VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT, libvirt skips the monitor for a domain whose job
  * lock is held and still reports the rest; of what it then leaves out, `balloon.rss` is the
- * one every running QEMU domain otherwise has (seen on libvirt 9.0). A domain that never
- * reported it (e.g. the test driver's) is never called stale.
+ * one every active QEMU domain otherwise has (seen on libvirt 9.0). On a driver that never
+ * reports it (`driverHasJobStats` false, e.g. the test driver) nothing is called stale.
  */
-export function missesJobStats(params: Record<string, StatValue>, hadJobStats: boolean): boolean {
+export function missesJobStats(
+  params: Record<string, StatValue>,
+  driverHasJobStats: boolean,
+): boolean {
   const state = num(params["state.state"]);
   const active = state === 1 || state === 2 || state === 3; // running, blocked, paused
-  return active && hadJobStats && params["balloon.rss"] === undefined;
+  return active && driverHasJobStats && params["balloon.rss"] === undefined;
 }
 
 /**

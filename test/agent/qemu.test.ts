@@ -185,15 +185,26 @@ describe("agent on QEMU (qemu:///system)", () => {
       holder = spawn(
         "virsh",
         ["-q", "-c", URI, "qemu-monitor-command", guest, '{"execute":"query-status"}'],
-        {
-          stdio: "ignore",
-        },
+        { stdio: ["ignore", "pipe", "pipe"] },
       );
+      let said = "";
+      holder.stdout?.on("data", (b) => {
+        said += b;
+      });
+      holder.stderr?.on("data", (b) => {
+        said += b;
+      });
       const stale = await infoWhen(
         (v) => v.stats_stale === true && (v.stats_age as bigint) > 0n,
         "stale stats",
         10_000,
-      );
+      ).catch((e: Error) => {
+        // Say what was seen, so a failure here can be told apart from a frozen test.
+        const st = readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2];
+        throw new Error(
+          `${e.message}; qemu process state ${st}, virsh holding the job exited: ${holder?.exitCode !== null}, said ${JSON.stringify(said)}`,
+        );
+      });
       // The sweep did not stall: later sweeps keep running and the age keeps growing.
       await infoWhen(
         (v) => (v.stats_age as bigint) > (stale.stats_age as bigint),
