@@ -19,7 +19,7 @@ import {
   XdrReader,
 } from "../codec/index.js";
 import { ConnectionLostError, InvalidArgumentError, ProtocolError } from "../errors.js";
-import { dialUnix, RpcConnection, type RpcMessage } from "../transport/index.js";
+import { openUnixConnection, type RpcConnection, type RpcMessage } from "../transport/index.js";
 import { resolveUri } from "./uri.js";
 
 /** Options of {@link connect}. */
@@ -535,8 +535,7 @@ export async function connect(uri: string, opts: ConnectOptions = {}): Promise<L
     throw new InvalidArgumentError("connect: a libvirt URI is required");
   }
   const { socketPath, openName } = resolveUri(uri, opts.socketPath);
-  const socket = await dialUnix(socketPath);
-  const rpc = new RpcConnection(socket, {
+  const rpc = await openUnixConnection(socketPath, {
     callTimeoutMs: opts.callTimeoutMs,
     keepaliveIntervalMs: opts.keepaliveIntervalMs,
     keepaliveCount: opts.keepaliveCount,

@@ -112,12 +112,21 @@ export function decodePacket(bytes: Buffer): Packet {
  * Splits a byte stream into packets. Feed it with {@link FrameDecoder.push}; each complete
  * packet goes to `onPacket`. A bad length throws ProtocolError and the decoder must then be
  * discarded (the stream cannot be resynchronised).
+ *
+ * A packet handed to `onPacket` may be a view into the chunk being pushed, valid until the
+ * chunk's memory is reused: the decoder itself never keeps a reference to a pushed chunk
+ * (it copies the start of a packet that continues in a later chunk), so the caller may read
+ * the socket into one reused buffer, and whoever keeps a payload beyond `onPacket` copies it.
+ * Packets that sit whole in one chunk, the usual case for replies, are never copied.
  */
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  /** Length of the packet being assembled, or -1 while its length word is incomplete. */
-  private expected = -1;
+  /** A packet continuing in later chunks, allocated at its full length once that is known. */
+  private partial: Buffer | null = null;
+  /** Bytes of `partial` received so far. */
+  private filled = 0;
+  /** A length word split across chunks. */
+  private readonly lengthWord = Buffer.alloc(LENGTH_BYTES);
+  private lengthFilled = 0;
   private failed: ProtocolError | null = null;
 
   constructor(
@@ -127,78 +136,79 @@ export class FrameDecoder {
 
   /** Bytes held for an incomplete packet. */
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.partial ? this.filled : this.lengthFilled;
   }
 
   push(chunk: Buffer): void {
     if (this.failed) throw this.failed;
-    if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    for (;;) {
-      if (this.expected < 0) {
-        if (this.buffered < LENGTH_BYTES) return;
-        const len = this.peekLength();
-        if (len < LENGTH_BYTES + HEADER_BYTES) {
-          this.failed = new ProtocolError(
-            `packet length ${len} is shorter than the ${LENGTH_BYTES + HEADER_BYTES}-byte header`,
-          );
-          throw this.failed;
-        }
-        if (len - LENGTH_BYTES > this.maxMessageBytes) {
-          this.failed = new ProtocolError(
-            `packet length ${len} is over libvirt's limit of ${this.maxMessageBytes + LENGTH_BYTES}`,
-          );
-          throw this.failed;
-        }
-        this.expected = len;
-      }
-      if (this.buffered < this.expected) return;
-      const bytes = this.take(this.expected);
-      this.expected = -1;
-      this.onPacket(decodePacket(bytes));
-    }
-  }
-
-  private peekLength(): number {
-    const first = this.chunks[0] as Buffer;
-    if (first.length >= LENGTH_BYTES) return first.readUInt32BE(0);
-    const four = Buffer.allocUnsafe(LENGTH_BYTES);
-    let got = 0;
-    for (const c of this.chunks) {
-      const n = Math.min(c.length, LENGTH_BYTES - got);
-      c.copy(four, got, 0, n);
-      got += n;
-      if (got === LENGTH_BYTES) break;
-    }
-    return four.readUInt32BE(0);
-  }
-
-  /** Removes exactly `n` buffered bytes; zero-copy when they sit in one chunk. */
-  private take(n: number): Buffer {
-    this.buffered -= n;
-    const first = this.chunks[0] as Buffer;
-    if (first.length >= n) {
-      const out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return out;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let got = 0;
-    while (got < n) {
-      const c = this.chunks[0] as Buffer;
-      const need = n - got;
-      if (c.length <= need) {
-        c.copy(out, got);
-        got += c.length;
-        this.chunks.shift();
+    const end = chunk.length;
+    let pos = 0;
+    while (pos < end) {
+      const partial = this.partial;
+      if (partial) {
+        const n = Math.min(partial.length - this.filled, end - pos);
+        chunk.copy(partial, this.filled, pos, pos + n);
+        this.filled += n;
+        pos += n;
+        if (this.filled < partial.length) return;
+        this.partial = null;
+        this.filled = 0;
+        this.onPacket(decodePacket(partial));
+      } else if (this.lengthFilled > 0 || end - pos < LENGTH_BYTES) {
+        // The length word itself is split: collect its four bytes first.
+        const n = Math.min(LENGTH_BYTES - this.lengthFilled, end - pos);
+        chunk.copy(this.lengthWord, this.lengthFilled, pos, pos + n);
+        this.lengthFilled += n;
+        pos += n;
+        if (this.lengthFilled < LENGTH_BYTES) return;
+        this.lengthFilled = 0;
+        this.startPartial(this.checkLength(this.lengthWord.readUInt32BE(0)));
+        this.lengthWord.copy(this.partial as Buffer, 0);
+        this.filled = LENGTH_BYTES;
       } else {
-        c.copy(out, got, 0, need);
-        this.chunks[0] = c.subarray(need);
-        got += need;
+        const len = this.checkLength(chunk.readUInt32BE(pos));
+        if (end - pos >= len) {
+          const packet = chunk.subarray(pos, pos + len);
+          pos += len;
+          this.onPacket(decodePacket(packet));
+        } else {
+          this.startPartial(len);
+          chunk.copy(this.partial as Buffer, 0, pos, end);
+          this.filled = end - pos;
+          pos = end;
+        }
       }
     }
-    return out;
+  }
+
+  /**
+   * Validates a length word; a bad one poisons the decoder (the stream cannot resync) and
+   * stays counted in {@link FrameDecoder.bufferedBytes}, as the only bytes ever held for it.
+   */
+  private checkLength(len: number): number {
+    if (len >= LENGTH_BYTES + HEADER_BYTES && len - LENGTH_BYTES <= this.maxMessageBytes) {
+      return len;
+    }
+    this.lengthFilled = LENGTH_BYTES;
+    if (len < LENGTH_BYTES + HEADER_BYTES) {
+      this.failed = new ProtocolError(
+        `packet length ${len} is shorter than the ${LENGTH_BYTES + HEADER_BYTES}-byte header`,
+      );
+    } else {
+      this.failed = new ProtocolError(
+        `packet length ${len} is over libvirt's limit of ${this.maxMessageBytes + LENGTH_BYTES}`,
+      );
+    }
+    throw this.failed;
+  }
+
+  /**
+   * Allocates the whole packet once its (checked) length is known: one copy per byte, no
+   * concatenation. allocUnsafe does not touch the pages, so a length within the limit whose
+   * body never comes costs address space, not memory.
+   */
+  private startPartial(len: number): void {
+    this.partial = Buffer.allocUnsafe(len);
+    this.filled = 0;
   }
 }

@@ -5,7 +5,6 @@ import {
   type Codec,
   char,
   fixedArray,
-  fixedOpaque,
   int,
   mapped,
   nonnullString,
@@ -16,24 +15,81 @@ import {
   uhyper,
 } from "./codec.js";
 
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+/** Hex digit value of each char code, -1 for everything else (upper and lower case). */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) {
+  HEX_VALUE[65 + i] = 10 + i;
+  HEX_VALUE[97 + i] = 10 + i;
+}
+/** Bytes per dash-separated group of `8-4-4-4-12`. */
+const UUID_GROUP_BYTES = [4, 2, 2, 2, 6];
+
+/**
+ * Parses 32 hex digits, optionally dashed as `8-4-4-4-12` (each dash optional), into
+ * `out[0..16)`. Returns false for anything else. Hand-written rather than a regex + replace +
+ * hex decode: handles are encoded on every call, and this runs without allocating.
+ */
+function parseUuidInto(text: string, out: Uint8Array): boolean {
+  const len = text.length;
+  if (len < 32 || len > 36) return false;
+  let pos = 0;
+  let byte = 0;
+  for (let g = 0; g < UUID_GROUP_BYTES.length; g++) {
+    if (g > 0 && text.charCodeAt(pos) === 45 /* - */) pos++;
+    for (let end = byte + (UUID_GROUP_BYTES[g] as number); byte < end; byte++, pos += 2) {
+      const hi = HEX_VALUE[text.charCodeAt(pos)] ?? -1;
+      const lo = HEX_VALUE[text.charCodeAt(pos + 1)] ?? -1;
+      if (hi < 0 || lo < 0) return false;
+      out[byte] = (hi << 4) | lo;
+    }
+  }
+  return pos === len;
+}
+
+/** Two lowercase hex digits for each byte value. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** Canonical lowercase `8-4-4-4-12` text of 16 UUID bytes at `offset`. */
+function formatUuid(bytes: Uint8Array, offset: number): string {
+  let s = "";
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += "-";
+    s += HEX_PAIRS[bytes[offset + i] as number];
+  }
+  return s;
+}
 
 /** Canonical lowercase `8-4-4-4-12` text of 16 UUID bytes. */
 export function uuidToString(bytes: Buffer): string {
-  const h = bytes.toString("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return formatUuid(bytes, 0);
 }
 
 /** Parses a UUID with or without dashes; throws InvalidArgumentError naming the bad text. */
 export function uuidFromString(text: string): Buffer {
-  if (typeof text !== "string" || !UUID_RE.test(text)) {
+  const out = Buffer.alloc(16);
+  if (typeof text !== "string" || !parseUuidInto(text, out)) {
     throw new InvalidArgumentError(`not a UUID: ${JSON.stringify(text)}`);
   }
-  return Buffer.from(text.replace(/-/g, ""), "hex");
+  return out;
 }
 
+/** Scratch space for encoding: the bytes are copied into the writer at once. */
+const uuidScratch = new Uint8Array(16);
+
 /** `remote_uuid`: 16 raw bytes, shown as canonical text. */
-export const uuid: Codec<string> = mapped(fixedOpaque(16), uuidToString, uuidFromString);
+export const uuid: Codec<string> = {
+  minBytes: 16,
+  encode(w, text) {
+    if (typeof text !== "string" || !parseUuidInto(text, uuidScratch)) {
+      throw new InvalidArgumentError(`not a UUID: ${JSON.stringify(text)}`);
+    }
+    w.fixedOpaque(uuidScratch, 16);
+  },
+  decode(r) {
+    return r.readFixed(16, formatUuid);
+  },
+};
 
 /** A libvirt domain handle. `id` is -1 while the domain is inactive and changes on every start. */
 export interface Domain {

@@ -14,6 +14,9 @@ const UINT64_MAX = (1n << 64n) - 1n;
 
 const pad4 = (n: number): number => (4 - (n & 3)) & 3;
 
+/** Strings up to this many chars try the ASCII fast path of {@link XdrWriter.string}. */
+const SHORT_STRING = 256;
+
 /** Appends XDR items to a growing buffer. */
 export class XdrWriter {
   private buf: Buffer;
@@ -96,6 +99,11 @@ export class XdrWriter {
     if (typeof value !== "string") {
       throw new InvalidArgumentError(`${what} must be a string, got ${typeof value}`);
     }
+    // Short ASCII text (names, UUID-less handles: most arguments) is copied char by char:
+    // cheaper than measuring and encoding UTF-8 through Buffer for a few bytes.
+    if (value.length <= SHORT_STRING && value.length <= maxBytes && this.asciiString(value)) {
+      return;
+    }
     const len = Buffer.byteLength(value, "utf8");
     if (len > maxBytes) {
       throw new InvalidArgumentError(`${what} is ${len} bytes, over the limit of ${maxBytes}`);
@@ -107,6 +115,25 @@ export class XdrWriter {
     this.buf.write(value, this.pos, len, "utf8");
     this.pos += len;
     for (let i = 0; i < padding; i++) this.buf[this.pos++] = 0;
+  }
+
+  /** Writes `value` as a string if it is all ASCII; otherwise writes nothing, returns false. */
+  private asciiString(value: string): boolean {
+    const len = value.length;
+    const padding = pad4(len);
+    this.reserve(4 + len + padding);
+    const buf = this.buf;
+    const start = this.pos + 4;
+    for (let i = 0; i < len; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 0x7f) return false;
+      buf[start + i] = c;
+    }
+    buf.writeUInt32BE(len, this.pos);
+    let end = start + len;
+    for (let i = 0; i < padding; i++) buf[end++] = 0;
+    this.pos = end;
+    return true;
   }
 
   /** Fixed-length opaque: exactly `size` bytes plus padding, no length word. */
@@ -243,6 +270,19 @@ export class XdrReader {
     const out = Buffer.from(this.buf.subarray(this.pos, this.pos + size));
     this.pos += total;
     return out;
+  }
+
+  /**
+   * Fixed-length opaque converted in place: `convert` sees the packet bytes at the item's
+   * offset (only during the call) and returns the value. Saves the copy of
+   * {@link XdrReader.fixedOpaque} when the bytes become something else anyway (a UUID's text).
+   */
+  readFixed<T>(size: number, convert: (bytes: Buffer, offset: number) => T): T {
+    const total = size + pad4(size);
+    this.need(total, "opaque");
+    const value = convert(this.buf, this.pos);
+    this.pos += total;
+    return value;
   }
 
   opaque(maxBytes: number): Buffer {

@@ -99,6 +99,14 @@ export class RpcConnection extends EventEmitter {
   private deadlineArmedFor = Number.POSITIVE_INFINITY;
   private lastReceived = Date.now();
   private pingsUnanswered = 0;
+  /**
+   * Packets to write at the end of this tick. Calls issued together (a Promise.all, or the
+   * continuations of several replies that arrived in one read) leave in one socket write
+   * instead of one system call each; a lone call waits only for the current microtasks.
+   */
+  private outbox: Buffer[] = [];
+  private outboxBytes = 0;
+  private readonly flushOutbox = (): void => this.flush();
 
   constructor(socket: Duplex, options: RpcConnectionOptions = {}) {
     super();
@@ -109,17 +117,9 @@ export class RpcConnection extends EventEmitter {
     this.keepaliveCount = options.keepaliveCount ?? 6;
     this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.decoder = new FrameDecoder((p) => this.onPacket(p), this.maxMessageBytes);
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        this.decoder.push(chunk);
-      } catch (err) {
-        this.fail(
-          err instanceof LibvirtClientError
-            ? err
-            : new ProtocolError("failed to handle a packet", { cause: err }),
-        );
-      }
-    });
+    // A socket dialled with a reused read buffer (openUnixConnection) delivers its bytes to
+    // receive() directly and never emits 'data'; any other stream is read here.
+    socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("error", (err) =>
       this.fail(
         new ConnectionLostError(`libvirt connection error: ${err.message}`, { cause: err }),
@@ -131,6 +131,26 @@ export class RpcConnection extends EventEmitter {
     socket.on("end", () =>
       this.fail(new ConnectionLostError("libvirt connection closed by the daemon")),
     );
+  }
+
+  /**
+   * Feeds bytes read from the link. The caller may reuse `chunk`'s memory as soon as this
+   * returns: replies are decoded before that, and event payloads are copied.
+   */
+  receive(chunk: Buffer): void {
+    if (this.closedWith) return;
+    // Any bytes count as a sign of life for keepalive; once per read, not per packet.
+    this.lastReceived = Date.now();
+    this.pingsUnanswered = 0;
+    try {
+      this.decoder.push(chunk);
+    } catch (err) {
+      this.fail(
+        err instanceof LibvirtClientError
+          ? err
+          : new ProtocolError("failed to handle a packet", { cause: err }),
+      );
+    }
   }
 
   /** True once the connection has ended; every further call rejects. */
@@ -152,7 +172,7 @@ export class RpcConnection extends EventEmitter {
     program: number,
     proc: Procedure<A, R>,
     args: A,
-    options: { timeoutMs?: number } = {},
+    options?: { timeoutMs?: number },
   ): Promise<R> {
     if (this.closedWith) {
       return Promise.reject(
@@ -184,7 +204,7 @@ export class RpcConnection extends EventEmitter {
       return Promise.reject(err);
     }
     return new Promise<R>((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
+      const timeoutMs = options?.timeoutMs ?? this.callTimeoutMs;
       const call: PendingCall = {
         serial,
         proc: proc as Procedure<unknown, unknown>,
@@ -244,7 +264,24 @@ export class RpcConnection extends EventEmitter {
     call.sent = true;
     this.inFlight++;
     this.pending.set(call.serial, call);
-    this.socket.write(call.packet);
+    this.enqueue(call.packet);
+  }
+
+  private enqueue(packet: Buffer): void {
+    if (this.outbox.length === 0) process.nextTick(this.flushOutbox);
+    this.outbox.push(packet);
+    this.outboxBytes += packet.length;
+  }
+
+  /** Writes everything queued in this tick with one socket write. */
+  private flush(): void {
+    const packets = this.outbox;
+    if (packets.length === 0 || this.closedWith) return;
+    const bytes =
+      packets.length === 1 ? (packets[0] as Buffer) : Buffer.concat(packets, this.outboxBytes);
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.socket.write(bytes);
   }
 
   private settle(call: PendingCall): void {
@@ -275,8 +312,6 @@ export class RpcConnection extends EventEmitter {
   }
 
   private onPacket(p: Packet): void {
-    this.lastReceived = Date.now();
-    this.pingsUnanswered = 0;
     if (p.program === Program.KEEPALIVE) {
       if (p.type === PacketType.MESSAGE && p.procedure === KeepaliveProcedure.PING) {
         this.sendKeepalive(KeepaliveProcedure.PONG);
@@ -284,7 +319,12 @@ export class RpcConnection extends EventEmitter {
       return;
     }
     if (p.type === PacketType.MESSAGE) {
-      this.emit("message", { program: p.program, procedure: p.procedure, payload: p.payload });
+      // The payload may be a view into a reused read buffer; listeners may keep theirs.
+      this.emit("message", {
+        program: p.program,
+        procedure: p.procedure,
+        payload: Buffer.from(p.payload),
+      });
       return;
     }
     if (p.type !== PacketType.REPLY) {
@@ -339,7 +379,7 @@ export class RpcConnection extends EventEmitter {
 
   private sendKeepalive(procedure: number): void {
     if (this.closedWith) return;
-    this.socket.write(
+    this.enqueue(
       encodePacket({
         program: Program.KEEPALIVE,
         version: PROTOCOL_VERSION,
@@ -354,7 +394,7 @@ export class RpcConnection extends EventEmitter {
   /**
    * Starts our side of keepalive (call it once the daemon said it supports feature 10):
    * after `keepaliveIntervalMs` of silence we PING; after `keepaliveCount` unanswered PINGs
-   * the connection fails with code KEEPALIVE_TIMEOUT. Any packet counts as a sign of life.
+   * the connection fails with code KEEPALIVE_TIMEOUT. Any bytes received count as a sign of life.
    */
   startKeepalive(): void {
     if (this.keepaliveTimer || this.closedWith || this.keepaliveIntervalMs <= 0) return;
@@ -399,6 +439,7 @@ export class RpcConnection extends EventEmitter {
         clearTimeout(timer);
         resolve();
       });
+      this.flush();
       this.socket.end();
     });
   }
@@ -420,6 +461,8 @@ export class RpcConnection extends EventEmitter {
     const calls = [...this.pending.values(), ...this.queue];
     this.pending.clear();
     this.queue.length = 0;
+    this.outbox = [];
+    this.outboxBytes = 0;
     this.inFlight = 0;
     for (const call of calls) {
       call.done = true;

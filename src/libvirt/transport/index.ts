@@ -5,4 +5,4 @@
  * @module
  */
 export { RpcConnection, type RpcConnectionOptions, type RpcMessage } from "./connection.js";
-export { DEFAULT_SOCKET_PATH, dialUnix } from "./unix.js";
+export { DEFAULT_SOCKET_PATH, dialUnix, openUnixConnection } from "./unix.js";
