@@ -40,8 +40,10 @@ function run(
     child.stderr.on("data", (d: Buffer) => {
       err += d.toString();
     });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
     child.on("error", reject);
     child.on("close", (code) => {
+      clearTimeout(timer);
       const ms = performance.now() - started;
       if (code !== 0) reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${err}`));
       else resolve({ ms, stdout: Buffer.concat(chunks).toString("utf8") });
@@ -53,6 +55,15 @@ async function main(): Promise<void> {
   const tag = randomBytes(3).toString("hex");
   const dir = mkdtempSync(join(tmpdir(), `lvq-bench-console-${tag}-`));
   const agents: SpawnedAgent[] = [];
+  // A stuck stage (an agent that never comes up, a broker restarted under us) must not keep
+  // the benchmark running forever: give up loudly, and take our agents down with us.
+  const watchdog = setTimeout(() => {
+    process.stderr.write("bench/console.ts: no result within 8 minutes; giving up\n");
+    for (const a of agents) a.proc.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(1);
+  }, 480_000);
+  watchdog.unref();
   try {
     const uris = Array.from({ length: HOSTS }, (_, i) =>
       writeTestDriverFile(join(dir, `host${i}.xml`), {
@@ -147,6 +158,7 @@ async function main(): Promise<void> {
     console.log(`virsh list --all × ${HOSTS} hosts       ${String(virsh).padStart(8)}   baseline`);
     console.log(JSON.stringify({ cli_list_ms: cli, sdk_query_ms: sdk, virsh_all_hosts_ms: virsh }));
   } finally {
+    clearTimeout(watchdog);
     await Promise.allSettled(agents.map((a) => a.stop()));
     rmSync(dir, { recursive: true, force: true });
   }

@@ -93,6 +93,11 @@ export async function withFleet<T>(
     }
     return result;
   } finally {
-    await fleet.close().catch(() => {});
+    // Closing waits for the broker to confirm; a broker that went away must not keep lvq
+    // hanging after its work is done (the process exits right after this).
+    await Promise.race([
+      fleet.close().catch(() => {}),
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
   }
 }
