@@ -25,7 +25,15 @@
  * `bigint`; references are {@link ObjectRef}s, and the generated getter of a reference
  * property (`domain.node`, `domain.domain_info`, `node.host_info`) resolves to the object.
  *
- * Errors: method failures are the QMF session's `MethodError` (`status` = 0x10000 + libvirt's
+ * The fleet is the libvirt-qmf agents on the broker (vendor `libvirt-qmf`, product `libvirt`;
+ * see `agentFilter`), found by a locate at connect time. Queries over the whole fleet ask every
+ * agent; one that is lost or silent is left out of the result, reported with an `agentError`
+ * event and listed in `fleet.incompleteAgents`. With `awaitDiscovery: false` connectFleet
+ * returns at once and whole-fleet queries start on each agent as it answers
+ * (`fleet.whenDiscovered()` tells when discovery is over). A host is named by the agent's
+ * instance name when chosen by hand, else by its `hostname` attribute.
+ *
+ * Errors: method failures are the QMF session's `MethodError` (`code` = 0x10000 + libvirt's
  * error number for libvirt failures, `text` = libvirt's message); timeouts and lost
  * connections are its `TimeoutError` / `ConnectionLostError`; the fleet adds
  * {@link NotFoundError}, {@link AmbiguousRefError} (with `candidates`),
