@@ -266,5 +266,30 @@ describe("schema/libvirt.xml", () => {
         ?.args.find((x) => x.name === arg);
       assert.deepEqual([out?.type, out?.dir, out?.references], ["objId", "O", target], `${c}.${m}`);
     }
+    // XML texts are lstr (the seed's sstr caps at 255 bytes); references are objId only.
+    const xmlArgs = schema.classes.flatMap((c) =>
+      c.methods.flatMap((m) =>
+        m.args
+          .filter((a) => a.name === "xml_desc" || a.name === "description")
+          .map((a) => `${c.name}.${m.name}(${a.name}):${a.type}`),
+      ),
+    );
+    assert.equal(xmlArgs.length, 7);
+    assert.deepEqual(
+      xmlArgs.filter((t) => !t.endsWith(":lstr")),
+      [],
+    );
+    const refs = schema.classes.flatMap((c) => [
+      ...c.properties.filter((p) => p.references !== undefined).map((p) => p.type),
+      ...c.methods.flatMap((m) =>
+        m.args.filter((a) => a.references !== undefined).map((a) => a.type),
+      ),
+    ]);
+    assert.equal(refs.length, 16);
+    assert.deepEqual([...new Set(refs)], ["objId"]);
+    assert.deepEqual(
+      schema.events.map((e) => e.name),
+      ["DomainLifecycle", "PoolLifecycle"],
+    );
   });
 });

@@ -1,0 +1,170 @@
+// How the agent keeps its objects equal to libvirt, seen through a real console session:
+// - a stats sweep is ONE bulk stats call (no per-domain GET_INFO) and publishes only what
+//   changed (a domain whose values did not change sends no data indication);
+// - the periodic full resync catches what no libvirt event announces (volumes created or
+//   deleted behind the agent's back: libvirt has no volume events).
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { SweepResult } from "../../src/agent/index.js";
+import type { LibvirtClient, StoragePool } from "../../src/libvirt/index.js";
+import type { ConsoleSession, QmfObject } from "../../src/qmf/index.js";
+import {
+  type AgentHandle,
+  objectsByName,
+  openConsole,
+  startTestAgent,
+  tempDir,
+  uniqueName,
+  waitUntil,
+} from "../support/agent.js";
+import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+
+const dir = tempDir("sync");
+let qc: ConsoleSession;
+
+before(async () => {
+  qc = await openConsole();
+});
+
+after(async () => {
+  await qc?.close();
+  dir.remove();
+});
+
+/** Counts the calls made to one method of a (real) libvirt client; restore() undoes it. */
+function countCalls(client: LibvirtClient, method: "getAllDomainStats" | "domainGetInfo") {
+  const orig = client[method] as (...a: unknown[]) => Promise<unknown>;
+  const counter = {
+    n: 0,
+    restore: () => {
+      (client as unknown as Record<string, unknown>)[method] = orig;
+    },
+  };
+  (client as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
+    counter.n++;
+    return orig.apply(client, a);
+  };
+  return counter;
+}
+
+/** Resolves with the next `n` sweeps the agent finishes. */
+function nextSweeps(h: AgentHandle, n: number): Promise<SweepResult[]> {
+  return new Promise((resolve) => {
+    const seen: SweepResult[] = [];
+    const on = (r: SweepResult) => {
+      seen.push(r);
+      if (seen.length === n) {
+        h.agent.off("swept", on);
+        resolve(seen);
+      }
+    };
+    h.agent.on("swept", on);
+  });
+}
+
+describe("the agent follows libvirt", () => {
+  test("a stats sweep is one bulk call, and values that did not change are not published again", async () => {
+    const spec = {
+      domains: 4,
+      pools: 0,
+      volumesPerPool: 0,
+      runningDomains: false,
+      namePrefix: `${uniqueName("sw")}-`,
+    };
+    const names = testDriverNames(spec);
+    const h = await startTestAgent({
+      uri: writeTestDriverFile(join(dir.path, "sweep.xml"), spec),
+      statsIntervalMs: 250,
+    });
+    const changed: QmfObject[] = [];
+    const onChanged = (o: QmfObject) => {
+      if (o.agentName === h.name && o.className === "DomainInfo") changed.push(o);
+    };
+    qc.on("objectChanged", onChanged);
+    const client = h.agent.libvirt.client;
+    try {
+      await nextSweeps(h, 1); // settle: the first sweep after the start-up resync
+      const bulk = countCalls(client, "getAllDomainStats");
+      const getInfo = countCalls(client, "domainGetInfo");
+      changed.length = 0;
+      // Four shut-off domains: nothing changes between sweeps, so nothing is published.
+      const idle = await nextSweeps(h, 3);
+      bulk.restore();
+      getInfo.restore();
+      assert.deepEqual(
+        idle.map((r) => [r.domains, r.changed, r.stale]),
+        [
+          [4, 0, 0],
+          [4, 0, 0],
+          [4, 0, 0],
+        ],
+      );
+      assert.equal(bulk.n, 3, "one CONNECT_GET_ALL_DOMAIN_STATS per sweep");
+      assert.equal(getInfo.n, 0, "no per-domain GET_INFO in a sweep");
+      // Give any stray indication time to arrive before counting.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(changed.length, 0, "unchanged domains send no data indication");
+    } finally {
+      qc.off("objectChanged", onChanged);
+      await h.stop();
+    }
+  });
+
+  test("the periodic resync publishes volumes created and deleted behind the agent's back", async () => {
+    const spec = {
+      domains: 0,
+      pools: 1,
+      volumesPerPool: 2,
+      namePrefix: `${uniqueName("rs")}-`,
+    };
+    const names = testDriverNames(spec);
+    const h = await startTestAgent({
+      uri: writeTestDriverFile(join(dir.path, "resync.xml"), spec),
+      resyncIntervalMs: 1000,
+    });
+    try {
+      // The agent's own libvirt connection, used directly: the mirror is not told, and
+      // libvirt raises no event for volumes (the test driver gives every connection to a
+      // file its own private host, so virsh could not reach this one).
+      const client = h.agent.libvirt.client;
+      const pool: StoragePool = await client.storagePoolLookupByName(names.pools[0]!.name);
+      const gone = names.pools[0]!.volumes[0]!;
+      const vname = `${spec.namePrefix}behind`;
+      const before = await objectsByName(qc, h.name, "Volume");
+      assert.equal(before.size, 2);
+      const t0 = BigInt(Date.now()) * 1_000_000n;
+      const v = await client.storageVolCreateXml(
+        pool,
+        `<volume><name>${vname}</name><capacity unit='bytes'>1048576</capacity></volume>`,
+      );
+      await client.storageVolDelete(await client.storageVolLookupByName(pool, gone.name));
+
+      const after = await waitUntil(
+        async () => {
+          const vols = await objectsByName(qc, h.name, "Volume");
+          return vols.has(`Volume:${v.key}`) && vols.size === 2 ? vols : undefined;
+        },
+        5000,
+        "the new volume published and the deleted one gone",
+      );
+      const vo = after.get(`Volume:${v.key}`);
+      assert.equal(vo?.values.name, vname);
+      assert.equal(vo?.values.capacity, 1048576n);
+      assert.equal(vo?.values.path, await client.storageVolGetPath(v));
+      assert.deepEqual(
+        [...after.values()].map((o) => o.values.name).sort(),
+        [names.pools[0]!.volumes[1]!.name, vname].sort(),
+      );
+      // It was the resync that found them: Node.last_sync is after the change.
+      const [node] = await qc.query({
+        agentName: h.name,
+        packageName: "Libvirt",
+        className: "Node",
+      });
+      assert.ok((node?.values.last_sync as bigint) > t0, "a resync ran after the change");
+    } finally {
+      await h.stop();
+    }
+  });
+});
