@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { decodeMap, encodeMap, Uuid } from "../../src/qmf/codec/index.js";
+import { decodeMap, encodeMap, type QmfMap, Uuid } from "../../src/qmf/codec/index.js";
 import {
   isSchemaError,
   loadSchemaFile,
@@ -566,6 +566,52 @@ const ERRORS: [string, string[], SchemaErrorCode, number, string, string][] = [
     "attribute dir is not allowed on an event's <arg>",
   ],
   [
+    "optional on an event argument",
+    [
+      '<schema package="p">',
+      '  <event name="e">',
+      '    <arg name="a" type="bool" optional="y"/>',
+      "  </event>",
+      "</schema>",
+    ],
+    "UNKNOWN_ATTRIBUTE",
+    3,
+    "optional=",
+    "attribute optional is not allowed on an event's <arg>",
+  ],
+  [
+    "optional on an output argument",
+    [
+      '<schema package="p">',
+      '  <class name="C">',
+      '    <method name="m">',
+      '      <arg name="a" type="bool" dir="O" optional="y"/>',
+      "    </method>",
+      "  </class>",
+      "</schema>",
+    ],
+    "BAD_VALUE",
+    4,
+    "optional=",
+    "optional is only meaningful on an input argument (dir I or IO), not on output argument a",
+  ],
+  [
+    "a bad optional",
+    [
+      '<schema package="p">',
+      '  <class name="C">',
+      '    <method name="m">',
+      '      <arg name="a" type="bool" optional="perhaps"/>',
+      "    </method>",
+      "  </class>",
+      "</schema>",
+    ],
+    "BAD_VALUE",
+    4,
+    "optional=",
+    'bad optional "perhaps" (y or n)',
+  ],
+  [
     "a missing attribute",
     [
       '<schema package="p">',
@@ -674,6 +720,92 @@ describe("schema: invalid files give SchemaError with file, line and column", ()
   it("an empty document", () => {
     const err = schemaError([""]);
     assert.equal(err.code, "MALFORMED_XML");
+  });
+});
+
+describe("schema: optional method arguments", () => {
+  const xml = (attrs: [string, string]) => `<schema package="org.example">
+  <class name="Host">
+    <method name="migrate">
+      <arg name="dest" type="sstr"/>
+      <arg name="flags" type="uint32" ${attrs[0]}/>
+      <arg name="uri" type="lstr" dir="IO" ${attrs[1]}/>
+      <arg name="took" type="uint64" dir="O"/>
+    </method>
+  </class>
+</schema>`;
+  const host = (attrs: [string, string]) => parseSchema(xml(attrs)).getClass("Host")!;
+
+  it("reads optional y/true (any case) as optional and leaves the others required", () => {
+    for (const spelling of ["y", "yes", "true", "TRUE", "1"]) {
+      const args = host([`optional="${spelling}"`, `optional="${spelling}"`]).getMethod(
+        "migrate",
+      )!.args;
+      assert.deepEqual(
+        args.map((a) => [a.name, a.optional === true]),
+        [
+          ["dest", false],
+          ["flags", true],
+          ["uri", true],
+          ["took", false],
+        ],
+        spelling,
+      );
+    }
+    for (const spelling of ["n", "no", "false", "0"]) {
+      const args = host([`optional="${spelling}"`, ""]).getMethod("migrate")!.args;
+      assert.equal(args[1]!.optional, undefined, spelling);
+      assert.ok(!("optional" in args[1]!), spelling);
+    }
+  });
+
+  it("carries _optional: true in the Schema map and reads it back", () => {
+    const cls = host(['optional="y"', ""]);
+    const args = (schemaMap(cls)._methods as QmfMap[])[0]!._arguments;
+    assert.deepEqual(args, [
+      { _name: "dest", _type: "TYPE_STRING", _subtype: "sstr", _dir: "I" },
+      { _name: "flags", _type: "TYPE_INT", _subtype: "uint32", _dir: "I", _optional: true },
+      { _name: "uri", _type: "TYPE_STRING", _subtype: "lstr", _dir: "IO" },
+      { _name: "took", _type: "TYPE_INT", _subtype: "uint64", _dir: "O" },
+    ]);
+    const back = parseSchemaMap(decodeMap(encodeMap(schemaMap(cls)))) as SchemaClass;
+    assert.deepEqual(
+      back.getMethod("migrate")!.args.map((a) => [a.name, a.optional]),
+      [
+        ["dest", undefined],
+        ["flags", true],
+        ["uri", undefined],
+        ["took", undefined],
+      ],
+    );
+  });
+
+  it("puts optional in the class hash, and leaves the hash of a schema without it unchanged", () => {
+    const none = host(["", ""]).hash.toString();
+    const one = host(['optional="y"', ""]).hash.toString();
+    const other = host(["", 'optional="y"']).hash.toString();
+    assert.equal(new Set([none, one, other]).size, 3);
+    assert.equal(host(['optional="n"', ""]).hash.toString(), none);
+    const canonical = JSON.stringify([
+      "_data",
+      "org.example",
+      "Host",
+      "",
+      [],
+      [
+        [
+          "migrate",
+          "",
+          [
+            ["dest", "sstr", "I", "", "", ""],
+            ["flags", "uint32", "I", "", "", "", "optional"],
+            ["uri", "lstr", "IO", "", "", ""],
+            ["took", "uint64", "O", "", "", ""],
+          ],
+        ],
+      ],
+    ]);
+    assert.equal(one, Uuid.fromBytes(createHash("md5").update(canonical).digest()).toString());
   });
 });
 

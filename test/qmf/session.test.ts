@@ -55,6 +55,14 @@ async function onMethod(call: MethodCall): Promise<Record<string, unknown>> {
     case "slow":
       await sleep(call.args.ms as number);
       return {};
+    case "configure":
+      // Which arguments the handler was given, and their values.
+      return {
+        seen: Object.entries(call.args)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(","),
+        label: call.args.label,
+      };
     default:
       throw new Error(`unexpected method ${call.methodName}`);
   }
@@ -390,8 +398,14 @@ describe("objects, queries and indications", () => {
     );
     assert.deepEqual(
       s.methods.map((m) => m.name),
-      ["noop", "echo", "resize", "fail", "slow"],
+      ["noop", "echo", "resize", "fail", "slow", "configure"],
     );
+    assert.deepEqual(s.methods.find((m) => m.name === "configure")!.arguments, [
+      { name: "color", type: "TYPE_STRING", subtype: "sstr", dir: "I" },
+      { name: "size", type: "TYPE_INT", subtype: "uint32", dir: "I", optional: true },
+      { name: "label", type: "TYPE_STRING", subtype: "sstr", dir: "IO", optional: true },
+      { name: "seen", type: "TYPE_STRING", subtype: "sstr", dir: "O" },
+    ]);
     assert.equal(await consoleS.schema(agent.name, "org.example.widgets", "Nothing"), undefined);
   });
 
@@ -608,6 +622,56 @@ describe("methods", () => {
       /^no object Widget:404$/,
     );
     assert.equal(calls.length, before, "the handler never ran");
+  });
+
+  it("optional arguments may be left out (the handler sees them absent); required ones may not", async () => {
+    const before = calls.length;
+    assert.deepEqual(await consoleS.callMethod(w1(), "configure", { color: "red" }), {
+      seen: "color=red",
+    });
+    assert.deepEqual(calls.at(-1)!.args, { color: "red" });
+    assert.ok(!("size" in calls.at(-1)!.args) && !("label" in calls.at(-1)!.args));
+    // undefined in JS (or void on the wire) counts as left out.
+    assert.deepEqual(
+      await consoleS.callMethod(w1(), "configure", { color: "blue", size: undefined, label: "x" }),
+      { seen: "color=blue,label=x", label: "x" },
+    );
+    assert.deepEqual(calls.at(-1)!.args, { color: "blue", label: "x" });
+    assert.deepEqual(
+      await consoleS.callMethod(w1(), "configure", { color: "green", size: 7, label: "y" }),
+      { seen: "color=green,size=7,label=y", label: "y" },
+    );
+    assert.equal(calls.length, before + 3);
+    await refused(
+      consoleS.callMethod(w1(), "configure", { size: 7, label: "y" }),
+      QmfStatus.PARAMETER_INVALID,
+      /^configure: missing argument color$/,
+    );
+    await refused(
+      consoleS.callMethod(w1(), "configure", { color: "red", size: "big" }),
+      QmfStatus.PARAMETER_INVALID,
+      /^configure: argument size must be an integer \(uint32\), got "big" \(string\)$/,
+    );
+    await refused(
+      consoleS.callMethod(w1(), "configure", { color: "red", seen: "no" }),
+      QmfStatus.PARAMETER_INVALID,
+      /^configure: unexpected argument seen \(an output argument\)$/,
+    );
+    assert.equal(calls.length, before + 3, "the handler never ran for the refused calls");
+  });
+
+  it("a void required argument is refused as mistyped; a void optional one is left out", async () => {
+    const before = calls.length;
+    await refused(
+      consoleS.callMethod(w1(), "configure", { color: null, size: null }),
+      QmfStatus.PARAMETER_INVALID,
+      /^configure: argument color must be a string, got null$/,
+    );
+    assert.equal(calls.length, before);
+    assert.deepEqual(await consoleS.callMethod(w1(), "configure", { color: "red", size: null }), {
+      seen: "color=red",
+    });
+    assert.deepEqual(calls.at(-1)!.args, { color: "red" });
   });
 
   it("a handler's MethodError comes back with its code and text; other throws as EXCEPTION", async () => {

@@ -942,6 +942,9 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     }
     for (const [name, arg] of method.inArgs) {
       const v = g[name];
+      // An optional argument left out, or sent as void (how a JS undefined or a Python None
+      // travels), is absent for the handler; a required one is refused.
+      if (arg.optional === true && (v === undefined || v === null)) continue;
       if (v === undefined) {
         throw new MethodError(
           QmfStatus.PARAMETER_INVALID,

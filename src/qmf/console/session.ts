@@ -442,7 +442,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       body = encodeMap({
         _object_id: objectIdToWire(objectId),
         _method_name: methodName,
-        _arguments: argsToWire(args),
+        _arguments: argsToWire(definedOnly(args)),
       });
     } catch (e) {
       return Promise.reject(e);
@@ -920,6 +920,13 @@ function convertValues(m: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Console values → wire: ObjectIds become `_object_id` maps; the rest is the codec's. */
+/** Leaves out arguments given as `undefined`: the agent then treats them as omitted. */
+function definedOnly(args: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(args)) if (args[k] !== undefined) out[k] = args[k];
+  return out;
+}
+
 function argsToWire(args: Record<string, unknown>): QmfMap {
   const out: QmfMap = {};
   for (const k of Object.keys(args)) out[k] = valueToWire(args[k]);

@@ -12,6 +12,7 @@
  *     <statistic name="polls" type="uint64" unit="…" desc="…"/>   <!-- a read-only property -->
  *     <method name="resize" desc="…">
  *       <arg name="size" type="uint32" dir="IO" desc="…" unit="…"/>
+ *       <arg name="force" type="bool" optional="y"/>   <!-- may be left out of a request -->
  *     </method>
  *   </class>
  *   <event name="moved" severity="notice" desc="…"><arg name="to" type="sstr"/></event>
@@ -20,7 +21,8 @@
  * Types: uint8 uint16 uint32 uint64 int8 int16 int32 int64 bool float double sstr (≤ 255
  * bytes) lstr (≤ {@link LSTR_MAX_BYTES}) absTime (int64 ns) deltaTime (uint64 ns) objId uuid
  * map list; the seed's spelling `ObjID` is read as objId. `access` RO (default) | RC | RW;
- * `dir` I (default) | O | IO; `index` y/n (also yes/no/true/false/1/0); `severity` 0–7 or a
+ * `dir` I (default) | O | IO; `optional` y/n (default n; input arguments of methods only:
+ * refused on an output or event argument) marks an argument a request may omit; `index` y/n (also yes/no/true/false/1/0); `severity` 0–7 or a
  * syslog name (emergency … notice … debug, also emerg/crit/err/warn/inform). Names are
  * letters, digits and `_`; the package may be dotted. `references` names a class of the same
  * file and is only allowed on objId.

@@ -57,14 +57,20 @@ type Definition = SchemaClass | SchemaEvent;
  * definition always gives the same hash, on every host.
  */
 export function schemaHash(def: Definition): Uuid {
-  const arg = (a: SchemaArg) => [
-    a.name,
-    a.type,
-    a.dir,
-    a.references ?? "",
-    a.unit ?? "",
-    a.desc ?? "",
-  ];
+  const arg = (a: SchemaArg) => {
+    const fields: unknown[] = [
+      a.name,
+      a.type,
+      a.dir,
+      a.references ?? "",
+      a.unit ?? "",
+      a.desc ?? "",
+    ];
+    // Appended only when set, so the hash of every definition without optional arguments
+    // stays what it was before the attribute existed.
+    if (a.optional === true) fields.push("optional");
+    return fields;
+  };
   const canonical =
     def.kind === "class"
       ? [
@@ -111,7 +117,10 @@ function fieldMap(
 ): QmfMap {
   const m: QmfMap = { _name: f.name, _type: V2_TYPE[f.type], _subtype: f.type };
   if (role === "property") m._access = (f as SchemaProperty).access;
-  if (role === "methodArg") m._dir = (f as SchemaArg).dir;
+  if (role === "methodArg") {
+    m._dir = (f as SchemaArg).dir;
+    if ((f as SchemaArg).optional === true) m._optional = true;
+  }
   if (f.unit !== undefined) m._unit = f.unit;
   if (f.desc !== undefined) m._desc = f.desc;
   if (role === "property" && (f as SchemaProperty).index) m._index = true;
@@ -124,8 +133,8 @@ function fieldMap(
  * _arguments: [P]}]}` for a class; for an event, its arguments are the `_properties` and
  * `_default_severity` carries its severity. P = `{_name, _type: TYPE_INT|TYPE_BOOL|TYPE_FLOAT|
  * TYPE_STRING|TYPE_MAP|TYPE_LIST|TYPE_UUID, _subtype: <exact schema type, e.g. "uint32">,
- * _access (properties), _dir (method arguments), _unit?, _desc?, _index?: true,
- * _references?}`.
+ * _access (properties), _dir (method arguments), _optional?: true (optional method input
+ * arguments), _unit?, _desc?, _index?: true, _references?}`.
  */
 export function schemaMap(def: Definition, packageName: string = def.packageName): QmfMap {
   const m: QmfMap = { _schema_id: schemaIdMap(def, packageName) };
@@ -196,6 +205,7 @@ function argFrom(v: QmfValue, what: string, dirDefault: Direction): SchemaArg {
   if (dir !== "I" && dir !== "O" && dir !== "IO")
     throw new TypeError(`schema map: ${what} has bad _dir ${dir}`);
   return withOptional({ name, type: typeFrom(m, what), dir } as SchemaArg, {
+    optional: m._optional === true && dir !== "O" ? true : undefined,
     desc: optionalText(m._desc, `${what}._desc`),
     unit: optionalText(m._unit, `${what}._unit`),
     references: optionalText(m._references, `${what}._references`),

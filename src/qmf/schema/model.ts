@@ -53,6 +53,12 @@ export interface SchemaArg {
   type: QmfType;
   /** Always `I` for event arguments. */
   dir: Direction;
+  /**
+   * `optional="y"` on a method's input (I or IO) argument: a request may leave it out (or
+   * send it as void), and the handler then sees it absent. Only present when true; input
+   * arguments without it are required.
+   */
+  optional?: true;
   desc?: string;
   unit?: string;
   /** For `objId`: the class the reference points at (same package). */

@@ -36,6 +36,7 @@ const ATTRIBUTES: Record<string, Record<string, boolean>> = {
     name: true,
     type: true,
     dir: false,
+    optional: false,
     desc: false,
     unit: false,
     references: false,
@@ -237,12 +238,13 @@ function dirOf(el: Element): Direction {
   return fail("BAD_DIR", `bad dir ${JSON.stringify(v)} (I, O or IO)`, el.attributeWhere("dir"));
 }
 
-function indexOf(el: Element): boolean {
-  const v = attr(el, "index");
+/** A y/n attribute (`index`, `optional`); absent = false. */
+function flagOf(el: Element, name: "index" | "optional"): boolean {
+  const v = attr(el, name);
   if (v === undefined) return false;
   const b = BOOLEAN_TEXT[v.toLowerCase()];
   if (b === undefined) {
-    fail("BAD_VALUE", `bad index ${JSON.stringify(v)} (y or n)`, el.attributeWhere("index"));
+    fail("BAD_VALUE", `bad ${name} ${JSON.stringify(v)} (y or n)`, el.attributeWhere(name));
   }
   return b;
 }
@@ -366,12 +368,17 @@ export function parseSchema(xml: string, fileName = "<schema>"): Schema {
       fail("MISPLACED_ELEMENT", `<${el.name}> is not allowed inside <${parent.name}>`, el.where);
     }
     const inEvent = parent?.frame.kind === "event";
-    if (inEvent && el.name === "arg" && attr(el, "dir") !== undefined) {
-      fail(
-        "UNKNOWN_ATTRIBUTE",
-        "attribute dir is not allowed on an event's <arg>",
-        el.attributeWhere("dir"),
-      );
+    if (inEvent && el.name === "arg") {
+      // Event arguments have no direction, and every one may be left out of an event.
+      for (const name of ["dir", "optional"]) {
+        if (attr(el, name) !== undefined) {
+          fail(
+            "UNKNOWN_ATTRIBUTE",
+            `attribute ${name} is not allowed on an event's <arg>`,
+            el.attributeWhere(name),
+          );
+        }
+      }
     }
     checkAttributes(el, "");
 
@@ -420,7 +427,7 @@ export function parseSchema(xml: string, fileName = "<schema>"): Schema {
               name,
               type,
               access: statistic ? "RO" : accessOf(el),
-              index: statistic ? false : indexOf(el),
+              index: statistic ? false : flagOf(el, "index"),
               statistic,
             } as SchemaProperty,
             {
@@ -460,7 +467,18 @@ export function parseSchema(xml: string, fileName = "<schema>"): Schema {
         const name = nameOf(el);
         scope.add(name, el);
         const type = typeOf(el);
-        const arg = withOptional({ name, type, dir: dirOf(el) } as SchemaArg, {
+        const dir = dirOf(el);
+        const optional = flagOf(el, "optional");
+        if (optional && dir === "O") {
+          // Output arguments are always the handler's to leave out; "optional" would say nothing.
+          fail(
+            "BAD_VALUE",
+            `optional is only meaningful on an input argument (dir I or IO), not on output argument ${name}`,
+            el.attributeWhere("optional"),
+          );
+        }
+        const arg = withOptional({ name, type, dir } as SchemaArg, {
+          optional: optional ? true : undefined,
           desc: optionalText(el, "desc"),
           unit: optionalText(el, "unit"),
           references: referenceOf(el, type, pending),
