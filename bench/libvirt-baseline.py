@@ -1,15 +1,24 @@
 """Baseline for bench/libvirt.ts: the same measurements with Debian's python3-libvirt (the
 official C library), run with /usr/bin/python3. Prints one JSON object.
 
-usage: libvirt-baseline.py calls URI DOMAIN_NAME SECONDS THREADS   (one-at-a-time, then threads)
+usage: libvirt-baseline.py calls URI DOMAIN_NAME SECONDS THREADS   (1 = one at a time, else threads)
        libvirt-baseline.py inventory URI                          (10k-domain host)
+
+"calls" prints calls/s and the CPU time (user + sys, all threads of this process) per call,
+measured over the timed loop only: less sensitive than calls/s to other load on the machine.
 """
 import json
+import resource
 import sys
 import threading
 import time
 
 import libvirt
+
+
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def seq_calls(conn, dom, seconds):
@@ -19,7 +28,7 @@ def seq_calls(conn, dom, seconds):
     while time.perf_counter() < end:
         dom.info()
         n += 1
-    return n / (time.perf_counter() - start)
+    return n, time.perf_counter() - start
 
 
 def par_calls(conn, dom, seconds, threads):
@@ -39,7 +48,7 @@ def par_calls(conn, dom, seconds, threads):
         t.start()
     for t in ts:
         t.join()
-    return sum(counts) / (time.perf_counter() - start)
+    return sum(counts), time.perf_counter() - start
 
 
 def main():
@@ -49,10 +58,13 @@ def main():
         dom = conn.lookupByName(name)
         for _ in range(200):  # warm-up
             dom.info()
+        cpu = cpu_seconds()
         if threads == 1:
-            out = {"calls_s": seq_calls(conn, dom, seconds)}
+            n, elapsed = seq_calls(conn, dom, seconds)
         else:
-            out = {"calls_s": par_calls(conn, dom, seconds, threads)}
+            n, elapsed = par_calls(conn, dom, seconds, threads)
+        cpu = cpu_seconds() - cpu
+        out = {"calls_s": n / elapsed, "cpu_us_per_call": cpu / n * 1e6}
         out["version"] = libvirt.getVersion()
         conn.close()
     else:

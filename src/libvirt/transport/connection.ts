@@ -104,7 +104,7 @@ export class RpcConnection extends EventEmitter {
    * continuations of several replies that arrived in one read) leave in one socket write
    * instead of one system call each; a lone call waits only for the current microtasks.
    */
-  private outbox: Buffer[] = [];
+  private readonly outbox: Buffer[] = [];
   private outboxBytes = 0;
   private readonly flushOutbox = (): void => this.flush();
 
@@ -279,7 +279,8 @@ export class RpcConnection extends EventEmitter {
     if (packets.length === 0 || this.closedWith) return;
     const bytes =
       packets.length === 1 ? (packets[0] as Buffer) : Buffer.concat(packets, this.outboxBytes);
-    this.outbox = [];
+    // The array is reused: a fresh one per flush would be garbage on every call.
+    packets.length = 0;
     this.outboxBytes = 0;
     this.socket.write(bytes);
   }
@@ -461,7 +462,7 @@ export class RpcConnection extends EventEmitter {
     const calls = [...this.pending.values(), ...this.queue];
     this.pending.clear();
     this.queue.length = 0;
-    this.outbox = [];
+    this.outbox.length = 0;
     this.outboxBytes = 0;
     this.inFlight = 0;
     for (const call of calls) {
