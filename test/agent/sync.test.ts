@@ -72,7 +72,6 @@ describe("the agent follows libvirt", () => {
       runningDomains: false,
       namePrefix: `${uniqueName("sw")}-`,
     };
-    const names = testDriverNames(spec);
     const h = await startTestAgent({
       uri: writeTestDriverFile(join(dir.path, "sweep.xml"), spec),
       statsIntervalMs: 250,

@@ -511,6 +511,35 @@ describe("agent on the test driver", () => {
     assert.equal(domainStateText(st.state), "running");
   });
 
+  test("restore refuses a file saved from another domain and restores nothing", async () => {
+    const [, saved, other] = names.domains as [
+      unknown,
+      { name: string; uuid: string },
+      { name: string; uuid: string },
+    ];
+    const file = join(dir.path, "other.save");
+    await call(`Domain:${saved.uuid}`, "save", { filename: file });
+    await infoWhen(saved.uuid, (v) => v.state === "shutoff", "saved");
+    const wrong = await refused(call(`Domain:${other.uuid}`, "restore", { filename: file }));
+    assert.equal(wrong.code, QmfStatus.PARAMETER_INVALID);
+    assert.equal(
+      wrong.text,
+      `restore: argument filename holds a saved image of domain ${JSON.stringify(saved.name)} (${saved.uuid}), not of this domain ${JSON.stringify(other.name)} (${other.uuid})`,
+    );
+    const stateOf = async (uuid: string) =>
+      domainStateText((await lv.domainGetState(await lv.domainLookupByUuid(uuid))).state);
+    assert.equal(await stateOf(saved.uuid), "shutoff", "the saved domain was not restored");
+    assert.equal(await stateOf(other.uuid), "running");
+    const missing = await refused(
+      call(`Domain:${saved.uuid}`, "restore", { filename: join(dir.path, "no-such.save") }),
+    );
+    assert.equal(missing.code, LIBVIRT_ERROR_BASE + ErrorCode.SYSTEM_ERROR);
+    assert.match(missing.text, /^virDomainSaveImageGetXMLDesc: .*no-such\.save/);
+    // Its own file restores it.
+    await call(`Domain:${saved.uuid}`, "restore", { filename: file });
+    assert.equal(await stateOf(saved.uuid), "running");
+  });
+
   test("a domain named with quotes, < and non-ASCII keeps its exact name", async () => {
     const name = `${prefix}q'"<&>-ünï-名前`;
     const esc = name.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
