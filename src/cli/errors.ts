@@ -1,6 +1,8 @@
 // How a failure becomes an exit code and one plain message on stderr. Errors are recognised
-// by `name` (and `code`), not by class, so this file loads none of the QMF or AMQP code: a
-// `--help` or a usage error stays fast.
+// by `name` (and `code`), not by class, so this file loads none of the QMF sessions or AMQP
+// code (only the import-free QMF error module, for its status names): a `--help` or a usage
+// error stays fast.
+import { QmfStatus } from "../qmf/errors.js";
 import { safeText } from "./output.js";
 
 /** lvq's exit codes. */
@@ -24,7 +26,12 @@ export class UsageError extends Error {
 }
 
 /** QMF's status code for a failure reported by libvirt is 0x10000 + libvirt's error number. */
-export const QMF_USER_STATUS = 0x10000;
+export const QMF_USER_STATUS = QmfStatus.USER;
+
+/** The name of a QMF status below USER ("FORBIDDEN"), so a refusal reads as one. */
+function statusName(status: number): string | undefined {
+  return Object.entries(QmfStatus).find(([, v]) => v === status)?.[0];
+}
 
 interface Describable {
   name?: string;
@@ -76,7 +83,8 @@ export function describeError(err: unknown): string {
     if (status >= QMF_USER_STATUS) {
       return `libvirt error ${status - QMF_USER_STATUS}: ${safeText(text)}`;
     }
-    return `method failed (QMF status ${status}): ${safeText(text)}`;
+    const name = statusName(status);
+    return `method failed (QMF status ${status}${name ? ` ${name}` : ""}): ${safeText(text)}`;
   }
   if (e.name === "AmbiguousRefError" && e.candidates) {
     const lines = e.candidates.map(

@@ -750,7 +750,14 @@ export function brokerError(url: string, err: unknown): BrokerUnreachableError {
   }
   const text = `${chain.join(" ")} ${codes}`;
   let why: string;
-  if (isAuthenticationError(err) || /ACCESS_REFUSED|403|authenticat|credential/i.test(text)) {
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) {
+    // amqplib's words when the login worked but opening the vhost was refused (RabbitMQ's 530
+    // NOT_ALLOWED): the vhost does not exist or the user has no permissions on it.
+    why = `the broker refused the virtual host "${vhostOf(url)}" to user "${userOf(url)}": it does not exist or the user has no permissions on it`;
+  } else if (
+    isAuthenticationError(err) ||
+    /ACCESS_REFUSED|403|authenticat|credential/i.test(text)
+  ) {
     why = "the broker refused the login: wrong user name or password, or no access to the vhost";
   } else if (/ECONNREFUSED/.test(text)) {
     why = "connection refused (is RabbitMQ running, and is the host and port right?)";
@@ -762,6 +769,25 @@ export function brokerError(url: string, err: unknown): BrokerUnreachableError {
     why = chain[0] ?? "unknown error";
   }
   return new BrokerUnreachableError(`cannot use the broker at ${where}: ${why}`, { cause: err });
+}
+
+/** The vhost an AMQP URL names ("/" when none). */
+function vhostOf(url: string): string {
+  try {
+    const path = new URL(url).pathname;
+    return path.length > 1 ? decodeURIComponent(path.slice(1)) : "/";
+  } catch {
+    return "?";
+  }
+}
+
+/** The user an AMQP URL names (amqplib's default "guest" when none). */
+function userOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).username) || "guest";
+  } catch {
+    return "?";
+  }
 }
 
 function redact(url: string): string {

@@ -77,6 +77,12 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       "show",
       "call",
       "start",
+      "shutdown",
+      "reboot",
+      "destroy",
+      "suspend",
+      "resume",
+      "undefine",
       "define",
       "save",
       "restore",
@@ -130,6 +136,42 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       pw.stderr,
       "lvq: cannot use the broker at amqp://guest:***@127.0.0.1:5672: the broker refused the login: wrong user name or password, or no access to the vhost\n",
     );
+    const vhost = `lvqtest-nosuch-${tag}`;
+    const vh = await lvq(["--broker", `amqp://guest:guest@127.0.0.1:5672/${vhost}`, "agents"]);
+    assert.equal(vh.code, 4);
+    assert.equal(
+      vh.stderr,
+      `lvq: cannot use the broker at amqp://guest:***@127.0.0.1:5672/${vhost}: the broker refused the virtual host "${vhost}" to user "guest": it does not exist or the user has no permissions on it\n`,
+    );
+  });
+
+  test("a user the agent allows only to read is refused, the refusal names the permission, nothing changes", async () => {
+    const spec = { domains: 1, pools: 0, volumesPerPool: 0, namePrefix: `cli${tag}ro-` };
+    const ro = await startTestAgent({
+      uri: writeTestDriverFile(join(dir, "ro.xml"), spec),
+      instance: `cli-${tag}-ro`,
+      broker: BROKER,
+      controlUsers: ["lvqtest-admin"],
+    });
+    try {
+      const d = testDriverNames(spec).domains[0]!;
+      const ref = `${ro.host}/${d.name}`;
+      const refused = await lvq(["suspend", ref]);
+      assert.equal(refused.code, 1);
+      assert.equal(
+        refused.stderr,
+        "lvq: method failed (QMF status 6 FORBIDDEN): user guest may not call Domain.suspend: it changes libvirt, which this agent allows only to its controlUsers (lvqtest-admin)\n",
+      );
+      assert.equal(refused.stdout, "");
+      const state = jsonOf(await lvq(["--json", "show", ref])) as { related: { domain_info: Row } };
+      assert.equal(state.related.domain_info.properties.state, "running");
+      // Reading stays open to everyone.
+      const xml = await lvq(["dumpxml", ref]);
+      assert.equal(xml.code, 0, xml.stderr);
+      assert.match(xml.stdout, new RegExp(`<uuid>${d.uuid}</uuid>`));
+    } finally {
+      await ro.stop();
+    }
   });
 
   test("a broker with no agent: agents lists none, list exits 4; the config file names the broker", async () => {
@@ -335,7 +377,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     );
   });
 
-  test("show by name, host/name, UUID and object id; follows domain_info", async () => {
+  test("show by name, host/name, UUID and object id; follows domain_info and host_info", async () => {
     const d = namesA.domains[0]!;
     const id = `${agentA.name}/Domain:${d.uuid}`;
     const expectedShow = async (ref: string) => {
@@ -360,6 +402,14 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       ),
     );
     assert.match(human.stdout, /\ndomain_info \(DomainInfo [^)]+\)\nstate +running\n/);
+    const node = jsonOf(await lvq(["--json", "show", "--class", "Node", agentA.host])) as Row & {
+      related: Record<string, Row>;
+    };
+    assert.equal(node.agent, agentA.name);
+    assert.equal(node.class, "Node");
+    assert.deepEqual(Object.keys(node.related), ["host_info"]);
+    assert.equal(node.related.host_info!.object_id, node.properties.host_info);
+    assert.equal(node.related.host_info!.class, "NodeInfo");
     const missing = await lvq(["show", `nosuch-${tag}`]);
     assert.equal(missing.code, 3);
     assert.equal(missing.stderr, `lvq: no object "nosuch-${tag}" on any agent\n`);
@@ -415,6 +465,19 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     ]);
     assert.equal(badInt.code, 2);
     assert.equal(badInt.stderr, 'lvq: argument "flags": "lots" is not an integer (type int32)\n');
+    const noFile = await lvq([
+      "call",
+      "--class",
+      "Node",
+      agentB.host,
+      "define_domain_xml",
+      `xml_desc=@${join(dir, "nosuch.xml")}`,
+    ]);
+    assert.equal(noFile.code, 2);
+    assert.equal(
+      noFile.stderr,
+      `lvq: argument "xml_desc": cannot read ${join(dir, "nosuch.xml")}: ENOENT: no such file or directory, open '${join(dir, "nosuch.xml")}'\n`,
+    );
     const noMethod = await lvq(["call", namesA.domains[0]!.name, "explode"]);
     assert.equal(noMethod.code, 2);
     assert.match(
@@ -642,13 +705,21 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     assert.match(plain, /^HOST +NAME +ID +UUID +STATE\r?\n/);
     const d = namesA.domains[0]!;
     const file = join(dir, "tty.save");
+    let restored = false;
     try {
       const save = await onTty(["save", d.uuid, file], { NO_COLOR: "1" });
       assert.match(save, new RegExp(`saving ${d.name} to ${file} \\(\\d+\\.\\d s\\)`));
       assert.match(save, new RegExp(`Domain ${d.name} saved to ${file} on ${agentA.host}`));
+      const restore = await onTty(["restore", file, "--host", agentA.name], { NO_COLOR: "1" });
+      restored = restore.includes(`Domain ${d.name} restored from`);
+      assert.match(restore, new RegExp(`restoring ${d.name} from ${file} \\(\\d+\\.\\d s\\)`));
+      assert.match(restore, new RegExp(`Domain ${d.name} restored from ${file} on ${agentA.host}`));
     } finally {
-      const r = await lvq(["restore", file, "--host", agentA.name]);
-      assert.equal(r.code, 0, r.stderr);
+      // Restored above unless a step failed before it: then restore it here.
+      if (!restored) {
+        const r = await lvq(["restore", file, "--host", agentA.name]);
+        assert.equal(r.code, 0, r.stderr);
+      }
     }
   });
 });
