@@ -444,7 +444,10 @@ export class Mirror {
       c.getAllDomainStats([], SWEEP_STATS, STATS_NOWAIT),
     ]);
     const statsByUuid = new Map(stats.map((r) => [r.domain.uuid, r.params]));
-    // Domains and pools are read at the same time: the daemon is the limit, not us.
+    // Each object is published as soon as it is read (turning 10,000 answers into objects
+    // overlaps the wait for the daemon instead of following it), except what an event
+    // changed since the resync began. Deletions wait until every read has succeeded.
+    const seenDomains = new Set<string>();
     const readDomains = mapLimit(doms, limit, async (d) => {
       try {
         const info = await c.domainGetInfo(d);
@@ -456,44 +459,34 @@ export class Mirror {
                 reason: Number(params["state.reason"] ?? 0),
               }
             : await c.domainGetState(d);
-        return { d, info, state, params };
+        seenDomains.add(d.uuid);
+        if (!this.touchedSince(`d:${d.uuid}`, mark)) this.publishDomain(d, info, state, params);
       } catch (e) {
-        if (isNoDomain(e)) return null; // undefined between the listing and the read
-        throw e;
+        if (!isNoDomain(e)) throw e; // else undefined between the listing and the read
       }
     });
+    // Domains and pools are read at the same time: the daemon is the limit, not us.
+    const seenPools = new Set<string>();
     const readPools = c.listAllStoragePools(0).then((pools) =>
       mapLimit(pools, Math.max(1, Math.floor(limit / 8)), async (p) => {
         try {
           const info = await c.storagePoolGetInfo(p);
-          return { p, info, vols: await this.readVolumes(p, info) };
+          const vols = await this.readVolumes(p, info);
+          seenPools.add(p.uuid);
+          if (this.touchedSince(`p:${p.uuid}`, mark) || this.stopped) return;
+          this.publishPool(p, info);
+          this.applyVolumes(p.uuid, vols);
         } catch (e) {
-          if (isNoStoragePool(e)) return null;
-          throw e;
+          if (!isNoStoragePool(e)) throw e;
         }
       }),
     );
-    const [infos, poolReads] = await Promise.all([readDomains, readPools]);
+    await Promise.all([readDomains, readPools]);
     if (this.stopped) return;
 
-    // Every read succeeded: apply, leaving alone what events changed meanwhile.
-    const seenDomains = new Set<string>();
-    for (const r of infos) {
-      if (!r) continue;
-      seenDomains.add(r.d.uuid);
-      if (this.touchedSince(`d:${r.d.uuid}`, mark)) continue;
-      this.publishDomain(r.d, r.info, r.state, r.params);
-    }
+    // Every read succeeded: delete what libvirt no longer has (unless an event saw it since).
     for (const uuid of [...this.domains.keys()]) {
       if (!seenDomains.has(uuid) && !this.touchedSince(`d:${uuid}`, mark)) this.removeDomain(uuid);
-    }
-    const seenPools = new Set<string>();
-    for (const r of poolReads) {
-      if (!r) continue;
-      seenPools.add(r.p.uuid);
-      if (this.touchedSince(`p:${r.p.uuid}`, mark)) continue;
-      this.publishPool(r.p, r.info);
-      this.applyVolumes(r.p.uuid, r.vols);
     }
     for (const uuid of [...this.pools.keys()]) {
       if (!seenPools.has(uuid) && !this.touchedSince(`p:${uuid}`, mark)) this.removePool(uuid);

@@ -76,21 +76,9 @@ export function domainValues(
   };
 }
 
-/** The statistics of DomainInfo that only a stats sweep provides, zero until one does. */
-export const EMPTY_STATS = {
-  block_rd_bytes: 0n,
-  block_wr_bytes: 0n,
-  block_rd_reqs: 0n,
-  block_wr_reqs: 0n,
-  net_rx_bytes: 0n,
-  net_tx_bytes: 0n,
-  net_rx_pkts: 0n,
-  net_tx_pkts: 0n,
-} as const;
-
 /**
  * DomainInfo from virDomainGetInfo + virDomainGetState (what a lifecycle event or a resync
- * reads), keeping the statistics of `prev` (they come from sweeps).
+ * reads), keeping the statistics of `prev` (they come from sweeps; zero until one does).
  */
 export function domainInfoValues(
   info: DomainInfo,
@@ -98,11 +86,20 @@ export function domainInfoValues(
   domain: ObjectIdLike,
   prev: Values | undefined,
 ): Values {
+  // One literal with a fixed shape (no spreads, no key lists): a resync builds 10,000 of
+  // these, and the spread-based version cost ~15 µs each.
+  const p = prev ?? NO_VALUES;
   return {
-    ...EMPTY_STATS,
-    stats_stale: false,
-    stats_age: 0n,
-    ...pickStats(prev),
+    block_rd_bytes: p.block_rd_bytes ?? 0n,
+    block_wr_bytes: p.block_wr_bytes ?? 0n,
+    block_rd_reqs: p.block_rd_reqs ?? 0n,
+    block_wr_reqs: p.block_wr_reqs ?? 0n,
+    net_rx_bytes: p.net_rx_bytes ?? 0n,
+    net_tx_bytes: p.net_tx_bytes ?? 0n,
+    net_rx_pkts: p.net_rx_pkts ?? 0n,
+    net_tx_pkts: p.net_tx_pkts ?? 0n,
+    stats_stale: p.stats_stale ?? false,
+    stats_age: p.stats_age ?? 0n,
     state: domainStateText(state.state),
     maximum_memory: info.maxMem,
     memory: info.memory,
@@ -113,14 +110,7 @@ export function domainInfoValues(
   };
 }
 
-function pickStats(prev: Values | undefined): Values {
-  if (!prev) return {};
-  const out: Values = {};
-  for (const k of [...Object.keys(EMPTY_STATS), "stats_stale", "stats_age"]) {
-    if (prev[k] !== undefined) out[k] = prev[k];
-  }
-  return out;
-}
+const NO_VALUES: Values = Object.freeze({});
 
 const big = (v: StatValue | undefined): bigint | undefined => {
   if (typeof v === "bigint") return v;
