@@ -16,7 +16,15 @@ import {
   type QmfEvent,
   type Schema,
 } from "../../src/qmf/index.js";
-import { loadWidgets, rabbitmqctl, sleep, uniqueName, waitFor } from "./fixtures/helpers.js";
+import {
+  closeConnectionsNamed,
+  loadWidgets,
+  RawPeer,
+  rabbitmqctl,
+  sleep,
+  uniqueName,
+  waitFor,
+} from "./fixtures/helpers.js";
 
 const vhost = uniqueName("lvq-fault");
 const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
@@ -142,6 +150,42 @@ describe("broker faults", () => {
       10_000,
     );
     await expectRecovery(inFlight, "w1-while-down");
+  });
+
+  it("an agent whose connection is closed heartbeats at once on reconnecting, not a period later", async () => {
+    const spy = await RawPeer.open(
+      [{ exchange: "qmf.default.topic", key: "agent.ind.heartbeat.example_org.widgets" }],
+      url,
+    );
+    // A period far longer than the test: only the reconnect can send the second heartbeat.
+    const slow = new AgentSession({
+      url,
+      vendor: "example.org",
+      product: "widgets",
+      instance: uniqueName("hb"),
+      schemas: [schema],
+      heartbeatIntervalMs: 60_000,
+      reconnect,
+      onMethod: async () => ({}),
+    });
+    const events: string[] = [];
+    record(slow, events);
+    const beats = () =>
+      spy.replies.filter((m) => m.properties.headers?.["qmf.agent"] === slow.name).length;
+    try {
+      await slow.open();
+      await waitFor("the first heartbeat", () => beats() === 1);
+      assert.equal(await closeConnectionsNamed(vhost, `qmf-agent ${slow.name}`), 1);
+      await waitFor("the reconnect", () => events.at(-1) === "reconnected", 10_000);
+      await waitFor("the heartbeat after the reconnect", () => beats() === 2, 2000);
+      assert.deepEqual(events, ["connected", "disconnected", "reconnected"]);
+      // The shared agent and console were not touched.
+      assert.deepEqual(agentEvents, ["connected"]);
+      assert.deepEqual(consoleEvents, ["connected"]);
+    } finally {
+      await slow.close();
+      await spy.close();
+    }
   });
 
   it("a memory alarm blocks publishers; held messages go out after it clears", async () => {

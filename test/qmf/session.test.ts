@@ -51,11 +51,15 @@ async function onMethod(call: MethodCall): Promise<Record<string, unknown>> {
       return { size: widgetSize, previous };
     }
     case "fail":
+      // Two texts ask for the other ways a handler can go wrong.
+      if (call.args.text === "plain") throw new RangeError("plain failure");
+      if (call.args.text === "undeclared output") return { bogus: 1 };
       throw new MethodError(call.args.code as number, call.args.text as string);
     case "slow":
       await sleep(call.args.ms as number);
       return {};
     case "configure":
+      if (call.args.color === "mistyped output") return { seen: 42 };
       // Which arguments the handler was given, and their values.
       return {
         seen: Object.entries(call.args)
@@ -194,6 +198,18 @@ describe("discovery", () => {
     await assert.rejects(bad.open(), (e: unknown) => {
       assert.ok(e instanceof AuthenticationError);
       assert.match((e as Error).message, /ACCESS.REFUSED/);
+      return true;
+    });
+    const vhost = uniqueName("no-such-vhost");
+    const noVhost = new ConsoleSession({
+      url: `amqp://guest:guest@127.0.0.1:5672/${vhost}`,
+    });
+    await assert.rejects(noVhost.open(), (e: unknown) => {
+      assert.ok(e instanceof AuthenticationError, String(e));
+      assert.equal(
+        (e as Error).message,
+        `the broker refused the connection: access to vhost "${vhost}" refused (no such vhost, or the user has no permission on it)`,
+      );
       return true;
     });
   });
@@ -359,6 +375,27 @@ describe("objects, queries and indications", () => {
       const v = decodeMap(r.content)._values as Record<string, unknown>;
       assert.equal(v.error_code, QmfStatus.PARAMETER_INVALID);
       assert.match(v.error_text as string, /^bad query predicate: /);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it("a query for an unknown _what is answered with an _exception", async () => {
+    const peer = await RawPeer.open();
+    try {
+      peer.ch.publish("qmf.default.direct", agent.name, encodeMap({ _what: "EVERYTHING" }), {
+        appId: "qmf2",
+        contentType: "amqp/map",
+        correlationId: "bad-what",
+        replyTo: peer.replyTo,
+        headers: { "qmf.opcode": "_query_request" },
+      });
+      const r = await waitFor("the exception", () => peer.replies[0]);
+      assert.equal(r.properties.headers?.["qmf.opcode"], "_exception");
+      assert.equal(r.properties.correlationId, "bad-what");
+      const v = decodeMap(r.content)._values as Record<string, unknown>;
+      assert.equal(v.error_code, QmfStatus.PARAMETER_INVALID);
+      assert.equal(v.error_text, "bad query: _what must be OBJECT, OBJECT_ID, SCHEMA or SCHEMA_ID");
     } finally {
       await peer.close();
     }
@@ -681,6 +718,24 @@ describe("methods", () => {
       /^domain not found$/,
     );
     await refused(consoleS.callMethod(w1(), "fail", { code: 0, text: "" }), 0, /^$/);
+    await refused(
+      consoleS.callMethod(w1(), "fail", { code: 0, text: "plain" }),
+      QmfStatus.EXCEPTION,
+      /^plain failure$/,
+    );
+  });
+
+  it("output the schema does not allow comes back as EXCEPTION, never as a response", async () => {
+    await refused(
+      consoleS.callMethod(w1(), "fail", { code: 0, text: "undeclared output" }),
+      QmfStatus.EXCEPTION,
+      /^fail returned bogus, which is not an output argument$/,
+    );
+    await refused(
+      consoleS.callMethod(w1(), "configure", { color: "mistyped output" }),
+      QmfStatus.EXCEPTION,
+      /^configure returned a bad seen: /,
+    );
   });
 
   it("the authorisation hook sees the broker-validated user and can refuse", async () => {
@@ -747,6 +802,21 @@ describe("methods", () => {
     const t0 = Date.now();
     await assert.rejects(
       consoleS.callMethod(ghost, "noop", {}, { timeoutMs: 300 }),
+      (e: unknown) => {
+        assert.ok(isTimeout(e));
+        assert.equal((e as { timeoutMs: number }).timeoutMs, 300);
+        return true;
+      },
+    );
+    assert.ok(Date.now() - t0 >= 290);
+    assert.equal(consoleS.pendingCount, 0);
+  });
+
+  it("times out a query nobody answers, with a TimeoutError", async () => {
+    const ghost = `example.org:widgets:${uniqueName("ghost")}`;
+    const t0 = Date.now();
+    await assert.rejects(
+      consoleS.query({ agentName: ghost, className: "Widget", timeoutMs: 300 }),
       (e: unknown) => {
         assert.ok(isTimeout(e));
         assert.equal((e as { timeoutMs: number }).timeoutMs, 300);

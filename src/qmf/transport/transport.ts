@@ -353,7 +353,7 @@ export class Transport extends EventEmitter<TransportEvents> {
         noDelay: true,
       });
     } catch (e) {
-      throw classifyConnectError(e);
+      throw classifyConnectError(e, this.opts.url);
     }
     const gen = ++this.generation;
     try {
@@ -536,12 +536,26 @@ function withHeartbeat(url: string, seconds: number): string {
 }
 
 /** Credentials or vhost refused (403 ACCESS_REFUSED, 530 NOT_ALLOWED) is not worth retrying. */
-function classifyConnectError(e: unknown): Error {
+function classifyConnectError(e: unknown, url: string): Error {
   const err = e instanceof Error ? e : new Error(String(e));
   if (/ACCESS[-_]REFUSED|NOT[-_]ALLOWED|\b403\b|\b530\b/.test(err.message)) {
     return new AuthenticationError(`the broker refused the connection: ${err.message}`, {
       cause: err,
     });
   }
+  // amqplib reports a vhost refusal (530 NOT_ALLOWED: no such vhost, or no permission on it)
+  // without the broker's reply text: the broker answered connection.open with a close.
+  if (/^Expected ConnectionOpenOk; got <ConnectionClose/.test(err.message)) {
+    return new AuthenticationError(
+      `the broker refused the connection: access to vhost ${JSON.stringify(vhostOf(url))} refused (no such vhost, or the user has no permission on it)`,
+      { cause: err },
+    );
+  }
   return err;
+}
+
+/** The vhost an AMQP URL names (an empty or absent path is RabbitMQ's default, "/"). */
+function vhostOf(url: string): string {
+  const path = new URL(url).pathname;
+  return path === "" || path === "/" ? "/" : decodeURIComponent(path.slice(1));
 }
