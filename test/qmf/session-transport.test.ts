@@ -13,7 +13,7 @@ import {
   TOPIC_EXCHANGE,
   Transport,
 } from "../../src/qmf/transport/index.js";
-import { AMQP_URL, RawPeer, uniqueName, waitFor } from "./fixtures/helpers.js";
+import { AMQP_URL, RawPeer, rabbitmqctl, uniqueName, waitFor } from "./fixtures/helpers.js";
 
 const props = { opcode: "_data_indication", contentType: "amqp/list" };
 
@@ -129,6 +129,74 @@ describe("transport", () => {
       t.publish(DIRECT_EXCHANGE, key, Buffer.alloc(1), props),
       ConnectionLostError,
     );
+  });
+
+  it("on an empty vhost declares both exchanges and its exclusive queue with its bindings", async () => {
+    const vhost = uniqueName("lvq-declare");
+    await rabbitmqctl("add_vhost", vhost);
+    try {
+      await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
+      const t = new Transport({
+        url: `amqp://guest:guest@127.0.0.1:5672/${vhost}`,
+        connectionName: key,
+        bindings: [
+          { exchange: DIRECT_EXCHANGE, key: "me" },
+          { exchange: TOPIC_EXCHANGE, key: "agent.ind.#" },
+        ],
+        onMessage: () => {},
+      });
+      await t.open();
+      try {
+        const rows = async (...args: string[]) =>
+          (await rabbitmqctl(...args, "-q", "-p", vhost))
+            .trim()
+            .split("\n")
+            .slice(1) // the header line
+            .filter((l) => l.startsWith("qmf.") || l.includes("\tqueue\t"))
+            .sort();
+        assert.deepEqual(await rows("list_exchanges", "name", "type", "durable", "auto_delete"), [
+          "qmf.default.direct\tdirect\ttrue\tfalse",
+          "qmf.default.topic\ttopic\ttrue\tfalse",
+        ]);
+        const queues = (
+          await rabbitmqctl(
+            "list_queues",
+            "-q",
+            "-p",
+            vhost,
+            "name",
+            "exclusive",
+            "auto_delete",
+            "durable",
+          )
+        )
+          .trim()
+          .split("\n")
+          .slice(1);
+        assert.equal(queues.length, 1);
+        const [queue, ...flags] = queues[0]!.split("\t");
+        assert.deepEqual(flags, ["true", "true", "false"]);
+        assert.deepEqual(
+          await rows(
+            "list_bindings",
+            "source_name",
+            "destination_name",
+            "destination_kind",
+            "routing_key",
+          ),
+          [
+            // The default exchange's implicit binding, then ours.
+            `\t${queue}\tqueue\t${queue}`,
+            `qmf.default.direct\t${queue}\tqueue\tme`,
+            `qmf.default.topic\t${queue}\tqueue\tagent.ind.#`,
+          ],
+        );
+      } finally {
+        await t.close();
+      }
+    } finally {
+      await rabbitmqctl("delete_vhost", vhost);
+    }
   });
 
   it("fails open() with the network error when nothing listens, without retrying", async () => {

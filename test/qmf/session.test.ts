@@ -193,6 +193,29 @@ describe("discovery", () => {
     }
   });
 
+  it("announces a new agent once with agentAdded, not on each heartbeat", async () => {
+    const added: string[] = [];
+    const onAdded = (a: { name: string }) => added.push(a.name);
+    consoleS.on("agentAdded", onAdded);
+    const fresh = newAgent(uniqueName("added"), { heartbeatIntervalMs: 100 });
+    try {
+      await fresh.open();
+      await waitFor("agentAdded", () => added.includes(fresh.name));
+      const seen = consoleS.agent(fresh.name)!.lastHeartbeatMs;
+      await waitFor(
+        "three more heartbeats",
+        () => consoleS.agent(fresh.name)!.lastHeartbeatMs >= seen + 300,
+      );
+      assert.deepEqual(
+        added.filter((n) => n === fresh.name),
+        [fresh.name],
+      );
+    } finally {
+      consoleS.off("agentAdded", onAdded);
+      await fresh.close();
+    }
+  });
+
   it("refuses wrong credentials at once with an AuthenticationError", async () => {
     const bad = new ConsoleSession({ url: "amqp://guest:wrong@127.0.0.1:5672" });
     await assert.rejects(bad.open(), (e: unknown) => {
