@@ -12,6 +12,10 @@ export const DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672";
 export interface LvqConfig {
   broker?: string;
   timeout?: number;
+  /** Least quiet time that ends discovery, in ms (see {@link Settings.settleMs}). */
+  settleMs?: number;
+  /** How many agents the fleet has (see {@link Settings.expectAgents}). */
+  expectAgents?: number;
 }
 
 /** The global options every command accepts (set on the root program). */
@@ -20,6 +24,8 @@ export interface GlobalOptions {
   config?: string;
   json?: boolean;
   timeout?: number;
+  settle?: number;
+  expectAgents?: number;
 }
 
 /** The resolved settings a command runs with. */
@@ -32,6 +38,19 @@ export interface Settings {
   timeoutMs: number;
   /** True when the timeout was set (flag or config file) rather than the default. */
   timeoutGiven: boolean;
+  /**
+   * Least quiet time after the last new agent that ends discovery, in ms (--settle, else
+   * LVQ_SETTLE_MS, else the config file's `settleMs`; undefined: the SDK's 150 ms). The SDK
+   * waits longer by itself when agents answer slowly.
+   */
+  settleMs?: number;
+  /**
+   * The number of agents the fleet has (--expect-agents, LVQ_EXPECT_AGENTS, `expectAgents`):
+   * discovery waits for that many (up to its 3 s cap), and fewer is an error (exit 4).
+   */
+  expectAgents?: number;
+  /** Longest discovery, in ms (LVQ_DISCOVERY_MS; undefined: the SDK's 3000 ms). */
+  discoveryMs?: number;
 }
 
 /** The default config file path: $XDG_CONFIG_HOME/lvq/config.json or ~/.config/lvq/config.json. */
@@ -61,9 +80,12 @@ async function readConfig(path: string, explicit: boolean): Promise<LvqConfig> {
   for (const [key, value] of Object.entries(parsed)) {
     if (key === "broker" && typeof value === "string") config.broker = value;
     else if (key === "timeout" && typeof value === "number" && value > 0) config.timeout = value;
+    else if (key === "settleMs" && typeof value === "number" && value > 0) config.settleMs = value;
+    else if (key === "expectAgents" && Number.isInteger(value) && (value as number) > 0)
+      config.expectAgents = value as number;
     else
       throw new UsageError(
-        `config file ${path}: unknown or mistyped key "${key}" (expected "broker": string, "timeout": seconds)`,
+        `config file ${path}: unknown or mistyped key "${key}" (expected "broker": string, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer)`,
       );
   }
   return config;
@@ -117,11 +139,33 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
   }
   checkBrokerUrl(broker, brokerSource);
   const timeoutSeconds = opts.timeout ?? config.timeout ?? 10;
+  const settleMs =
+    opts.settle ??
+    envNumber("LVQ_SETTLE_MS", "a positive number of milliseconds") ??
+    config.settleMs;
+  const expectAgents =
+    opts.expectAgents ??
+    envNumber("LVQ_EXPECT_AGENTS", "a positive integer") ??
+    config.expectAgents;
+  const discoveryMs = envNumber("LVQ_DISCOVERY_MS", "a positive number of milliseconds");
   return {
     broker,
     brokerSource,
     json: opts.json === true,
     timeoutMs: Math.round(timeoutSeconds * 1000),
     timeoutGiven: opts.timeout !== undefined || config.timeout !== undefined,
+    ...(settleMs !== undefined ? { settleMs } : {}),
+    ...(expectAgents !== undefined ? { expectAgents } : {}),
+    ...(discoveryMs !== undefined ? { discoveryMs } : {}),
   };
+}
+
+/** A positive number from the environment (an integer when `what` says so), or a usage error. */
+function envNumber(name: string, what: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  const ok = Number.isFinite(n) && n > 0 && (!what.includes("integer") || Number.isInteger(n));
+  if (!ok) throw new UsageError(`${name}="${text}": expected ${what}`);
+  return n;
 }

@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import type { Fleet } from "../console/index.js";
 import { type GlobalOptions, resolveSettings, type Settings } from "./config.js";
-import { safeText } from "./output.js";
+import { errColours, safeText } from "./output.js";
 
 /** The SDK module, loaded lazily. */
 export type ConsoleModule = typeof import("../console/index.js");
@@ -40,12 +40,20 @@ export interface FleetContext {
  * With `early`, `body` starts while discovery still runs (its whole-fleet queries start on
  * each agent as it answers) and must call `ctx.requireAgents()` itself before printing.
  * An agent left out of a result is a warning on stderr; with `completeOrFail` (listings, whose
- * output would silently lack objects) it also makes the command exit 4 after printing.
+ * output would silently lack objects) it also makes the command exit 4 after printing. With
+ * `announce` (whole-fleet listings) a line on a terminal's stderr says how many agents
+ * answered discovery, so a missing host shows. Fewer agents than `--expect-agents` is
+ * AgentUnreachableError (exit 4): before `body` when agents are required, else after it.
  */
 export async function withFleet<T>(
   cmd: Command,
   body: (ctx: FleetContext) => Promise<T>,
-  opts: { requireAgents?: boolean; completeOrFail?: boolean; early?: boolean } = {},
+  opts: {
+    requireAgents?: boolean;
+    completeOrFail?: boolean;
+    early?: boolean;
+    announce?: boolean;
+  } = {},
 ): Promise<T> {
   // LVQ_TRACE=1 prints where the time goes (start-up, connect, discovery, command) on stderr.
   const trace = process.env.LVQ_TRACE
@@ -56,21 +64,36 @@ export async function withFleet<T>(
   const settings = await settingsOf(cmd);
   const sdk = await loadConsole();
   trace("SDK loaded");
-  const discoveryEnv = Number(process.env.LVQ_DISCOVERY_MS);
   const fleet = await sdk.connectFleet({
     broker: settings.broker,
     timeoutMs: settings.timeoutMs,
-    ...(discoveryEnv > 0 ? { discoveryMs: discoveryEnv } : {}),
+    ...(settings.discoveryMs !== undefined ? { discoveryMs: settings.discoveryMs } : {}),
+    ...(settings.settleMs !== undefined ? { settleMs: settings.settleMs } : {}),
+    ...(settings.expectAgents !== undefined ? { expectAgents: settings.expectAgents } : {}),
     awaitDiscovery: opts.early !== true,
   });
+  // Fewer agents than --expect-agents: the fleet is not whole, and anything lvq would say about
+  // it (a listing, or that a name is unique) could be wrong.
+  const checkExpected = (): void => {
+    const found = fleet.agents().length;
+    if (settings.expectAgents !== undefined && found < settings.expectAgents) {
+      const r = fleet.discoveryResult;
+      throw new sdk.AgentUnreachableError(
+        `only ${found} of the ${settings.expectAgents} expected agents answered discovery${r ? ` (waited ${r.elapsedMs} ms)` : ""}`,
+      );
+    }
+  };
+  let required = false;
   const requireAgents = async (): Promise<void> => {
     await fleet.whenDiscovered();
-    trace(`discovery over: ${fleet.agents().length} agent(s)`);
+    required = true;
+    trace(`discovery over: ${describeDiscovery(fleet)}`);
     if (fleet.agents().length === 0) {
       throw new sdk.AgentUnreachableError(
         `no agent answered on the broker (${settings.brokerSource}): is \`lvq agent\` running on the hosts?`,
       );
     }
+    checkExpected();
   };
   trace("connected");
   try {
@@ -86,6 +109,13 @@ export async function withFleet<T>(
     });
     const result = await body({ fleet, sdk, settings, requireAgents });
     trace("command done");
+    if (opts.announce && process.stderr.isTTY === true) {
+      process.stderr.write(`${errColours.dim(`lvq: ${describeDiscovery(fleet)}`)}\n`);
+    }
+    if (!required) {
+      await fleet.whenDiscovered();
+      checkExpected();
+    }
     if (opts.completeOrFail && fleet.incompleteAgents.length) {
       throw new sdk.AgentUnreachableError(
         `the output lacks the objects of ${fleet.incompleteAgents.length} agent(s) that did not answer`,
@@ -100,4 +130,14 @@ export async function withFleet<T>(
       new Promise((resolve) => setTimeout(resolve, 2000).unref()),
     ]);
   }
+}
+
+/** "6 agents answered discovery in 210 ms" (how long it waited, and for how much quiet). */
+function describeDiscovery(fleet: Fleet): string {
+  const n = fleet.agents().length;
+  const r = fleet.discoveryResult;
+  const agents = `${n} agent${n === 1 ? "" : "s"} answered discovery`;
+  if (!r) return agents;
+  const end = r.quietMs === null ? "the time limit" : `${r.quietMs} ms without a new answer`;
+  return `${agents} in ${r.elapsedMs} ms (ended after ${end})`;
 }

@@ -15,6 +15,17 @@ import { registerWatchCommand } from "./commands/watch.js";
 import { describeError, ExitCode, exitCodeFor } from "./errors.js";
 import { errColours } from "./output.js";
 
+/** An option value parser for positive numbers (integers when `integer`). */
+function positive(what: string, integer = false): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`expected ${what}`);
+    }
+    return n;
+  };
+}
+
 const program = new Command("lvq")
   .description("Run a fleet of libvirt hosts from one place, over QMFv2 on AMQP.")
   .addOption(
@@ -26,13 +37,21 @@ const program = new Command("lvq")
   .addOption(new Option("--config <file>", "config file (default ~/.config/lvq/config.json)"))
   .addOption(new Option("--json", "print JSON instead of tables"))
   .addOption(
-    new Option("--timeout <seconds>", "timeout of each request").argParser((v) => {
-      const n = Number(v);
-      if (!Number.isFinite(n) || n <= 0) {
-        throw new InvalidArgumentError("expected a positive number of seconds");
-      }
-      return n;
-    }),
+    new Option("--timeout <seconds>", "timeout of each request").argParser(
+      positive("a positive number of seconds"),
+    ),
+  )
+  .addOption(
+    new Option(
+      "--settle <ms>",
+      "discovery ends once no new agent answered for this long, or for twice the slowest answer's time (default 150; else $LVQ_SETTLE_MS or the config file)",
+    ).argParser(positive("a positive number of milliseconds")),
+  )
+  .addOption(
+    new Option(
+      "--expect-agents <n>",
+      "the fleet has n agents: wait for them (up to 3 s) and exit 4 when fewer answer (else $LVQ_EXPECT_AGENTS or the config file)",
+    ).argParser(positive("a positive integer", true)),
   )
   .exitOverride()
   .showHelpAfterError("(run with --help for usage)")
@@ -45,11 +64,16 @@ const program = new Command("lvq")
 Exit codes: 0 done, 1 the method failed, 2 usage, 3 not found or ambiguous,
             4 broker or agent unreachable.
 
+Discovery: lvq asks the broker which agents are there and takes those that answer until no
+new one has for --settle ms (longer when they answer slowly). On a terminal, agents, list and
+pools say how many answered; --expect-agents makes a missing agent an error.
+
 Examples:
   $ lvq agents
   $ lvq list Domain state=running
   $ lvq show host1/web1
   $ lvq start web1
+  $ lvq --expect-agents 10 --json list Domain   # exit 4 unless all ten hosts answered
   $ LVQ_BROKER=amqp://user:pass@broker:5672 lvq --json list Pool`,
   );
 
@@ -89,7 +113,7 @@ const FLEET_COMMANDS = new Set([
 
 /** The command word of an argument list: the first word that is not a global option. */
 function commandWord(args: string[]): string | undefined {
-  const withValue = new Set(["--broker", "--config", "--timeout"]);
+  const withValue = new Set(["--broker", "--config", "--timeout", "--settle", "--expect-agents"]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") return args[i + 1];

@@ -47,8 +47,19 @@ export interface FleetOptions {
    * earlier once agents have answered and none has for `settleMs`.
    */
   discoveryMs?: number;
-  /** Quiet time after the last new agent that ends discovery, in ms (default 150). */
+  /**
+   * Least quiet time after the last new agent that ends discovery, in ms (default 150). The
+   * quiet time grows with the observed answer latency: after an answer that took `t` ms it is
+   * at least {@link SETTLE_LATENCY_FACTOR} × `t`, so a fleet that answers slowly (a loaded
+   * broker or hosts) is waited for in proportion.
+   */
   settleMs?: number;
+  /**
+   * How many agents the caller expects: discovery does not end on quiet before that many have
+   * answered (it still ends after `discoveryMs`), then ends after `settleMs` without a new one.
+   * {@link Fleet.discoveryResult} tells how many did.
+   */
+  expectAgents?: number;
   /**
    * Resolve as soon as the broker connection is open, with discovery going on (default true:
    * wait for it). Whole-fleet queries then start on each agent as it answers; see
@@ -85,6 +96,26 @@ export interface QueryOptions {
   agents?: string[];
   /** A further QMF predicate over the class's own properties, and-ed with the filter. */
   where?: unknown[];
+}
+
+/**
+ * After an answer to the locate that took `t` ms, discovery waits at least this many times `t`
+ * for further answers: answers to one broadcast arrive spread over a time of the order of the
+ * latency itself, so a fixed quiet time would cut off the slower agents exactly when the
+ * system is slow.
+ */
+export const SETTLE_LATENCY_FACTOR = 2;
+
+/** How the initial discovery went ({@link Fleet.discoveryResult}). */
+export interface DiscoveryResult {
+  /** Agents known when discovery ended. */
+  agents: number;
+  /** Milliseconds from sending the locate to the end of discovery. */
+  elapsedMs: number;
+  /** Milliseconds from sending the locate to the last new agent's answer (null: none). */
+  lastAnswerMs: number | null;
+  /** The quiet time that ended discovery, in ms (null: it ended at the `discoveryMs` cap). */
+  quietMs: number | null;
 }
 
 /** One agent as the fleet sees it. */
@@ -145,6 +176,7 @@ export class Fleet extends EventEmitter implements ObjectSource {
   private readonly hosts = new Map<string, string>();
   private readonly incomplete = new Set<string>();
   private discovery: Promise<void> = Promise.resolve();
+  private discovered: DiscoveryResult | undefined;
 
   /** @internal use {@link connectFleet}. */
   constructor(session: ConsoleSession, timeoutMs: number) {
@@ -163,8 +195,18 @@ export class Fleet extends EventEmitter implements ObjectSource {
   }
 
   /** @internal */
-  setDiscovery(p: Promise<void>): void {
-    this.discovery = p;
+  setDiscovery(p: Promise<DiscoveryResult>): void {
+    this.discovery = p.then((r) => {
+      this.discovered = r;
+    });
+    // A failed discovery is reported to whoever awaits it (connectFleet, whenDiscovered, the
+    // queries); left alone it must not become an unhandled rejection.
+    this.discovery.catch(() => {});
+  }
+
+  /** How the initial discovery went; undefined while it still runs. */
+  get discoveryResult(): DiscoveryResult | undefined {
+    return this.discovered;
   }
 
   /** The agents found so far, sorted by host then name. */
@@ -700,7 +742,11 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
     throw brokerError(opts.broker, err);
   }
   const fleet = new Fleet(session, timeoutMs);
-  const discovery = discover(session, opts.discoveryMs ?? 3000, opts.settleMs ?? 150);
+  const discovery = discover(session, {
+    maxMs: opts.discoveryMs ?? 3000,
+    settleMs: opts.settleMs ?? 150,
+    expectAgents: opts.expectAgents ?? 0,
+  });
   fleet.setDiscovery(discovery);
   if (opts.awaitDiscovery === false) {
     discovery.catch(() => {}); // reported through whenDiscovered() and the queries
@@ -715,25 +761,45 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
   return fleet;
 }
 
-async function discover(session: ConsoleSession, maxMs: number, settleMs: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
+/**
+ * Sends the locate and collects answers. Ends `quiet` ms after the last new agent, where
+ * `quiet` is the larger of `settleMs` and SETTLE_LATENCY_FACTOR × that agent's answer time;
+ * with `expectAgents`, not before that many agents are known and then after `settleMs`; in any
+ * case after `maxMs`.
+ */
+function discover(
+  session: ConsoleSession,
+  opts: { maxMs: number; settleMs: number; expectAgents: number },
+): Promise<DiscoveryResult> {
+  const started = performance.now();
+  const since = (): number => Math.round(performance.now() - started);
+  return new Promise<DiscoveryResult>((resolve, reject) => {
     let quiet: NodeJS.Timeout | undefined;
-    const done = (): void => {
+    let lastAnswerMs: number | null = null;
+    const stop = (): void => {
       clearTimeout(cap);
       clearTimeout(quiet);
       session.off("agentAdded", onAgent);
-      resolve();
+    };
+    const done = (quietMs: number | null): void => {
+      stop();
+      resolve({ agents: session.agents().length, elapsedMs: since(), lastAnswerMs, quietMs });
     };
     const onAgent = (): void => {
+      lastAnswerMs = since();
       clearTimeout(quiet);
-      quiet = setTimeout(done, settleMs);
+      if (session.agents().length < opts.expectAgents) return;
+      // With the number of agents given, their latency need not be guessed from: settleMs.
+      const wait =
+        opts.expectAgents > 0
+          ? opts.settleMs
+          : Math.max(opts.settleMs, Math.round(SETTLE_LATENCY_FACTOR * lastAnswerMs));
+      quiet = setTimeout(() => done(wait), wait);
     };
-    const cap = setTimeout(done, maxMs);
+    const cap = setTimeout(() => done(null), opts.maxMs);
     session.on("agentAdded", onAgent);
-    session.locate(undefined, maxMs).catch((err: unknown) => {
-      clearTimeout(cap);
-      clearTimeout(quiet);
-      session.off("agentAdded", onAgent);
+    session.locate(undefined, opts.maxMs).catch((err: unknown) => {
+      stop();
       reject(err);
     });
   });

@@ -30,7 +30,11 @@
  * agent; one that is lost or silent is left out of the result, reported with an `agentError`
  * event and listed in `fleet.incompleteAgents`. With `awaitDiscovery: false` connectFleet
  * returns at once and whole-fleet queries start on each agent as it answers
- * (`fleet.whenDiscovered()` tells when discovery is over). A host is named by the agent's
+ * (`fleet.whenDiscovered()` tells when discovery is over). Discovery ends once no new agent has
+ * answered for `settleMs` (150 ms), or for twice the latest answer's latency when that is
+ * longer, so a slow fleet is waited for in proportion; `expectAgents` makes it wait (up to
+ * `discoveryMs`) until that many agents answered, and `fleet.discoveryResult` says how many
+ * did and how long it took. A host is named by the agent's
  * instance name when chosen by hand, else by its `hostname` attribute.
  *
  * Errors: method failures are the QMF session's `MethodError` (`code` = 0x10000 + libvirt's
@@ -55,6 +59,7 @@ export {
 } from "./errors.js";
 export {
   connectFleet,
+  type DiscoveryResult,
   equalityPredicate,
   type Filter,
   Fleet,
@@ -64,6 +69,7 @@ export {
   filterField,
   LIBVIRT_AGENTS,
   type QueryOptions,
+  SETTLE_LATENCY_FACTOR,
 } from "./fleet.js";
 export * from "./generated/libvirt.js";
 export { type ManagedClass, ManagedObject, type ObjectData } from "./managed-object.js";

@@ -70,7 +70,7 @@ Examples:
             ]),
           );
         },
-        { requireAgents: false },
+        { requireAgents: false, announce: true },
       );
     });
 }

@@ -131,7 +131,7 @@ Examples:
               objects.map((o) => tableRow(sdk, o)),
             );
           },
-          { completeOrFail: true, early: true },
+          { completeOrFail: true, early: true, announce: true },
         );
       },
     );

@@ -24,7 +24,7 @@ export function registerStorageCommands(program: Command): void {
             pools.map((p) => tableRow(sdk, p)),
           );
         },
-        { completeOrFail: true },
+        { completeOrFail: true, announce: true },
       );
     });
 
