@@ -32,6 +32,8 @@ export const MAX_XML_BYTES = 4 * 1024 * 1024;
 const MAX_PATH_BYTES = 4096;
 /** How long migrate waits for the destination agent to publish the domain. */
 const DESTINATION_WAIT_MS = 30_000;
+/** How long migrate (given only a uri) listens for agents answering a locate. */
+const LOCATE_MS = 1500;
 
 /** What method handlers use. */
 export interface MethodContext {
@@ -98,7 +100,14 @@ function pathArg(call: MethodCall, name: string): string {
   return v;
 }
 
-function textArg(call: MethodCall, name: string, allowEmpty: boolean): string {
+/** An argument the request may leave out (schema `optional`): absent or void → undefined. */
+function given(call: MethodCall, name: string): boolean {
+  const v = call.args[name];
+  return v !== undefined && v !== null;
+}
+
+function textArg(call: MethodCall, name: string, allowEmpty: boolean, absent?: string): string {
+  if (absent !== undefined && !given(call, name)) return absent;
   const v = call.args[name];
   if (typeof v !== "string") throw badArgument(call.methodName, name, "must be a string");
   if (!allowEmpty && v === "") throw badArgument(call.methodName, name, "must not be empty");
@@ -106,7 +115,8 @@ function textArg(call: MethodCall, name: string, allowEmpty: boolean): string {
   return v;
 }
 
-function intArg(call: MethodCall, name: string, min: number): number {
+function intArg(call: MethodCall, name: string, min: number, absent?: number): number {
+  if (absent !== undefined && !given(call, name)) return absent;
   const v = call.args[name];
   const n = typeof v === "bigint" ? Number(v) : v;
   if (typeof n !== "number" || !Number.isInteger(n) || n < min) {
@@ -245,11 +255,17 @@ const MIGRATE_KNOWN_FLAGS = (1 << 30) - 1;
 
 async function migrate(x: MethodContext, call: MethodCall): Promise<Record<string, unknown>> {
   const d = domainOf(x, call);
-  const dest = refArg(call, "destination_node");
-  const flags = intArg(call, "flags", 0);
-  const newName = textArg(call, "new_domain_name", true);
-  const uriArg = textArg(call, "uri", true).trim();
-  const bandwidth = intArg(call, "bandwidth", 0);
+  const flags = intArg(call, "flags", 0, 0);
+  const newName = textArg(call, "new_domain_name", true, "");
+  const uriArg = textArg(call, "uri", true, "").trim();
+  const bandwidth = intArg(call, "bandwidth", 0, 0);
+  const dest = given(call, "destination_node") ? refArg(call, "destination_node") : undefined;
+  if (!dest && uriArg === "") {
+    throw new MethodError(
+      QmfStatus.PARAMETER_INVALID,
+      `${call.methodName}: arguments uri and destination_node are both missing; give the destination's libvirt URI (uri) or its Node object (destination_node)`,
+    );
+  }
   if ((flags & ~MIGRATE_KNOWN_FLAGS) !== 0) {
     throw badArgument(call.methodName, "flags", `has unknown bits: ${flags}`);
   }
@@ -260,49 +276,28 @@ async function migrate(x: MethodContext, call: MethodCall): Promise<Record<strin
       `is not a libvirt URI such as qemu+tcp://host/system: ${JSON.stringify(uriArg)}`,
     );
   }
-  if (dest.agentName === x.agentName) {
+  if (dest?.agentName === x.agentName) {
     throw badArgument(
       call.methodName,
       "destination_node",
       "is this host; a migration needs another one",
     );
   }
-  if (nameSuffix("Node", dest.objectName) === undefined) {
+  if (dest && nameSuffix("Node", dest.objectName) === undefined) {
     throw badArgument(
       call.methodName,
       "destination_node",
       `must be a Node object, got ${dest.objectName}`,
     );
   }
-  // The destination's libvirt URI: the argument, else the destination Node's `uri` property.
-  let destUri = uriArg;
   const console = await x.console();
-  if (destUri === "") {
-    const found = await console
-      .query({
-        agentName: dest.agentName,
-        packageName: PACKAGE,
-        className: "Node",
-        objectId: { agentName: dest.agentName, objectName: dest.objectName },
-        timeoutMs: 10_000,
-      })
-      .catch((e: Error) => {
-        throw badArgument(
-          call.methodName,
-          "destination_node",
-          `could not be read through QMF: ${e.message}`,
-        );
-      });
-    const uri = found[0]?.values.uri;
-    if (typeof uri !== "string" || uri === "") {
-      throw badArgument(
-        call.methodName,
-        "destination_node",
-        `${dest.agentName}/${dest.objectName} is not a Node any agent publishes`,
-      );
-    }
-    destUri = uri;
-  }
+  // The destination's libvirt URI: the argument, else the destination Node's `uri` property.
+  const destUri = uriArg !== "" ? uriArg : await nodeUri(call, console, dest as ObjectRef);
+  // The agents that will publish the domain there: the destination Node's, else every agent
+  // (but this one) whose libvirt_uri is that URI. Found before migrating: a migration whose
+  // result nobody can return is refused while nothing has changed.
+  const destAgents = dest ? [dest.agentName] : await agentsOf(call, console, x.agentName, destUri);
+
   const params: TypedParam[] = [];
   if (newName !== "")
     params.push({
@@ -324,25 +319,84 @@ async function migrate(x: MethodContext, call: MethodCall): Promise<Record<strin
   void x.mirror.refreshDomain(d.uuid);
 
   // The domain as the destination's agent publishes it (it learns from its own events).
-  const target = { agentName: dest.agentName, objectName: objectName.domain(d.uuid) };
+  const objName = objectName.domain(d.uuid);
   const deadline = Date.now() + DESTINATION_WAIT_MS;
   while (Date.now() < deadline) {
-    const objs = await console
-      .query({
-        agentName: target.agentName,
-        packageName: PACKAGE,
-        className: "Domain",
-        objectId: target,
-        timeoutMs: 5000,
-      })
-      .catch(() => []);
-    if (objs.length > 0 && objs[0]) return { domain: objs[0].objectId };
+    for (const agentName of destAgents) {
+      const objs = await console
+        .query({
+          agentName,
+          packageName: PACKAGE,
+          className: "Domain",
+          objectId: { agentName, objectName: objName },
+          timeoutMs: 5000,
+        })
+        .catch(() => []);
+      if (objs[0]) return { domain: objs[0].objectId };
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new MethodError(
     QmfStatus.EXCEPTION,
-    `migrate: libvirt moved ${d.name} to ${destUri}, but agent ${dest.agentName} did not publish ${target.objectName} within ${DESTINATION_WAIT_MS / 1000} s`,
+    `migrate: libvirt moved ${d.name} to ${destUri}, but ${destAgents.length === 1 ? `agent ${destAgents[0]}` : `none of the agents ${destAgents.join(", ")}`} published ${objName} within ${DESTINATION_WAIT_MS / 1000} s`,
   );
+}
+
+type ObjectRef = { agentName: string; objectName: string };
+
+/** The `uri` property of a Node object, read through QMF. */
+async function nodeUri(
+  call: MethodCall,
+  console: ConsoleSession,
+  node: ObjectRef,
+): Promise<string> {
+  const found = await console
+    .query({
+      agentName: node.agentName,
+      packageName: PACKAGE,
+      className: "Node",
+      objectId: node,
+      timeoutMs: 10_000,
+    })
+    .catch((e: Error) => {
+      throw badArgument(
+        call.methodName,
+        "destination_node",
+        `could not be read through QMF: ${e.message}`,
+      );
+    });
+  const uri = found[0]?.values.uri;
+  if (typeof uri !== "string" || uri === "") {
+    throw badArgument(
+      call.methodName,
+      "destination_node",
+      `${node.agentName}/${node.objectName} is not a Node any agent publishes`,
+    );
+  }
+  return uri;
+}
+
+/** The agents (other than `self`) that publish the libvirt host `uri`. */
+async function agentsOf(
+  call: MethodCall,
+  console: ConsoleSession,
+  self: string,
+  uri: string,
+): Promise<string[]> {
+  const found = await console.locate(["eq", "libvirt_uri", ["quote", uri]], LOCATE_MS);
+  const names = found.map((a) => a.name);
+  if (names.includes(self) && names.length === 1) {
+    throw badArgument(call.methodName, "uri", "is this host; a migration needs another one");
+  }
+  const others = names.filter((n) => n !== self).sort();
+  if (others.length === 0) {
+    throw badArgument(
+      call.methodName,
+      "uri",
+      `names a host no agent publishes (no agent has libvirt_uri ${JSON.stringify(uri)}), so the migrated domain could not be returned; give destination_node`,
+    );
+  }
+  return others;
 }
 
 // ---- the table ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // A live, peer-to-peer migration of a running QEMU guest between two libvirt hosts on this
 // machine (the machine's libvirtd and a second one from scripts/two-hosts.sh), each with its
-// own agent, asked for through QMF: Domain.migrate with the destination's Node object.
+// own agent, asked for through QMF: Domain.migrate with the destination's Node object, or
+// with only the destination's libvirt URI.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type LibvirtClient } from "../../src/libvirt/index.js";
@@ -162,5 +163,37 @@ describe("migration between two hosts", () => {
         () => cleanupGuest(lv1, name),
       );
     }
+  });
+
+  test("given only uri, migrate finds the destination's agent by its libvirt_uri; flags, name and bandwidth may be left out", async () => {
+    const name = `${guest}-c`;
+    const { domain } = await qc.callMethod(
+      { agentName: a.name, objectName: `Node:${a.agent.hostUuid}` },
+      "define_domain_xml",
+      { xml_desc: qemuGuestXml(name, { memoryMiB: 64 }) },
+    );
+    const ref = domain as ObjectIdLike;
+    const uuid = ref.objectName.slice("Domain:".length);
+    cleanups.push(
+      () => cleanupGuest(lv2, name),
+      () => cleanupGuest(lv1, name),
+    );
+    await qc.callMethod(ref, "create", {}, { timeoutMs: 30_000 });
+    const out = await qc.callMethod(ref, "migrate", { uri: host2.uri }, { timeoutMs: 120_000 });
+    const moved = out.domain as ObjectIdLike;
+    assert.equal(moved.objectName, `Domain:${uuid}`);
+    // The agent it came from publishes the second host (b, unless another run has one there too).
+    const [destAgent] = await qc.locate(["eq", "_name", ["quote", moved.agentName]], 2000);
+    assert.equal(destAgent?.attributes.libvirt_uri, host2.uri);
+    const [obj] = await qc.query({
+      agentName: moved.agentName,
+      packageName: "Libvirt",
+      className: "Domain",
+      objectId: moved,
+    });
+    assert.equal(obj?.values.name, name);
+    // Live (flags absent means LIVE): it runs on the second host, shut off on the first.
+    assert.equal((await lv2.domainGetState(await lv2.domainLookupByUuid(uuid))).state, 1);
+    assert.equal((await lv1.domainGetState(await lv1.domainLookupByUuid(uuid))).state, 5);
   });
 });

@@ -505,6 +505,41 @@ describe("agent on the test driver", () => {
     assert.equal(neg.code, QmfStatus.PARAMETER_INVALID);
     assert.match(neg.text, /bandwidth/);
 
+    // migrate: every input is optional, but it needs uri or destination_node
+    const neither = await refused(call(`Domain:${d0.uuid}`, "migrate", { flags: 0 }));
+    assert.equal(neither.code, QmfStatus.PARAMETER_INVALID);
+    assert.equal(
+      neither.text,
+      "migrate: arguments uri and destination_node are both missing; give the destination's libvirt URI (uri) or its Node object (destination_node)",
+    );
+    const nobody = `test+unix:///nonexistent/${prefix}nobody.xml`;
+    const unknown = await refused(call(`Domain:${d0.uuid}`, "migrate", { uri: nobody }));
+    assert.equal(unknown.code, QmfStatus.PARAMETER_INVALID);
+    assert.equal(
+      unknown.text,
+      `migrate: argument uri names a host no agent publishes (no agent has libvirt_uri ${JSON.stringify(nobody)}), so the migrated domain could not be returned; give destination_node`,
+    );
+    const itself = await refused(call(`Domain:${d0.uuid}`, "migrate", { uri }));
+    assert.equal(itself.code, QmfStatus.PARAMETER_INVALID);
+    assert.equal(itself.text, "migrate: argument uri is this host; a migration needs another one");
+
+    // an argument the method does not have; XML over libvirt's 4 MiB string limit
+    const xa = await refused(
+      call(node, "define_domain_xml", {
+        xml_desc: "<domain type='test'><name>x</name></domain>",
+        colour: "blue",
+      }),
+    );
+    assert.equal(xa.code, QmfStatus.PARAMETER_INVALID);
+    assert.match(xa.text, /colour/);
+    const huge = `<domain type='test'><name>${prefix}huge</name><description>${"x".repeat(4 * 1024 * 1024)}</description></domain>`;
+    const big = await refused(call(node, "define_domain_xml", { xml_desc: huge }));
+    assert.equal(big.code, QmfStatus.PARAMETER_INVALID);
+    assert.equal(
+      big.text,
+      `define_domain_xml: argument xml_desc must be at most ${4 * 1024 * 1024} bytes (lstr), got ${Buffer.byteLength(huge)} bytes`,
+    );
+
     // nothing changed in libvirt
     assert.equal((await lv.listAllDomains()).length, before);
     const st = await lv.domainGetState(await lv.domainLookupByUuid(d0.uuid));

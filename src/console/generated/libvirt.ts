@@ -468,37 +468,37 @@ export class Domain extends ManagedObject<DomainProperties> {
       },
       {
         name: "migrate",
-        desc: "Migrate this VM to another host (peer-to-peer; live unless flags say otherwise)",
+        desc: "Migrate this VM to another host (peer-to-peer; live unless flags say otherwise). Give uri or destination_node (or both).",
         args: [
           {
             name: "destination_node",
             type: "objId",
-            desc: "Object representing destination host (its uri property is used when uri is empty).",
+            desc: "Object representing destination host (its uri property is used when uri is not given).",
             dir: "I",
             references: "Node",
           },
           {
             name: "flags",
             type: "int32",
-            desc: "Flags for migration (virDomainMigrateFlags); 0 means LIVE. PEER2PEER is always added.",
+            desc: "Flags for migration (virDomainMigrateFlags); 0 or absent means LIVE. PEER2PEER is always added.",
             dir: "I",
           },
           {
             name: "new_domain_name",
             type: "sstr",
-            desc: "New domain name on new host if applicable (empty: keep the name).",
+            desc: "New domain name on new host if applicable (absent or empty: keep the name).",
             dir: "I",
           },
           {
             name: "uri",
             type: "sstr",
-            desc: "Destination hostname/URI as seen from host: the destination libvirt URI (empty: the destination_node's uri).",
+            desc: "Destination hostname/URI as seen from host: the destination libvirt URI (absent or empty: the destination_node's uri). Given alone, the destination agent is the one whose libvirt_uri attribute equals it.",
             dir: "I",
           },
           {
             name: "bandwidth",
             type: "int32",
-            desc: "Maximum bandwidth to consume in Mbps (0: no limit).",
+            desc: "Maximum bandwidth to consume in Mbps (absent or 0: no limit).",
             unit: "MiB/s",
             dir: "I",
           },
@@ -606,12 +606,12 @@ export class Domain extends ManagedObject<DomainProperties> {
   }
 
   /**
-   * Migrate this VM to another host (peer-to-peer; live unless flags say otherwise)
-   * @param args.destination_node Object representing destination host (its uri property is used when uri is empty). References Node.
-   * @param args.flags Flags for migration (virDomainMigrateFlags); 0 means LIVE. PEER2PEER is always added.
-   * @param args.new_domain_name New domain name on new host if applicable (empty: keep the name).
-   * @param args.uri Destination hostname/URI as seen from host: the destination libvirt URI (empty: the destination_node's uri).
-   * @param args.bandwidth Maximum bandwidth to consume in Mbps (0: no limit). Unit: MiB/s.
+   * Migrate this VM to another host (peer-to-peer; live unless flags say otherwise). Give uri or destination_node (or both).
+   * @param args.destination_node Object representing destination host (its uri property is used when uri is not given). References Node.
+   * @param args.flags Flags for migration (virDomainMigrateFlags); 0 or absent means LIVE. PEER2PEER is always added.
+   * @param args.new_domain_name New domain name on new host if applicable (absent or empty: keep the name).
+   * @param args.uri Destination hostname/URI as seen from host: the destination libvirt URI (absent or empty: the destination_node's uri). Given alone, the destination agent is the one whose libvirt_uri attribute equals it.
+   * @param args.bandwidth Maximum bandwidth to consume in Mbps (absent or 0: no limit). Unit: MiB/s.
    * @returns New VM object on new host, as the destination's agent publishes it. References Domain.
    */
   async migrate(args: {
