@@ -249,6 +249,44 @@ describe("real libvirtd (test driver): many calls issued in one tick", () => {
   });
 });
 
+describe("real libvirtd (test driver): a big call among small ones in one tick", () => {
+  let dir: string;
+  let c: LibvirtClient;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "lvq-hotpath-xml-"));
+    c = await connect(
+      writeTestDriverFile(join(dir, "node.xml"), {
+        domains: 1,
+        pools: 0,
+        volumesPerPool: 0,
+        namePrefix: "hx-",
+      }),
+    );
+  });
+  after(async () => {
+    await c?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("an 80 KB define travels with the calls issued beside it, and every reply is right", async () => {
+    // Over the 64 KiB under which packets of one tick are copied together: written by writev.
+    const description = "d".repeat(80_000);
+    const xml = `<domain type='test'><name>hx-big</name><description>${description}</description><memory>65536</memory><os><type>hvm</type></os></domain>`;
+    const [defined, ...others] = await Promise.all([
+      c.domainDefineXml(xml),
+      ...Array.from({ length: 6 }, () => c.domainLookupByName("hx-dom-0")),
+    ]);
+    assert.equal(defined.name, "hx-big");
+    assert.deepEqual(
+      others.map((d) => d.name),
+      Array.from({ length: 6 }, () => "hx-dom-0"),
+    );
+    const back = await c.domainGetXmlDesc(defined);
+    assert.equal(/<description>([^<]*)<\/description>/.exec(back)?.[1], description);
+    await c.domainUndefine(defined);
+  });
+});
+
 describe("real libvirtd (test driver): a reply bigger than the reused read buffer", () => {
   // 2500 handles of 36 bytes each: a 90 KB list reply, more than one 64 KiB read.
   const spec = { domains: 2500, pools: 0, volumesPerPool: 0, namePrefix: "hb-" };

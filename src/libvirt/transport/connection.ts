@@ -67,6 +67,9 @@ interface PendingCall {
   done: boolean;
 }
 
+/** Packets written together are copied into one buffer up to this total; beyond, writev. */
+const COALESCE_COPY_MAX_BYTES = 64 * 1024;
+
 /** Late replies of timed-out calls are expected; remember that many serials to ignore them. */
 const ABANDONED_SERIALS_KEPT = 1024;
 
@@ -277,12 +280,20 @@ export class RpcConnection extends EventEmitter {
   private flush(): void {
     const packets = this.outbox;
     if (packets.length === 0 || this.closedWith) return;
-    const bytes =
-      packets.length === 1 ? (packets[0] as Buffer) : Buffer.concat(packets, this.outboxBytes);
+    if (packets.length === 1) {
+      this.socket.write(packets[0] as Buffer);
+    } else if (this.outboxBytes <= COALESCE_COPY_MAX_BYTES) {
+      // Small packets (the usual calls): copying them together is cheaper than a writev.
+      this.socket.write(Buffer.concat(packets, this.outboxBytes));
+    } else {
+      // A big packet among them (a large XML): one writev via cork, no copy.
+      this.socket.cork();
+      for (const packet of packets) this.socket.write(packet);
+      this.socket.uncork();
+    }
     // The array is reused: a fresh one per flush would be garbage on every call.
     packets.length = 0;
     this.outboxBytes = 0;
-    this.socket.write(bytes);
   }
 
   private settle(call: PendingCall): void {
