@@ -166,7 +166,7 @@ describe("settings", () => {
     writeFileSync(bad, JSON.stringify({ brokr: "amqp://x" }));
     await assert.rejects(resolveSettings({ config: bad }), {
       name: "UsageError",
-      message: `config file ${bad}: unknown or mistyped key "brokr" (expected "broker": string, "timeout": seconds)`,
+      message: `config file ${bad}: unknown or mistyped key "brokr" (expected "broker": string, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer)`,
     });
     await assert.rejects(resolveSettings({ config: bad.replace("bad", "missing") }), {
       name: "UsageError",
@@ -180,6 +180,41 @@ describe("settings", () => {
         message: "broker URL http://u:***@h (from --broker) must start with amqp:// or amqps://",
       },
     );
+  });
+
+  test("discovery settings: flag beats environment beats config file; bad values are usage errors", async () => {
+    const file = join(dir, "discovery.json");
+    writeFileSync(file, JSON.stringify({ settleMs: 300, expectAgents: 4 }));
+    const env = ["LVQ_SETTLE_MS", "LVQ_EXPECT_AGENTS", "LVQ_DISCOVERY_MS"] as const;
+    const before = env.map((k) => process.env[k]);
+    try {
+      for (const k of env) delete process.env[k];
+      let s = await resolveSettings({ config: file });
+      assert.deepEqual([s.settleMs, s.expectAgents, s.discoveryMs], [300, 4, undefined]);
+      process.env.LVQ_SETTLE_MS = "250";
+      process.env.LVQ_EXPECT_AGENTS = "3";
+      process.env.LVQ_DISCOVERY_MS = "900";
+      s = await resolveSettings({ config: file });
+      assert.deepEqual([s.settleMs, s.expectAgents, s.discoveryMs], [250, 3, 900]);
+      s = await resolveSettings({ config: file, settle: 50, expectAgents: 2 });
+      assert.deepEqual([s.settleMs, s.expectAgents, s.discoveryMs], [50, 2, 900]);
+      process.env.LVQ_EXPECT_AGENTS = "2.5";
+      await assert.rejects(resolveSettings({ config: file }), {
+        name: "UsageError",
+        message: 'LVQ_EXPECT_AGENTS="2.5": expected a positive integer',
+      });
+      delete process.env.LVQ_EXPECT_AGENTS;
+      writeFileSync(file, JSON.stringify({ expectAgents: 0 }));
+      await assert.rejects(resolveSettings({ config: file }), {
+        name: "UsageError",
+        message: `config file ${file}: unknown or mistyped key "expectAgents" (expected "broker": string, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer)`,
+      });
+    } finally {
+      env.forEach((k, i) => {
+        if (before[i] === undefined) delete process.env[k];
+        else process.env[k] = before[i];
+      });
+    }
   });
 
   test("redactUrl hides the password", () => {
