@@ -60,4 +60,6 @@ export {
   type Logger,
   ObjectId,
   type ObjectIdLike,
+  type SessionConnectionEvents,
+  type SessionConnectionOptions,
 } from "./transport/index.js";

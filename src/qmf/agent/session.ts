@@ -6,6 +6,7 @@ import {
   encodeMap,
   type QmfMap,
   type QmfValue,
+  wireText,
 } from "../codec/index.js";
 import { MethodError, QmfError, QmfStatus } from "../errors.js";
 import { compilePredicate } from "../predicate/index.js";
@@ -24,13 +25,11 @@ import {
   toWire,
 } from "../schema/index.js";
 import {
-  type BackoffOptions,
   Content,
   ContentType,
   DIRECT_EXCHANGE,
   DropCounter,
   type InboundMessage,
-  type Logger,
   nowNs,
   ObjectId,
   Opcode,
@@ -39,8 +38,11 @@ import {
   objectIdToWire,
   parseReplyTo,
   RoutingKey,
+  type SessionConnectionEvents,
+  type SessionConnectionOptions,
+  sessionTransport,
   TOPIC_EXCHANGE,
-  Transport,
+  type Transport,
 } from "../transport/index.js";
 import { DedupeTable, FORGOTTEN, type RecordedResponse } from "./dedupe.js";
 
@@ -66,9 +68,7 @@ export interface AuthorizeContext {
   methodName: string;
 }
 
-export interface AgentSessionOptions {
-  /** Broker URL, e.g. `amqp://guest:guest@127.0.0.1:5672`. */
-  url: string;
+export interface AgentSessionOptions extends SessionConnectionOptions {
   vendor: string;
   product: string;
   instance: string;
@@ -80,8 +80,6 @@ export interface AgentSessionOptions {
   epoch?: number;
   /** Default 10000 (qpidd's); heartbeats carry a TTL of twice this. */
   heartbeatIntervalMs?: number;
-  /** Largest body sent or accepted (default 16 MiB). */
-  maxBodyBytes?: number;
   /** Objects per `_query_response` / `_data_indication` message (default 100). */
   batchSize?: number;
   /** Changes within this window go out as one `_data_indication` per class (default 100). */
@@ -93,28 +91,14 @@ export interface AgentSessionOptions {
   dedupe?: { maxEntries?: number; ttlMs?: number; maxBytes?: number };
   /** Concurrent method requests at most (unacknowledged deliveries; default 64). */
   maxConcurrentRequests?: number;
-  reconnect?: BackoffOptions;
-  /** AMQP heartbeat in seconds: how soon a hung broker is noticed (default 5). */
-  amqpHeartbeatSeconds?: number;
-  log?: Logger;
   /** Runs before every method handler with the broker-validated user id; throw to refuse. */
   authorize?: (ctx: AuthorizeContext) => void | Promise<void>;
   /** Executes a method; returns its output arguments. Throw {@link MethodError} for `_exception`. */
   onMethod: (call: MethodCall) => Promise<Record<string, unknown>>;
 }
 
-/** Events of {@link AgentSession}. */
-export interface AgentSessionEvents {
-  connected: [];
-  disconnected: [err: Error];
-  /** A reconnect attempt is scheduled (after `delayMs`); `error` is why the last one failed. */
-  reconnecting: [info: { attempt: number; delayMs: number; error?: Error }];
-  reconnected: [];
-  blocked: [reason: string];
-  unblocked: [];
-  /** Fatal (credentials refused after a reconnect): the session is closed. */
-  error: [err: Error];
-}
+/** Events of {@link AgentSession}: its connection's (see {@link SessionConnectionEvents}). */
+export type AgentSessionEvents = SessionConnectionEvents;
 
 interface ClassInfo {
   schema: Schema;
@@ -210,37 +194,24 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     this.drops = new DropCounter(opts.log, `[qmf agent ${this.name}]`);
     this.attributes = { ...(opts.attributes ?? {}) };
     for (const s of opts.schemas) this.addSchema(s);
-    this.transport = new Transport({
-      url: opts.url,
+    this.transport = sessionTransport(this, opts, {
       connectionName: `qmf-agent ${this.name}`,
       bindings: [
         { exchange: DIRECT_EXCHANGE, key: this.name },
         { exchange: TOPIC_EXCHANGE, key: RoutingKey.CONSOLE_REQUESTS },
       ],
       onMessage: (m) => this.onMessage(m),
-      maxBodyBytes: opts.maxBodyBytes,
       prefetch: opts.maxConcurrentRequests ?? 64,
-      reconnect: opts.reconnect,
-      heartbeatSeconds: opts.amqpHeartbeatSeconds,
-      log: opts.log,
-    });
-    this.transport.on("disconnected", (e) => {
-      this.stopHeartbeats();
-      this.emit("disconnected", e);
-    });
-    this.transport.on("reconnected", () => {
-      // A heartbeat at once, so consoles that aged us out during the outage see us again.
-      this.startHeartbeats();
-      this.schedulePublish(0);
-      this.emit("reconnected");
-    });
-    this.transport.on("reconnecting", (info) => this.emit("reconnecting", info));
-    this.transport.on("blocked", (r) => this.emit("blocked", r));
-    this.transport.on("unblocked", () => this.emit("unblocked"));
-    this.transport.on("fatal", (e) => {
-      this.closed = true;
-      this.stopHeartbeats();
-      this.emit("error", e);
+      onDisconnected: () => this.stopHeartbeats(),
+      onReconnected: () => {
+        // A heartbeat at once, so consoles that aged us out during the outage see us again.
+        this.startHeartbeats();
+        this.schedulePublish(0);
+      },
+      onFatal: () => {
+        this.closed = true;
+        this.stopHeartbeats();
+      },
     });
   }
 
@@ -665,9 +636,9 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     }
     const schemaId = q._schema_id as QmfMap | undefined;
     const className =
-      schemaId && typeof schemaId === "object" ? textOf(schemaId._class_name) : undefined;
+      schemaId && typeof schemaId === "object" ? wireText(schemaId._class_name) : undefined;
     const packageName =
-      schemaId && typeof schemaId === "object" ? textOf(schemaId._package_name) : undefined;
+      schemaId && typeof schemaId === "object" ? wireText(schemaId._package_name) : undefined;
     switch (what) {
       case "OBJECT":
       case "OBJECT_ID": {
@@ -905,7 +876,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
   }
 
   private validate(m: InboundMessage, req: QmfMap): MethodCall {
-    const methodName = textOf(req._method_name);
+    const methodName = wireText(req._method_name);
     if (methodName === undefined) {
       throw new MethodError(QmfStatus.PARAMETER_INVALID, "method request without _method_name");
     }
@@ -1032,12 +1003,6 @@ function nestedIds(v: unknown): unknown {
     return out;
   }
   return v;
-}
-
-function textOf(v: unknown): string | undefined {
-  if (typeof v === "string") return v;
-  if (Buffer.isBuffer(v)) return v.toString("utf8");
-  return undefined;
 }
 
 /** Deep equality of application values (bigint, Buffer, Uuid-like `equals`, arrays, maps). */

@@ -52,4 +52,5 @@ export {
   typedArray,
   Uuid,
   type WireType,
+  wireText,
 } from "./types.js";

@@ -271,3 +271,14 @@ export function typedArray(elementType: WireType, items: readonly unknown[]): Ty
 }
 
 export { isPlainObject };
+
+/**
+ * The text of a decoded value: str8/str16 arrive as a `string`, text over 64 KiB (and text
+ * from peers that send it as binary) as a vbin `Buffer` of UTF-8. Anything else is not text:
+ * `undefined`.
+ */
+export function wireText(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (Buffer.isBuffer(v)) return v.toString("utf8");
+  return undefined;
+}

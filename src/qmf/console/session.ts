@@ -7,6 +7,7 @@ import {
   encodeMap,
   type QmfMap,
   type QmfValue,
+  wireText,
 } from "../codec/index.js";
 import {
   AgentLostError,
@@ -19,7 +20,6 @@ import {
 } from "../errors.js";
 import { compilePredicate } from "../predicate/index.js";
 import {
-  type BackoffOptions,
   Content,
   ContentType,
   DIRECT_EXCHANGE,
@@ -27,7 +27,6 @@ import {
   formatReplyTo,
   type InboundMessage,
   isObjectIdLike,
-  type Logger,
   type ObjectId,
   type ObjectIdLike,
   Opcode,
@@ -35,8 +34,11 @@ import {
   objectIdFromWire,
   objectIdToWire,
   RoutingKey,
+  type SessionConnectionEvents,
+  type SessionConnectionOptions,
+  sessionTransport,
   TOPIC_EXCHANGE,
-  Transport,
+  type Transport,
 } from "../transport/index.js";
 
 /** What a console knows about an agent, from its heartbeats and locate responses. */
@@ -115,9 +117,7 @@ export interface QueryOptions {
   timeoutMs?: number;
 }
 
-export interface ConsoleSessionOptions {
-  /** Broker URL, e.g. `amqp://guest:guest@127.0.0.1:5672`. */
-  url: string;
+export interface ConsoleSessionOptions extends SessionConnectionOptions {
   /** Unique reply address (default `qmf-console-<uuid>`). */
   name?: string;
   /** Only agents whose attributes match this predicate are tracked. */
@@ -128,21 +128,15 @@ export interface ConsoleSessionOptions {
   locateTimeoutMs?: number;
   /** Missed heartbeats before an agent is aged out (default 3). */
   missedHeartbeats?: number;
-  /** Largest body sent or accepted (default 16 MiB). */
-  maxBodyBytes?: number;
   /**
    * Keep a cache of objects from query results and data indications, re-queried after an
    * agent restart or a reconnect (default true).
    */
   cacheObjects?: boolean;
-  reconnect?: BackoffOptions;
-  /** AMQP heartbeat in seconds: how soon a hung broker is noticed (default 5). */
-  amqpHeartbeatSeconds?: number;
-  log?: Logger;
 }
 
-/** Events of {@link ConsoleSession}. */
-export interface ConsoleSessionEvents {
+/** Events of {@link ConsoleSession}: its own and its connection's ({@link SessionConnectionEvents}). */
+export interface ConsoleSessionEvents extends SessionConnectionEvents {
   agentAdded: [agent: AgentInfo];
   /** Aged out: no heartbeat for `missedHeartbeats` intervals. */
   agentRemoved: [agent: AgentInfo];
@@ -151,15 +145,6 @@ export interface ConsoleSessionEvents {
   objectChanged: [obj: QmfObject];
   objectDeleted: [obj: QmfObject];
   event: [ev: QmfEvent];
-  connected: [];
-  disconnected: [err: Error];
-  /** A reconnect attempt is scheduled (after `delayMs`); `error` is why the last one failed. */
-  reconnecting: [info: { attempt: number; delayMs: number; error?: Error }];
-  reconnected: [];
-  blocked: [reason: string];
-  unblocked: [];
-  /** Fatal (credentials refused after a reconnect): the session is closed. */
-  error: [err: Error];
 }
 
 type PendingKind = "method" | "query" | "locate";
@@ -217,42 +202,30 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         ? null
         : compilePredicate(opts.agentFilter);
     this.drops = new DropCounter(opts.log, `[qmf console ${this.name}]`);
-    this.transport = new Transport({
-      url: opts.url,
+    this.transport = sessionTransport(this, opts, {
       connectionName: `qmf-console ${this.name}`,
       bindings: [
         { exchange: DIRECT_EXCHANGE, key: this.name },
         { exchange: TOPIC_EXCHANGE, key: RoutingKey.AGENT_INDICATIONS },
       ],
       onMessage: (m) => this.onMessage(m),
-      maxBodyBytes: opts.maxBodyBytes,
-      reconnect: opts.reconnect,
-      heartbeatSeconds: opts.amqpHeartbeatSeconds,
-      log: opts.log,
-    });
-    this.transport.on("disconnected", (e) => {
-      // While we cannot hear heartbeats, silence says nothing about the agents: ageing
-      // pauses, and restarts with a full window once we are back.
-      for (const r of this.agentTable.values()) clearTimeout(r.timer);
-      this.failPending(() => true, e);
-      this.emit("disconnected", e);
-    });
-    this.transport.on("reconnected", () => {
-      for (const [name, r] of this.agentTable) {
-        clearTimeout(r.timer); // a heartbeat may have re-armed it already
-        r.timer = this.ageingTimer(name, r.info);
-      }
-      this.emit("reconnected");
-      // Indications published while we were away are lost: re-read what we cache, from each
-      // agent once it is heard again (it may still be reconnecting itself).
-      if (this.cacheObjects) for (const name of this.agentTable.keys()) this.staleAgents.add(name);
-    });
-    this.transport.on("reconnecting", (info) => this.emit("reconnecting", info));
-    this.transport.on("blocked", (r) => this.emit("blocked", r));
-    this.transport.on("unblocked", () => this.emit("unblocked"));
-    this.transport.on("fatal", (e) => {
-      this.shutdown(e);
-      this.emit("error", e);
+      onDisconnected: (e) => {
+        // While we cannot hear heartbeats, silence says nothing about the agents: ageing
+        // pauses, and restarts with a full window once we are back.
+        for (const r of this.agentTable.values()) clearTimeout(r.timer);
+        this.failPending(() => true, e);
+      },
+      onReconnected: () => {
+        for (const [name, r] of this.agentTable) {
+          clearTimeout(r.timer); // a heartbeat may have re-armed it already
+          r.timer = this.ageingTimer(name, r.info);
+        }
+        // Indications published while we were away are lost: re-read what we cache, from
+        // each agent once it is heard again (it may still be reconnecting itself).
+        if (this.cacheObjects)
+          for (const name of this.agentTable.keys()) this.staleAgents.add(name);
+      },
+      onFatal: (e) => this.shutdown(e),
     });
   }
 
@@ -729,7 +702,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   }
 
   private onAgentSeen(attrs: Record<string, unknown>): AgentInfo | null {
-    const name = text(attrs._name);
+    const name = wireText(attrs._name);
     if (name === undefined) {
       this.drops.note("malformed heartbeat", "no _name");
       return null;
@@ -741,9 +714,9 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     const intervalMs = ms ?? (toNumber(attrs._heartbeat_interval) ?? 10) * 1000;
     const info: AgentInfo = {
       name,
-      vendor: text(attrs._vendor) ?? "",
-      product: text(attrs._product) ?? "",
-      instance: text(attrs._instance) ?? "",
+      vendor: wireText(attrs._vendor) ?? "",
+      product: wireText(attrs._product) ?? "",
+      instance: wireText(attrs._instance) ?? "",
       epoch,
       attributes: values,
       lastHeartbeatMs: Date.now(),
@@ -842,8 +815,8 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       const sid = asMap(e._schema_id);
       this.emit("event", {
         agentName: m.agentName ?? "",
-        packageName: text(sid._package_name) ?? "",
-        eventName: text(sid._class_name) ?? "",
+        packageName: wireText(sid._package_name) ?? "",
+        eventName: wireText(sid._class_name) ?? "",
         severity: toNumber(e._severity) ?? 6,
         timestamp: typeof e._timestamp === "bigint" ? e._timestamp : 0n,
         values: convertValues(asMap(e._values)),
@@ -862,8 +835,8 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     return {
       objectId: id,
       agentName: id.agentName || fallbackAgent || "",
-      packageName: text(sid._package_name) ?? "",
-      className: text(sid._class_name) ?? "",
+      packageName: wireText(sid._package_name) ?? "",
+      className: wireText(sid._class_name) ?? "",
       values: convertValues(asMap(d._values)),
       createTs: big(d._create_ts),
       updateTs: big(d._update_ts),
@@ -881,12 +854,6 @@ function asMap(v: unknown): Record<string, unknown> {
     return v as Record<string, unknown>;
   }
   return {};
-}
-
-function text(v: unknown): string | undefined {
-  if (typeof v === "string") return v;
-  if (Buffer.isBuffer(v)) return v.toString("utf8");
-  return undefined;
 }
 
 function toNumber(v: unknown): number | undefined {
@@ -944,13 +911,13 @@ function valueToWire(v: unknown): QmfValue {
 
 function toSchemaId(v: unknown): SchemaId | null {
   const m = asMap(v);
-  const packageName = text(m._package_name);
-  const className = text(m._class_name);
+  const packageName = wireText(m._package_name);
+  const className = wireText(m._class_name);
   if (packageName === undefined || className === undefined) return null;
   return {
     packageName,
     className,
-    kind: text(m._type) === "_event" ? "_event" : "_data",
+    kind: wireText(m._type) === "_event" ? "_event" : "_data",
     hash: m._hash === undefined || m._hash === null ? "" : String(m._hash),
   };
 }
@@ -975,17 +942,17 @@ function toSchemaInfo(v: unknown): SchemaInfo | null {
     methods: methods.map((x) => {
       const mm = asMap(x);
       const out: SchemaInfo["methods"][number] = {
-        name: text(mm._name) ?? "",
+        name: wireText(mm._name) ?? "",
         arguments: (Array.isArray(mm._arguments) ? mm._arguments : []).map((a) =>
           stripUnderscores(asMap(a)),
         ),
       };
-      const d = text(mm._desc);
+      const d = wireText(mm._desc);
       if (d !== undefined) out.desc = d;
       return out;
     }),
   };
-  const desc = text(m._desc);
+  const desc = wireText(m._desc);
   if (desc !== undefined) info.desc = desc;
   return info;
 }

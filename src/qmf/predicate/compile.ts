@@ -1,4 +1,5 @@
 import { RE2JS } from "re2js";
+import { wireText } from "../codec/index.js";
 import { type Comparable, comparable, equal, order } from "./compare.js";
 import { PredicateError } from "./errors.js";
 
@@ -19,12 +20,6 @@ type Operand = (values: Record<string, unknown>) => Comparable | undefined;
 const COMPARISONS = ["eq", "ne", "lt", "le", "gt", "ge"] as const;
 type Comparison = (typeof COMPARISONS)[number];
 const OPERATORS = ["and", "or", "not", "exists", "true", "false", "re_match", ...COMPARISONS];
-
-function textOf(v: unknown): string | undefined {
-  if (typeof v === "string") return v;
-  if (Buffer.isBuffer(v)) return v.toString("utf8");
-  return undefined;
-}
 
 function show(v: unknown): string {
   try {
@@ -68,7 +63,7 @@ class Compiler {
       );
     }
     if (expr.length === 0) return () => true;
-    const op = textOf(expr[0]);
+    const op = wireText(expr[0]);
     const operands = expr.slice(1);
     if (op === undefined || !OPERATORS.includes(op)) {
       throw new PredicateError(
@@ -114,7 +109,7 @@ class Compiler {
       }
       case "exists": {
         arity(1);
-        const name = textOf(operands[0]);
+        const name = wireText(operands[0]);
         if (name === undefined) {
           throw new PredicateError(
             "BAD_OPERAND",
@@ -141,7 +136,7 @@ class Compiler {
   /** A property name (bare string), `["quote", literal]`, or a bare number/boolean literal. */
   operand(expr: unknown, path: string): Operand {
     this.count(path);
-    const name = textOf(expr);
+    const name = wireText(expr);
     if (name !== undefined) {
       return (values) => {
         const v = lookup(values, name);
@@ -152,7 +147,7 @@ class Compiler {
       const literal = comparable(expr);
       return () => literal;
     }
-    if (Array.isArray(expr) && textOf(expr[0]) === "quote") {
+    if (Array.isArray(expr) && wireText(expr[0]) === "quote") {
       if (expr.length !== 2) {
         throw new PredicateError("ARITY", path, `quote takes 1 operand, got ${expr.length - 1}`);
       }
@@ -172,8 +167,8 @@ class Compiler {
     const patternPath = `${path}[2]`;
     this.count(patternPath);
     const pattern =
-      Array.isArray(quoted) && quoted.length === 2 && textOf(quoted[0]) === "quote"
-        ? textOf(quoted[1])
+      Array.isArray(quoted) && quoted.length === 2 && wireText(quoted[0]) === "quote"
+        ? wireText(quoted[1])
         : undefined;
     if (pattern === undefined) {
       throw new PredicateError(

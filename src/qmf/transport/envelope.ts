@@ -3,6 +3,8 @@
  * names and content types. Declared once here; agent and console import them.
  */
 
+import { wireText } from "../codec/index.js";
+
 /** Direct exchange: requests to one agent, replies to one console. */
 export const DIRECT_EXCHANGE = "qmf.default.direct";
 /** Topic exchange: broadcasts (locate) and indications (heartbeats, data, events). */
@@ -131,8 +133,8 @@ export function objectIdToWire(id: ObjectIdLike): Record<string, string | number
 export function objectIdFromWire(v: unknown): ObjectId | null {
   if (v === null || typeof v !== "object" || Array.isArray(v) || Buffer.isBuffer(v)) return null;
   const m = v as Record<string, unknown>;
-  const agent = textOf(m._agent_name);
-  const name = textOf(m._object_name);
+  const agent = wireText(m._agent_name);
+  const name = wireText(m._object_name);
   if (agent === undefined || name === undefined) return null;
   const e = m._agent_epoch;
   const epoch = typeof e === "number" ? e : typeof e === "bigint" ? Number(e) : undefined;
@@ -150,12 +152,6 @@ export function isObjectIdLike(v: unknown): v is ObjectIdLike {
     if (k !== "agentName" && k !== "objectName" && k !== "agentEpoch") return false;
   }
   return typeof m.agentName === "string" && typeof m.objectName === "string";
-}
-
-function textOf(v: unknown): string | undefined {
-  if (typeof v === "string") return v;
-  if (Buffer.isBuffer(v)) return v.toString("utf8");
-  return undefined;
 }
 
 /** QMF timestamps are nanoseconds since the epoch. */

@@ -23,6 +23,12 @@ export {
   TOPIC_EXCHANGE,
 } from "./envelope.js";
 export { DropCounter } from "./log.js";
+export {
+  type SessionConnectionEvents,
+  type SessionConnectionOptions,
+  type SessionLink,
+  sessionTransport,
+} from "./session-link.js";
 export type {
   BackoffOptions,
   Binding,

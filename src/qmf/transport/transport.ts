@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type Options } from "amqplib";
+import { wireText } from "../codec/index.js";
 import {
   AuthenticationError,
   BodyTooLargeError,
@@ -498,26 +499,20 @@ function toInbound(m: ConsumeMessage, generation: number, manualAck: boolean): I
   const h = p.headers ?? {};
   return {
     body: m.content,
-    opcode: str(h[Header.OPCODE]),
-    contentType: str(p.contentType),
-    correlationId: str(p.correlationId),
-    replyTo: str(p.replyTo),
-    userId: str(p.userId),
-    appId: str(p.appId) ?? str(h[Header.APP_ID_0_10]),
-    agentName: str(h[Header.AGENT]),
-    content: str(h[Header.CONTENT]),
+    opcode: wireText(h[Header.OPCODE]),
+    contentType: wireText(p.contentType),
+    correlationId: wireText(p.correlationId),
+    replyTo: wireText(p.replyTo),
+    userId: wireText(p.userId),
+    appId: wireText(p.appId) ?? wireText(h[Header.APP_ID_0_10]),
+    agentName: wireText(h[Header.AGENT]),
+    content: wireText(h[Header.CONTENT]),
     partial: h[Header.PARTIAL] !== undefined,
     routingKey: m.fields.routingKey,
     redelivered: m.fields.redelivered,
     deliveryTag: manualAck ? m.fields.deliveryTag : 0,
     generation,
   };
-}
-
-function str(v: unknown): string | undefined {
-  if (typeof v === "string") return v;
-  if (Buffer.isBuffer(v)) return v.toString("utf8");
-  return undefined;
 }
 
 function userFromUrl(url: string): string {
