@@ -159,30 +159,25 @@ function volumeOf(x: MethodContext, call: MethodCall): StorageVol {
   return v.vol;
 }
 
-/** A domain call without output: run it, then read the domain again (events do too). */
-function domainAction(
-  name: string,
-  fn: (c: ReconnectingLibvirt["client"], d: Domain) => Promise<unknown>,
-): Handler {
-  return async (x, call) => {
-    const d = domainOf(x, call);
-    await lv(x, name, (c) => fn(c, d));
-    await x.mirror.refreshDomain(d.uuid);
-    return {};
-  };
+/**
+ * A call without output on one kind of object: find the object, run the libvirt call, then
+ * read the object again (its events do too, but the caller should see the new state at once).
+ */
+function objectAction<T>(
+  find: (x: MethodContext, call: MethodCall) => T,
+  reread: (x: MethodContext, target: T) => Promise<void>,
+) {
+  return (name: string, fn: (c: ReconnectingLibvirt["client"], target: T) => Promise<unknown>) =>
+    (async (x, call) => {
+      const target = find(x, call);
+      await lv(x, name, (c) => fn(c, target));
+      await reread(x, target);
+      return {};
+    }) satisfies Handler;
 }
 
-function poolAction(
-  name: string,
-  fn: (c: ReconnectingLibvirt["client"], p: StoragePool) => Promise<unknown>,
-): Handler {
-  return async (x, call) => {
-    const p = poolOf(x, call);
-    await lv(x, name, (c) => fn(c, p));
-    await x.mirror.refreshPool(p.uuid);
-    return {};
-  };
-}
+const domainAction = objectAction(domainOf, (x, d) => x.mirror.refreshDomain(d.uuid));
+const poolAction = objectAction(poolOf, (x, p) => x.mirror.refreshPool(p.uuid));
 
 /** Publishes a volume found by a lookup and returns its object id. */
 async function volumeResult(x: MethodContext, v: StorageVol): Promise<Record<string, unknown>> {

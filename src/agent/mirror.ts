@@ -244,18 +244,38 @@ export class Mirror {
    * same domain are serialised and folded.
    */
   refreshDomain(uuid: string): Promise<void> {
-    this.touch(`d:${uuid}`);
-    return this.lanes.run(`d:${uuid}`, async () => {
-      if (this.stopped || !this.opts.libvirt.connected) return;
-      this.touch(`d:${uuid}`);
-      try {
-        const c = this.client;
+    return this.reread(
+      `d:${uuid}`,
+      async (c) => {
         const d = await c.domainLookupByUuid(uuid);
         const [info, state] = await Promise.all([c.domainGetInfo(d), c.domainGetState(d)]);
         this.publishDomain(d, info, state);
-      } catch (e) {
+      },
+      (e) => {
         if (isNoDomain(e)) this.removeDomain(uuid);
         else if (!isConnectionLost(e)) this.log.warn("domain refresh failed", { uuid, err: e });
+      },
+    );
+  }
+
+  /**
+   * Runs `read` in the lane of `key` (one at a time per object, folded), marking the object
+   * as touched so a resync that began earlier leaves it alone; its failure goes to `failed`.
+   * Skipped while libvirt is away.
+   */
+  private reread(
+    key: string,
+    read: (c: ReconnectingLibvirt["client"]) => Promise<void>,
+    failed: (e: unknown) => void,
+  ): Promise<void> {
+    this.touch(key);
+    return this.lanes.run(key, async () => {
+      if (this.stopped || !this.opts.libvirt.connected) return;
+      this.touch(key);
+      try {
+        await read(this.client);
+      } catch (e) {
+        failed(e);
       }
     });
   }
@@ -346,22 +366,20 @@ export class Mirror {
    * it and its volumes if libvirt no longer has it.
    */
   refreshPool(uuid: string): Promise<void> {
-    this.touch(`p:${uuid}`);
-    return this.lanes.run(`p:${uuid}`, async () => {
-      if (this.stopped || !this.opts.libvirt.connected) return;
-      this.touch(`p:${uuid}`);
-      try {
-        const c = this.client;
+    return this.reread(
+      `p:${uuid}`,
+      async (c) => {
         const p = await c.storagePoolLookupByUuid(uuid);
         const info = await c.storagePoolGetInfo(p);
         const vols = await this.readVolumes(p, info);
         this.publishPool(p, info);
         this.applyVolumes(uuid, vols);
-      } catch (e) {
+      },
+      (e) => {
         if (isNoStoragePool(e)) this.removePool(uuid);
         else if (!isConnectionLost(e)) this.log.warn("pool refresh failed", { uuid, err: e });
-      }
-    });
+      },
+    );
   }
 
   /** A libvirt pool lifecycle or refresh event. */

@@ -1,5 +1,6 @@
 // `lvq agent` as a real process: flags, environment variables and a config file; JSON logs;
-// the epoch persisted across runs; a clean stop on SIGTERM; a bad setting refused at start.
+// the epoch persisted across runs; a clean stop on SIGTERM; after kill -9 the console ages
+// it out and a restart comes back with the next epoch; a bad setting refused at start.
 // Also the broker: its connections closed under a running agent, the agent comes back and
 // publishes again (in a private vhost, so nobody else's connections are touched).
 import assert from "node:assert/strict";
@@ -81,6 +82,58 @@ describe("lvq agent (a real process)", () => {
         assert.ok(["debug", "info", "warn", "error"].includes(parsed.level as string));
       }
       assert.ok(p.stderr.some((l) => JSON.parse(l).msg === "agent stopped"));
+    }
+  });
+
+  test("kill -9: the console ages the agent out; restarted, it comes back with the next epoch and all its objects", async () => {
+    const instance = uniqueName("kill");
+    const name = agentNameOf(instance);
+    const args = [
+      "--uri",
+      uri,
+      "--instance",
+      instance,
+      "--state-dir",
+      join(dir.path, "state-kill"),
+    ];
+    const first = spawnAgent([...args, "--heartbeat-interval", "1"]);
+    let second: ReturnType<typeof spawnAgent> | undefined;
+    try {
+      await first.waitForLog("agent running");
+      await qc.waitForAgent((a) => a.name === name && a.epoch === 1, 10_000);
+      const removed = new Promise<number>((resolve) => {
+        const on = (a: { name: string }) => {
+          if (a.name !== name) return;
+          qc.off("agentRemoved", on);
+          resolve(performance.now());
+        };
+        qc.on("agentRemoved", on);
+      });
+      const killedAt = performance.now();
+      assert.equal(await first.stop("SIGKILL"), null);
+      const agedAfter = (await removed) - killedAt;
+      // Three missed heartbeats at 1 s (never before the first is due).
+      assert.ok(agedAfter > 1000 && agedAfter < 8000, `aged out after ${Math.round(agedAfter)} ms`);
+      assert.equal(
+        qc.agents().some((a) => a.name === name),
+        false,
+      );
+
+      second = spawnAgent([...args, "--heartbeat-interval", "1"]);
+      const running = await second.waitForLog("agent running");
+      assert.equal(running.epoch, 2);
+      const back = await qc.waitForAgent((a) => a.name === name && a.epoch === 2, 10_000);
+      assert.equal(back.attributes.libvirt_state, "connected");
+      const counts = await Promise.all(
+        ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume"].map(
+          async (className) =>
+            (await qc.query({ agentName: name, packageName: "Libvirt", className })).length,
+        ),
+      );
+      assert.deepEqual(counts, [1, 1, 2, 2, 1, 1]);
+    } finally {
+      await first.stop("SIGKILL");
+      if (second) assert.equal(await second.stop("SIGTERM"), 0);
     }
   });
 

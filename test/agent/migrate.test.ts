@@ -30,6 +30,29 @@ async function infoOf(agent: AgentHandle, uuid: string) {
   return o?.values;
 }
 
+/** Defines a 64 MiB QEMU guest on host 1 through QMF; its Domain object id and UUID. */
+async function defineOnA(name: string): Promise<{ ref: ObjectIdLike; uuid: string }> {
+  const { domain } = await qc.callMethod(
+    { agentName: a.name, objectName: `Node:${a.agent.hostUuid}` },
+    "define_domain_xml",
+    { xml_desc: qemuGuestXml(name, { memoryMiB: 64 }) },
+  );
+  const ref = domain as ObjectIdLike;
+  return { ref, uuid: ref.objectName.slice("Domain:".length) };
+}
+
+/** The DomainInfo values `agent` publishes for `uuid`, once its state is `state`. */
+function infoInState(agent: AgentHandle, uuid: string, state: string, what: string) {
+  return waitUntil(
+    async () => {
+      const v = await infoOf(agent, uuid);
+      return v?.state === state ? v : undefined;
+    },
+    10_000,
+    what,
+  );
+}
+
 before(async () => {
   host2 = await secondHostUp();
   lv1 = await connect("qemu:///system");
@@ -92,23 +115,9 @@ describe("migration between two hosts", () => {
     assert.equal(moved.objectName, `Domain:${uuid}`);
 
     // The destination publishes it running (migrated); the source keeps it defined, shut off.
-    const there = await waitUntil(
-      async () => {
-        const v = await infoOf(b, uuid);
-        return v?.state === "running" ? v : undefined;
-      },
-      10_000,
-      "running on host 2",
-    );
+    const there = await infoInState(b, uuid, "running", "running on host 2");
     assert.equal(there.state_reason, "migrated");
-    const here = await waitUntil(
-      async () => {
-        const v = await infoOf(a, uuid);
-        return v?.state === "shutoff" ? v : undefined;
-      },
-      10_000,
-      "shut off on host 1",
-    );
+    const here = await infoInState(a, uuid, "shutoff", "shut off on host 1");
     assert.equal(here.state_reason, "migrated");
 
     // And libvirt agrees on both hosts.
@@ -127,13 +136,7 @@ describe("migration between two hosts", () => {
     });
     const name = `${guest}-b`;
     const renamed = `${guest}-moved`;
-    const { domain } = await qc.callMethod(
-      { agentName: a.name, objectName: `Node:${a.agent.hostUuid}` },
-      "define_domain_xml",
-      { xml_desc: qemuGuestXml(name, { memoryMiB: 64 }) },
-    );
-    const ref = domain as ObjectIdLike;
-    const uuid = ref.objectName.slice("Domain:".length);
+    const { ref, uuid } = await defineOnA(name);
     try {
       await qc.callMethod(ref, "create", {}, { timeoutMs: 30_000 });
       const out = await qc.callMethod(
@@ -167,13 +170,7 @@ describe("migration between two hosts", () => {
 
   test("given only uri, migrate finds the destination's agent by its libvirt_uri; flags, name and bandwidth may be left out", async () => {
     const name = `${guest}-c`;
-    const { domain } = await qc.callMethod(
-      { agentName: a.name, objectName: `Node:${a.agent.hostUuid}` },
-      "define_domain_xml",
-      { xml_desc: qemuGuestXml(name, { memoryMiB: 64 }) },
-    );
-    const ref = domain as ObjectIdLike;
-    const uuid = ref.objectName.slice("Domain:".length);
+    const { ref, uuid } = await defineOnA(name);
     cleanups.push(
       () => cleanupGuest(lv2, name),
       () => cleanupGuest(lv1, name),

@@ -80,6 +80,11 @@ async function refused(p: Promise<unknown>): Promise<{ code: number; text: strin
   assert.fail("the call succeeded but should have been refused");
 }
 
+/** Waits until the agent no longer publishes an object. */
+function gone(className: string, objectName: string, what: string) {
+  return waitUntil(async () => (await one(className, objectName)) === undefined, 5000, what);
+}
+
 /** The published DomainInfo of a domain, once `pred` holds for it. */
 function infoWhen(uuid: string, pred: (v: Record<string, unknown>) => boolean, what: string) {
   return waitUntil(
@@ -283,11 +288,7 @@ describe("agent on the test driver", () => {
     );
     assert.equal((await one("Domain", ref.objectName))?.values.id, "-1");
     await call(ref.objectName, "undefine");
-    await waitUntil(
-      async () => (await one("Domain", ref.objectName)) === undefined,
-      5000,
-      "Domain deleted",
-    );
+    await gone("Domain", ref.objectName, "Domain deleted");
     assert.equal(await one("DomainInfo", `DomainInfo:${d.uuid}`), undefined);
     await assert.rejects(
       lv.domainLookupByName(name),
@@ -380,7 +381,7 @@ describe("agent on the test driver", () => {
     await waitUntil(async () => (await stateOf()) === "inactive", 5000, "pool inactive");
     await call(pn, "delete");
     await call(pn, "undefine");
-    await waitUntil(async () => (await one("Pool", pn)) === undefined, 5000, "Pool deleted");
+    await gone("Pool", pn, "Pool deleted");
     await assert.rejects(lv.storagePoolLookupByName(pname));
 
     // A transient pool: create_xml starts it; destroy makes it vanish.
@@ -390,11 +391,7 @@ describe("agent on the test driver", () => {
       .pool as ObjectIdLike;
     assert.equal((await one("Pool", t.objectName))?.values.state, "running");
     await call(t.objectName, "destroy");
-    await waitUntil(
-      async () => (await one("Pool", t.objectName)) === undefined,
-      5000,
-      "transient pool gone",
-    );
+    await gone("Pool", t.objectName, "transient pool gone");
 
     const pev = events
       .filter((x) => x.eventName === "PoolLifecycle" && x.values.name === pname)
