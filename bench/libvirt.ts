@@ -237,7 +237,7 @@ async function main(): Promise<void> {
       `   median of the rounds' own ratios                              ${fmt(seqPaired, 2)}x`,
     );
     console.log(
-      `   CPU us per call (user+sys, client)      ${fmt(seqCpu, 1)}  ${fmt(pySeqCpu, 1)}  ${fmt(pySeqCpu / seqCpu, 2)}x less`,
+      `   CPU us per call (user+sys, client)      ${fmt(seqCpu, 1)}  ${fmt(pySeqCpu, 1)}  ${fmt(pySeqCpu / seqCpu, 2)}x  (python / ours: above 1 = ours cheaper)`,
     );
     console.log(
       `2. DOMAIN_GET_INFO calls/s, ${IN_FLIGHT} in flight   ${fmt(par)}  ${fmt(pyOut.par_calls_s)}  ${fmt(parRatio, 2)}x  (goal >= 1.2x; python: ${IN_FLIGHT} threads)`,
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
       `   median of the rounds' own ratios                              ${fmt(parPaired, 2)}x`,
     );
     console.log(
-      `   CPU us per call (user+sys, client)      ${fmt(parCpu, 1)}  ${fmt(pyParCpu, 1)}  ${fmt(pyParCpu / parCpu, 2)}x less`,
+      `   CPU us per call (user+sys, client)      ${fmt(parCpu, 1)}  ${fmt(pyParCpu, 1)}  ${fmt(pyParCpu / parCpu, 2)}x  (python / ours)`,
     );
     console.log(
       `3. ${BIG} domains: list + 1 bulk stats call   ${fmt(inventoryMs, 1)} ms ${fmt(pyOut.inventory10k_ms, 1)} ms`,
