@@ -242,9 +242,10 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     }
     log.info("agent on the broker", { agent: this.name, epoch: this.epoch });
     this.session.on("disconnected", (err) => log.warn("broker connection lost", { err }));
-    this.session.on("reconnected", () =>
-      log.info("broker reconnected; changes made meanwhile are published"),
-    );
+    this.session.on("reconnected", () => {
+      log.info("broker reconnected; changes made meanwhile are published");
+      this.mirror.raiseHeldEvents();
+    });
     this.session.on("error", (err) => log.error("QMF session failed", { err }));
 
     this.libvirt.on("domainLifecycle", (e) => this.mirror.onDomainEvent(e));

@@ -22,7 +22,7 @@ import {
   type StorageVol,
   type StorageVolInfo,
 } from "../libvirt/index.js";
-import type { ObjectId } from "../qmf/index.js";
+import { isConnectionLost as isBrokerLost, type ObjectId } from "../qmf/index.js";
 import { KeyedLanes, mapLimit } from "./concurrency.js";
 import type { AgentLogger } from "./log.js";
 import { domainEventDetailText, domainEventText, objectName, poolEventText } from "./names.js";
@@ -58,6 +58,9 @@ export const SWEEP_STATS =
   StatsTypes.BLOCK;
 /** VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT: do not wait for a domain's job lock. */
 export const STATS_NOWAIT = 1 << 29;
+
+/** Lifecycle events held at most while the broker is unreachable (then counted as lost). */
+export const MAX_HELD_EVENTS = 1000;
 
 /** The state of the agent's libvirt connection, as Node.libvirt_state shows it. */
 export type LinkState = "connecting" | "connected" | "disconnected";
@@ -128,6 +131,9 @@ export class Mirror {
   };
   private lastSyncNs = 0n;
   private stopped = false;
+  /** Events that could not be sent while the broker link was down (see raise). */
+  private readonly heldEvents: { eventName: string; values: Record<string, unknown> }[] = [];
+  private droppedEvents = 0;
 
   constructor(opts: MirrorOptions) {
     this.opts = opts;
@@ -290,16 +296,45 @@ export class Mirror {
       event: domainEventText(event),
       detail: domainEventDetailText(event, detail),
     });
-    this.opts.session
-      .raiseEvent("DomainLifecycle", {
-        domain: this.ref(objectName.domain(domain.uuid)),
-        uuid: domain.uuid,
-        name: domain.name,
-        event: domainEventText(event),
-        detail: domainEventDetailText(event, detail),
-      })
-      .catch((err) => this.log.warn("could not raise DomainLifecycle", { err }));
+    this.raise("DomainLifecycle", {
+      domain: this.ref(objectName.domain(domain.uuid)),
+      uuid: domain.uuid,
+      name: domain.name,
+      event: domainEventText(event),
+      detail: domainEventDetailText(event, detail),
+    });
     void this.refreshDomain(domain.uuid);
+  }
+
+  /**
+   * Raises a QMF event. One that cannot be sent because the broker link is down is held
+   * (oldest first, at most {@link MAX_HELD_EVENTS}) and raised once the agent is back on the
+   * broker ({@link raiseHeldEvents}): the objects are republished then anyway, and the events
+   * say what happened meanwhile. Its `_timestamp` is then the time it was sent.
+   */
+  private raise(eventName: string, values: Record<string, unknown>): void {
+    this.opts.session.raiseEvent(eventName, values).catch((err) => {
+      if (!isBrokerLost(err)) {
+        this.log.warn(`could not raise ${eventName}`, { err });
+      } else if (this.heldEvents.length < MAX_HELD_EVENTS) {
+        this.heldEvents.push({ eventName, values });
+      } else {
+        this.droppedEvents++;
+      }
+    });
+  }
+
+  /** Raises the events held while the broker was unreachable (the agent calls it on reconnect). */
+  raiseHeldEvents(): void {
+    if (this.droppedEvents > 0) {
+      this.log.warn("events lost while the broker was unreachable (more than the held limit)", {
+        dropped: this.droppedEvents,
+        limit: MAX_HELD_EVENTS,
+      });
+      this.droppedEvents = 0;
+    }
+    const held = this.heldEvents.splice(0);
+    for (const e of held) if (!this.stopped) this.raise(e.eventName, e.values);
   }
 
   // ---- pools and volumes --------------------------------------------------------------
@@ -386,14 +421,12 @@ export class Mirror {
   onPoolEvent(e: { pool: StoragePool; event?: number }): void {
     if (this.stopped) return;
     if (e.event !== undefined) {
-      this.opts.session
-        .raiseEvent("PoolLifecycle", {
-          pool: this.ref(objectName.pool(e.pool.uuid)),
-          uuid: e.pool.uuid,
-          name: e.pool.name,
-          event: poolEventText(e.event),
-        })
-        .catch((err) => this.log.warn("could not raise PoolLifecycle", { err }));
+      this.raise("PoolLifecycle", {
+        pool: this.ref(objectName.pool(e.pool.uuid)),
+        uuid: e.pool.uuid,
+        name: e.pool.name,
+        event: poolEventText(e.event),
+      });
     }
     void this.refreshPool(e.pool.uuid);
   }

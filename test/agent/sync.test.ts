@@ -2,15 +2,19 @@
 // - a stats sweep is ONE bulk stats call (no per-domain GET_INFO) and publishes only what
 //   changed (a domain whose values did not change sends no data indication);
 // - the periodic full resync catches what no libvirt event announces (volumes created or
-//   deleted behind the agent's back: libvirt has no volume events).
+//   deleted behind the agent's back: libvirt has no volume events);
+// - lifecycle events that happen while the broker is unreachable reach consoles after the
+//   agent reconnects (its link goes through a small TCP relay of ours that the test cuts).
 import assert from "node:assert/strict";
+import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { SweepResult } from "../../src/agent/index.js";
 import type { LibvirtClient, StoragePool } from "../../src/libvirt/index.js";
-import type { ConsoleSession, QmfObject } from "../../src/qmf/index.js";
+import type { ConsoleSession, QmfEvent, QmfObject } from "../../src/qmf/index.js";
 import {
   type AgentHandle,
+  BROKER,
   objectsByName,
   openConsole,
   startTestAgent,
@@ -61,6 +65,54 @@ function nextSweeps(h: AgentHandle, n: number): Promise<SweepResult[]> {
     };
     h.agent.on("swept", on);
   });
+}
+
+/**
+ * A TCP relay to the broker that the test can cut (every connection reset, new ones refused
+ * at once) and restore: the broker "goes away" for this agent only.
+ */
+async function brokerRelay() {
+  const target = new URL(BROKER);
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const server = createServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = tcpConnect(Number(target.port || 5672), target.hostname);
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(a);
+      a.on("error", () => b.destroy());
+      a.on("close", () => {
+        sockets.delete(a);
+        b.destroy();
+      });
+      a.pipe(b);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const url = new URL(BROKER);
+  url.host = `127.0.0.1:${port}`;
+  return {
+    url: url.toString(),
+    cut() {
+      cut = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      cut = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe("the agent follows libvirt", () => {
@@ -164,6 +216,71 @@ describe("the agent follows libvirt", () => {
       assert.ok((node?.values.last_sync as bigint) > t0, "a resync ran after the change");
     } finally {
       await h.stop();
+    }
+  });
+
+  test("lifecycle events raised while the broker is unreachable reach the console after the reconnect", async () => {
+    const relay = await brokerRelay();
+    const spec = { domains: 1, pools: 0, volumesPerPool: 0, namePrefix: `${uniqueName("ev")}-` };
+    const h = await startTestAgent({
+      uri: writeTestDriverFile(join(dir.path, "events.xml"), spec),
+      broker: relay.url,
+      heartbeatIntervalMs: 1000,
+    });
+    const seen: QmfEvent[] = [];
+    const onEvent = (e: QmfEvent) => {
+      if (e.agentName === h.name) seen.push(e);
+    };
+    qc.on("event", onEvent);
+    try {
+      await qc.waitForAgent(h.name, 10_000);
+      const lost = new Promise<void>((resolve) =>
+        h.agent.session.once("disconnected", () => resolve()),
+      );
+      relay.cut();
+      await lost;
+      // While the agent cannot reach the broker: define and start a domain.
+      const name = `${spec.namePrefix}offline`;
+      const client = h.agent.libvirt.client;
+      const d = await client.domainDefineXml(
+        `<domain type='test'><name>${name}</name><memory unit='KiB'>65536</memory><os><type>hvm</type></os></domain>`,
+      );
+      await client.domainCreate(d);
+      await waitUntil(
+        () => h.agent.mirror.domainState(d.uuid) === "running",
+        5000,
+        "the agent saw the domain start",
+      );
+      assert.equal(seen.length, 0, "nothing reached the console while the link was cut");
+      relay.restore();
+      const events = await waitUntil(
+        () => {
+          const mine = seen.filter((e) => e.values.uuid === d.uuid);
+          return mine.length >= 2 ? mine : undefined;
+        },
+        15_000,
+        "the two held events after the reconnect",
+      );
+      await new Promise((r) => setTimeout(r, 300)); // a duplicate would arrive by now
+      assert.deepEqual(
+        seen
+          .filter((e) => e.values.uuid === d.uuid)
+          .map((e) => `${e.values.event}/${e.values.detail}`),
+        ["defined/added", "started/booted"],
+      );
+      assert.equal(events[0]?.values.name, name);
+      // And the objects made meanwhile are published too.
+      const [info] = await qc.query({
+        agentName: h.name,
+        packageName: "Libvirt",
+        className: "DomainInfo",
+        objectId: { agentName: h.name, objectName: `DomainInfo:${d.uuid}` },
+      });
+      assert.equal(info?.values.state, "running");
+    } finally {
+      qc.off("event", onEvent);
+      await h.stop();
+      await relay.close();
     }
   });
 });
