@@ -3,7 +3,10 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { redactUrl } from "../console/broker-url.js";
 import { UsageError } from "./errors.js";
+
+export { redactUrl };
 
 /** The broker used when nothing else says: a local RabbitMQ with its default user. */
 export const DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672";
@@ -105,17 +108,6 @@ export function checkBrokerUrl(url: string, source: string): string {
     );
   }
   return url;
-}
-
-/** The URL with its password replaced by `***`, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return "<unparsable URL>";
-  }
 }
 
 /** Resolves the settings from the global options, the environment and the config file. */

@@ -14,42 +14,16 @@ const REF_CLASSES = ["Domain", "Pool", "Volume", "Node"];
  * Domain, Pool, Volume or Node (or only of `className` when given). NotFoundError or
  * AmbiguousRefError (exit 3) otherwise.
  */
-export async function resolveAny(
+export function resolveAny(
   sdk: ConsoleModule,
   fleet: Fleet,
   text: string,
   className?: string,
 ): Promise<AnyObject> {
-  const ref = sdk.parseRef(text);
-  const agent = ref.scope ? fleet.agents().find((a) => a.name === ref.scope) : undefined;
-  if (agent && !className) {
-    try {
-      return await fleet.get({ agentName: agent.name, objectName: ref.key });
-    } catch (err) {
-      if (!sdk.isNotFound(err)) throw err;
-    }
-  }
-  const names = className ? [className] : REF_CLASSES;
-  const classes = names.map((n) => classOf(sdk, n));
-  const found = (await Promise.all(classes.map((c) => fleet.find(c, text)))).flat();
-  if (found.length === 1) return found[0]!;
-  const what = className ?? "object";
-  if (found.length === 0) {
-    throw new sdk.NotFoundError(`no ${what} "${text}" on any agent`, what, text);
-  }
-  throw new sdk.AmbiguousRefError(
-    `"${text}" names ${found.length} objects; use host/name, the UUID or the object id`,
-    what,
+  if (className) return fleet.resolve(classOf(sdk, className), text);
+  return fleet.resolveAny(
+    REF_CLASSES.map((n) => classOf(sdk, n)),
     text,
-    found.map((o) => {
-      const p = o.props as Record<string, unknown>;
-      const c = {
-        objectId: o.objectIdText,
-        host: o.host,
-        name: String(p.name ?? p.hostname ?? p.key ?? o.objectId.objectName),
-      };
-      return typeof p.uuid === "string" ? { ...c, uuid: p.uuid } : c;
-    }),
   );
 }
 
@@ -64,8 +38,7 @@ export function classOf(sdk: ConsoleModule, name: string): ManagedClass<AnyObjec
 
 /** The text of a property value for humans: references as object id text, all escaped. */
 export function cell(sdk: ConsoleModule, v: unknown): string {
-  const ref = v && typeof v === "object" && !Buffer.isBuffer(v) ? sdk.toObjectRef(v) : null;
-  return displayValue(ref ? sdk.objectIdText(ref) : v);
+  return displayValue(sdk.refText(v));
 }
 
 /** `key: value` pairs of every property of an object. */
@@ -115,14 +88,10 @@ export function tableRow(sdk: ConsoleModule, o: AnyObject, extra: string[] = [])
 
 /** Sorts objects by host, then by name (or object name). */
 export function sortObjects<T extends AnyObject>(objs: T[]): T[] {
-  const key = (o: AnyObject): string => {
-    const p = o.props as Record<string, unknown>;
-    return String(p.name ?? p.hostname ?? o.objectId.objectName);
-  };
   return objs.sort((a, b) => {
     if (a.host !== b.host) return a.host < b.host ? -1 : 1;
-    const ka = key(a);
-    const kb = key(b);
+    const ka = a.label;
+    const kb = b.label;
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
 }

@@ -10,6 +10,7 @@ import {
   isTimeout,
   type QmfObject,
 } from "../qmf/index.js";
+import { redactUrl, userOf, vhostOf } from "./broker-url.js";
 import {
   AgentUnreachableError,
   AmbiguousRefError,
@@ -379,14 +380,44 @@ export class Fleet extends EventEmitter implements ObjectSource {
    * several do.
    */
   async resolve<T extends ManagedObject<object>>(cls: ManagedClass<T>, text: string): Promise<T> {
-    const found = await this.find(cls, text);
+    return (await this.resolveAmong([cls], text, cls.meta.name)) as T;
+  }
+
+  /**
+   * Finds the one object a reference names when its class is not known: an object id of any
+   * class, or a name, UUID or `host/name` of an object of one of `classes`. Errors as
+   * {@link Fleet.resolve}.
+   */
+  async resolveAny(
+    classes: ManagedClass<ManagedObject<object>>[],
+    text: string,
+  ): Promise<ManagedObject<object>> {
+    await this.discovery;
+    const ref = parseRef(text);
+    if (ref.scope !== undefined && this.session.agents().some((a) => a.name === ref.scope)) {
+      try {
+        return await this.get({ agentName: ref.scope, objectName: ref.key });
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    return this.resolveAmong(classes, text, "object");
+  }
+
+  private async resolveAmong(
+    classes: ManagedClass<ManagedObject<object>>[],
+    text: string,
+    what: string,
+  ): Promise<ManagedObject<object>> {
+    const found = (await Promise.all(classes.map((c) => this.find(c, text)))).flat();
     if (found.length === 1) return found[0]!;
     if (found.length === 0) {
-      throw new NotFoundError(`no ${cls.meta.name} "${text}" on any agent`, cls.meta.name, text);
+      throw new NotFoundError(`no ${what} "${text}" on any agent`, what, text);
     }
+    const objects = what === "object" ? "objects" : `${what} objects`;
     throw new AmbiguousRefError(
-      `"${text}" names ${found.length} ${cls.meta.name} objects; use host/name, the UUID or the object id`,
-      cls.meta.name,
+      `"${text}" names ${found.length} ${objects}; use host/name, the UUID or the object id`,
+      what,
       text,
       found.map(candidateOf),
     );
@@ -658,10 +689,9 @@ function classByName(name: string): ManagedClass<ManagedObject<object>> {
 }
 
 function candidateOf(o: ManagedObject<object>): Candidate {
-  const p = o.props as Record<string, unknown>;
-  const name = String(p.name ?? p.hostname ?? p.key ?? o.objectId.objectName);
-  const c: Candidate = { objectId: o.objectIdText, host: o.host, name };
-  if (typeof p.uuid === "string") c.uuid = p.uuid;
+  const c: Candidate = { objectId: o.objectIdText, host: o.host, name: o.label };
+  const uuid = (o.props as Record<string, unknown>).uuid;
+  if (typeof uuid === "string") c.uuid = uuid;
   return c;
 }
 
@@ -807,7 +837,7 @@ function discover(
 
 /** A plain error for a broker that cannot be used, with the password kept out of it. */
 export function brokerError(url: string, err: unknown): BrokerUnreachableError {
-  const where = redact(url);
+  const where = redactUrl(url);
   const chain: string[] = [];
   let codes = "";
   for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
@@ -835,35 +865,6 @@ export function brokerError(url: string, err: unknown): BrokerUnreachableError {
     why = chain[0] ?? "unknown error";
   }
   return new BrokerUnreachableError(`cannot use the broker at ${where}: ${why}`, { cause: err });
-}
-
-/** The vhost an AMQP URL names ("/" when none). */
-function vhostOf(url: string): string {
-  try {
-    const path = new URL(url).pathname;
-    return path.length > 1 ? decodeURIComponent(path.slice(1)) : "/";
-  } catch {
-    return "?";
-  }
-}
-
-/** The user an AMQP URL names (amqplib's default "guest" when none). */
-function userOf(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).username) || "guest";
-  } catch {
-    return "?";
-  }
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return "<unparsable URL>";
-  }
 }
 
 export { AgentUnreachableError };

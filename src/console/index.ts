@@ -82,4 +82,11 @@ export type {
   QmfTypeName,
 } from "./metadata.js";
 export { looksLikeUuid, parseRef } from "./refs.js";
-export { fromAgent, type ObjectRef, objectIdText, parseFieldText, toObjectRef } from "./values.js";
+export {
+  fromAgent,
+  type ObjectRef,
+  objectIdText,
+  parseFieldText,
+  refText,
+  toObjectRef,
+} from "./values.js";

@@ -2,7 +2,7 @@
 // means to call its methods and follow its references through the fleet that found it.
 import { ArgumentError } from "./errors.js";
 import type { ClassMeta } from "./metadata.js";
-import { convertValues, type ObjectRef, objectIdText, toObjectRef } from "./values.js";
+import { convertValues, type ObjectRef, objectIdText, refText, toObjectRef } from "./values.js";
 
 /** What a managed object needs from the fleet it came from. */
 export interface ObjectSource {
@@ -69,6 +69,15 @@ export class ManagedObject<P extends object> {
     return this.source.hostOf(this.agentName);
   }
 
+  /**
+   * What people call the object: its `name`, else `hostname` (a Node), else `key`, else its
+   * object name.
+   */
+  get label(): string {
+    const p = this.props as Record<string, unknown>;
+    return String(p.name ?? p.hostname ?? p.key ?? this.objectId.objectName);
+  }
+
   /** The object id as text, `<agent name>/<object name>`. */
   get objectIdText(): string {
     return objectIdText(this.objectId);
@@ -77,10 +86,7 @@ export class ManagedObject<P extends object> {
   /** A plain view for JSON output: id, agent, host, class and properties. */
   toJSON(): Record<string, unknown> {
     const properties: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this.props)) {
-      const ref = v && typeof v === "object" && !Buffer.isBuffer(v) ? toObjectRef(v) : null;
-      properties[k] = ref ? objectIdText(ref) : v;
-    }
+    for (const [k, v] of Object.entries(this.props)) properties[k] = refText(v);
     return {
       object_id: this.objectIdText,
       class: this.className,

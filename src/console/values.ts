@@ -16,6 +16,12 @@ export function objectIdText(id: ObjectRef): string {
   return `${id.agentName}/${id.objectName}`;
 }
 
+/** A property or argument value for output: a reference as its object id text, else unchanged. */
+export function refText(v: unknown): unknown {
+  const ref = v && typeof v === "object" && !Buffer.isBuffer(v) ? toObjectRef(v) : null;
+  return ref ? objectIdText(ref) : v;
+}
+
 /** Reads an object id from its wire map or from an already converted object; null if neither. */
 export function toObjectRef(v: unknown): ObjectRef | null {
   if (!v || typeof v !== "object") return null;

@@ -78,10 +78,7 @@ export function outArgsJson(
   out: Record<string, unknown>,
 ): Record<string, unknown> {
   const res: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(out)) {
-    const ref = v && typeof v === "object" && !Buffer.isBuffer(v) ? sdk.toObjectRef(v) : null;
-    res[k] = ref ? sdk.objectIdText(ref) : v;
-  }
+  for (const [k, v] of Object.entries(out)) res[k] = sdk.refText(v);
   return res;
 }
 

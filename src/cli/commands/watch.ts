@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { FleetChange, ManagedClass, ManagedObject } from "../../console/index.js";
-import { objectIdText, toObjectRef } from "../../console/values.js";
+import { refText } from "../../console/values.js";
 import { type ConsoleModule, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { colours, displayValue, toJsonText } from "../output.js";
@@ -18,22 +18,18 @@ function timeOf(ns: bigint | undefined): string {
 function describeObject(sdk: ConsoleModule, o: AnyObject): string {
   const meta = (o.constructor as ManagedClass<AnyObject>).meta;
   const props = o.props as Record<string, unknown>;
-  const label = props.name ?? props.hostname ?? o.objectId.objectName;
   const fields = meta.properties
     .filter((p) => p.type !== "objId" && p.type !== "lstr" && p.name !== "name")
     .map((p) => `${p.name}=${cell(sdk, props[p.name])}`)
     .join(" ");
-  return `${meta.name} ${displayValue(String(label))} ${fields}`.trimEnd();
+  return `${meta.name} ${displayValue(o.label)} ${fields}`.trimEnd();
 }
 
 /** The JSON line for one change. */
 function changeJson(c: FleetChange): unknown {
   if (c.kind === "event") {
     const args: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(c.args)) {
-      const ref = v && typeof v === "object" ? toObjectRef(v) : null;
-      args[k] = ref ? objectIdText(ref) : v;
-    }
+    for (const [k, v] of Object.entries(c.args)) args[k] = refText(v);
     return {
       kind: "event",
       event: c.name,
