@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   try {
     // --- inventory ---------------------------------------------------------------------
     const t0 = performance.now();
+    const wall0 = Date.now();
     agent = spawnAgent(
       [
         "--uri",
@@ -133,6 +134,21 @@ async function main(): Promise<void> {
       `inventory: ${TOTAL} objects at the console ${Math.round(inventoryMs)} ms after the agent process started ` +
         `(agent ready at ${Math.round(tRunning - t0)} ms; its first full resync took ${started.ms} ms)`,
     );
+    // Where the time went, from the agent's own log timestamps (ms after the spawn).
+    const at = (msg: string) => {
+      const line = agent?.stderr.find((l) => l.includes(`"msg":"${msg}"`));
+      return line ? Date.parse((JSON.parse(line) as { ts: string }).ts) - wall0 : Number.NaN;
+    };
+    const [lvAt, brokerAt, syncAt] = [
+      at("libvirt connected"),
+      at("agent on the broker"),
+      at("resync done"),
+    ];
+    say(
+      `  split: process start + libvirt connect (the daemon parses the ${DOMAINS}-domain file) ${lvAt} ms, ` +
+        `identity + broker ${brokerAt - lvAt} ms, full resync ${syncAt - brokerAt} ms, ` +
+        `console sees all ${Math.round(inventoryMs - syncAt)} ms`,
+    );
 
     // --- one sweep (the agent's own timing of its first timed sweep) --------------------
     const sweepLine = await agent.waitForLog("stats sweep", (STATS_INTERVAL_S + 10) * 1000);
@@ -161,7 +177,11 @@ async function main(): Promise<void> {
     );
 
     // --- baseline: the 2008 design, one GET_INFO per domain per cycle --------------------
+    const c0 = performance.now();
     const lv = await connect(uri);
+    say(
+      `a bare libvirt connection to the same file (the daemon parses it again): ${Math.round(performance.now() - c0)} ms`,
+    );
     let baselineMs: number;
     try {
       const doms = await lv.listAllDomains();

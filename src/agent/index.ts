@@ -20,6 +20,16 @@
  * Authorisation: with `controlUsers` set (flag `--control-users`), methods that change libvirt
  * are refused (FORBIDDEN, 6) to other broker users; read-only methods stay open to all.
  *
+ * Lifecycle events (DomainLifecycle, PoolLifecycle) that happen while the broker is unreachable
+ * are held (at most 1000) and raised after the reconnect. Volumes have no libvirt events: ones
+ * created or deleted outside the agent appear at the next full resync (`resyncIntervalMs`,
+ * default 5 min) or pool refresh event.
+ *
+ * `Domain.restore` refuses (PARAMETER_INVALID) a file saved from another domain.
+ * `Domain.migrate` takes `uri` and/or `destination_node` (all inputs are optional, one of these
+ * two is required); given only `uri`, the destination agent is the one whose `libvirt_uri`
+ * attribute equals it.
+ *
  * Method failures: libvirt's error → `_exception` error_code 0x10000 + virErrorNumber with
  * text `<libvirt call>: <libvirt's message>`; bad input → PARAMETER_INVALID (4) naming the
  * argument, before any libvirt call; libvirt not connected or lost mid-call → EXCEPTION (7).
