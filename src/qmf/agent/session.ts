@@ -290,17 +290,11 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
       );
     }
     if (existing && sameValues(existing.values, values)) return;
-    const wire: QmfMap = {};
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) continue;
-      const prop = info.props.get(k);
-      if (!prop) throw new TypeError(`setObject ${className}: unknown property ${k}`);
-      try {
-        wire[k] = typedValue(prop.type, v);
-      } catch (e) {
-        throw new TypeError(`setObject ${className}.${k}: ${(e as Error).message}`, { cause: e });
-      }
-    }
+    const wire = typedValues(values, info.props, (k, e) =>
+      e
+        ? new TypeError(`setObject ${className}.${k}: ${e.message}`, { cause: e })
+        : new TypeError(`setObject ${className}: unknown property ${k}`),
+    );
     const now = nowNs();
     if (existing) {
       existing.values = { ...values };
@@ -359,17 +353,11 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
   raiseEvent(eventName: string, values: Record<string, unknown>, severity?: number): Promise<void> {
     const info = this.events.get(eventName);
     if (!info) throw new TypeError(`raiseEvent: unknown event ${eventName}`);
-    const wire: QmfMap = {};
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) continue;
-      const arg = info.args.get(k);
-      if (!arg) throw new TypeError(`raiseEvent ${eventName}: unknown argument ${k}`);
-      try {
-        wire[k] = typedValue(arg.type, v);
-      } catch (e) {
-        throw new TypeError(`raiseEvent ${eventName}.${k}: ${(e as Error).message}`, { cause: e });
-      }
-    }
+    const wire = typedValues(values, info.args, (k, e) =>
+      e
+        ? new TypeError(`raiseEvent ${eventName}.${k}: ${e.message}`, { cause: e })
+        : new TypeError(`raiseEvent ${eventName}: unknown argument ${k}`),
+    );
     const sev = severity ?? info.event.severity ?? 6;
     if (!Number.isInteger(sev) || sev < 0 || sev > 7) {
       throw new TypeError(`raiseEvent ${eventName}: severity must be 0..7, got ${sev}`);
@@ -946,25 +934,17 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
   private encodeOut(call: MethodCall, out: Record<string, unknown> | undefined): Buffer {
     if (out === undefined || isEmpty(out)) return NO_OUTPUT;
     const method = this.classes.get(call.className)!.methods.get(call.methodName)!;
-    const wire: QmfMap = {};
-    for (const [k, v] of Object.entries(out ?? {})) {
-      if (v === undefined) continue;
-      const arg = method.outArgs.get(k);
-      if (!arg) {
-        throw new MethodError(
+    const wire = typedValues(
+      out,
+      method.outArgs,
+      (k, e) =>
+        new MethodError(
           QmfStatus.EXCEPTION,
-          `${call.methodName} returned ${k}, which is not an output argument`,
-        );
-      }
-      try {
-        wire[k] = typedValue(arg.type, v);
-      } catch (e) {
-        throw new MethodError(
-          QmfStatus.EXCEPTION,
-          `${call.methodName} returned a bad ${k}: ${(e as Error).message}`,
-        );
-      }
-    }
+          e
+            ? `${call.methodName} returned a bad ${k}: ${e.message}`
+            : `${call.methodName} returned ${k}, which is not an output argument`,
+        ),
+    );
     return encodeMap({ _arguments: wire });
   }
 }
@@ -990,6 +970,30 @@ function exceptionBody(
 }
 
 /** toWire, after turning ObjectIds nested in map/list values into `_object_id` maps. */
+/**
+ * Each defined value put on the wire with its field's exact type (properties, event
+ * arguments, output arguments); `refuse` makes the error for a key with no field, or (with the
+ * problem) for a value that does not fit it.
+ */
+function typedValues(
+  values: Record<string, unknown>,
+  fields: ReadonlyMap<string, { type: QmfType }>,
+  refuse: (key: string, problem?: Error) => Error,
+): QmfMap {
+  const wire: QmfMap = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) continue;
+    const field = fields.get(k);
+    if (!field) throw refuse(k);
+    try {
+      wire[k] = typedValue(field.type, v);
+    } catch (e) {
+      throw refuse(k, e as Error);
+    }
+  }
+  return wire;
+}
+
 function typedValue(type: QmfType, v: unknown): QmfValue {
   return toWire(type, type === "map" || type === "list" ? nestedIds(v) : v);
 }

@@ -44,6 +44,8 @@ export { DEFAULT_MAX_DEPTH, type DecodeLimits, decodeList, decodeMap } from "./d
 export { encodeList, encodeMap, MAX_ENCODE_DEPTH } from "./encode.js";
 export { CodecError, type CodecErrorCode, isCodecError } from "./errors.js";
 export {
+  BIG_RANGE,
+  INT_RANGE,
   type QmfMap,
   type QmfValue,
   TypeCode,

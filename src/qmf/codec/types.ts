@@ -135,19 +135,23 @@ export class Typed {
   ) {}
 }
 
-const INT_RANGE: Partial<Record<WireType, readonly [number, number]>> = {
+/** The smallest and largest value of each integer wire type up to 32 bits. */
+export const INT_RANGE = {
   int8: [-0x80, 0x7f],
   uint8: [0, 0xff],
   int16: [-0x8000, 0x7fff],
   uint16: [0, 0xffff],
   int32: [-0x80000000, 0x7fffffff],
   uint32: [0, 0xffffffff],
-};
-const BIG_RANGE: Partial<Record<WireType, readonly [bigint, bigint]>> = {
+} as const satisfies Partial<Record<WireType, readonly [number, number]>>;
+/** The smallest and largest value of each 64-bit integer wire type (datetime is signed). */
+export const BIG_RANGE = {
   int64: [-(1n << 63n), (1n << 63n) - 1n],
   datetime: [-(1n << 63n), (1n << 63n) - 1n],
   uint64: [0n, (1n << 64n) - 1n],
-};
+} as const satisfies Partial<Record<WireType, readonly [bigint, bigint]>>;
+const INT_RANGE_OF: Partial<Record<WireType, readonly [number, number]>> = INT_RANGE;
+const BIG_RANGE_OF: Partial<Record<WireType, readonly [bigint, bigint]>> = BIG_RANGE;
 const BIN_MAX: Partial<Record<WireType, number>> = {
   vbin8: 0xff,
   str8: 0xff,
@@ -175,7 +179,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Checks `value` against `type` and returns the form the encoder writes (bigint for 64-bit). */
 function normalize(type: WireType, value: unknown): unknown {
-  const intRange = INT_RANGE[type];
+  const intRange = INT_RANGE_OF[type];
   if (intRange) {
     if (typeof value === "bigint") value = Number(value);
     if (typeof value !== "number" || !Number.isInteger(value))
@@ -185,7 +189,7 @@ function normalize(type: WireType, value: unknown): unknown {
     }
     return value;
   }
-  const bigRange = BIG_RANGE[type];
+  const bigRange = BIG_RANGE_OF[type];
   if (bigRange) {
     if (typeof value === "number") {
       if (!Number.isSafeInteger(value)) throw bad(type, value, "not a safe integer (use a bigint)");

@@ -3,6 +3,8 @@ import { type QmfMap, type QmfValue, Uuid } from "../codec/index.js";
 import {
   type Access,
   type Direction,
+  makeClass,
+  makeEvent,
   QMF_TYPES,
   type QmfType,
   type SchemaArg,
@@ -10,6 +12,7 @@ import {
   type SchemaEvent,
   type SchemaMethod,
   type SchemaProperty,
+  withOptional,
 } from "./model.js";
 
 /** The coarse QMFv2 `_type` of each schema type; the exact type goes in `_subtype`. */
@@ -192,12 +195,6 @@ function typeFrom(m: QmfMap, what: string): QmfType {
   return t;
 }
 
-function withOptional<T extends object>(base: T, extra: Record<string, unknown>): T {
-  for (const [k, v] of Object.entries(extra))
-    if (v !== undefined) (base as Record<string, unknown>)[k] = v;
-  return base;
-}
-
 function argFrom(v: QmfValue, what: string, dirDefault: Direction): SchemaArg {
   const m = asMap(v, what);
   const name = text(m._name, `${what}._name`);
@@ -229,18 +226,10 @@ export function parseSchemaMap(map: QmfMap): SchemaClass | SchemaEvent {
     const args = asList(map._properties, "_properties").map((a, i) =>
       argFrom(a, `_properties[${i}]`, "I"),
     );
-    const byName = new Map(args.map((a) => [a.name, a]));
     const sev = map._default_severity;
-    return withOptional(
-      {
-        kind: "event",
-        packageName,
-        name,
-        args,
-        hash,
-        getArg: (n: string) => byName.get(n),
-      } as SchemaEvent,
-      { desc, severity: typeof sev === "number" ? sev : undefined },
+    return makeEvent(
+      { packageName, name, desc, args, severity: typeof sev === "number" ? sev : undefined },
+      hash,
     );
   }
   if (kind !== "_data") throw new TypeError(`schema map: unknown _schema_id._type ${kind}`);
@@ -279,19 +268,5 @@ export function parseSchemaMap(map: QmfMap): SchemaClass | SchemaEvent {
       { desc: optionalText(m._desc, `${what}._desc`) },
     );
   });
-  const props = new Map(properties.map((p) => [p.name, p]));
-  const meths = new Map(methods.map((m) => [m.name, m]));
-  return withOptional(
-    {
-      kind: "class",
-      packageName,
-      name,
-      properties,
-      methods,
-      hash,
-      getProperty: (n: string) => props.get(n),
-      getMethod: (n: string) => meths.get(n),
-    } as SchemaClass,
-    { desc },
-  );
+  return makeClass({ packageName, name, desc, properties, methods }, hash);
 }

@@ -121,3 +121,68 @@ export interface Schema {
   getClass(name: string): SchemaClass | undefined;
   getEvent(name: string): SchemaEvent | undefined;
 }
+
+/** Copies the defined values of `extra` onto `base`: an optional field is absent, never `undefined`. */
+export function withOptional<T extends object>(base: T, extra: Record<string, unknown>): T {
+  for (const [k, v] of Object.entries(extra))
+    if (v !== undefined) (base as Record<string, unknown>)[k] = v;
+  return base;
+}
+
+/**
+ * A class definition with its lookups. `hash` is the one given, or (the loader's case) the
+ * one `hash` computes from the finished definition.
+ */
+export function makeClass(
+  fields: {
+    packageName: string;
+    name: string;
+    desc?: string;
+    properties: SchemaProperty[];
+    methods: SchemaMethod[];
+  },
+  hash: Uuid | ((def: SchemaClass) => Uuid),
+): SchemaClass {
+  const props = new Map(fields.properties.map((p) => [p.name, p]));
+  const methods = new Map(fields.methods.map((m) => [m.name, m]));
+  const cls = withOptional(
+    {
+      kind: "class",
+      packageName: fields.packageName,
+      name: fields.name,
+      properties: fields.properties,
+      methods: fields.methods,
+      getProperty: (name: string) => props.get(name),
+      getMethod: (name: string) => methods.get(name),
+    } as Omit<SchemaClass, "hash"> as SchemaClass,
+    { desc: fields.desc },
+  );
+  cls.hash = typeof hash === "function" ? hash(cls) : hash;
+  return cls;
+}
+
+/** An event definition with its lookup; `hash` as for {@link makeClass}. */
+export function makeEvent(
+  fields: {
+    packageName: string;
+    name: string;
+    desc?: string;
+    args: SchemaArg[];
+    severity?: number;
+  },
+  hash: Uuid | ((def: SchemaEvent) => Uuid),
+): SchemaEvent {
+  const args = new Map(fields.args.map((a) => [a.name, a]));
+  const ev = withOptional(
+    {
+      kind: "event",
+      packageName: fields.packageName,
+      name: fields.name,
+      args: fields.args,
+      getArg: (name: string) => args.get(name),
+    } as Omit<SchemaEvent, "hash"> as SchemaEvent,
+    { desc: fields.desc, severity: fields.severity },
+  );
+  ev.hash = typeof hash === "function" ? hash(ev) : hash;
+  return ev;
+}

@@ -5,15 +5,16 @@ import { schemaHash } from "./maps.js";
 import {
   type Access,
   type Direction,
+  makeClass,
+  makeEvent,
   QMF_TYPES,
   type QmfType,
   type Schema,
   type SchemaArg,
-  type SchemaClass,
-  type SchemaEvent,
   type SchemaMethod,
   type SchemaProperty,
   SEVERITIES,
+  withOptional,
 } from "./model.js";
 
 /** Which attributes each element takes; `true` = required. */
@@ -310,12 +311,6 @@ type Frame =
   | { kind: "event"; draft: EventDraft }
   | { kind: "leaf" };
 
-function withOptional<T extends object>(base: T, extra: Record<string, unknown>): T {
-  for (const [k, v] of Object.entries(extra))
-    if (v !== undefined) (base as Record<string, unknown>)[k] = v;
-  return base;
-}
-
 /**
  * Parses a schema file's text. Throws {@link SchemaError} (file, line, column) for anything
  * invalid; see `index.ts` for the language.
@@ -514,39 +509,8 @@ export function parseSchema(xml: string, fileName = "<schema>"): Schema {
 }
 
 function buildSchema(packageName: string, drafts: ClassDraft[], eventDrafts: EventDraft[]): Schema {
-  const classes: SchemaClass[] = drafts.map((d) => {
-    const props = new Map(d.properties.map((p) => [p.name, p]));
-    const methods = new Map(d.methods.map((m) => [m.name, m]));
-    const cls = withOptional(
-      {
-        kind: "class",
-        packageName,
-        name: d.name,
-        properties: d.properties,
-        methods: d.methods,
-        getProperty: (name: string) => props.get(name),
-        getMethod: (name: string) => methods.get(name),
-      } as unknown as SchemaClass,
-      { desc: d.desc },
-    );
-    cls.hash = schemaHash(cls);
-    return cls;
-  });
-  const events: SchemaEvent[] = eventDrafts.map((d) => {
-    const args = new Map(d.args.map((a) => [a.name, a]));
-    const ev = withOptional(
-      {
-        kind: "event",
-        packageName,
-        name: d.name,
-        args: d.args,
-        getArg: (name: string) => args.get(name),
-      } as unknown as SchemaEvent,
-      { desc: d.desc, severity: d.severity },
-    );
-    ev.hash = schemaHash(ev);
-    return ev;
-  });
+  const classes = drafts.map((d) => makeClass({ ...d, packageName }, schemaHash));
+  const events = eventDrafts.map((d) => makeEvent({ ...d, packageName }, schemaHash));
   const byClass = new Map(classes.map((c) => [c.name, c]));
   const byEvent = new Map(events.map((e) => [e.name, e]));
   return {

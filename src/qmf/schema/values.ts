@@ -1,4 +1,11 @@
-import { type QmfMap, type QmfValue, typed, Uuid } from "../codec/index.js";
+import {
+  INT_RANGE,
+  type QmfMap,
+  type QmfValue,
+  typed,
+  Uuid,
+  BIG_RANGE as WIRE_BIG_RANGE,
+} from "../codec/index.js";
 import type { QmfType, SchemaArg } from "./model.js";
 
 /** Longest `sstr`, in UTF-8 bytes. */
@@ -13,19 +20,13 @@ const FLOAT_MAX = 3.4028234663852886e38;
 type SmallInt = "uint8" | "uint16" | "uint32" | "int8" | "int16" | "int32";
 type BigIntType = "uint64" | "int64" | "absTime" | "deltaTime";
 
-const SMALL_RANGE: Record<SmallInt, readonly [number, number]> = {
-  int8: [-0x80, 0x7f],
-  uint8: [0, 0xff],
-  int16: [-0x8000, 0x7fff],
-  uint16: [0, 0xffff],
-  int32: [-0x80000000, 0x7fffffff],
-  uint32: [0, 0xffffffff],
-};
+const SMALL_RANGE: Record<SmallInt, readonly [number, number]> = INT_RANGE;
+// absTime travels as int64, deltaTime as uint64.
 const BIG_RANGE: Record<BigIntType, readonly [bigint, bigint]> = {
-  int64: [-(1n << 63n), (1n << 63n) - 1n],
-  absTime: [-(1n << 63n), (1n << 63n) - 1n],
-  uint64: [0n, (1n << 64n) - 1n],
-  deltaTime: [0n, (1n << 64n) - 1n],
+  int64: WIRE_BIG_RANGE.int64,
+  absTime: WIRE_BIG_RANGE.int64,
+  uint64: WIRE_BIG_RANGE.uint64,
+  deltaTime: WIRE_BIG_RANGE.uint64,
 };
 
 /** The wire type each schema type is sent as (64-bit and float types are pinned). */
