@@ -47,7 +47,13 @@ export function propertyPairs(sdk: ConsoleModule, o: AnyObject): [string, string
   const props = o.props as Record<string, unknown>;
   const pairs: [string, string][] = [];
   for (const p of meta.properties) {
-    const v = cell(sdk, props[p.name]);
+    const raw = props[p.name];
+    // An absolute time (ns since the epoch) reads better as a date; 0 means "never".
+    if (p.type === "absTime" && typeof raw === "bigint" && raw > 0n) {
+      pairs.push([p.name, new Date(Number(raw / 1_000_000n)).toISOString()]);
+      continue;
+    }
+    const v = cell(sdk, raw);
     pairs.push([p.name, p.unit && v !== "" ? `${v} ${p.unit}` : v]);
   }
   return pairs;

@@ -410,6 +410,18 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     assert.deepEqual(Object.keys(node.related), ["host_info"]);
     assert.equal(node.related.host_info!.object_id, node.properties.host_info);
     assert.equal(node.related.host_info!.class, "NodeInfo");
+    // An absolute time shows as a date for people, as nanoseconds in JSON.
+    const nodeJson = await lvq(["--json", "show", "--class", "Node", agentA.host]);
+    // Read as text: the value is above 2^53, JSON.parse would round it.
+    const since = BigInt(/"libvirt_state_since": (\d+)/.exec(nodeJson.stdout)![1]!);
+    assert.ok(since > 0n);
+    const nodeHuman = await lvq(["show", "--class", "Node", agentA.host]);
+    assert.equal(nodeHuman.code, 0, nodeHuman.stderr);
+    const date = new Date(Number(since / 1_000_000n)).toISOString();
+    assert.match(
+      nodeHuman.stdout,
+      new RegExp(`\nlibvirt_state_since +${date.replace(/\./g, "\\.")}\n`),
+    );
     const missing = await lvq(["show", `nosuch-${tag}`]);
     assert.equal(missing.code, 3);
     assert.equal(missing.stderr, `lvq: no object "nosuch-${tag}" on any agent\n`);
