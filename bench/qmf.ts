@@ -3,7 +3,8 @@
  *  - method round trip console → agent → console of a no-op method, p50/p99 over ≥ 10,000
  *    calls, side by side with a bare amqplib request/reply carrying the same body sizes over
  *    the same broker, and with that bare pair wrapped in the QMF envelope (calls interleave,
- *    so drift hits all three alike);
+ *    so drift hits all three alike); with BENCH_ENVELOPE_PARTS=1 also each part of that
+ *    envelope alone and the envelope without each part;
  *  - time for one console to receive a 10,000-object query;
  *  - codec encode/decode throughput on query-response bodies.
  * The last line is one JSON object with the figures.
@@ -54,37 +55,63 @@ function widget(i: number, agentName: string): Record<string, unknown> {
   };
 }
 
+/** The parts of the QMF envelope (QMF.md "Transport mapping"), each of which can be left off. */
+interface EnvelopeParts {
+  /** Through `qmf.default.direct` (queues bound by name) instead of the default exchange. */
+  directExchange?: boolean;
+  /** `user_id` (the broker checks it against the connection's user). */
+  userId?: boolean;
+  /** The `qmf.opcode`, `qmf.agent`, `method` and `x-amqp-0-10.app-id` headers. */
+  headers?: boolean;
+  /** `expiration` (a per-message TTL) on the request. */
+  requestTtl?: boolean;
+  /** `app_id` and `content_type`. */
+  appIdContentType?: boolean;
+}
+const FULL_ENVELOPE: EnvelopeParts = {
+  directExchange: true,
+  userId: true,
+  headers: true,
+  requestTtl: true,
+  appIdContentType: true,
+};
+
 /**
  * A bare amqplib request/reply pair: a server on its own queue answering every request with a
- * `replyBody`. `envelope` adds what QMF puts around a message (the direct exchange, `user_id`,
- * `app_id`, content type, the `qmf.*` headers, a TTL on the request): the same broker work as a
- * QMF call without any of our code, to show how much of the gap is the protocol's envelope.
+ * `replyBody`. `parts` adds what QMF puts around a message (all of it: {@link FULL_ENVELOPE}):
+ * the same broker work as a QMF call without any of our code, to show how much of the gap is
+ * the protocol's envelope, and which part of it.
  */
-async function bareRoundTrip(requestBody: Buffer, replyBody: Buffer, envelope: boolean) {
+async function bareRoundTrip(requestBody: Buffer, replyBody: Buffer, parts: EnvelopeParts) {
   // The same socket options as the QMF transport (TCP_NODELAY), so only the layer differs.
   const conn = await amqp.connect(URL_, { noDelay: true });
   const serverConn = await amqp.connect(URL_, { noDelay: true });
   const sch = await serverConn.createChannel();
   const q = await sch.assertQueue("", { exclusive: true, autoDelete: true });
-  const exchange = envelope ? "qmf.default.direct" : "";
-  if (envelope) await sch.bindQueue(q.queue, exchange, q.queue);
+  const exchange = parts.directExchange ? "qmf.default.direct" : "";
+  if (parts.directExchange) await sch.bindQueue(q.queue, exchange, q.queue);
   await sch.prefetch(64);
   const ch = await conn.createChannel();
   const rq = await ch.assertQueue("", { exclusive: true, autoDelete: true });
-  if (envelope) await ch.bindQueue(rq.queue, exchange, rq.queue);
-  const qmfProps = (opcode: string, method: string) =>
-    envelope
+  if (parts.directExchange) await ch.bindQueue(rq.queue, exchange, rq.queue);
+  const qmfProps = (opcode: string, method: string, agent: boolean) => ({
+    ...(parts.appIdContentType ? { appId: "qmf2", contentType: "amqp/map" } : {}),
+    ...(parts.userId ? { userId: "guest" } : {}),
+    ...(parts.headers
       ? {
-          appId: "qmf2",
-          contentType: "amqp/map",
-          userId: "guest",
-          headers: { "qmf.opcode": opcode, "x-amqp-0-10.app-id": "qmf2", method },
+          headers: {
+            "qmf.opcode": opcode,
+            "x-amqp-0-10.app-id": "qmf2",
+            method,
+            ...(agent ? { "qmf.agent": `example.org:bench:bench-${tag}` } : {}),
+          },
         }
-      : {};
-  const replyProps = qmfProps("_method_response", "response");
+      : {}),
+  });
+  const replyProps = qmfProps("_method_response", "response", true);
   const requestProps = {
-    ...qmfProps("_method_request", "request"),
-    ...(envelope ? { expiration: "30000" } : {}),
+    ...qmfProps("_method_request", "request", false),
+    ...(parts.requestTtl ? { expiration: "30000" } : {}),
   };
   await sch.consume(q.queue, (m) => {
     if (!m) return;
@@ -118,6 +145,48 @@ async function bareRoundTrip(requestBody: Buffer, replyBody: Buffer, envelope: b
   };
 }
 
+/**
+ * `BENCH_ENVELOPE_PARTS=1`: what each part of the envelope costs on its own, and the whole
+ * without each part, against the bare pair (interleaved, like the main comparison).
+ */
+async function envelopeParts(
+  bare: Awaited<ReturnType<typeof bareRoundTrip>>,
+  reqSize: number,
+  respSize: number,
+): Promise<void> {
+  const names = Object.keys(FULL_ENVELOPE) as (keyof EnvelopeParts)[];
+  const variants: [string, EnvelopeParts][] = [
+    ...names.map((n): [string, EnvelopeParts] => [`only ${n}`, { [n]: true }]),
+    ...names.map((n): [string, EnvelopeParts] => [
+      `all but ${n}`,
+      { ...FULL_ENVELOPE, [n]: false },
+    ]),
+    ["full envelope", FULL_ENVELOPE],
+  ];
+  const pairs = await Promise.all(
+    variants.map(([, parts]) => bareRoundTrip(randomBytes(reqSize), randomBytes(respSize), parts)),
+  );
+  const calls = Math.max(1000, Math.floor(CALLS / 2));
+  const bareMs: number[] = [];
+  const ms: number[][] = variants.map(() => []);
+  for (let i = 0; i < 500; i++) for (const p of [bare, ...pairs]) await p.call();
+  for (let i = 0; i < calls; i++) {
+    bareMs.push(await bare.call());
+    for (let j = 0; j < pairs.length; j++) ms[j]!.push(await pairs[j]!.call());
+  }
+  for (const p of pairs) await p.close();
+  bareMs.sort((x, y) => x - y);
+  const base = percentile(bareMs, 50);
+  console.log(`envelope parts, ${calls} calls each, interleaved; bare p50 ${base.toFixed(3)} ms:`);
+  for (let j = 0; j < variants.length; j++) {
+    const sorted = ms[j]!.sort((x, y) => x - y);
+    const p50 = percentile(sorted, 50);
+    console.log(
+      `  ${variants[j]![0].padEnd(26)} p50 ${p50.toFixed(3)} ms  p99 ${percentile(sorted, 99).toFixed(3)} ms  ratio ${(p50 / base).toFixed(3)}`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const schema = await loadSchemaFile(schemaPath);
   const agent = new AgentSession({
@@ -146,8 +215,8 @@ async function main(): Promise<void> {
     _arguments: {},
   }).length;
   const respSize = encodeMap({ _arguments: {} }).length;
-  const bare = await bareRoundTrip(randomBytes(reqSize), randomBytes(respSize), false);
-  const enveloped = await bareRoundTrip(randomBytes(reqSize), randomBytes(respSize), true);
+  const bare = await bareRoundTrip(randomBytes(reqSize), randomBytes(respSize), {});
+  const enveloped = await bareRoundTrip(randomBytes(reqSize), randomBytes(respSize), FULL_ENVELOPE);
 
   const qmf = async (): Promise<number> => {
     const t0 = process.hrtime.bigint();
@@ -168,6 +237,9 @@ async function main(): Promise<void> {
     qmfMs.push(await qmf());
     bareMs.push(await bare.call());
     envMs.push(await enveloped.call());
+  }
+  if (process.env.BENCH_ENVELOPE_PARTS === "1") {
+    await envelopeParts(bare, reqSize, respSize);
   }
   await bare.close();
   await enveloped.close();
