@@ -107,6 +107,16 @@ export async function withFleet<T>(
         `lvq: warning: ${safeText(agentName)} left out: ${safeText(error.message)}\n`,
       );
     });
+    if (opts.completeOrFail) {
+      // A listing lacks the objects of an agent heard only after its queries went out.
+      fleet.on("agentLate", ({ agentName }: { agentName: string }) => {
+        if (warned.has(agentName)) return;
+        warned.add(agentName);
+        process.stderr.write(
+          `lvq: warning: ${safeText(agentName)} left out: it answered only after the queries went out (raise --settle, or give --expect-agents)\n`,
+        );
+      });
+    }
     const result = await body({ fleet, sdk, settings, requireAgents });
     trace("command done");
     if (opts.announce && process.stderr.isTTY === true) {
@@ -118,7 +128,7 @@ export async function withFleet<T>(
     }
     if (opts.completeOrFail && fleet.incompleteAgents.length) {
       throw new sdk.AgentUnreachableError(
-        `the output lacks the objects of ${fleet.incompleteAgents.length} agent(s) that did not answer`,
+        `the output lacks the objects of ${fleet.incompleteAgents.length} agent(s) that did not answer in time (see --timeout, --settle and --expect-agents)`,
       );
     }
     return result;

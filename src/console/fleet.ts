@@ -167,8 +167,10 @@ export function equalityPredicate(eqs: Record<string, unknown>): unknown[] | und
 
 /**
  * The fleet view. Create it with {@link connectFleet}; always {@link Fleet.close} it.
- * Emits `change` ({@link FleetChange}) while {@link Fleet.watch} is on, and `agentError`
- * (`{ agentName, error }`) when an agent is left out of a query result.
+ * Emits `change` ({@link FleetChange}) while {@link Fleet.watch} is on, `agentError`
+ * (`{ agentName, error }`) when an agent is left out of a query result because it failed, and
+ * `agentLate` (`{ agentName }`) when a whole-fleet result lacks an agent that became known only
+ * after the query was sent (a late answer to discovery, or an agent that just started).
  */
 export class Fleet extends EventEmitter implements ObjectSource {
   /** @internal */
@@ -571,7 +573,9 @@ export class Fleet extends EventEmitter implements ObjectSource {
    * Queries each agent. An agent that is lost or does not answer in time is left out (its
    * objects are missing from the result) and reported with an `agentError` event, so that one
    * dead host does not hide the rest of the fleet; when no agent answers, the first error is
-   * thrown. Other failures (the broker connection, a bad predicate) are thrown at once.
+   * thrown. Other failures (the broker connection, a bad predicate) are thrown at once. A
+   * whole-fleet query also reports each agent that became known only after it was sent, with
+   * an `agentLate` event (and in incompleteAgents).
    */
   private async queryAll(
     className: string,
@@ -622,6 +626,15 @@ export class Fleet extends EventEmitter implements ObjectSource {
     for (const f of failures) {
       this.incomplete.add(f.agentName);
       this.emit("agentError", f);
+    }
+    if (!agents) {
+      // An agent that became known only after the queries went out (it answered the locate
+      // after discovery's quiet time, or it has just started) is missing from the result too.
+      for (const a of this.session.agents()) {
+        if (agentNames.includes(a.name)) continue;
+        this.incomplete.add(a.name);
+        this.emit("agentLate", { agentName: a.name });
+      }
     }
     return out;
   }

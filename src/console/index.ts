@@ -28,7 +28,9 @@
  * The fleet is the libvirt-qmf agents on the broker (vendor `libvirt-qmf`, product `libvirt`;
  * see `agentFilter`), found by a locate at connect time. Queries over the whole fleet ask every
  * agent; one that is lost or silent is left out of the result, reported with an `agentError`
- * event and listed in `fleet.incompleteAgents`. With `awaitDiscovery: false` connectFleet
+ * event and listed in `fleet.incompleteAgents`; one that became known only after a whole-fleet
+ * query went out (a late answer to discovery) is reported with `agentLate` and listed there
+ * too. With `awaitDiscovery: false` connectFleet
  * returns at once and whole-fleet queries start on each agent as it answers
  * (`fleet.whenDiscovered()` tells when discovery is over). Discovery ends once no new agent has
  * answered for `settleMs` (150 ms), or for twice the latest answer's latency when that is

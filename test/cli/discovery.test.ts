@@ -1,6 +1,6 @@
 // Discovery: how lvq and the SDK decide they have heard the whole fleet. Runs in a private
-// RabbitMQ vhost so that the agent counts are exact: one agent in this process, one `lvq agent`
-// process that is paused (SIGSTOP) to play a host that answers late or not at all.
+// RabbitMQ vhost so that the agent counts are exact: two `lvq agent` processes, one of them
+// paused (SIGSTOP) to play a host that answers late or not at all.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -9,10 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { connectFleet, SETTLE_LATENCY_FACTOR } from "../../src/console/index.js";
+import { connectFleet, type Domain, SETTLE_LATENCY_FACTOR } from "../../src/console/index.js";
 import { agentNameOf, type SpawnedAgent, spawnAgent } from "../support/agent.js";
 import { writeTestDriverFile } from "../support/testdriver.js";
-import { type AgentHandle, startTestAgent } from "./agents.js";
 import { BIN, buildOnce, lvq, waitFor } from "./harness.js";
 
 const run = promisify(execFile);
@@ -21,9 +20,31 @@ const dir = mkdtempSync(join(tmpdir(), `lvq-disc-${tag}-`));
 const vhost = `lvqtest-disc-${tag}`;
 const broker = `amqp://guest:guest@127.0.0.1:5672/${vhost}`;
 const spec = { domains: 1, pools: 0, volumesPerPool: 0 };
-let quick: AgentHandle | undefined;
+let quick: SpawnedAgent | undefined;
 let slow: SpawnedAgent | undefined;
 const slowName = agentNameOf(`disc-${tag}-slow`);
+const quickName = agentNameOf(`disc-${tag}-quick`);
+
+/** Starts `lvq agent` (the built one) on a private test-driver file of one domain. */
+function agentProcess(which: string): SpawnedAgent {
+  return spawnAgent(
+    [
+      "--broker",
+      broker,
+      "--uri",
+      writeTestDriverFile(join(dir, `${which}.xml`), {
+        ...spec,
+        namePrefix: `disc${tag}${which}-`,
+      }),
+      "--instance",
+      `disc-${tag}-${which}`,
+      "--state-dir",
+      join(dir, `state-${which}`),
+    ],
+    {},
+    { main: BIN },
+  );
+}
 
 /** Runs `work` with the slow agent paused; it is resumed after `resumeAfterMs` (or at the end). */
 async function whilePaused<T>(work: () => Promise<T>, resumeAfterMs?: number): Promise<T> {
@@ -45,28 +66,10 @@ describe("discovery", { timeout: 120_000 }, () => {
   before(async () => {
     await run("rabbitmqctl", ["add_vhost", vhost]);
     await run("rabbitmqctl", ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]);
-    slow = spawnAgent(
-      [
-        "--broker",
-        broker,
-        "--uri",
-        writeTestDriverFile(join(dir, "slow.xml"), { ...spec, namePrefix: `disc${tag}s-` }),
-        "--instance",
-        `disc-${tag}-slow`,
-        "--state-dir",
-        join(dir, "state-slow"),
-      ],
-      {},
-      { main: BIN },
-    );
-    [, quick] = await Promise.all([
-      buildOnce(),
-      startTestAgent({
-        uri: writeTestDriverFile(join(dir, "quick.xml"), { ...spec, namePrefix: `disc${tag}q-` }),
-        instance: `disc-${tag}-quick`,
-        broker,
-      }),
-    ]);
+    await buildOnce();
+    slow = agentProcess("slow");
+    quick = agentProcess("quick");
+    await quick.waitForLog("agent running", 60_000);
     await slow.waitForLog("agent running", 60_000);
     await waitFor("both agents answer", 20_000, async () => {
       const r = await lvq(["--json", "agents"], { LVQ_BROKER: broker });
@@ -90,7 +93,7 @@ describe("discovery", { timeout: 120_000 }, () => {
           .agents()
           .map((a) => a.name)
           .sort(),
-        [quick!.name, slowName].sort(),
+        [quickName, slowName].sort(),
       );
       assert.ok(r.lastAnswerMs !== null && r.lastAnswerMs >= 0, JSON.stringify(r));
       assert.equal(r.quietMs, Math.max(150, Math.round(SETTLE_LATENCY_FACTOR * r.lastAnswerMs)));
@@ -107,6 +110,54 @@ describe("discovery", { timeout: 120_000 }, () => {
     }
   });
 
+  test("an agent that answers after a whole-fleet query went out is reported as left out", async () => {
+    const slowPid = slow!.proc.pid!;
+    const quickPid = quick!.proc.pid!;
+    process.kill(slowPid, "SIGSTOP");
+    let fleet: Awaited<ReturnType<typeof connectFleet>> | undefined;
+    try {
+      fleet = await connectFleet({ broker, timeoutMs: 5000 });
+      const f = fleet;
+      assert.deepEqual(
+        f.agents().map((a) => a.name),
+        [quickName],
+      );
+      const errors: { agentName: string; error: Error }[] = [];
+      f.on("agentError", (e: { agentName: string; error: Error }) => errors.push(e));
+      const late: string[] = [];
+      f.on("agentLate", (e: { agentName: string }) => late.push(e.agentName));
+      // The quick agent holds the query while the slow one answers the locate, late.
+      process.kill(quickPid, "SIGSTOP");
+      let query: Promise<Domain[]>;
+      try {
+        query = f.domains();
+        process.kill(slowPid, "SIGCONT");
+        await waitFor("the slow agent's late answer", 5000, async () =>
+          f.agents().length === 2 ? true : undefined,
+        );
+      } finally {
+        process.kill(quickPid, "SIGCONT");
+      }
+      const doms = await query;
+      assert.deepEqual(
+        doms.map((d) => d.agentName),
+        [quickName],
+      );
+      assert.deepEqual(late, [slowName]);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(f.incompleteAgents, [slowName]);
+      // The next whole-fleet query asks it too.
+      assert.deepEqual(
+        (await f.domains()).map((d) => d.agentName).sort(),
+        [quickName, slowName].sort(),
+      );
+    } finally {
+      process.kill(slowPid, "SIGCONT");
+      process.kill(quickPid, "SIGCONT");
+      await fleet?.close();
+    }
+  });
+
   test("an agent that answers late is missed by default, found with --expect-agents; fewer is exit 4", async () => {
     const env = { LVQ_BROKER: broker, LVQ_DISCOVERY_MS: "2500" };
     const names = (stdout: string) =>
@@ -114,14 +165,14 @@ describe("discovery", { timeout: 120_000 }, () => {
     // Paused throughout: the default discovery ends without it, and says it was not heard.
     const missed = await whilePaused(() => lvq(["--json", "agents"], env));
     assert.equal(missed.code, 0, missed.stderr);
-    assert.deepEqual(names(missed.stdout), [quick!.name]);
+    assert.deepEqual(names(missed.stdout), [quickName]);
     // Paused for 800 ms, far longer than the quick agent takes: --expect-agents waits for it.
     const found = await whilePaused(
       () => lvq(["--expect-agents", "2", "--json", "agents"], env),
       800,
     );
     assert.equal(found.code, 0, found.stderr);
-    assert.deepEqual(names(found.stdout), [quick!.name, slowName].sort());
+    assert.deepEqual(names(found.stdout), [quickName, slowName].sort());
     const listed = await whilePaused(
       () => lvq(["--json", "list", "Node"], { ...env, LVQ_EXPECT_AGENTS: "2" }),
       800,
@@ -129,7 +180,7 @@ describe("discovery", { timeout: 120_000 }, () => {
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(
       (JSON.parse(listed.stdout) as { agent: string }[]).map((n) => n.agent).sort(),
-      [quick!.name, slowName].sort(),
+      [quickName, slowName].sort(),
     );
     // Paused throughout with an agent expected: the listing fails instead of lacking it.
     const short = await whilePaused(() =>
@@ -145,7 +196,7 @@ describe("discovery", { timeout: 120_000 }, () => {
       lvq(["--expect-agents", "2", "--json", "agents"], { ...env, LVQ_DISCOVERY_MS: "700" }),
     );
     assert.equal(shortAgents.code, 4);
-    assert.deepEqual(names(shortAgents.stdout), [quick!.name]);
+    assert.deepEqual(names(shortAgents.stdout), [quickName]);
     const bad = await lvq(["--expect-agents", "two", "agents"], env);
     assert.equal(bad.code, 2);
     assert.match(
