@@ -403,6 +403,42 @@ describe("objects, queries and indications", () => {
     }
   });
 
+  it("a bad locate predicate is refused by the console before sending, and by the agent", async () => {
+    await assert.rejects(consoleS.locate(["frobnicate"]), /frobnicate/);
+    const peer = await RawPeer.open();
+    try {
+      // Sent to this agent alone (its direct binding), not broadcast to every agent.
+      const locate = (correlationId: string, predicate: unknown[]) =>
+        peer.ch.publish("qmf.default.direct", agent.name, encodeList(predicate as never), {
+          appId: "qmf2",
+          contentType: "amqp/list",
+          correlationId,
+          replyTo: peer.replyTo,
+          headers: { "qmf.opcode": "_agent_locate_request" },
+        });
+      locate("no-match", ["eq", "role", ["quote", "not-this-one"]]);
+      locate("bad", ["frobnicate", "x"]);
+      locate("match", ["eq", "role", ["quote", "test"]]);
+      await waitFor("two answers", () => peer.replies.length === 2);
+      await sleep(100);
+      const byId = new Map(peer.replies.map((r) => [r.properties.correlationId as string, r]));
+      assert.deepEqual(
+        [...byId].map(([id, r]) => [id, r.properties.headers?.["qmf.opcode"]]).sort(),
+        [
+          ["bad", "_exception"],
+          ["match", "_agent_locate_response"],
+        ],
+      );
+      const v = decodeMap(byId.get("bad")!.content)._values as Record<string, unknown>;
+      assert.equal(v.error_code, QmfStatus.PARAMETER_INVALID);
+      assert.match(v.error_text as string, /^bad locate predicate: .*frobnicate/);
+      const attrs = decodeMap(byId.get("match")!.content)._values as Record<string, unknown>;
+      assert.equal(attrs._name, agent.name);
+    } finally {
+      await peer.close();
+    }
+  });
+
   it("a query for an unknown _what is answered with an _exception", async () => {
     const peer = await RawPeer.open();
     try {
