@@ -21,8 +21,10 @@
  *   ```
  *   `onMethod(call)` gets `{objectId, className, objectName, methodName, args, userId,
  *   correlationId}` with `args` already checked against the schema and converted (int64 →
- *   bigint, lstr → string, objId → ObjectId); it returns the output arguments or throws
- *   `new MethodError(code, text)`. Each request id runs at most once.
+ *   bigint, lstr → string, objId → ObjectId; an `optional="y"` argument the caller left out,
+ *   or sent as void, is absent; a required one missing is refused before the handler runs);
+ *   it returns the output arguments or throws `new MethodError(code, text)`. Each request id
+ *   runs at most once. The console leaves out arguments given as `undefined`.
  * - **console** — {@link ConsoleSession}:
  *   ```ts
  *   const c = new ConsoleSession({ url, name?, agentFilter?, defaultTimeoutMs? = 10000,

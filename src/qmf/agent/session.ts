@@ -52,7 +52,10 @@ export interface MethodCall {
   className: string;
   objectName: string;
   methodName: string;
-  /** Input arguments, checked and converted per the schema (int64 → bigint, lstr → string…). */
+  /**
+   * Input arguments, checked and converted per the schema (int64 → bigint, lstr → string…).
+   * An optional argument the request left out (or sent as void) is absent.
+   */
   args: Record<string, unknown>;
   /** The broker-validated `user_id` of the caller. */
   userId?: string;
