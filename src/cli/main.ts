@@ -44,7 +44,7 @@ const program = new Command("lvq")
   .addOption(
     new Option(
       "--settle <ms>",
-      "discovery ends once no new agent answered for this long, or for twice the slowest answer's time (default 150; else $LVQ_SETTLE_MS or the config file)",
+      "discovery ends once no new agent answered for this long, or for twice as long as the latest answer took (default 150; else $LVQ_SETTLE_MS or the config file)",
     ).argParser(positive("a positive number of milliseconds")),
   )
   .addOption(
