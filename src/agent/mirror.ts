@@ -611,16 +611,16 @@ export class Mirror {
     }
     let changed = 0;
     let stale = 0;
-    const seen = new Set<string>();
+    let known = 0;
     for (const r of recs) {
       const uuid = r.domain.uuid;
-      seen.add(uuid);
       const prev = this.info.get(uuid);
       if (!prev) {
         // A domain no event told us about (yet): read it whole.
         void this.refreshDomain(uuid);
         continue;
       }
+      known++;
       const next = this.applyStats(uuid, prev, r.params, now);
       if (next.stats_stale === true) stale++;
       if (!sameValues(prev, next)) {
@@ -630,8 +630,10 @@ export class Mirror {
           this.opts.session.setObject("DomainInfo", objectName.domainInfo(uuid), next);
       }
     }
-    for (const uuid of this.domains.keys()) {
-      if (!seen.has(uuid)) void this.refreshDomain(uuid); // gone? the refresh will tell
+    if (known !== this.info.size) {
+      // Some domain we publish was not in the record set: gone? its refresh will tell.
+      const seen = new Set(recs.map((r) => r.domain.uuid));
+      for (const uuid of this.domains.keys()) if (!seen.has(uuid)) void this.refreshDomain(uuid);
     }
     const ms = performance.now() - t0;
     this.log.debug("stats sweep", { domains: recs.length, changed, stale, ms: Math.round(ms) });
