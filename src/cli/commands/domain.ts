@@ -15,10 +15,20 @@ import { resolveAny } from "../present.js";
  */
 const LONG_CALL_MS = 600_000;
 
-function longTimeout(settings: { timeoutMs: number; timeoutGiven: boolean }): {
-  timeoutMs: number;
-} {
-  return { timeoutMs: settings.timeoutGiven ? settings.timeoutMs : LONG_CALL_MS };
+/**
+ * A call that moves a guest's memory (save, restore, migrate): the long timeout unless
+ * --timeout was given, and a spinner with the elapsed time on a terminal.
+ */
+function longCall(
+  fleet: Fleet,
+  settings: { timeoutMs: number; timeoutGiven: boolean },
+  label: string,
+  d: Domain,
+  method: string,
+  args: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const timeoutMs = settings.timeoutGiven ? settings.timeoutMs : LONG_CALL_MS;
+  return withSpinner(label, () => fleet.callMethod(d, method, args, { timeoutMs }));
 }
 
 /** The verbs that are one method without arguments, and what they print when done. */
@@ -151,9 +161,8 @@ export function registerDomainCommands(program: Command): void {
       const path = resolvePath(file);
       await withFleet(cmd, async ({ fleet, sdk, settings }) => {
         const d = await findDomain(sdk, fleet, text);
-        await withSpinner(`saving ${displayValue(d.name)} to ${displayValue(path)}`, () =>
-          fleet.callMethod(d, "save", { filename: path }, longTimeout(settings)),
-        );
+        const label = `saving ${displayValue(d.name)} to ${displayValue(path)}`;
+        await longCall(fleet, settings, label, d, "save", { filename: path });
         report(settings.json, d, d.name, "save", `saved to ${displayValue(path)}`);
       });
     });
@@ -189,20 +198,16 @@ Examples:
       }
       await withFleet(cmd, async ({ fleet, sdk, settings }) => {
         const agent = oneAgent(fleet, opts.host, "restore");
-        const ref = opts.domain ?? `${agent}/${uuid}`;
+        // The image names its domain by UUID: look for it on the host the file is on.
         const d = opts.domain
-          ? await findDomain(sdk, fleet, ref)
-          : ((await fleet.find(sdk.Domain, ref))[0] ??
-            (await Promise.reject(
-              new sdk.NotFoundError(
-                `no domain with UUID ${uuid} (from ${path}) on ${agent}`,
-                "Domain",
-                ref,
-              ),
-            )));
-        await withSpinner(`restoring ${displayValue(d.name)} from ${displayValue(path)}`, () =>
-          fleet.callMethod(d, "restore", { filename: path }, longTimeout(settings)),
-        );
+          ? await findDomain(sdk, fleet, opts.domain)
+          : (await fleet.find(sdk.Domain, `${agent}/${uuid}`))[0];
+        if (!d) {
+          const what = `no domain with UUID ${uuid} (from ${path}) on ${agent}`;
+          throw new sdk.NotFoundError(what, "Domain", `${agent}/${uuid}`);
+        }
+        const label = `restoring ${displayValue(d.name)} from ${displayValue(path)}`;
+        await longCall(fleet, settings, label, d, "restore", { filename: path });
         report(settings.json, d, d.name, "restore", `restored from ${displayValue(path)}`);
       });
     });
@@ -269,10 +274,8 @@ Examples:
             ),
             uri: sdk.parseFieldText(field("uri"), opts.uri, "--uri"),
           };
-          const out = await withSpinner(
-            `migrating ${displayValue(d.name)} to ${displayValue(dest.host)}`,
-            () => fleet.callMethod(d, "migrate", args, longTimeout(settings)),
-          );
+          const label = `migrating ${displayValue(d.name)} to ${displayValue(dest.host)}`;
+          const out = await longCall(fleet, settings, label, d, "migrate", args);
           const ref = sdk.toObjectRef(out.domain);
           const newId = ref ? sdk.objectIdText(ref) : null;
           if (settings.json) {
