@@ -79,12 +79,14 @@ export function describeError(err: unknown): string {
   const e = (err ?? {}) as Describable;
   const status = qmfStatus(e);
   if (e.name === "MethodError" && status !== undefined) {
-    const text = e.text ?? e.message ?? "";
+    // libvirt's XML errors span lines (the line, then a caret under the fault): newlines stay,
+    // every other control character is escaped.
+    const text = (e.text ?? e.message ?? "").split("\n").map(safeText).join("\n");
     if (status >= QMF_USER_STATUS) {
-      return `libvirt error ${status - QMF_USER_STATUS}: ${safeText(text)}`;
+      return `libvirt error ${status - QMF_USER_STATUS}: ${text}`;
     }
     const name = statusName(status);
-    return `method failed (QMF status ${status}${name ? ` ${name}` : ""}): ${safeText(text)}`;
+    return `method failed (QMF status ${status}${name ? ` ${name}` : ""}): ${text}`;
   }
   if (e.name === "AmbiguousRefError" && e.candidates) {
     const lines = e.candidates.map(

@@ -110,6 +110,26 @@ describe("exit codes and messages", () => {
       "libvirt error 55: Requested operation is not valid: domain is not running",
     );
   });
+  test("a multi-line libvirt message keeps its lines; other control characters are escaped", () => {
+    const e = Object.assign(new Error("ignored"), {
+      name: "MethodError",
+      code: 0x10000 + 35,
+      text: "XML error: tag mismatch\n<domai>\u001b[2J\n-----^",
+    });
+    assert.equal(
+      describeError(e),
+      "libvirt error 35: XML error: tag mismatch\n<domai>\\x1b[2J\n-----^",
+    );
+    const refused = Object.assign(new Error("ignored"), {
+      name: "MethodError",
+      code: 6,
+      text: "user guest may not call Domain.suspend",
+    });
+    assert.equal(
+      describeError(refused),
+      "method failed (QMF status 6 FORBIDDEN): user guest may not call Domain.suspend",
+    );
+  });
   test("an ambiguous reference lists its candidates, escaped", () => {
     const e = new AmbiguousRefError('"twin" names 2 objects', "Domain", "twin", [
       { objectId: "a:b:h1/Domain:1", host: "h1", name: "twin", uuid: "u1" },
