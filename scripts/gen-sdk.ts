@@ -41,6 +41,7 @@ interface FieldLike {
   dir?: string | undefined;
   references?: string | undefined;
   index?: boolean | undefined;
+  optional?: boolean | undefined;
 }
 
 function tsType(f: FieldLike, input = false): string {
@@ -104,6 +105,7 @@ function metaField(f: FieldLike): string {
   if (f.dir) parts.push(`dir: ${JSON.stringify(f.dir)}`);
   if (f.references) parts.push(`references: ${JSON.stringify(f.references)}`);
   if (f.index) parts.push("index: true");
+  if (f.optional) parts.push("optional: true");
   return `{ ${parts.join(", ")} }`;
 }
 
@@ -222,9 +224,9 @@ export function generateSdkSource(schemaXml: string, sourceName: string): string
       const argDocs = ins.map((a) => `@param args.${a.name} ${fieldDoc(a)}`);
       const outDoc = outs.length === 1 ? `@returns ${fieldDoc(outs[0]!)}` : undefined;
       out.push(`\n${doc("  ", m.desc, ...argDocs, outDoc)}`);
-      const param = ins.length
-        ? `args: { ${ins.map((a) => `${a.name}: ${tsType(a, true)}`).join("; ")} }`
-        : "";
+      // Optional inputs (schema `optional="y"`) may be left out of `args`.
+      const fields = ins.map((a) => `${a.name}${a.optional ? "?" : ""}: ${tsType(a, true)}`);
+      const param = ins.length ? `args: { ${fields.join("; ")} }` : "";
       out.push(`  async ${m.name}(${param}): Promise<${result}> {\n${body}  }\n`);
     }
     out.push("}\n\n");

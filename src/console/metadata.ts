@@ -37,6 +37,8 @@ export interface FieldMeta {
   /** For `objId` fields: the class the reference points at. */
   readonly references?: string;
   readonly index?: boolean;
+  /** For method inputs: the caller may leave it out. */
+  readonly optional?: boolean;
 }
 
 /** A method of a class. */

@@ -476,24 +476,28 @@ export class Domain extends ManagedObject<DomainProperties> {
             desc: "Object representing destination host (its uri property is used when uri is not given).",
             dir: "I",
             references: "Node",
+            optional: true,
           },
           {
             name: "flags",
             type: "int32",
             desc: "Flags for migration (virDomainMigrateFlags); 0 or absent means LIVE. PEER2PEER is always added.",
             dir: "I",
+            optional: true,
           },
           {
             name: "new_domain_name",
             type: "sstr",
             desc: "New domain name on new host if applicable (absent or empty: keep the name).",
             dir: "I",
+            optional: true,
           },
           {
             name: "uri",
             type: "sstr",
             desc: "Destination hostname/URI as seen from host: the destination libvirt URI (absent or empty: the destination_node's uri). Given alone, the destination agent is the one whose libvirt_uri attribute equals it.",
             dir: "I",
+            optional: true,
           },
           {
             name: "bandwidth",
@@ -501,6 +505,7 @@ export class Domain extends ManagedObject<DomainProperties> {
             desc: "Maximum bandwidth to consume in Mbps (absent or 0: no limit).",
             unit: "MiB/s",
             dir: "I",
+            optional: true,
           },
           {
             name: "domain",
@@ -615,11 +620,11 @@ export class Domain extends ManagedObject<DomainProperties> {
    * @returns New VM object on new host, as the destination's agent publishes it. References Domain.
    */
   async migrate(args: {
-    destination_node: ObjectRef | ManagedObject<NodeProperties>;
-    flags: number;
-    new_domain_name: string;
-    uri: string;
-    bandwidth: number;
+    destination_node?: ObjectRef | ManagedObject<NodeProperties>;
+    flags?: number;
+    new_domain_name?: string;
+    uri?: string;
+    bandwidth?: number;
   }): Promise<Domain> {
     const out = await this.invoke("migrate", { ...args });
     return this.resolveRef(out.domain, "Domain.migrate", Domain);
