@@ -6,7 +6,9 @@ usage: libvirt-baseline.py calls URI DOMAIN_NAME SECONDS THREADS   (1 = one at a
 
 "calls" prints calls/s and the CPU time (user + sys, all threads of this process) per call,
 measured over the timed loop only: less sensitive than calls/s to other load on the machine.
+With LIBVIRTD_PID set, also libvirtd's CPU time per call over the same loop.
 """
+import os
 import json
 import resource
 import sys
@@ -14,6 +16,19 @@ import threading
 import time
 
 import libvirt
+
+
+def daemon_cpu_seconds():
+    """libvirtd's user + sys CPU time (all its threads), or None without LIBVIRTD_PID."""
+    pid = os.environ.get("LIBVIRTD_PID")
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def cpu_seconds():
@@ -59,12 +74,16 @@ def main():
         for _ in range(200):  # warm-up
             dom.info()
         cpu = cpu_seconds()
+        daemon = daemon_cpu_seconds()
         if threads == 1:
             n, elapsed = seq_calls(conn, dom, seconds)
         else:
             n, elapsed = par_calls(conn, dom, seconds, threads)
         cpu = cpu_seconds() - cpu
         out = {"calls_s": n / elapsed, "cpu_us_per_call": cpu / n * 1e6}
+        daemon_after = daemon_cpu_seconds()
+        if daemon is not None and daemon_after is not None:
+            out["daemon_cpu_us_per_call"] = (daemon_after - daemon) / n * 1e6
         out["version"] = libvirt.getVersion()
         conn.close()
     else:

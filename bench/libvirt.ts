@@ -6,7 +6,8 @@
 //      connection (goal ≥ 1.2×); our client's in-flight bound is raised to 16 so that all 16
 //      are on the wire, as the C library puts every thread's call on the wire
 //   For 1 and 2 both sides also report CPU time (user + sys of their own process) per call,
-//   which other load on the machine disturbs much less than calls/s.
+//   which other load on the machine disturbs much less than calls/s, and libvirtd's CPU time
+//   per call while serving them (it counts whatever else the daemon serves meanwhile).
 //   3. a 10,000-domain test-driver host: list all + one bulk stats call, vs one GET_INFO per
 //      domain (the 2008 design) — goal ≤ 1 s and ≥ 5× faster; plus our client's RSS.
 // The last output line is one JSON object with the figures.
@@ -42,10 +43,38 @@ function ensurePythonLibvirt(): void {
   });
 }
 
-/** One timed run: calls/s and this process's CPU time (user + sys, all threads) per call. */
+/**
+ * One timed run: calls/s, the client process's CPU time (user + sys, all threads) per call,
+ * and libvirtd's CPU time per call over the same time (NaN when it cannot be read).
+ */
 interface CallRun {
   calls_s: number;
   cpu_us_per_call: number;
+  daemon_cpu_us_per_call: number;
+}
+
+/** libvirtd's pid from its pid file, for reading its CPU time; undefined if unknown. */
+function libvirtdPid(): string | undefined {
+  try {
+    const pid = readFileSync("/run/libvirtd.pid", "utf8").trim();
+    return /^\d+$/.test(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const LIBVIRTD_PID = libvirtdPid();
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** libvirtd's user + sys CPU time in µs (all threads), NaN if it cannot be read. */
+function daemonCpuMicros(): number {
+  if (!LIBVIRTD_PID) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${LIBVIRTD_PID}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /**
@@ -60,6 +89,7 @@ async function timedCalls(
 ): Promise<CallRun> {
   let n = 0;
   const cpu = process.cpuUsage();
+  const daemon = daemonCpuMicros();
   const start = performance.now();
   const end = start + seconds * 1000;
   const loop = async () => {
@@ -72,7 +102,11 @@ async function timedCalls(
   else await Promise.all(Array.from({ length: inFlight }, loop));
   const elapsed = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
-  return { calls_s: n / elapsed, cpu_us_per_call: (used.user + used.system) / n };
+  return {
+    calls_s: n / elapsed,
+    cpu_us_per_call: (used.user + used.system) / n,
+    daemon_cpu_us_per_call: (daemonCpuMicros() - daemon) / n,
+  };
 }
 
 /** libvirtd's per-client limit of calls it runs at once, as its config file sets it. */
@@ -126,6 +160,7 @@ async function main(): Promise<void> {
       const r = spawnSync(PYTHON, [join(here, "libvirt-baseline.py"), ...args], {
         encoding: "utf8",
         maxBuffer: 1 << 20,
+        env: { ...process.env, LIBVIRTD_PID: LIBVIRTD_PID ?? "" },
       });
       if (r.status !== 0) throw new Error(`python baseline failed: ${r.stderr}`);
       return JSON.parse(r.stdout.trim().split("\n").pop() as string) as Record<string, number>;
@@ -134,7 +169,11 @@ async function main(): Promise<void> {
     const pyCalls = (threads: number): CallRun => {
       const r = python(["calls", smallUri, "bench-dom-0", String(SECONDS), String(threads)]);
       pyVersion = r.version as number;
-      return { calls_s: r.calls_s as number, cpu_us_per_call: r.cpu_us_per_call as number };
+      return {
+        calls_s: r.calls_s as number,
+        cpu_us_per_call: r.cpu_us_per_call as number,
+        daemon_cpu_us_per_call: (r.daemon_cpu_us_per_call as number | undefined) ?? Number.NaN,
+      };
     };
 
     const c = await connect(smallUri, { maxInFlight: IN_FLIGHT });
@@ -162,6 +201,7 @@ async function main(): Promise<void> {
     await c.close();
     const rate = (runs: CallRun[]) => median(runs.map((r) => r.calls_s));
     const cpuPerCall = (runs: CallRun[]) => median(runs.map((r) => r.cpu_us_per_call));
+    const daemonPerCall = (runs: CallRun[]) => median(runs.map((r) => r.daemon_cpu_us_per_call));
     const seq = rate(seqOurs);
     const par = rate(parOurs);
     const pyInventory = python(["inventory", bigUri]);
@@ -240,6 +280,9 @@ async function main(): Promise<void> {
       `   CPU us per call (user+sys, client)      ${fmt(seqCpu, 1)}  ${fmt(pySeqCpu, 1)}  ${fmt(pySeqCpu / seqCpu, 2)}x  (python / ours: above 1 = ours cheaper)`,
     );
     console.log(
+      `   libvirtd CPU us per call meanwhile      ${fmt(daemonPerCall(seqOurs), 1)}  ${fmt(daemonPerCall(seqPy), 1)}`,
+    );
+    console.log(
       `2. DOMAIN_GET_INFO calls/s, ${IN_FLIGHT} in flight   ${fmt(par)}  ${fmt(pyOut.par_calls_s)}  ${fmt(parRatio, 2)}x  (goal >= 1.2x; python: ${IN_FLIGHT} threads)`,
     );
     console.log(
@@ -247,6 +290,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `   CPU us per call (user+sys, client)      ${fmt(parCpu, 1)}  ${fmt(pyParCpu, 1)}  ${fmt(pyParCpu / parCpu, 2)}x  (python / ours)`,
+    );
+    console.log(
+      `   libvirtd CPU us per call meanwhile      ${fmt(daemonPerCall(parOurs), 1)}  ${fmt(daemonPerCall(parPy), 1)}`,
     );
     console.log(
       `3. ${BIG} domains: list + 1 bulk stats call   ${fmt(inventoryMs, 1)} ms ${fmt(pyOut.inventory10k_ms, 1)} ms`,
@@ -273,6 +319,8 @@ async function main(): Promise<void> {
         py_seq_cpu_us: round(pySeqCpu, 1),
         par_cpu_us: round(parCpu, 1),
         py_par_cpu_us: round(pyParCpu, 1),
+        par_daemon_cpu_us: round(daemonPerCall(parOurs), 1),
+        py_par_daemon_cpu_us: round(daemonPerCall(parPy), 1),
       }),
     );
   } finally {
