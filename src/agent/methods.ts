@@ -4,7 +4,6 @@
 // destination must be another host) is checked here, before any libvirt call, so a refused
 // call never changes libvirt state.
 
-import { nonnullString, type Procedure, struct, uint } from "../libvirt/codec/index.js";
 import {
   type Domain,
   MigrateFlags,
@@ -199,19 +198,6 @@ function inPool(call: MethodCall, p: StoragePool, v: StorageVol, arg: string): v
 // ---- restore --------------------------------------------------------------------------
 
 /**
- * virDomainSaveImageGetXMLDesc (remote procedure 235): the domain definition inside a save
- * image. The client's table does not carry it, so it is declared here as data (libvirt's
- * number and layout) and sent through the client's low-level `call`.
- */
-const DOMAIN_SAVE_IMAGE_GET_XML_DESC: Procedure<{ file: string; flags: number }, { xml: string }> =
-  {
-    name: "DOMAIN_SAVE_IMAGE_GET_XML_DESC",
-    number: 235,
-    args: struct({ file: nonnullString, flags: uint }),
-    ret: struct({ xml: nonnullString }),
-  };
-
-/**
  * virDomainRestore restores whichever domain the file holds. Called on one Domain object it
  * must restore that domain, so the image's definition is read first and a file saved from
  * another domain is refused (PARAMETER_INVALID naming it) before anything is restored.
@@ -219,12 +205,12 @@ const DOMAIN_SAVE_IMAGE_GET_XML_DESC: Procedure<{ file: string; flags: number },
 async function restore(x: MethodContext, call: MethodCall): Promise<Record<string, unknown>> {
   const d = domainOf(x, call);
   const file = pathArg(call, "filename");
-  const xml = await lv(x, "virDomainSaveImageGetXMLDesc", (c) =>
-    c.call(DOMAIN_SAVE_IMAGE_GET_XML_DESC, { file, flags: 0 }),
+  const saved = await lv(x, "virDomainSaveImageGetXMLDesc", (c) =>
+    c.domainSaveImageGetXmlDesc(file),
   );
-  const uuid = /<uuid>\s*([^<\s]+)\s*<\/uuid>/.exec(xml.xml)?.[1]?.toLowerCase();
+  const uuid = /<uuid>\s*([^<\s]+)\s*<\/uuid>/.exec(saved)?.[1]?.toLowerCase();
   if (uuid !== d.uuid) {
-    const name = /<name>([^<]*)<\/name>/.exec(xml.xml)?.[1];
+    const name = /<name>([^<]*)<\/name>/.exec(saved)?.[1];
     throw badArgument(
       call.methodName,
       "filename",

@@ -326,6 +326,10 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
       flags: opts.flags ?? 0,
     });
   }
+  /** The domain definition inside a save image written by {@link domainSave} (read by the daemon). */
+  async domainSaveImageGetXmlDesc(file: string, flags = 0): Promise<string> {
+    return (await this.call(RemoteProcedure.domainSaveImageGetXmlDesc, { file, flags })).xml;
+  }
   async domainGetXmlDesc(d: Domain, flags = 0): Promise<string> {
     return (await this.call(RemoteProcedure.domainGetXmlDesc, { dom: d, flags })).xml;
   }

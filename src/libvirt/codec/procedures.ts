@@ -206,6 +206,12 @@ export const RemoteProcedure = {
     v,
   ),
   domainDestroyFlags: proc("DOMAIN_DESTROY_FLAGS", 234, domFlags, v),
+  domainSaveImageGetXmlDesc: proc(
+    "DOMAIN_SAVE_IMAGE_GET_XML_DESC",
+    235,
+    struct({ file: nonnullString, flags: uint }),
+    struct({ xml: nonnullString }),
+  ),
   domainShutdownFlags: proc("DOMAIN_SHUTDOWN_FLAGS", 258, domFlags, v),
   connectListAllDomains: proc(
     "CONNECT_LIST_ALL_DOMAINS",
