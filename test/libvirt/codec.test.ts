@@ -26,6 +26,7 @@ import {
   XdrWriter,
 } from "../../src/libvirt/codec/index.js";
 import { InvalidArgumentError, ProtocolError } from "../../src/libvirt/errors.js";
+import { replyPacket } from "../support/packets.js";
 
 /** Hex from annotated lines: everything after `#` on a line is a comment. */
 function hex(annotated: string): Buffer {
@@ -501,26 +502,10 @@ describe("property round trips", () => {
   });
 });
 
-function packetOf(serial: number, payload: Buffer): Buffer {
-  return Buffer.from(
-    encodePacket(
-      {
-        program: Program.REMOTE,
-        version: 1,
-        procedure: 16,
-        type: PacketType.REPLY,
-        serial,
-        status: PacketStatus.OK,
-      },
-      (w) => w.fixedOpaque(payload, payload.length),
-    ),
-  );
-}
-
 describe("framing", () => {
   it("fed one byte at a time, yields the same packets as fed whole", () => {
     const payloads = [Buffer.alloc(0), Buffer.from("abcd"), Buffer.alloc(4000, 7)];
-    const stream = Buffer.concat(payloads.map((p, i) => packetOf(i + 1, p)));
+    const stream = Buffer.concat(payloads.map((p, i) => replyPacket(i + 1, p)));
     const got: Packet[] = [];
     const dec = new FrameDecoder((p) => got.push({ ...p, payload: Buffer.from(p.payload) }));
     for (let i = 0; i < stream.length; i++) dec.push(stream.subarray(i, i + 1));
@@ -548,7 +533,7 @@ describe("framing", () => {
           const padded = payloads.map((p) =>
             Buffer.concat([p, Buffer.alloc((4 - (p.length % 4)) % 4)]),
           );
-          const stream = Buffer.concat(padded.map((p, i) => packetOf(i, p)));
+          const stream = Buffer.concat(padded.map((p, i) => replyPacket(i, p)));
           const got: string[] = [];
           const dec = new FrameDecoder((p) => got.push(`${p.serial}:${p.payload.toString("hex")}`));
           let at = 0;

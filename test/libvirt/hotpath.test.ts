@@ -9,36 +9,17 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import {
   domain,
-  encodePacket,
   encodeToBuffer,
   FrameDecoder,
   nonnullString,
-  PacketStatus,
-  PacketType,
-  Program,
   string,
   uuid,
   uuidFromString,
   XdrReader,
 } from "../../src/libvirt/codec/index.js";
 import { connect, InvalidArgumentError, type LibvirtClient } from "../../src/libvirt/index.js";
+import { replyPacket } from "../support/packets.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
-
-function packetOf(serial: number, payload: Buffer): Buffer {
-  return Buffer.from(
-    encodePacket(
-      {
-        program: Program.REMOTE,
-        version: 1,
-        procedure: 16,
-        type: PacketType.REPLY,
-        serial,
-        status: PacketStatus.OK,
-      },
-      (w) => w.fixedOpaque(payload, payload.length),
-    ),
-  );
-}
 
 describe("frame decoder fed from one reused read buffer", () => {
   it("any chunking decodes to the same packets although every chunk's memory is overwritten after push", () => {
@@ -53,7 +34,7 @@ describe("frame decoder fed from one reused read buffer", () => {
           const padded = payloads.map((p) =>
             Buffer.concat([p, Buffer.alloc((4 - (p.length % 4)) % 4)]),
           );
-          const stream = Buffer.concat(padded.map((p, i) => packetOf(i, p)));
+          const stream = Buffer.concat(padded.map((p, i) => replyPacket(i, p)));
           // Like a socket read with Node's `onread`: every chunk lands in the same memory, which
           // the next read overwrites. Packets are checked after the whole stream went through.
           const readBuffer = Buffer.alloc(64);
@@ -85,7 +66,7 @@ describe("frame decoder fed from one reused read buffer", () => {
 
   it("a packet split across reads is copied, so the reused buffer can change under it", () => {
     const payload = Buffer.from("0102030405060708", "hex");
-    const packet = packetOf(9, payload);
+    const packet = replyPacket(9, payload);
     const readBuffer = Buffer.alloc(packet.length);
     const got: string[] = [];
     const dec = new FrameDecoder((p) => got.push(`${p.serial}:${p.payload.toString("hex")}`));
