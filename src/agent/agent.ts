@@ -12,8 +12,10 @@ import {
   AgentSession,
   ConsoleSession,
   isAuthenticationError,
+  isNameInUse,
   loadSchemaFile,
   type MethodCall,
+  NameInUseError,
   type Schema,
 } from "../qmf/index.js";
 import type { AgentConfig } from "./config.js";
@@ -230,6 +232,12 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         break;
       } catch (e) {
         if (isAuthenticationError(e) || this.stopping) throw e;
+        if (isNameInUse(e)) {
+          throw new NameInUseError(
+            `another agent named ${this.name} is already on the broker (give this one its own --instance)`,
+            { cause: e },
+          );
+        }
         if (attempt === 0)
           log.warn("broker not reachable; retrying", {
             broker: redact(this.config.broker),

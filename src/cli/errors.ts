@@ -54,6 +54,7 @@ export function exitCodeFor(err: unknown): number {
   switch (e.name) {
     case "UsageError":
     case "ArgumentError":
+    case "NameInUseError":
     case "PredicateError":
       return ExitCode.USAGE;
     case "NotFoundError":

@@ -104,6 +104,19 @@ export class AuthenticationError extends QmfError {
   }
 }
 
+/**
+ * Another session holds this agent name on the broker. Two agents answering to one name would
+ * both receive every request sent to it, and so execute each method twice: the broker keeps
+ * the name unique (the agent's queue is exclusive and named after it), and the second agent
+ * is refused.
+ */
+export class NameInUseError extends QmfError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("NAME_IN_USE", message, options);
+    this.name = "NameInUseError";
+  }
+}
+
 /** The session is not open (never opened, or closed). */
 export class NotConnectedError extends QmfError {
   constructor(message: string) {
@@ -137,6 +150,8 @@ export const isBodyTooLarge = (e: unknown): e is BodyTooLargeError =>
 /** Did the broker refuse the credentials or vhost? */
 export const isAuthenticationError = (e: unknown): e is AuthenticationError =>
   e instanceof AuthenticationError;
+/** Does another session hold this agent name on the broker? */
+export const isNameInUse = (e: unknown): e is NameInUseError => e instanceof NameInUseError;
 /** Did the session refuse because it is not open? */
 export const isNotConnected = (e: unknown): e is NotConnectedError =>
   e instanceof NotConnectedError;

@@ -45,7 +45,7 @@
  *   `_exception`), `TimeoutError`, `AgentLostError`, `ConnectionLostError`, `BodyTooLargeError`,
  *   `NotConnectedError`. Nothing is retried.
  * - **errors** — `QmfError` (`name`, `code`, `cause`) and the classes above plus
- *   `AuthenticationError`, `ProtocolError`; `QmfStatus`; predicates `isTimeout`,
+ *   `AuthenticationError`, `NameInUseError`, `ProtocolError`; `QmfStatus`; predicates `isTimeout`,
  *   `isAgentLost`, `isConnectionLost`, `isMethodError`, `isUnknownObject`, `isForbidden` ….
  * - **ids** — `ObjectId` (`agentName`, `objectName`, `agentEpoch`), `ObjectIdLike`.
  *

@@ -178,6 +178,38 @@ describe("lvq agent (a real process)", () => {
     assert.match(q.stderr.join("\n"), /unknown key "brokr"/);
   });
 
+  test("a second agent with the same name is refused at start (exit 2, naming it); the first keeps serving", async () => {
+    const instance = uniqueName("twin");
+    const args = (n: number) => [
+      "--uri",
+      uri,
+      "--instance",
+      instance,
+      "--state-dir",
+      join(dir.path, `state-twin-${n}`),
+    ];
+    const first = spawnAgent(args(1));
+    try {
+      await first.waitForLog("agent running");
+      const second = spawnAgent(args(2));
+      assert.equal(await second.exited, 2);
+      assert.ok(
+        second.stderr.includes(
+          `lvq: another agent named ${agentNameOf(instance)} is already on the broker (give this one its own --instance)`,
+        ),
+        second.stderr.join("\n"),
+      );
+      const doms = await qc.query({
+        agentName: agentNameOf(instance),
+        packageName: "Libvirt",
+        className: "Domain",
+      });
+      assert.equal(doms.length, 2);
+    } finally {
+      assert.equal(await first.stop("SIGTERM"), 0);
+    }
+  });
+
   test("broker connections closed under a running agent: it reconnects and publishes again", async () => {
     const vhost = uniqueName("vhost");
     const rabbitmqctl = (...a: string[]) => run("rabbitmqctl", ["-q", ...a], { timeout: 60_000 });

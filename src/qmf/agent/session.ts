@@ -199,6 +199,9 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     for (const s of opts.schemas) this.addSchema(s);
     this.transport = sessionTransport(this, opts, {
       connectionName: `qmf-agent ${this.name}`,
+      // Named after the agent, so a second agent with this name is refused by the broker
+      // instead of receiving (and executing) every request sent to the name as well.
+      queueName: `qmf-agent.${this.name}`,
       bindings: [
         { exchange: DIRECT_EXCHANGE, key: this.name },
         { exchange: TOPIC_EXCHANGE, key: RoutingKey.CONSOLE_REQUESTS },

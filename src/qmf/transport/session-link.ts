@@ -37,6 +37,8 @@ export interface SessionLink {
   connectionName: string;
   bindings: Binding[];
   onMessage(m: InboundMessage): void;
+  /** A fixed name for the session's exclusive queue (omitted: the broker picks one). */
+  queueName?: string;
   /** Unacknowledged deliveries at most (manual acknowledgement); omitted = auto-ack. */
   prefetch?: number;
   /** Runs before the session emits `disconnected`. */
@@ -61,6 +63,7 @@ export function sessionTransport(
     url: opts.url,
     connectionName: link.connectionName,
     bindings: link.bindings,
+    queueName: link.queueName,
     onMessage: link.onMessage,
     maxBodyBytes: opts.maxBodyBytes,
     prefetch: link.prefetch,

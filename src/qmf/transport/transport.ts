@@ -5,6 +5,7 @@ import {
   AuthenticationError,
   BodyTooLargeError,
   ConnectionLostError,
+  NameInUseError,
   NotConnectedError,
 } from "../errors.js";
 import { APP_ID, DIRECT_EXCHANGE, Header, TOPIC_EXCHANGE } from "./envelope.js";
@@ -35,8 +36,13 @@ export interface TransportOptions {
   url: string;
   /** Shown in the broker's connection list (`connection_name`). */
   connectionName: string;
-  /** Bindings of our exclusive, auto-delete, server-named queue. */
+  /** Bindings of our exclusive, auto-delete queue. */
   bindings: Binding[];
+  /**
+   * The queue's name; omitted = a server-chosen one. An exclusive queue has one holder at a
+   * time, so a fixed name is refused to a second connection ({@link NameInUseError}).
+   */
+  queueName?: string;
   /** Called for every delivery, in order. Must not throw. */
   onMessage: (msg: InboundMessage) => void;
   /** Largest body we send or accept (default 16 MiB). */
@@ -386,7 +392,17 @@ export class Transport extends EventEmitter<TransportEvents> {
       });
       await ch.assertExchange(DIRECT_EXCHANGE, "direct", { durable: true, autoDelete: false });
       await ch.assertExchange(TOPIC_EXCHANGE, "topic", { durable: true, autoDelete: false });
-      const q = await ch.assertQueue("", { exclusive: true, autoDelete: true, durable: false });
+      const queueName = this.opts.queueName ?? "";
+      const q = await ch
+        .assertQueue(queueName, { exclusive: true, autoDelete: true, durable: false })
+        .catch((e: Error) => {
+          throw /RESOURCE[-_]LOCKED|\b405\b/.test(e.message)
+            ? new NameInUseError(
+                `queue ${JSON.stringify(queueName)} is held by another connection to the broker`,
+                { cause: e },
+              )
+            : e;
+        });
       for (const b of this.opts.bindings) await ch.bindQueue(q.queue, b.exchange, b.key);
       const prefetch = this.opts.prefetch ?? 0;
       if (prefetch > 0) await ch.prefetch(prefetch);
