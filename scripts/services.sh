@@ -28,7 +28,6 @@ missing=()
 for pkg in "${!NEEDS[@]}"; do
   [ -e "${NEEDS[$pkg]}" ] || missing+=("$pkg")
 done
-# The test driver needs the daemon's driver module too (shipped by libvirt-daemon).
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || [ "${LVQ_SKIP_INSTALL:-0}" = 1 ]; then
     die "missing Debian packages: ${missing[*]} — install them as root: apt-get install -y ${missing[*]}"
@@ -41,15 +40,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Does a unix socket accept a connection? (bash has no unix-socket redirection, so ask python.)
+# Does a unix socket accept a connection? bash has no unix-socket redirection; node is there
+# (npm needs it), python may not be on a minimal Debian.
 sock_answers() {
   [ -S "$1" ] || return 1
-  python3 - "$1" <<'PY' 2>/dev/null
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(2)
-s.connect(sys.argv[1])
-PY
+  node -e 'const s = require("node:net").connect(process.argv[1]);
+    s.on("connect", () => process.exit(0)).on("error", () => process.exit(1));
+    setTimeout(() => process.exit(1), 2000).unref();' "$1" 2>/dev/null
 }
 tcp_answers() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
 

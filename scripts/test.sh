@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/services.sh
 [ -d node_modules ] || npm ci
 npm run build
-npx biome check . >/dev/null || { npx biome check . ; exit 1; }
+npx biome check .
 exec bash scripts/run-tests.sh "$@"
