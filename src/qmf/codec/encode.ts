@@ -66,6 +66,37 @@ class Writer {
     this.pos += 4;
   }
 
+  f32(v: number): void {
+    this.ensure(4);
+    this.buf.writeFloatBE(v, this.pos);
+    this.pos += 4;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleBE(v, this.pos);
+    this.pos += 8;
+  }
+
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  u64(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigUInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** Raw bytes, no length prefix (a uuid's 16). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   /** A safe integer as two's-complement int64, without going through bigint. */
   int64FromNumber(v: number): void {
     this.ensure(8);
@@ -164,13 +195,10 @@ function writeString(w: Writer, s: string): void {
 
 function writeBytes(w: Writer, bytes: Uint8Array, lengthSize: 1 | 2 | 4): void {
   const n = bytes.length;
-  w.ensure(lengthSize + n);
-  if (lengthSize === 1) w.buf[w.pos] = n;
-  else if (lengthSize === 2) w.buf.writeUInt16BE(n, w.pos);
-  else w.buf.writeUInt32BE(n, w.pos);
-  w.pos += lengthSize;
-  w.buf.set(bytes, w.pos);
-  w.pos += n;
+  if (lengthSize === 1) w.u8(n);
+  else if (lengthSize === 2) w.u16(n);
+  else w.u32(n);
+  w.raw(bytes);
 }
 
 function writeBigInt(w: Writer, v: bigint): void {
@@ -286,30 +314,20 @@ function writeTypedBody(
       w.u32(value as number);
       return;
     case "float":
-      w.ensure(4);
-      w.buf.writeFloatBE(value as number, w.pos);
-      w.pos += 4;
+      w.f32(value as number);
       return;
     case "double":
-      w.ensure(8);
-      w.buf.writeDoubleBE(value as number, w.pos);
-      w.pos += 8;
+      w.f64(value as number);
       return;
     case "int64":
     case "datetime":
-      w.ensure(8);
-      w.buf.writeBigInt64BE(value as bigint, w.pos);
-      w.pos += 8;
+      w.i64(value as bigint);
       return;
     case "uint64":
-      w.ensure(8);
-      w.buf.writeBigUInt64BE(value as bigint, w.pos);
-      w.pos += 8;
+      w.u64(value as bigint);
       return;
     case "uuid":
-      w.ensure(16);
-      w.buf.set((value as Uuid).bytes, w.pos);
-      w.pos += 16;
+      w.raw((value as Uuid).bytes);
       return;
     case "vbin8":
     case "str8":
