@@ -26,24 +26,7 @@
  *   MigrateFlags, ListDomainsFlags, ErrorCode, TypedParamType, ….
  * @module
  */
-export {
-  type ConnectOptions,
-  connect,
-  type DomainInfo,
-  type DomainLifecycleEvent,
-  type DomainStatsRecord,
-  LibvirtClient,
-  type LibvirtClientEvents,
-  type PoolLifecycleEvent,
-  type PoolRefreshEvent,
-  ReconnectingLibvirt,
-  type ReconnectingLibvirtEvents,
-  type ReconnectOptions,
-  resolveUri,
-  type StatValue,
-  type StoragePoolInfo,
-  type StorageVolInfo,
-} from "./client/index.js";
+export * from "./client/index.js";
 export {
   type Domain,
   Feature,
