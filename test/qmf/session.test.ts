@@ -380,17 +380,11 @@ describe("objects, queries and indications", () => {
     );
     const peer = await RawPeer.open();
     try {
-      peer.ch.publish(
-        "qmf.default.direct",
+      peer.request(
         agent.name,
+        "_query_request",
+        "bad-where",
         encodeMap({ _what: "OBJECT", _where: ["bogus"] }),
-        {
-          appId: "qmf2",
-          contentType: "amqp/map",
-          correlationId: "bad-where",
-          replyTo: peer.replyTo,
-          headers: { "qmf.opcode": "_query_request" },
-        },
       );
       const r = await waitFor("the exception", () => peer.replies[0]);
       assert.equal(r.properties.headers?.["qmf.opcode"], "_exception");
@@ -409,13 +403,13 @@ describe("objects, queries and indications", () => {
     try {
       // Sent to this agent alone (its direct binding), not broadcast to every agent.
       const locate = (correlationId: string, predicate: unknown[]) =>
-        peer.ch.publish("qmf.default.direct", agent.name, encodeList(predicate as never), {
-          appId: "qmf2",
-          contentType: "amqp/list",
+        peer.request(
+          agent.name,
+          "_agent_locate_request",
           correlationId,
-          replyTo: peer.replyTo,
-          headers: { "qmf.opcode": "_agent_locate_request" },
-        });
+          encodeList(predicate as never),
+          { contentType: "amqp/list" },
+        );
       locate("no-match", ["eq", "role", ["quote", "not-this-one"]]);
       locate("bad", ["frobnicate", "x"]);
       locate("match", ["eq", "role", ["quote", "test"]]);
@@ -442,13 +436,7 @@ describe("objects, queries and indications", () => {
   it("a query for an unknown _what is answered with an _exception", async () => {
     const peer = await RawPeer.open();
     try {
-      peer.ch.publish("qmf.default.direct", agent.name, encodeMap({ _what: "EVERYTHING" }), {
-        appId: "qmf2",
-        contentType: "amqp/map",
-        correlationId: "bad-what",
-        replyTo: peer.replyTo,
-        headers: { "qmf.opcode": "_query_request" },
-      });
+      peer.request(agent.name, "_query_request", "bad-what", encodeMap({ _what: "EVERYTHING" }));
       const r = await waitFor("the exception", () => peer.replies[0]);
       assert.equal(r.properties.headers?.["qmf.opcode"], "_exception");
       assert.equal(r.properties.correlationId, "bad-what");
@@ -564,17 +552,11 @@ describe("a query of 10,000 objects", () => {
     try {
       for (let i = 0; i < 10_000; i++)
         big.setObject("Shelf", `Shelf:${i}`, { name: `s${i}`, capacity: i % 65536 });
-      peer.ch.publish(
-        "qmf.default.direct",
+      peer.request(
         big.name,
+        "_query_request",
+        "bulk-1",
         encodeMap({ _what: "OBJECT", _schema_id: { _class_name: "Shelf" } }),
-        {
-          appId: "qmf2",
-          contentType: "amqp/map",
-          correlationId: "bulk-1",
-          replyTo: peer.replyTo,
-          headers: { "qmf.opcode": "_query_request" },
-        },
       );
       await waitFor("100 batches", () => peer.replies.length === 100, 10_000);
       await sleep(100);
@@ -826,22 +808,16 @@ describe("methods", () => {
     const closed = new Promise<Error>((resolve) => peer.ch.once("error", resolve));
     const before = calls.length;
     try {
-      peer.ch.publish(
-        "qmf.default.direct",
+      peer.request(
         agent.name,
+        "_method_request",
+        "forged",
         encodeMap({
           _object_id: { _agent_name: agent.name, _object_name: "Widget:1" },
           _method_name: "noop",
           _arguments: {},
         }),
-        {
-          appId: "qmf2",
-          contentType: "amqp/map",
-          correlationId: "forged",
-          replyTo: peer.replyTo,
-          userId: "admin",
-          headers: { "qmf.opcode": "_method_request" },
-        },
+        { userId: "admin" },
       );
       const err = await closed;
       assert.match(
@@ -931,22 +907,16 @@ describe("methods", () => {
 
 describe("at most once", () => {
   function publishResize(peer: RawPeer, id: string, size: number): void {
-    peer.ch.publish(
-      "qmf.default.direct",
+    peer.request(
       agent.name,
+      "_method_request",
+      id,
       encodeMap({
         _object_id: { _agent_name: agent.name, _object_name: "Widget:1" },
         _method_name: "resize",
         _arguments: { size },
       }),
-      {
-        appId: "qmf2",
-        contentType: "amqp/map",
-        correlationId: id,
-        replyTo: peer.replyTo,
-        userId: "guest",
-        headers: { "qmf.opcode": "_method_request" },
-      },
+      { userId: "guest" },
     );
   }
 
@@ -986,15 +956,8 @@ describe("at most once", () => {
         _method_name: "slow",
         _arguments: { ms: 200 },
       });
-      const props = {
-        appId: "qmf2",
-        contentType: "amqp/map",
-        correlationId: "dup-slow",
-        replyTo: peer.replyTo,
-        headers: { "qmf.opcode": "_method_request" },
-      };
-      peer.ch.publish("qmf.default.direct", agent.name, slow, props);
-      peer.ch.publish("qmf.default.direct", agent.name, slow, props);
+      peer.request(agent.name, "_method_request", "dup-slow", slow);
+      peer.request(agent.name, "_method_request", "dup-slow", slow);
       await waitFor("both answers", () => peer.replies.length === 2);
       assert.equal(calls.filter((c) => c.methodName === "slow").length, before + 1);
       for (const r of peer.replies)
@@ -1123,13 +1086,7 @@ describe("body size limit", () => {
         _arguments: { l: "z".repeat(3000) },
       });
       const before = calls.length;
-      peer.ch.publish("qmf.default.direct", small.name, body, {
-        appId: "qmf2",
-        contentType: "amqp/map",
-        correlationId: "too-big",
-        replyTo: peer.replyTo,
-        headers: { "qmf.opcode": "_method_request" },
-      });
+      peer.request(small.name, "_method_request", "too-big", body);
       const r = await waitFor("the exception", () => peer.replies[0]);
       assert.equal(r.properties.headers?.["qmf.opcode"], "_exception");
       const v = decodeMap(r.content)._values as Record<string, unknown>;
