@@ -87,38 +87,24 @@ registerStorageCommands(program);
 registerWatchCommand(program);
 // `lvq agent` and `lvq inventory` load libvirt and the agent when their modules load (tens of
 // milliseconds): they are registered only when the command line may need them, so that the
-// fleet commands — run often, from scripts — start fast.
-const FLEET_COMMANDS = new Set([
-  "agents",
-  "schema",
-  "list",
-  "show",
-  "call",
-  "start",
-  "shutdown",
-  "reboot",
-  "destroy",
-  "suspend",
-  "resume",
-  "undefine",
-  "define",
-  "save",
-  "restore",
-  "dumpxml",
-  "migrate",
-  "pools",
-  "vols",
-  "watch",
-]);
+// fleet commands — run often, from scripts — start fast. The fleet commands are those
+// registered above, names and aliases.
+const FLEET_COMMANDS = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+/** The global options that take a value, whose value is therefore not the command word. */
+const VALUE_OPTIONS = new Set(
+  program.options
+    .filter((o) => o.required || o.optional)
+    .flatMap((o) => [o.long, o.short])
+    .filter((f): f is string => f !== undefined),
+);
 
 /** The command word of an argument list: the first word that is not a global option. */
 function commandWord(args: string[]): string | undefined {
-  const withValue = new Set(["--broker", "--config", "--timeout", "--settle", "--expect-agents"]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") return args[i + 1];
     if (a.startsWith("-")) {
-      if (withValue.has(a)) i++;
+      if (VALUE_OPTIONS.has(a)) i++;
       continue;
     }
     return a;
