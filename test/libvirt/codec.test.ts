@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
   type Codec,
+  decodeFromBuffer,
   decodePacket,
   domain,
   encodePacket,
@@ -39,10 +40,7 @@ function hex(annotated: string): Buffer {
 }
 
 function decodeAll<T>(codec: Codec<T>, bytes: Buffer): T {
-  const r = new XdrReader(bytes);
-  const v = codec.decode(r);
-  r.finish("test value");
-  return v;
+  return decodeFromBuffer(codec, bytes, "test value");
 }
 
 function golden<T>(codec: Codec<T>, value: T, bytes: Buffer): void {

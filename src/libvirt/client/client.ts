@@ -6,7 +6,9 @@ import {
   AuthType,
   type Domain,
   DomainEventId,
+  decodeFromBuffer,
   Feature,
+  type Message,
   type NodeInfo,
   type Procedure,
   Program,
@@ -16,7 +18,6 @@ import {
   StoragePoolEventId,
   type StorageVol,
   type TypedParam,
-  XdrReader,
 } from "../codec/index.js";
 import { ConnectionLostError, InvalidArgumentError, ProtocolError } from "../errors.js";
 import { openUnixConnection, type RpcConnection, type RpcMessage } from "../transport/index.js";
@@ -481,22 +482,23 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
 
   private onMessage(m: RpcMessage): void {
     if (m.program !== Program.REMOTE) return;
+    const body = <T>(msg: Message<T>): T => decodeFromBuffer(msg.body, m.payload, msg.name);
     try {
       switch (m.procedure) {
         case RemoteMessage.domainEventCallbackLifecycle.number: {
-          const b = decodeMessage(RemoteMessage.domainEventCallbackLifecycle, m.payload);
+          const b = body(RemoteMessage.domainEventCallbackLifecycle);
           if (this.domainCallbacks.get(b.callbackID) !== "domainLifecycle") return;
           this.emit("domainLifecycle", { domain: b.dom, event: b.event, detail: b.detail });
           return;
         }
         case RemoteMessage.storagePoolEventLifecycle.number: {
-          const b = decodeMessage(RemoteMessage.storagePoolEventLifecycle, m.payload);
+          const b = body(RemoteMessage.storagePoolEventLifecycle);
           if (this.poolCallbacks.get(b.callbackID) !== "poolLifecycle") return;
           this.emit("poolLifecycle", { pool: b.pool, event: b.event, detail: b.detail });
           return;
         }
         case RemoteMessage.storagePoolEventRefresh.number: {
-          const b = decodeMessage(RemoteMessage.storagePoolEventRefresh, m.payload);
+          const b = body(RemoteMessage.storagePoolEventRefresh);
           if (this.poolCallbacks.get(b.callbackID) !== "poolRefresh") return;
           this.emit("poolRefresh", { pool: b.pool });
           return;
@@ -514,16 +516,6 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
       }
     }
   }
-}
-
-function decodeMessage<T>(
-  msg: { name: string; body: { decode(r: XdrReader): T } },
-  payload: Buffer,
-): T {
-  const r = new XdrReader(payload);
-  const body = msg.body.decode(r);
-  r.finish(msg.name);
-  return body;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Composable XDR codecs: each libvirt struct is declared once as data (field name → codec) and
 // gets both directions from it. Field order in the declaration is wire order.
 import { InvalidArgumentError } from "../errors.js";
-import { type XdrReader, XdrWriter } from "./xdr.js";
+import { XdrReader, XdrWriter } from "./xdr.js";
 
 /** Encodes and decodes one XDR type. `minBytes` is its smallest wire size (for array checks). */
 export interface Codec<T> {
@@ -234,4 +234,15 @@ export function encodeToBuffer<T>(codec: Codec<T>, value: T): Buffer {
   const w = new XdrWriter(64);
   codec.encode(w, value);
   return Buffer.from(w.bytes());
+}
+
+/**
+ * Decodes one whole payload: fails with ProtocolError naming `what` when bytes are left over,
+ * since a payload that decodes with bytes to spare means the two sides disagree on its layout.
+ */
+export function decodeFromBuffer<T>(codec: Codec<T>, bytes: Buffer, what: string): T {
+  const r = new XdrReader(bytes);
+  const value = codec.decode(r);
+  r.finish(what);
+  return value;
 }

@@ -8,6 +8,7 @@ export {
   type Codec,
   type CodecType,
   char,
+  decodeFromBuffer,
   double,
   encodeToBuffer,
   fixedArray,
