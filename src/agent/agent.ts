@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { access } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { redactUrl } from "../console/broker-url.js";
 import { ReconnectingLibvirt } from "../libvirt/index.js";
 import {
   AgentSession,
@@ -240,7 +241,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         }
         if (attempt === 0)
           log.warn("broker not reachable; retrying", {
-            broker: redact(this.config.broker),
+            broker: redactUrl(this.config.broker),
             err: e,
           });
         await sleep(Math.min(5000, 200 * 2 ** attempt));
@@ -346,16 +347,5 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
       })();
     }
     return this.stopping;
-  }
-}
-
-/** An AMQP URL without its password, for logs. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(unparsable URL)";
   }
 }
