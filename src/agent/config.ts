@@ -201,9 +201,14 @@ function brokerUrl(v: unknown, src: ConfigSource): string {
   return s;
 }
 
+/** Whether `s` has the shape of a libvirt URI (`driver[+transport]://…`); the daemon judges the rest. */
+export function isLibvirtUri(s: string): boolean {
+  return /^[a-z][a-z0-9]*(\+[a-z0-9]+)?:\/\//i.test(s);
+}
+
 function libvirtUri(v: unknown, what: string, src: ConfigSource): string {
   const s = text(v, what, src);
-  if (!/^[a-z][a-z0-9]*(\+[a-z0-9]+)?:\/\//i.test(s)) {
+  if (!isLibvirtUri(s)) {
     throw new ConfigError(
       `${what} (${src}) is not a libvirt URI such as qemu:///system: ${JSON.stringify(s)}`,
     );

@@ -20,6 +20,7 @@ import {
   type ObjectIdLike,
   QmfStatus,
 } from "../qmf/index.js";
+import { isLibvirtUri } from "./config.js";
 import { badArgument, libvirtFailure, notConnected } from "./errors.js";
 import type { AgentLogger } from "./log.js";
 import type { Mirror } from "./mirror.js";
@@ -250,7 +251,7 @@ async function migrate(x: MethodContext, call: MethodCall): Promise<Record<strin
   if ((flags & ~MIGRATE_KNOWN_FLAGS) !== 0) {
     throw badArgument(call.methodName, "flags", `has unknown bits: ${flags}`);
   }
-  if (uriArg !== "" && !/^[a-z][a-z0-9]*(\+[a-z0-9]+)?:\/\//i.test(uriArg)) {
+  if (uriArg !== "" && !isLibvirtUri(uriArg)) {
     throw badArgument(
       call.methodName,
       "uri",
