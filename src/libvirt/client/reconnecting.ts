@@ -141,14 +141,15 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
   private async tryConnect(): Promise<void> {
     if (this.stopped) return;
     this.attempt++;
-    let client: LibvirtClient;
+    let client: LibvirtClient | undefined;
     try {
       client = await connect(this.uri, this.options);
       if (this.wantDomainEvents) await client.registerDomainLifecycleEvents();
       if (this.wantPoolEvents) await client.registerPoolEvents();
     } catch (err) {
-      if (this.stopped) return;
       // A client that opened but failed to re-register is dropped and retried as a whole.
+      client?.destroy();
+      if (this.stopped) return;
       this.emit("connectFailed", err as Error);
       this.scheduleRetry();
       return;
