@@ -46,6 +46,7 @@ export { CodecError, type CodecErrorCode, isCodecError } from "./errors.js";
 export {
   BIG_RANGE,
   INT_RANGE,
+  isPlainObject,
   type QmfMap,
   type QmfValue,
   TypeCode,

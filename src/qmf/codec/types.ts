@@ -171,6 +171,7 @@ function bad(type: WireType, value: unknown, why: string): CodecError {
   return new CodecError("UNENCODABLE", `cannot encode ${shown} as ${type}: ${why}`, -1);
 }
 
+/** Is `v` a plain object (prototype `Object.prototype` or null) — what the codec encodes as a map? */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== "object") return false;
   const proto = Object.getPrototypeOf(v);

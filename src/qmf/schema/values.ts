@@ -1,5 +1,6 @@
 import {
   INT_RANGE,
+  isPlainObject,
   type QmfMap,
   type QmfValue,
   typed,
@@ -73,12 +74,6 @@ function show(v: unknown): string {
     default:
       return `a ${typeof v}`;
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== "object") return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
 }
 
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
