@@ -16,7 +16,7 @@ const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
 const DECIMAL_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 /** The numeric reading of a decimal string: bigint for integers (exact), else number. */
-export function numberOfText(s: string): number | bigint | undefined {
+function numberOfText(s: string): number | bigint | undefined {
   if (s.length > 400) return undefined;
   if (INTEGER_TEXT.test(s)) return BigInt(s.trim());
   if (DECIMAL_TEXT.test(s)) return Number(s);
@@ -44,7 +44,7 @@ export function comparable(v: unknown): Comparable {
 }
 
 /** -1, 0 or 1 for two numbers of either kind, exactly; NaN when either is NaN. */
-export function compareNumbers(a: number | bigint, b: number | bigint): number {
+function compareNumbers(a: number | bigint, b: number | bigint): number {
   if (typeof a === "number" && typeof b === "number") {
     return a < b ? -1 : a > b ? 1 : a === b ? 0 : Number.NaN;
   }
