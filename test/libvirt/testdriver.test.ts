@@ -10,6 +10,7 @@ import { voidCodec } from "../../src/libvirt/codec/index.js";
 import {
   ConnectionLostError,
   connect,
+  DomainCreateFlags,
   DomainEventStartedDetail,
   DomainEventStoppedDetail,
   DomainEventType,
@@ -195,7 +196,7 @@ describe("domain lifecycle with events", () => {
   it("managed save, flags the driver refuses, and operations invalid in the current state", async () => {
     const c = await open({ domains: 0, pools: 0, volumesPerPool: 0 });
     let d = await c.domainDefineXml(TEST_DOMAIN("ms-1"));
-    const paused = await c.domainCreate(d, 1 /* PAUSED */).catch((e: unknown) => e);
+    const paused = await c.domainCreate(d, DomainCreateFlags.PAUSED).catch((e: unknown) => e);
     assert.ok(paused instanceof LibvirtError);
     assert.deepEqual(
       [paused.libvirtCode, paused.message],

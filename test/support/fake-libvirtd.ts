@@ -13,6 +13,7 @@ import {
   type Packet,
   PacketStatus,
   PacketType,
+  PROTOCOL_VERSION,
   Program,
   RemoteProcedure,
   remoteError,
@@ -77,7 +78,7 @@ export class FakeConnection {
       encodePacket(
         {
           program: Program.REMOTE,
-          version: 1,
+          version: PROTOCOL_VERSION,
           procedure,
           type: PacketType.MESSAGE,
           serial: 1,
@@ -93,7 +94,7 @@ export class FakeConnection {
     this.sendRaw(
       encodePacket({
         program: Program.KEEPALIVE,
-        version: 1,
+        version: PROTOCOL_VERSION,
         procedure: KeepaliveProcedure.PING,
         type: PacketType.MESSAGE,
         serial: 0,
@@ -204,7 +205,7 @@ function handle(p: Packet, conn: FakeConnection, options: FakeOptions): void {
       conn.sendRaw(
         encodePacket({
           program: Program.KEEPALIVE,
-          version: 1,
+          version: PROTOCOL_VERSION,
           procedure: KeepaliveProcedure.PONG,
           type: PacketType.MESSAGE,
           serial: 0,

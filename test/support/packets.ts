@@ -1,5 +1,11 @@
 // A libvirt REPLY packet carrying raw payload bytes, for feeding frame decoders in tests.
-import { encodePacket, PacketStatus, PacketType, Program } from "../../src/libvirt/codec/index.js";
+import {
+  encodePacket,
+  PacketStatus,
+  PacketType,
+  PROTOCOL_VERSION,
+  Program,
+} from "../../src/libvirt/codec/index.js";
 
 /** A REMOTE-program REPLY (procedure 16) with `serial` whose payload is `payload` verbatim. */
 export function replyPacket(serial: number, payload: Buffer): Buffer {
@@ -7,7 +13,7 @@ export function replyPacket(serial: number, payload: Buffer): Buffer {
     encodePacket(
       {
         program: Program.REMOTE,
-        version: 1,
+        version: PROTOCOL_VERSION,
         procedure: 16,
         type: PacketType.REPLY,
         serial,

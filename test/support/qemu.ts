@@ -2,7 +2,7 @@
 // unique names so concurrent test runs never collide, and a cleanup that always leaves
 // nothing behind.
 import { randomBytes } from "node:crypto";
-import { isNoDomain, type LibvirtClient } from "../../src/libvirt/index.js";
+import { DomainUndefineFlags, isNoDomain, type LibvirtClient } from "../../src/libvirt/index.js";
 
 /** A unique guest name: `lvqtest-<random>`. */
 export function uniqueGuestName(tag = "vm"): string {
@@ -45,8 +45,11 @@ export async function cleanupGuest(client: LibvirtClient, name: string): Promise
     } catch {
       // Already stopped.
     }
-    // MANAGED_SAVE (1) | SNAPSHOTS_METADATA (2) | NVRAM (4).
-    await client.domainUndefine(d, 1 | 2 | 4).catch(() => client.domainUndefine(d));
+    const everything =
+      DomainUndefineFlags.MANAGED_SAVE |
+      DomainUndefineFlags.SNAPSHOTS_METADATA |
+      DomainUndefineFlags.NVRAM;
+    await client.domainUndefine(d, everything).catch(() => client.domainUndefine(d));
     return null;
   } catch (err) {
     if (isNoDomain(err)) return null;
