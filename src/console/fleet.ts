@@ -265,7 +265,7 @@ export class Fleet extends EventEmitter implements ObjectSource {
   ): Promise<T[]> {
     const meta = cls.meta;
     let where: unknown[] | undefined;
-    let joins: { via: FieldMeta; target: ClassMeta; eqs: Record<string, unknown> }[] = [];
+    let joins: Join[] = [];
     if (filter && isPredicate(filter)) {
       where = filter;
     } else if (filter) {
@@ -314,10 +314,8 @@ export class Fleet extends EventEmitter implements ObjectSource {
     counts.forEach((r, i) => {
       const agentName = agentNames[i]!;
       if (r.status === "fulfilled") out.set(agentName, r.value.length);
-      else if (isTimeout(r.reason) || isAgentLost(r.reason)) {
-        this.incomplete.add(agentName);
-        this.emit("agentError", { agentName, error: r.reason as Error });
-      } else throw r.reason;
+      else if (isAgentFailure(r.reason)) this.leaveOut(agentName, r.reason as Error);
+      else throw r.reason;
     });
     return out;
   }
@@ -620,13 +618,10 @@ export class Fleet extends EventEmitter implements ObjectSource {
       else failures.push({ agentName: agentNames[i]!, error: r.reason as Error });
     });
     for (const f of failures) {
-      if (!isTimeout(f.error) && !isAgentLost(f.error)) throw f.error;
+      if (!isAgentFailure(f.error)) throw f.error;
     }
     if (failures.length && failures.length === agentNames.length) throw failures[0]!.error;
-    for (const f of failures) {
-      this.incomplete.add(f.agentName);
-      this.emit("agentError", f);
-    }
+    for (const f of failures) this.leaveOut(f.agentName, f.error);
     if (!agents) {
       // An agent that became known only after the queries went out (it answered the locate
       // after discovery's quiet time, or it has just started) is missing from the result too.
@@ -645,6 +640,12 @@ export class Fleet extends EventEmitter implements ObjectSource {
    */
   get incompleteAgents(): string[] {
     return [...this.incomplete];
+  }
+
+  /** Records that `agentName` is missing from a result because it failed, and says so. */
+  private leaveOut(agentName: string, error: Error): void {
+    this.incomplete.add(agentName);
+    this.emit("agentError", { agentName, error });
   }
 
   private wrap<T extends ManagedObject<object>>(cls: ManagedClass<T>, o: QmfObject): T {
@@ -666,6 +667,11 @@ interface QmfEventLike {
   values?: Record<string, unknown>;
   severity?: number;
   timestamp?: bigint;
+}
+
+/** A failure of one agent (lost, or no answer in time) rather than of the query or broker. */
+function isAgentFailure(err: unknown): boolean {
+  return isTimeout(err) || isAgentLost(err);
 }
 
 function refOf(o: QmfObject): ObjectRef {
@@ -719,32 +725,21 @@ function cmp(a: string, b: string): number {
 function splitFilter(
   meta: ClassMeta,
   filter: Record<string, unknown>,
-): {
-  own: Record<string, unknown>;
-  joins: { via: FieldMeta; target: ClassMeta; eqs: Record<string, unknown> }[];
-} {
+): { own: Record<string, unknown>; joins: Join[] } {
   const own: Record<string, unknown> = {};
-  const joins = new Map<
-    string,
-    { via: FieldMeta; target: ClassMeta; eqs: Record<string, unknown> }
-  >();
+  const joins = new Map<string, Join>();
   const ownNames = new Set(meta.properties.map((p) => p.name));
   for (const [k, v] of Object.entries(filter)) {
     if (ownNames.has(k)) {
       own[k] = v;
       continue;
     }
-    const vias = meta.properties.filter((p) => {
-      if (p.type !== "objId" || !p.references) return false;
-      const target = CLASSES[p.references as ClassName]?.meta;
-      return !!target?.properties.some((tp) => tp.name === k);
-    });
-    if (vias.length !== 1) {
-      const why = vias.length === 0 ? "no such property" : "several referenced classes have it";
+    const refs = referencesHaving(meta, k);
+    if (refs.length !== 1) {
+      const why = refs.length === 0 ? "no such property" : "several referenced classes have it";
       throw new ArgumentError(`filter on ${meta.name}: "${k}": ${why}`);
     }
-    const via = vias[0]!;
-    const target = CLASSES[via.references as ClassName].meta;
+    const { via, target } = refs[0]!;
     const j = joins.get(via.name) ?? { via, target, eqs: {} };
     j.eqs[k] = v;
     joins.set(via.name, j);
@@ -752,16 +747,31 @@ function splitFilter(
   return { own, joins: [...joins.values()] };
 }
 
+/** A filter on a referenced class: objects whose `via` reference points at a matching one. */
+interface Join {
+  via: FieldMeta;
+  target: ClassMeta;
+  eqs: Record<string, unknown>;
+}
+
+/** The references of `meta` (one hop) whose class has a property `name`, with that property. */
+function referencesHaving(
+  meta: ClassMeta,
+  name: string,
+): { via: FieldMeta; target: ClassMeta; field: FieldMeta }[] {
+  const out: { via: FieldMeta; target: ClassMeta; field: FieldMeta }[] = [];
+  for (const via of meta.properties) {
+    if (via.type !== "objId" || !via.references) continue;
+    const target = CLASSES[via.references as ClassName]?.meta;
+    const field = target?.properties.find((p) => p.name === name);
+    if (target && field) out.push({ via, target, field });
+  }
+  return out;
+}
+
 /** Finds which class a filter property belongs to (own or one hop), for typing CLI values. */
 export function filterField(meta: ClassMeta, name: string): FieldMeta | undefined {
-  const own = meta.properties.find((p) => p.name === name);
-  if (own) return own;
-  for (const p of meta.properties) {
-    if (p.type !== "objId" || !p.references) continue;
-    const t = CLASSES[p.references as ClassName]?.meta.properties.find((tp) => tp.name === name);
-    if (t) return t;
-  }
-  return undefined;
+  return meta.properties.find((p) => p.name === name) ?? referencesHaving(meta, name)[0]?.field;
 }
 
 /**
