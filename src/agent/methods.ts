@@ -17,6 +17,7 @@ import {
   type ConsoleSession,
   type MethodCall,
   MethodError,
+  ObjectId,
   type ObjectIdLike,
   QmfStatus,
 } from "../qmf/index.js";
@@ -117,23 +118,19 @@ function textArg(call: MethodCall, name: string, allowEmpty: boolean, absent?: s
 
 function intArg(call: MethodCall, name: string, min: number, absent?: number): number {
   if (absent !== undefined && !given(call, name)) return absent;
+  // The schema's int32 arrives as a number (the session converted it); the bound is ours.
   const v = call.args[name];
-  const n = typeof v === "bigint" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < min) {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
     throw badArgument(call.methodName, name, `must be an integer ≥ ${min}, got ${String(v)}`);
   }
-  return n;
+  return v;
 }
 
-/** An objId argument in either form ({_agent_name,…} on the wire, {agentName,…} in JS). */
-function refArg(call: MethodCall, name: string): { agentName: string; objectName: string } {
-  const v = call.args[name] as Record<string, unknown> | undefined;
-  const agentName = v?._agent_name ?? v?.agentName;
-  const objName = v?._object_name ?? v?.objectName;
-  if (typeof agentName !== "string" || typeof objName !== "string") {
-    throw badArgument(call.methodName, name, "must be an object id");
-  }
-  return { agentName, objectName: objName };
+/** An objId argument: the agent session has already turned the wire map into an ObjectId. */
+function refArg(call: MethodCall, name: string): ObjectId {
+  const v = call.args[name];
+  if (!(v instanceof ObjectId)) throw badArgument(call.methodName, name, "must be an object id");
+  return v;
 }
 
 // ---- the object a call is made on -----------------------------------------------------
