@@ -505,16 +505,9 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     if (this.closed) return Promise.reject(new NotConnectedError("console session is closed"));
     const id = this.newId();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.pending.delete(id)) reject(new TimeoutError(what, timeoutMs));
-      }, timeoutMs);
+      const timer = setTimeout(() => this.settle(id, new TimeoutError(what, timeoutMs)), timeoutMs);
       this.pending.set(id, { kind, agentName, resolve, reject, timer, items: [] });
-      const fail = (e: unknown) => {
-        if (this.pending.delete(id)) {
-          clearTimeout(timer);
-          reject(e);
-        }
-      };
+      const fail = (e: unknown) => this.settle(id, e as Error);
       const props: OutboundProps = {
         opcode,
         contentType,
