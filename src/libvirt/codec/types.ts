@@ -123,7 +123,7 @@ export const storageVol: Codec<StorageVol> = struct({
   key: nonnullString,
 });
 /** `remote_nonnull_network {name; uuid}` (only appears, unused, inside remote_error). */
-export const optionalNetwork = optional(struct({ name: nonnullString, uuid }));
+const optionalNetwork = optional(struct({ name: nonnullString, uuid }));
 
 /** virTypedParameterType. */
 export const TypedParamType = {
