@@ -975,7 +975,6 @@ function exceptionBody(
   return encodeMap({ _values: values });
 }
 
-/** toWire, after turning ObjectIds nested in map/list values into `_object_id` maps. */
 /**
  * Each defined value put on the wire with its field's exact type (properties, event
  * arguments, output arguments); `refuse` makes the error for a key with no field, or (with the
@@ -1000,6 +999,7 @@ function typedValues(
   return wire;
 }
 
+/** toWire, after turning ObjectIds nested in map/list values into `_object_id` maps. */
 function typedValue(type: QmfType, v: unknown): QmfValue {
   return toWire(type, type === "map" || type === "list" ? nestedIds(v) : v);
 }

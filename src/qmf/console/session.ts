@@ -879,7 +879,6 @@ function convertValues(m: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** Console values → wire: ObjectIds become `_object_id` maps; the rest is the codec's. */
 /** Leaves out arguments given as `undefined`: the agent then treats them as omitted. */
 function definedOnly(args: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -887,6 +886,7 @@ function definedOnly(args: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** Console values → wire: ObjectIds become `_object_id` maps; the rest is the codec's. */
 function argsToWire(args: Record<string, unknown>): QmfMap {
   const out: QmfMap = {};
   for (const k of Object.keys(args)) out[k] = valueToWire(args[k]);
