@@ -63,19 +63,14 @@ export {
   type AgentLogger,
   createLogger,
   type LogLevel,
-  parseLogLevel,
-  silentLogger,
 } from "./log.js";
-export { authorizeCall, IMPLEMENTED_METHODS, MAX_XML_BYTES, READ_ONLY_METHODS } from "./methods.js";
-export { type LinkState, STATS_NOWAIT, SWEEP_STATS, type SweepResult } from "./mirror.js";
+export { IMPLEMENTED_METHODS } from "./methods.js";
+export type { LinkState, SweepResult } from "./mirror.js";
 export {
-  domainEventDetailText,
-  domainEventText,
   domainReasonText,
   domainStateText,
   objectName,
   PACKAGE,
-  poolEventText,
   poolStateText,
   versionText,
 } from "./names.js";

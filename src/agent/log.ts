@@ -78,9 +78,6 @@ export function createLogger(opts: LoggerOptions = {}): AgentLogger {
   };
 }
 
-/** A logger that writes nothing (tests that do not look at logs). */
-export const silentLogger: AgentLogger = createLogger({ sink: () => {} });
-
 /** Parses a level name (for flags and environment variables). */
 export function parseLogLevel(s: string): LogLevel {
   if (s in RANK) return s as LogLevel;
