@@ -137,7 +137,7 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
     config.settleMs;
   const expectAgents =
     opts.expectAgents ??
-    envNumber("LVQ_EXPECT_AGENTS", "a positive integer") ??
+    envNumber("LVQ_EXPECT_AGENTS", "a positive integer", true) ??
     config.expectAgents;
   const discoveryMs = envNumber("LVQ_DISCOVERY_MS", "a positive number of milliseconds");
   return {
@@ -152,12 +152,17 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
   };
 }
 
-/** A positive number from the environment (an integer when `what` says so), or a usage error. */
-function envNumber(name: string, what: string): number | undefined {
+/** `text` as a positive number (a positive integer when `integer`); undefined when it is not. */
+export function parsePositive(text: string, integer = false): number | undefined {
+  const n = Number(text);
+  return Number.isFinite(n) && n > 0 && (!integer || Number.isInteger(n)) ? n : undefined;
+}
+
+/** A positive number from the environment (`what` says which), or a usage error. */
+function envNumber(name: string, what: string, integer = false): number | undefined {
   const text = process.env[name];
   if (text === undefined || text === "") return undefined;
-  const n = Number(text);
-  const ok = Number.isFinite(n) && n > 0 && (!what.includes("integer") || Number.isInteger(n));
-  if (!ok) throw new UsageError(`${name}="${text}": expected ${what}`);
+  const n = parsePositive(text, integer);
+  if (n === undefined) throw new UsageError(`${name}="${text}": expected ${what}`);
   return n;
 }

@@ -12,16 +12,15 @@ import { registerSchemaCommand } from "./commands/schema.js";
 import { registerShowCommand } from "./commands/show.js";
 import { registerStorageCommands } from "./commands/storage.js";
 import { registerWatchCommand } from "./commands/watch.js";
+import { parsePositive } from "./config.js";
 import { describeError, ExitCode, exitCodeFor } from "./errors.js";
 import { errColours } from "./output.js";
 
 /** An option value parser for positive numbers (integers when `integer`). */
 function positive(what: string, integer = false): (v: string) => number {
   return (v) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`expected ${what}`);
-    }
+    const n = parsePositive(v, integer);
+    if (n === undefined) throw new InvalidArgumentError(`expected ${what}`);
     return n;
   };
 }

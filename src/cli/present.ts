@@ -68,7 +68,7 @@ export function tableColumns(meta: ClassMeta, extra: string[] = []): Column[] {
 }
 
 /** Which properties a list table shows (long texts and references stay out). */
-export function listedProperties(meta: ClassMeta): string[] {
+function listedProperties(meta: ClassMeta): string[] {
   const preferred: Record<string, string[]> = {
     Domain: ["name", "id", "uuid"],
     Pool: ["name", "state", "capacity", "allocation", "available", "uuid"],

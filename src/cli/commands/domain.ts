@@ -62,7 +62,7 @@ async function findDomain(sdk: ConsoleModule, fleet: Fleet, text: string): Promi
 }
 
 /** The one agent a `--host` (or destination host) means. */
-export function oneAgent(fleet: Fleet, host: string | undefined, what: string): string {
+function oneAgent(fleet: Fleet, host: string | undefined, what: string): string {
   if (host === undefined) {
     const all = fleet.agents();
     if (all.length === 1) return all[0]!.name;

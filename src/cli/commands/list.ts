@@ -10,7 +10,7 @@ import { classMetaByName } from "./schema.js";
  * Builds the filter of `prop=value` words: each value is parsed by its property's schema type
  * (a property of a referenced class, such as Domain's `state` in DomainInfo, counts too).
  */
-export function filterFromWords(
+function filterFromWords(
   sdk: ConsoleModule,
   meta: ClassMeta,
   words: string[],
@@ -35,7 +35,7 @@ export function filterFromWords(
 }
 
 /** Parses `--where` JSON into a predicate list, or a usage error saying what is wrong. */
-export function parseWhere(text: string): unknown[] {
+function parseWhere(text: string): unknown[] {
   let v: unknown;
   try {
     v = JSON.parse(text);
