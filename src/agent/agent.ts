@@ -18,15 +18,10 @@ import {
   type MethodCall,
   NameInUseError,
   type Schema,
+  Uuid,
 } from "../qmf/index.js";
 import type { AgentConfig } from "./config.js";
-import {
-  canonicalUuid,
-  hostUuidFromCapabilities,
-  nextEpoch,
-  readAgentState,
-  stateFile,
-} from "./identity.js";
+import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
 import type { AgentLogger } from "./log.js";
 import { authorizeCall, executeMethod, type MethodContext } from "./methods.js";
 import { type LinkState, Mirror, type SweepResult } from "./mirror.js";
@@ -67,7 +62,7 @@ export function derivedUuid(text: string): string {
   const h = createHash("sha1").update(`lvq-agent:${text}`).digest();
   h[6] = ((h[6] as number) & 0x0f) | 0x50;
   h[8] = ((h[8] as number) & 0x3f) | 0x80;
-  return canonicalUuid(h.subarray(0, 16).toString("hex")) as string;
+  return Uuid.fromBytes(h.subarray(0, 16)).toString();
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

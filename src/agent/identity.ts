@@ -4,15 +4,13 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SaxesParser } from "saxes";
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { Uuid } from "../qmf/index.js";
 
 /** Canonical lowercase UUID text, or undefined when `s` is not a UUID (with or without dashes). */
 export function canonicalUuid(s: string): string | undefined {
   const hex = s.trim().toLowerCase().replace(/-/g, "");
   if (!/^[0-9a-f]{32}$/.test(hex)) return undefined;
-  const u = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  return UUID_RE.test(u) ? u : undefined;
+  return Uuid.fromBytes(Buffer.from(hex, "hex")).toString();
 }
 
 /** The text of the first element at `path` (e.g. ["capabilities","host","uuid"]), if any. */

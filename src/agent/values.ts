@@ -1,14 +1,15 @@
 // Pure mapping from what libvirt reports to the property values of schema/libvirt.xml.
 // No I/O: the mirror calls libvirt and hands the answers here.
-import type {
-  Domain,
-  DomainInfo,
-  NodeInfo,
-  StatValue,
-  StoragePool,
-  StoragePoolInfo,
-  StorageVol,
-  StorageVolInfo,
+import {
+  type Domain,
+  type DomainInfo,
+  DomainState,
+  type NodeInfo,
+  type StatValue,
+  type StoragePool,
+  type StoragePoolInfo,
+  type StorageVol,
+  type StorageVolInfo,
 } from "../libvirt/index.js";
 import type { ObjectIdLike } from "../qmf/index.js";
 import { domainReasonText, domainStateText, poolStateText, versionText } from "./names.js";
@@ -152,7 +153,8 @@ export function missesJobStats(
   driverHasJobStats: boolean,
 ): boolean {
   const state = num(params["state.state"]);
-  const active = state === 1 || state === 2 || state === 3; // running, blocked, paused
+  const active =
+    state === DomainState.RUNNING || state === DomainState.BLOCKED || state === DomainState.PAUSED;
   return active && driverHasJobStats && params["balloon.rss"] === undefined;
 }
 
