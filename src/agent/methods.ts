@@ -271,7 +271,7 @@ async function migrate(x: MethodContext, call: MethodCall): Promise<Record<strin
   }
   const console = await x.console();
   // The destination's libvirt URI: the argument, else the destination Node's `uri` property.
-  const destUri = uriArg !== "" ? uriArg : await nodeUri(call, console, dest as ObjectRef);
+  const destUri = uriArg !== "" ? uriArg : await nodeUri(call, console, dest as ObjectId);
   // The agents that will publish the domain there: the destination Node's, else every agent
   // (but this one) whose libvirt_uri is that URI. Found before migrating: a migration whose
   // result nobody can return is refused while nothing has changed.
@@ -321,14 +321,8 @@ async function migrate(x: MethodContext, call: MethodCall): Promise<Record<strin
   );
 }
 
-type ObjectRef = { agentName: string; objectName: string };
-
 /** The `uri` property of a Node object, read through QMF. */
-async function nodeUri(
-  call: MethodCall,
-  console: ConsoleSession,
-  node: ObjectRef,
-): Promise<string> {
+async function nodeUri(call: MethodCall, console: ConsoleSession, node: ObjectId): Promise<string> {
   const found = await console
     .query({
       agentName: node.agentName,
