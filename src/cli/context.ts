@@ -100,22 +100,22 @@ export async function withFleet<T>(
     if (opts.early !== true && opts.requireAgents !== false) await requireAgents();
     // One warning per agent that was left out of a result: the output lacks its objects.
     const warned = new Set<string>();
-    fleet.on("agentError", ({ agentName, error }: { agentName: string; error: Error }) => {
+    const warnLeftOut = (agentName: string, why: string): void => {
       if (warned.has(agentName)) return;
       warned.add(agentName);
-      process.stderr.write(
-        `lvq: warning: ${safeText(agentName)} left out: ${safeText(error.message)}\n`,
-      );
-    });
+      process.stderr.write(`lvq: warning: ${safeText(agentName)} left out: ${why}\n`);
+    };
+    fleet.on("agentError", ({ agentName, error }: { agentName: string; error: Error }) =>
+      warnLeftOut(agentName, safeText(error.message)),
+    );
     if (opts.completeOrFail) {
       // A listing lacks the objects of an agent heard only after its queries went out.
-      fleet.on("agentLate", ({ agentName }: { agentName: string }) => {
-        if (warned.has(agentName)) return;
-        warned.add(agentName);
-        process.stderr.write(
-          `lvq: warning: ${safeText(agentName)} left out: it answered only after the queries went out (raise --settle, or give --expect-agents)\n`,
-        );
-      });
+      fleet.on("agentLate", ({ agentName }: { agentName: string }) =>
+        warnLeftOut(
+          agentName,
+          "it answered only after the queries went out (raise --settle, or give --expect-agents)",
+        ),
+      );
     }
     const result = await body({ fleet, sdk, settings, requireAgents });
     trace("command done");
