@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ManagedObject } from "../src/console/managed-object.js";
 import { parseSchema } from "../src/qmf/schema/index.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -14,21 +15,19 @@ export const SCHEMA_PATH = join(ROOT, "schema", "libvirt.xml");
 /** Where the generated SDK goes. */
 export const OUTPUT_PATH = join(ROOT, "src", "console", "generated", "libvirt.ts");
 
-/** Names the base class ManagedObject already uses; a property or method may not take them. */
+/**
+ * Names the base class ManagedObject already uses; a property or method may not take them. Its
+ * methods and getters are read from the class itself, so a member added there is reserved at
+ * once; the instance fields (not on the prototype) and the static `meta` of each generated
+ * class are listed.
+ */
 const RESERVED = new Set([
+  ...Object.getOwnPropertyNames(ManagedObject.prototype),
   "objectId",
   "agentName",
   "props",
   "updateTs",
   "source",
-  "className",
-  "host",
-  "objectIdText",
-  "toJSON",
-  "invoke",
-  "follow",
-  "resolveRef",
-  "constructor",
   "meta",
 ]);
 
