@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { FleetChange, ManagedClass, ManagedObject } from "../../console/index.js";
-import { refText } from "../../console/values.js";
 import { type ConsoleModule, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { colours, displayValue, toJsonText } from "../output.js";
@@ -26,10 +25,10 @@ function describeObject(sdk: ConsoleModule, o: AnyObject): string {
 }
 
 /** The JSON line for one change. */
-function changeJson(c: FleetChange): unknown {
+function changeJson(sdk: ConsoleModule, c: FleetChange): unknown {
   if (c.kind === "event") {
     const args: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(c.args)) args[k] = refText(v);
+    for (const [k, v] of Object.entries(c.args)) args[k] = sdk.refText(v);
     return {
       kind: "event",
       event: c.name,
@@ -96,7 +95,7 @@ Examples:
               const onChange = (c: FleetChange): void => {
                 if (c.kind === "event" && !opts.events) return;
                 if (settings.json) {
-                  process.stdout.write(`${toJsonText(changeJson(c), 0)}\n`);
+                  process.stdout.write(`${toJsonText(changeJson(sdk, c), 0)}\n`);
                 } else if (c.kind === "event") {
                   const args = Object.entries(c.args)
                     .map(([k, v]) => `${k}=${cell(sdk, v)}`)
