@@ -239,6 +239,7 @@ export class Mirror {
     this.domains.delete(uuid);
     this.info.delete(uuid);
     this.lastFresh.delete(uuid);
+    this.sweptIn.delete(uuid);
     if (this.stopped) return;
     this.opts.session.deleteObject("Domain", objectName.domain(uuid));
     this.opts.session.deleteObject("DomainInfo", objectName.domainInfo(uuid));
@@ -562,7 +563,9 @@ export class Mirror {
   ): Values {
     if (params["balloon.rss"] !== undefined) this.driverHasJobStats = true;
     const stale = missesJobStats(params, this.driverHasJobStats);
-    if (!stale) this.lastFresh.set(uuid, now);
+    // The age counts from the last fresh record; for a domain never seen fresh (its job lock
+    // taken since it started), from the first stale one, so that the age still grows.
+    if (!stale || !this.lastFresh.has(uuid)) this.lastFresh.set(uuid, now);
     const since = this.lastFresh.get(uuid) ?? now;
     return mergeStats(prev, params, { stale, ageNs: stale ? now - since : 0n });
   }
@@ -596,19 +599,20 @@ export class Mirror {
 
   private sweepsStarted = 0;
   private sweepApplied = 0;
+  /** The sweep that last reported each domain (finds the published ones a sweep left out). */
+  private readonly sweptIn = new Map<string, number>();
 
   private async doSweep(): Promise<SweepResult | null> {
     if (this.stopped || !this.opts.libvirt.connected) return null;
     const t0 = performance.now();
     const gen = ++this.sweepsStarted;
-    const recs = await this.client.getAllDomainStats([], SWEEP_STATS, STATS_NOWAIT);
+    // Decoded one record at a time: at 10,000 domains, holding every record until the last
+    // was decoded made each sweep end in a full GC.
+    const recs = await this.client.getAllDomainStatsLazily([], SWEEP_STATS, STATS_NOWAIT);
     // A sweep that answered after a newer one was applied brings older values: drop it.
     if (gen < this.sweepApplied) return null;
     this.sweepApplied = gen;
     const now = nowNs();
-    if (!this.driverHasJobStats && recs.some((r) => r.params["balloon.rss"] !== undefined)) {
-      this.driverHasJobStats = true;
-    }
     let changed = 0;
     let stale = 0;
     let known = 0;
@@ -621,6 +625,7 @@ export class Mirror {
         continue;
       }
       known++;
+      this.sweptIn.set(uuid, gen);
       const next = this.applyStats(uuid, prev, r.params, now);
       if (next.stats_stale === true) stale++;
       if (!sameValues(prev, next)) {
@@ -632,8 +637,9 @@ export class Mirror {
     }
     if (known !== this.info.size) {
       // Some domain we publish was not in the record set: gone? its refresh will tell.
-      const seen = new Set(recs.map((r) => r.domain.uuid));
-      for (const uuid of this.domains.keys()) if (!seen.has(uuid)) void this.refreshDomain(uuid);
+      for (const uuid of this.domains.keys()) {
+        if (this.sweptIn.get(uuid) !== gen) void this.refreshDomain(uuid);
+      }
     }
     const ms = performance.now() - t0;
     this.log.debug("stats sweep", { domains: recs.length, changed, stale, ms: Math.round(ms) });

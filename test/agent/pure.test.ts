@@ -182,6 +182,14 @@ describe("libvirt values → properties", () => {
       [t.state, t.state_reason, t.cpu_time, t.block_rd_bytes],
       ["running", "unpaused", 900n, 15n],
     );
+    // The same record again changes nothing: the very same object comes back (a sweep of
+    // idle domains allocates nothing); a changed counter gives a new one.
+    const again = { "state.state": 1, "state.reason": 5 };
+    assert.equal(mergeStats(t, again, { stale: false, ageNs: 0n }), t);
+    const moved = mergeStats(t, { ...again, "cpu.time": 901n }, { stale: false, ageNs: 0n });
+    assert.notEqual(moved, t);
+    assert.deepEqual([moved.cpu_time, t.cpu_time, moved.state], [901n, 900n, "running"]);
+    assert.notEqual(mergeStats(t, again, { stale: true, ageNs: 0n }), t, "staleness is a change");
   });
 
   test("stale: an active domain that used to have job-only stats and now lacks them", () => {

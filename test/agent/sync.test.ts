@@ -36,19 +36,22 @@ after(async () => {
   dir.remove();
 });
 
-/** Counts the calls made to one method of a (real) libvirt client; restore() undoes it. */
-function countCalls(client: LibvirtClient, method: "getAllDomainStats" | "domainGetInfo") {
-  const orig = client[method] as (...a: unknown[]) => Promise<unknown>;
+/** Counts the RPCs of one procedure a (real) libvirt client makes; restore() undoes it. */
+function countCalls(
+  client: LibvirtClient,
+  procedure: "CONNECT_GET_ALL_DOMAIN_STATS" | "DOMAIN_GET_INFO",
+) {
+  const orig = client.call;
   const counter = {
     n: 0,
     restore: () => {
-      (client as unknown as Record<string, unknown>)[method] = orig;
+      client.call = orig;
     },
   };
-  (client as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => {
-    counter.n++;
-    return orig.apply(client, a);
-  };
+  client.call = ((proc, args, options) => {
+    if (proc.name === procedure) counter.n++;
+    return orig.call(client, proc, args, options);
+  }) as typeof client.call;
   return counter;
 }
 
@@ -136,8 +139,8 @@ describe("the agent follows libvirt", () => {
     const client = h.agent.libvirt.client;
     try {
       await nextSweeps(h, 1); // settle: the first sweep after the start-up resync
-      const bulk = countCalls(client, "getAllDomainStats");
-      const getInfo = countCalls(client, "domainGetInfo");
+      const bulk = countCalls(client, "CONNECT_GET_ALL_DOMAIN_STATS");
+      const getInfo = countCalls(client, "DOMAIN_GET_INFO");
       changed.length = 0;
       // Four shut-off domains: nothing changes between sweeps, so nothing is published.
       const idle = await nextSweeps(h, 3);

@@ -364,6 +364,50 @@ describe("decoding is bounded", () => {
         e.message === "4 unexpected trailing bytes after test value at offset 8",
     );
   });
+  it("a lazily decoded array checks its count at once and its elements as they are read", () => {
+    const ret = RemoteProcedure.connectGetAllDomainStats.ret;
+    assert.throws(
+      () => decodeAll(ret, hex("00000002 # two records claimed, no bytes for them")),
+      (e: unknown) =>
+        e instanceof ProtocolError &&
+        e.message === "XDR array at offset 0 claims 2 elements but only 0 bytes follow",
+    );
+    // One well-formed record, then one whose typed parameter has type 9.
+    const good = encodeToBuffer(ret, {
+      retStats: [
+        {
+          dom: { name: "a", uuid: "00000000-0000-0000-0000-000000000001", id: 1 },
+          params: [{ field: "state.state", type: 1, value: 1 }],
+        },
+      ],
+    });
+    const bad = Buffer.concat([
+      hex("00000002"),
+      good.subarray(4),
+      hex(`00000001 62000000 ${"00".repeat(16)} 00000002 # record 2: domain "b", id 2`),
+      hex(`00000001 # one param
+           00000001 78000000 # field "x"
+           00000009 # type 9`),
+    ]);
+    const { retStats } = decodeAll(ret, bad);
+    assert.equal(retStats.length, 2);
+    const it = retStats[Symbol.iterator]();
+    assert.deepEqual(it.next().value?.params, [{ field: "state.state", type: 1, value: 1 }]);
+    assert.throws(
+      () => it.next(),
+      (e: unknown) =>
+        e instanceof ProtocolError && e.message === "typed parameter x has unknown type 9",
+    );
+  });
+  it("a lazily decoded array owns its bytes: reusing the read buffer does not change it", () => {
+    const ret = RemoteProcedure.connectGetAllDomainStats.ret;
+    const dom = { name: "keep", uuid: "00000000-0000-0000-0000-0000000000aa", id: 3 };
+    const bytes = encodeToBuffer(ret, { retStats: [{ dom, params: [] }] });
+    const { retStats } = decodeAll(ret, bytes);
+    bytes.fill(0xff); // the socket's reused read buffer takes the next read
+    assert.deepEqual([...retStats], [{ dom, params: [] }]);
+    assert.deepEqual([...retStats], [{ dom, params: [] }], "each iteration decodes afresh");
+  });
   it("an XDR bool other than 0/1 is an error", () => {
     assert.throws(() => decodeAll(remoteString, hex("00000002")), ProtocolError);
   });
@@ -477,7 +521,9 @@ describe("property round trips", () => {
         ),
         (retStats) => {
           const bytes = encodeToBuffer(codec, { retStats });
-          assert.deepEqual(decodeAll(codec, bytes), { retStats });
+          const got = decodeAll(codec, bytes).retStats;
+          assert.equal(got.length, retStats.length);
+          assert.deepEqual([...got], retStats);
         },
       ),
     );

@@ -8,6 +8,7 @@ import {
   DomainEventId,
   decodeFromBuffer,
   Feature,
+  type LazyArray,
   type Message,
   type NodeInfo,
   type Procedure,
@@ -339,16 +340,34 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
    * every domain (then `flags` may filter, e.g. ListDomainsFlags); `stats` is StatsTypes bits.
    */
   async getAllDomainStats(doms: Domain[], stats: number, flags = 0): Promise<DomainStatsRecord[]> {
+    return [...(await this.getAllDomainStatsLazily(doms, stats, flags))];
+  }
+  /**
+   * {@link getAllDomainStats} decoded record by record as the result is iterated: for a
+   * reader that keeps little of each record (a stats sweep over 10,000 domains), so that each
+   * becomes garbage at once rather than all of them surviving to the end of the decode. A
+   * malformed record throws ProtocolError from the iteration.
+   */
+  async getAllDomainStatsLazily(
+    doms: Domain[],
+    stats: number,
+    flags = 0,
+  ): Promise<LazyArray<DomainStatsRecord>> {
     const { retStats } = await this.call(RemoteProcedure.connectGetAllDomainStats, {
       doms,
       stats,
       flags,
     });
-    return retStats.map((rec) => {
-      const params: Record<string, StatValue> = {};
-      for (const p of rec.params) params[p.field] = p.value;
-      return { domain: rec.dom, params };
-    });
+    return {
+      length: retStats.length,
+      *[Symbol.iterator]() {
+        for (const rec of retStats) {
+          const params: Record<string, StatValue> = {};
+          for (const p of rec.params) params[p.field] = p.value;
+          yield { domain: rec.dom, params };
+        }
+      },
+    };
   }
   /**
    * Peer-to-peer migration driven by the source daemon (flags must include

@@ -160,6 +160,40 @@ export function array<T>(element: Codec<T>, max: number): Codec<T[]> {
   };
 }
 
+/** A counted array whose elements are decoded as it is iterated (see {@link lazyArray}). */
+export interface LazyArray<T> extends Iterable<T> {
+  readonly length: number;
+}
+
+/**
+ * `T name<max>` as the LAST item of a payload, decoded one element at a time as the result is
+ * iterated. For replies of thousands of records whose reader keeps little of each (bulk stats):
+ * each record becomes garbage as soon as it is used, instead of all of them living until the
+ * last is decoded, which made V8 promote them all and collect them with full GCs. The count
+ * is checked at once; a malformed element, or bytes left after the last, throws ProtocolError
+ * from the iteration. Each iteration decodes afresh. Encodes from any array.
+ */
+export function lazyArray<T>(element: Codec<T>, max: number): Codec<LazyArray<T>> {
+  const eager = array(element, max);
+  return {
+    minBytes: 4,
+    encode: (w, v) => eager.encode(w, Array.isArray(v) ? v : [...v]),
+    decode: (r) => {
+      const length = r.arrayLength(max, element.minBytes);
+      const at = r.offset;
+      const bytes = r.takeRest();
+      return {
+        length,
+        *[Symbol.iterator]() {
+          const er = new XdrReader(bytes);
+          for (let i = 0; i < length; i++) yield element.decode(er);
+          er.finish(`the ${length} elements of an array at offset ${at}`);
+        },
+      };
+    },
+  };
+}
+
 /** `T name[size]`: a fixed-size array (no count word). */
 export function fixedArray<T>(element: Codec<T>, size: number): Codec<T[]> {
   return {

@@ -15,6 +15,8 @@ export {
   fixedOpaque,
   hyper,
   int,
+  type LazyArray,
+  lazyArray,
   mapped,
   nonnullString,
   opaque,

@@ -5,6 +5,7 @@ import {
   array,
   type Codec,
   int,
+  lazyArray,
   nonnullString,
   opaque,
   remoteString,
@@ -259,8 +260,9 @@ export const RemoteProcedure = {
     "CONNECT_GET_ALL_DOMAIN_STATS",
     344,
     struct({ doms: array(domain, DOMAIN_LIST_MAX), stats: uint, flags: uint }),
+    // Decoded record by record as the caller reads them: a reply holds one per domain.
     struct({
-      retStats: array(
+      retStats: lazyArray(
         struct({ dom: domain, params: array(typedParam, DOMAIN_STATS_PARAMS_MAX) }),
         DOMAIN_LIST_MAX,
       ),

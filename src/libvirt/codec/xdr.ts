@@ -318,6 +318,16 @@ export class XdrReader {
     return n;
   }
 
+  /**
+   * Takes every byte not read yet, as a copy: the buffer being read may be the socket's reused
+   * read buffer, and whoever takes the rest decodes it later.
+   */
+  takeRest(): Buffer {
+    const rest = Buffer.from(this.buf.subarray(this.pos, this.end));
+    this.pos = this.end;
+    return rest;
+  }
+
   /** Fails if bytes are left over: a payload must be consumed exactly. */
   finish(what: string): void {
     if (this.pos !== this.end) {
