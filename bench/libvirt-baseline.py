@@ -31,6 +31,22 @@ def daemon_cpu_seconds():
         return None
 
 
+def machine_counters():
+    """Idle and total CPU ticks (/proc/stat) and rescheduling IPIs (/proc/interrupts, RES),
+    machine-wide; as bench/libvirt.ts reads them."""
+    try:
+        with open("/proc/stat") as f:
+            cpu = [int(x) for x in f.readline().split()[1:]]
+        ipis = None
+        with open("/proc/interrupts") as f:
+            for line in f:
+                if line.lstrip().startswith("RES:"):
+                    ipis = sum(int(x) for x in line.split()[1:] if x.isdigit())
+        return cpu[3] + cpu[4], sum(cpu[:8]), ipis
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def cpu_seconds():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
@@ -75,6 +91,7 @@ def main():
             dom.info()
         cpu = cpu_seconds()
         daemon = daemon_cpu_seconds()
+        machine = machine_counters()
         if threads == 1:
             n, elapsed = seq_calls(conn, dom, seconds)
         else:
@@ -82,6 +99,11 @@ def main():
         cpu = cpu_seconds() - cpu
         out = {"calls_s": n / elapsed, "cpu_us_per_call": cpu / n * 1e6}
         daemon_after = daemon_cpu_seconds()
+        machine_after = machine_counters()
+        if machine and machine_after:
+            out["idle_pct"] = (machine_after[0] - machine[0]) / (machine_after[1] - machine[1]) * 100
+            if machine[2] is not None and machine_after[2] is not None:
+                out["ipis_per_call"] = (machine_after[2] - machine[2]) / n
         if daemon is not None and daemon_after is not None:
             out["daemon_cpu_us_per_call"] = (daemon_after - daemon) / n * 1e6
         out["version"] = libvirt.getVersion()

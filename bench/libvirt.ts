@@ -51,6 +51,40 @@ interface CallRun {
   calls_s: number;
   cpu_us_per_call: number;
   daemon_cpu_us_per_call: number;
+  /** The whole machine's idle share over the run, % (NaN if /proc/stat cannot be read). */
+  idle_pct: number;
+  /** Rescheduling IPIs (one CPU waking a thread on another) per call, machine-wide. */
+  ipis_per_call: number;
+}
+
+/**
+ * Machine-wide counters that explain a call rate on a small machine: idle and total CPU ticks
+ * (/proc/stat) and rescheduling interrupts (/proc/interrupts, RES). On a virtual machine
+ * each rescheduling IPI to an idle vCPU is an exit to the hypervisor and a wake from halt,
+ * and that cost lands on whichever process sends or receives it, libvirtd included.
+ */
+function machineCounters(): { idle: number; total: number; ipis: number } {
+  try {
+    const cpu = (readFileSync("/proc/stat", "utf8").split("\n")[0] as string)
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const res = readFileSync("/proc/interrupts", "utf8")
+      .split("\n")
+      .find((l) => l.trimStart().startsWith("RES:"));
+    const ipis = res
+      ? res
+          .trim()
+          .split(/\s+/)
+          .slice(1)
+          .filter((f) => /^\d+$/.test(f))
+          .reduce((a, b) => a + Number(b), 0)
+      : Number.NaN;
+    const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0); // idle + iowait
+    return { idle, total: cpu.slice(0, 8).reduce((a, b) => a + b, 0), ipis };
+  } catch {
+    return { idle: Number.NaN, total: Number.NaN, ipis: Number.NaN };
+  }
 }
 
 /** libvirtd's pid from its pid file, for reading its CPU time; undefined if unknown. */
@@ -90,6 +124,7 @@ async function timedCalls(
   let n = 0;
   const cpu = process.cpuUsage();
   const daemon = daemonCpuMicros();
+  const machine = machineCounters();
   const start = performance.now();
   const end = start + seconds * 1000;
   const loop = async () => {
@@ -102,10 +137,14 @@ async function timedCalls(
   else await Promise.all(Array.from({ length: inFlight }, loop));
   const elapsed = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
+  const daemonUsed = daemonCpuMicros() - daemon;
+  const after = machineCounters();
   return {
     calls_s: n / elapsed,
     cpu_us_per_call: (used.user + used.system) / n,
-    daemon_cpu_us_per_call: (daemonCpuMicros() - daemon) / n,
+    daemon_cpu_us_per_call: daemonUsed / n,
+    idle_pct: ((after.idle - machine.idle) / (after.total - machine.total)) * 100,
+    ipis_per_call: (after.ipis - machine.ipis) / n,
   };
 }
 
@@ -173,6 +212,8 @@ async function main(): Promise<void> {
         calls_s: r.calls_s as number,
         cpu_us_per_call: r.cpu_us_per_call as number,
         daemon_cpu_us_per_call: (r.daemon_cpu_us_per_call as number | undefined) ?? Number.NaN,
+        idle_pct: (r.idle_pct as number | undefined) ?? Number.NaN,
+        ipis_per_call: (r.ipis_per_call as number | undefined) ?? Number.NaN,
       };
     };
 
@@ -202,6 +243,8 @@ async function main(): Promise<void> {
     const rate = (runs: CallRun[]) => median(runs.map((r) => r.calls_s));
     const cpuPerCall = (runs: CallRun[]) => median(runs.map((r) => r.cpu_us_per_call));
     const daemonPerCall = (runs: CallRun[]) => median(runs.map((r) => r.daemon_cpu_us_per_call));
+    const idlePct = (runs: CallRun[]) => median(runs.map((r) => r.idle_pct));
+    const ipisPerCall = (runs: CallRun[]) => median(runs.map((r) => r.ipis_per_call));
     const seq = rate(seqOurs);
     const par = rate(parOurs);
     const pyInventory = python(["inventory", bigUri]);
@@ -283,6 +326,9 @@ async function main(): Promise<void> {
       `   libvirtd CPU us per call meanwhile      ${fmt(daemonPerCall(seqOurs), 1)}  ${fmt(daemonPerCall(seqPy), 1)}`,
     );
     console.log(
+      `   machine idle % / rescheduling IPIs per call ${fmt(idlePct(seqOurs), 1)}  ${fmt(idlePct(seqPy), 1)}   ${ipisPerCall(seqOurs).toFixed(3)} vs ${ipisPerCall(seqPy).toFixed(3)}`,
+    );
+    console.log(
       `2. DOMAIN_GET_INFO calls/s, ${IN_FLIGHT} in flight   ${fmt(par)}  ${fmt(pyOut.par_calls_s)}  ${fmt(parRatio, 2)}x  (goal >= 1.2x; python: ${IN_FLIGHT} threads)`,
     );
     console.log(
@@ -293,6 +339,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `   libvirtd CPU us per call meanwhile      ${fmt(daemonPerCall(parOurs), 1)}  ${fmt(daemonPerCall(parPy), 1)}`,
+    );
+    console.log(
+      `   machine idle % / rescheduling IPIs per call ${fmt(idlePct(parOurs), 1)}  ${fmt(idlePct(parPy), 1)}   ${ipisPerCall(parOurs).toFixed(3)} vs ${ipisPerCall(parPy).toFixed(3)}`,
     );
     console.log(
       `3. ${BIG} domains: list + 1 bulk stats call   ${fmt(inventoryMs, 1)} ms ${fmt(pyOut.inventory10k_ms, 1)} ms`,
@@ -321,6 +370,10 @@ async function main(): Promise<void> {
         py_par_cpu_us: round(pyParCpu, 1),
         par_daemon_cpu_us: round(daemonPerCall(parOurs), 1),
         py_par_daemon_cpu_us: round(daemonPerCall(parPy), 1),
+        par_idle_pct: round(idlePct(parOurs), 1),
+        py_par_idle_pct: round(idlePct(parPy), 1),
+        par_ipis_per_call: round(ipisPerCall(parOurs), 3),
+        py_par_ipis_per_call: round(ipisPerCall(parPy), 3),
       }),
     );
   } finally {
