@@ -2,6 +2,7 @@
 // then command-line flags (each overrides the one before). Every value is checked here, so a
 // typo stops the agent at start with a message naming the setting and where it came from.
 import { readFile } from "node:fs/promises";
+import { brokerUrlProblem } from "../console/broker-url.js";
 import { canonicalUuid } from "./identity.js";
 import { type LogLevel, parseLogLevel } from "./log.js";
 
@@ -189,15 +190,8 @@ function seconds(v: unknown, what: string, src: ConfigSource, min: number): numb
 /** Checks an amqp(s):// URL. */
 function brokerUrl(v: unknown, src: ConfigSource): string {
   const s = text(v, "broker", src);
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    throw new ConfigError(`broker (${src}) is not a URL: ${JSON.stringify(s)}`);
-  }
-  if (u.protocol !== "amqp:" && u.protocol !== "amqps:") {
-    throw new ConfigError(`broker (${src}) must be an amqp:// or amqps:// URL`);
-  }
+  const problem = brokerUrlProblem(s, src);
+  if (problem) throw new ConfigError(problem);
   return s;
 }
 

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { redactUrl } from "../console/broker-url.js";
+import { brokerUrlProblem, redactUrl } from "../console/broker-url.js";
 import { UsageError } from "./errors.js";
 
 export { redactUrl };
@@ -96,17 +96,8 @@ async function readConfig(path: string, explicit: boolean): Promise<LvqConfig> {
 
 /** Checks that `url` is an amqp:// or amqps:// URL; returns it unchanged. */
 export function checkBrokerUrl(url: string, source: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`broker URL ${JSON.stringify(url)} (${source}) is not a URL`);
-  }
-  if (parsed.protocol !== "amqp:" && parsed.protocol !== "amqps:") {
-    throw new UsageError(
-      `broker URL ${redactUrl(url)} (${source}) must start with amqp:// or amqps://`,
-    );
-  }
+  const problem = brokerUrlProblem(url, source);
+  if (problem) throw new UsageError(problem);
   return url;
 }
 

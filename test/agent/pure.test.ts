@@ -60,7 +60,14 @@ describe("agent settings", () => {
   test("bad values are refused, naming the setting and where it came from", () => {
     const base = defaultConfig();
     const bad: [Record<string, unknown>, RegExp][] = [
-      [{ broker: "http://x" }, /^broker \(flag\) must be an amqp:\/\/ or amqps:\/\/ URL$/],
+      [
+        { broker: "http://x" },
+        /^broker URL http:\/\/x \(flag\) must start with amqp:\/\/ or amqps:\/\/$/,
+      ],
+      [
+        { broker: "amqp://me:s3cret@host:notaport" },
+        /^broker URL "amqp:\/\/me:\*\*\*@host:notaport" \(flag\) is not a URL$/,
+      ],
       [{ uri: "nonsense" }, /^uri \(flag\) is not a libvirt URI/],
       [
         { statsInterval: "0" },

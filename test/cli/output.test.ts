@@ -237,8 +237,17 @@ describe("settings", () => {
     }
   });
 
-  test("redactUrl hides the password", () => {
+  test("redactUrl hides the password, also in a string that is not a URL", () => {
     assert.equal(redactUrl("amqp://guest:guest@127.0.0.1:5672"), "amqp://guest:***@127.0.0.1:5672");
+    assert.equal(redactUrl("amqp://me:s3cret@host:notaport"), "amqp://me:***@host:notaport");
+    assert.equal(redactUrl("me:s3cret@host"), "me:***@host");
+  });
+
+  test("a broker URL that does not parse is refused without echoing its password", async () => {
+    await assert.rejects(resolveSettings({ broker: "amqp://me:s3cret@host:notaport" }), {
+      name: "UsageError",
+      message: 'broker URL "amqp://me:***@host:notaport" (from --broker) is not a URL',
+    });
   });
 });
 
