@@ -19,6 +19,7 @@ import {
   MethodError,
   ObjectId,
   type ObjectIdLike,
+  type QmfObject,
   QmfStatus,
 } from "../qmf/index.js";
 import { isLibvirtUri } from "./config.js";
@@ -297,23 +298,45 @@ async function migrate(x: MethodContext, call: MethodCall): Promise<Record<strin
   );
   void x.mirror.refreshDomain(d.uuid);
 
-  // The domain as the destination's agent publishes it (it learns from its own events).
+  // The domain as the destination's agent publishes it (it learns from its own events): its
+  // data indication wakes the wait at once; a query each second covers an indication missed
+  // (sent before this console listened, or lost with a broker hiccup).
   const objName = objectName.domain(d.uuid);
   const deadline = Date.now() + DESTINATION_WAIT_MS;
-  while (Date.now() < deadline) {
-    for (const agentName of destAgents) {
-      const objs = await console
-        .query({
-          agentName,
-          packageName: PACKAGE,
-          className: "Domain",
-          objectId: { agentName, objectName: objName },
-          timeoutMs: 5000,
-        })
-        .catch(() => []);
-      if (objs[0]) return { domain: objs[0].objectId };
+  let published = false; // an indication came since the last query began
+  let wake: () => void = () => {};
+  const onChanged = (o: QmfObject) => {
+    if (o.objectId.objectName !== objName || !destAgents.includes(o.agentName)) return;
+    published = true;
+    wake();
+  };
+  console.on("objectChanged", onChanged);
+  try {
+    while (Date.now() < deadline) {
+      published = false;
+      for (const agentName of destAgents) {
+        const objs = await console
+          .query({
+            agentName,
+            packageName: PACKAGE,
+            className: "Domain",
+            objectId: { agentName, objectName: objName },
+            timeoutMs: 5000,
+          })
+          .catch(() => []);
+        if (objs[0]) return { domain: objs[0].objectId };
+      }
+      if (published) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(1000, Math.max(0, deadline - Date.now())));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
-    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    console.off("objectChanged", onChanged);
   }
   throw new MethodError(
     QmfStatus.EXCEPTION,
