@@ -784,6 +784,8 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
   const session = new ConsoleSession({
     url: opts.broker,
     defaultTimeoutMs: timeoutMs,
+    // A hung broker accepts the TCP connection and then says nothing: give up as a request would.
+    connectTimeoutMs: timeoutMs,
     // The fleet reads through queries and forwards indications; it never reads the cache.
     cacheObjects: false,
     agentFilter: opts.agentFilter ?? LIBVIRT_AGENTS,
@@ -882,6 +884,8 @@ export function brokerError(url: string, err: unknown): BrokerUnreachableError {
     why = "connection refused (is RabbitMQ running, and is the host and port right?)";
   } else if (/ENOTFOUND|EAI_AGAIN/.test(text)) {
     why = "unknown host name";
+  } else if (/no AMQP handshake within/.test(text)) {
+    why = chain.find((m) => m.startsWith("no AMQP handshake")) as string;
   } else if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/.test(text)) {
     why = "the host did not answer";
   } else {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -136,6 +137,32 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     });
     assert.equal(p.code, 2);
     assert.match(p.stderr, /^lvq: predicate\[0\]: unknown operator "frob"/);
+  });
+
+  test("a broker that accepts the connection and never answers: exit 4 after --timeout, not a hang", async () => {
+    // A silent peer (what a hung broker looks like: its kernel still accepts TCP connections).
+    const sockets: Socket[] = [];
+    const silent = createServer((sock) => {
+      sockets.push(sock);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const t0 = Date.now();
+      const r = await lvq(["--timeout", "1.5", "agents"], {
+        LVQ_BROKER: `amqp://guest:guest@127.0.0.1:${port}`,
+      });
+      const tookMs = Date.now() - t0;
+      assert.equal(r.code, 4);
+      assert.equal(
+        r.stderr,
+        `lvq: cannot use the broker at amqp://guest:***@127.0.0.1:${port}: no AMQP handshake within 1.5 s: the broker is hung or overloaded, or the host drops packets\n`,
+      );
+      assert.ok(tookMs >= 1500 && tookMs < 10_000, `took ${tookMs} ms`);
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   test("a broker that refuses the connection or the password exits 4 and says so", async () => {

@@ -15,6 +15,8 @@ export interface SessionConnectionOptions {
   reconnect?: BackoffOptions;
   /** AMQP heartbeat in seconds: how soon a hung broker is noticed (default 5). */
   amqpHeartbeatSeconds?: number;
+  /** How long connecting (TCP and AMQP handshake) may take, in ms (default 10 s). */
+  connectTimeoutMs?: number;
   log?: Logger;
 }
 
@@ -69,6 +71,7 @@ export function sessionTransport(
     prefetch: link.prefetch,
     reconnect: opts.reconnect,
     heartbeatSeconds: opts.amqpHeartbeatSeconds,
+    connectTimeoutMs: opts.connectTimeoutMs,
     log: opts.log,
   });
   transport.on("disconnected", (e) => {

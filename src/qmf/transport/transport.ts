@@ -54,6 +54,12 @@ export interface TransportOptions {
   prefetch?: number;
   /** AMQP heartbeat in seconds: how fast a hung broker is noticed (default 5). */
   heartbeatSeconds?: number;
+  /**
+   * How long the TCP connect and the AMQP handshake may take (default 10 s). A hung broker
+   * still accepts TCP connections (the kernel does), then never answers: without a bound an
+   * open, or a reconnect, would wait for ever.
+   */
+  connectTimeoutMs?: number;
   reconnect?: BackoffOptions;
   /**
    * Frames amqplib buffers for the channel before `publish` reports backpressure (amqplib's
@@ -352,15 +358,18 @@ export class Transport extends EventEmitter<TransportEvents> {
   /** Connection, channel, exchanges, queue, bindings, consumer — all or nothing. */
   private async establish(): Promise<void> {
     let conn: ChannelModel;
+    const connectTimeoutMs = this.opts.connectTimeoutMs ?? 10_000;
     try {
       conn = await amqp.connect(withHeartbeat(this.opts.url, this.opts.heartbeatSeconds ?? 5), {
         clientProperties: { connection_name: this.opts.connectionName },
         // amqplib writes a message as several frames; with Nagle on, a small request can sit
         // in the kernel waiting for the peer's delayed ACK (~40 ms on Linux).
         noDelay: true,
+        // Socket inactivity until the connection is open: covers connect and handshake.
+        timeout: connectTimeoutMs,
       });
     } catch (e) {
-      throw classifyConnectError(e, this.opts.url);
+      throw classifyConnectError(e, this.opts.url, connectTimeoutMs);
     }
     const gen = ++this.generation;
     try {
@@ -547,8 +556,18 @@ function withHeartbeat(url: string, seconds: number): string {
 }
 
 /** Credentials or vhost refused (403 ACCESS_REFUSED, 530 NOT_ALLOWED) is not worth retrying. */
-function classifyConnectError(e: unknown, url: string): Error {
+function classifyConnectError(e: unknown, url: string, connectTimeoutMs: number): Error {
   const err = e instanceof Error ? e : new Error(String(e));
+  if (err.message === "connect ETIMEDOUT") {
+    // amqplib's words when its socket timeout fired before the connection was open.
+    return Object.assign(
+      new Error(
+        `no AMQP handshake within ${connectTimeoutMs / 1000} s: the broker is hung or overloaded, or the host drops packets`,
+        { cause: err },
+      ),
+      { code: "ETIMEDOUT" },
+    );
+  }
   if (/ACCESS[-_]REFUSED|NOT[-_]ALLOWED|\b403\b|\b530\b/.test(err.message)) {
     return new AuthenticationError(`the broker refused the connection: ${err.message}`, {
       cause: err,

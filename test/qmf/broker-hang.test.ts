@@ -1,0 +1,137 @@
+/**
+ * Broker hang (RELIABILITY.md's fault matrix): the real RabbitMQ frozen with SIGSTOP, then
+ * thawed with SIGCONT. With a 1 s AMQP heartbeat, agent and console declare the link dead
+ * within a few seconds, the call in flight fails with ConnectionLostError (never retried), and
+ * both sessions are back once the broker runs again. (That a connect to a broker which never
+ * answers ends at the connect timeout is shown in test/cli/lvq.test.ts with a silent peer.)
+ *
+ * Freezing the broker cannot be scoped to a vhost: this test always thaws it (also if the
+ * process exits half-way), and the broker's other clients only see a pause.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  AgentSession,
+  ConnectionLostError,
+  ConsoleSession,
+  type Schema,
+} from "../../src/qmf/index.js";
+import { loadWidgets, rabbitmqctl, sleep, uniqueName, waitFor } from "./fixtures/helpers.js";
+
+const vhost = uniqueName("lvq-hang");
+const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+const link = {
+  amqpHeartbeatSeconds: 1,
+  connectTimeoutMs: 2000,
+  reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
+};
+let schema: Schema;
+let agent: AgentSession;
+let consoleS: ConsoleSession;
+let brokerPid = 0;
+const agentEvents: string[] = [];
+const consoleEvents: string[] = [];
+
+/** Whatever happens to this process, a frozen broker is thawed. */
+const thaw = () => {
+  if (brokerPid > 0) {
+    try {
+      process.kill(brokerPid, "SIGCONT");
+    } catch {
+      // Already gone: nothing to thaw.
+    }
+  }
+};
+process.on("exit", thaw);
+
+before(async () => {
+  // The Erlang VM's own pid, as the broker reports it: what `kill -STOP` must hit.
+  const out = await rabbitmqctl("eval", "list_to_integer(os:getpid()).");
+  brokerPid = Number(out.trim().split("\n").pop());
+  assert.ok(Number.isInteger(brokerPid) && brokerPid > 1, `broker pid from ${JSON.stringify(out)}`);
+  await rabbitmqctl("add_vhost", vhost);
+  await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
+  schema = await loadWidgets();
+  agent = new AgentSession({
+    url,
+    ...link,
+    vendor: "example.org",
+    product: "widgets",
+    instance: uniqueName("hang"),
+    schemas: [schema],
+    // Ageing (3 missed QMF heartbeats) must not beat the AMQP heartbeat to it: this test is
+    // about the link being declared dead.
+    heartbeatIntervalMs: 5000,
+    onMethod: async (call) => {
+      if (call.methodName === "slow") await sleep(call.args.ms as number);
+      return {};
+    },
+  });
+  consoleS = new ConsoleSession({ url, ...link, defaultTimeoutMs: 5000 });
+  for (const [target, into] of [
+    [agent, agentEvents],
+    [consoleS, consoleEvents],
+  ] as const) {
+    for (const ev of ["connected", "disconnected", "reconnected"] as const) {
+      (target as AgentSession).on(ev, () => into.push(ev));
+    }
+  }
+  await agent.open();
+  await consoleS.open();
+  agent.setObject("Widget", "Widget:1", { name: "w1" });
+  await consoleS.waitForAgent(agent.name, 5000);
+});
+
+after(async () => {
+  thaw();
+  await consoleS?.close();
+  await agent?.close();
+  await rabbitmqctl("delete_vhost", vhost).catch(() => {});
+});
+
+describe("broker hang", () => {
+  it("kill -STOP: the link is declared dead within a few heartbeats, the call in flight fails; after -CONT both sessions are back", async () => {
+    const inFlight = consoleS
+      .callMethod(agent.objectId("Widget:1"), "slow", { ms: 4000 }, { timeoutMs: 30_000 })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    await sleep(300);
+    const frozenAt = Date.now();
+    process.kill(brokerPid, "SIGSTOP");
+    let lostAfterMs: number;
+    try {
+      const err = await inFlight;
+      lostAfterMs = Date.now() - frozenAt;
+      assert.ok(err instanceof ConnectionLostError, String(err));
+      await waitFor(
+        "both sessions to notice",
+        () => agentEvents.includes("disconnected") && consoleEvents.includes("disconnected"),
+        5000,
+      );
+      // While the broker stays frozen, the sessions keep trying (each attempt ends at the
+      // connect timeout): no reconnect is reported, nor a second disconnect.
+      await sleep(2 * link.connectTimeoutMs + 500);
+      assert.deepEqual(agentEvents, ["connected", "disconnected"]);
+      assert.deepEqual(consoleEvents, ["connected", "disconnected"]);
+    } finally {
+      process.kill(brokerPid, "SIGCONT");
+    }
+    // Dead within 2–3 heartbeats of 1 s, with a second of slack for a loaded machine.
+    assert.ok(lostAfterMs <= 4000, `the call in flight failed ${lostAfterMs} ms after the freeze`);
+    await waitFor(
+      "both sessions back",
+      () => agentEvents.at(-1) === "reconnected" && consoleEvents.at(-1) === "reconnected",
+      30_000,
+    );
+    assert.deepEqual(agentEvents, ["connected", "disconnected", "reconnected"]);
+    assert.deepEqual(consoleEvents, ["connected", "disconnected", "reconnected"]);
+    assert.deepEqual(await consoleS.callMethod(agent.objectId("Widget:1"), "noop"), {});
+    const objs = await consoleS.query({ agentName: agent.name, className: "Widget" });
+    assert.deepEqual(
+      objs.map((o) => o.values.name),
+      ["w1"],
+    );
+  });
+});
