@@ -36,9 +36,10 @@ const program = new Command("lvq")
   .addOption(new Option("--config <file>", "config file (default ~/.config/lvq/config.json)"))
   .addOption(new Option("--json", "print JSON instead of tables"))
   .addOption(
-    new Option("--timeout <seconds>", "timeout of each request").argParser(
-      positive("a positive number of seconds"),
-    ),
+    new Option(
+      "--timeout <seconds>",
+      "timeout of connecting to the broker and of each request",
+    ).argParser(positive("a positive number of seconds")),
   )
   .addOption(
     new Option(
