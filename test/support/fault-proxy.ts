@@ -1,14 +1,15 @@
-// A TCP proxy in front of a real server that misbehaves on demand, for the link faults of
+// A proxy in front of a real server that misbehaves on demand, for the link faults of
 // RELIABILITY.md's fault matrix: delivery in slices of a few bytes, added latency, a pause
-// (bytes held, as on a partitioned link), and a reset of every connection. The peers on both
-// sides are the real ones; only the wire between them is tampered with.
+// (bytes held, as on a partitioned link), and a reset of every connection. TCP (RabbitMQ) or
+// unix sockets (libvirtd). The peers on both sides are the real ones; only the wire between
+// them is tampered with.
 import { connect, createServer, type Server, type Socket } from "node:net";
 
-export interface FaultProxyOptions {
-  /** Where the real server listens. */
-  targetHost: string;
-  targetPort: number;
-}
+export type FaultProxyOptions =
+  /** A TCP server; the proxy listens on a free port of 127.0.0.1. */
+  | { targetHost: string; targetPort: number }
+  /** A unix socket server; the proxy listens on `listenPath`. */
+  | { targetPath: string; listenPath: string };
 
 /** Forwards bytes one way, honouring the proxy's current faults. */
 class Pipe {
@@ -67,10 +68,11 @@ export class FaultProxy {
   constructor(opts: FaultProxyOptions) {
     this.server = createServer((client) => {
       this.accepted++;
-      const upstream = connect(opts.targetPort, opts.targetHost);
+      const upstream =
+        "targetPath" in opts ? connect(opts.targetPath) : connect(opts.targetPort, opts.targetHost);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
-        s.setNoDelay(true);
+        if (!("targetPath" in opts)) s.setNoDelay(true);
         s.on("close", () => this.sockets.delete(s));
         // An error is followed by 'close', which ends both sides (below).
         s.on("error", () => {});
@@ -91,13 +93,15 @@ export class FaultProxy {
       upstream.on("close", end);
     });
     this.listening = new Promise((resolve) => {
-      this.server.listen(0, "127.0.0.1", () => {
-        resolve((this.server.address() as { port: number }).port);
-      });
+      if ("listenPath" in opts) this.server.listen(opts.listenPath, () => resolve(0));
+      else
+        this.server.listen(0, "127.0.0.1", () => {
+          resolve((this.server.address() as { port: number }).port);
+        });
     });
   }
 
-  /** The port the proxy listens on (127.0.0.1). */
+  /** The TCP port the proxy listens on (127.0.0.1); 0 for a unix socket, once it listens. */
   port(): Promise<number> {
     return this.listening;
   }
