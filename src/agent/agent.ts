@@ -165,10 +165,6 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     const schema = await loadSchemaFile(await defaultSchemaPath());
     const libvirt = new ReconnectingLibvirt(config.uri, {
       callTimeoutMs: config.libvirtCallTimeoutMs,
-      // libvirtd runs 5 calls per client at a time; with more on the wire it starts the next
-      // the moment one ends instead of after our reply round trip (10,000-domain resync:
-      // ~1.05 s at 5, ~0.95 s at 16).
-      maxInFlight: 16,
       maxRetryDelayMs: config.reconnectMaxDelayMs,
       keepaliveIntervalMs: config.libvirtKeepaliveIntervalMs,
       keepaliveCount: config.libvirtKeepaliveCount,
