@@ -417,3 +417,52 @@ describe("reconnecting wrapper", () => {
     assert.equal(rl.connected, false);
   });
 });
+
+describe("busy polling", () => {
+  /**
+   * CPU time this process spends over `ms` after the first GET_INFO is answered and a second
+   * one, never answered, is pending: busy polling runs only within its window after the read.
+   */
+  async function cpuWhileWaiting(busyPollMicros: number, ms: number): Promise<number> {
+    let answered = false;
+    const f = await fake({
+      onCall: (call, conn) => {
+        if (call.procedure !== GET_INFO) return undefined;
+        if (!answered) {
+          answered = true;
+          conn.reply(call, RemoteProcedure.domainGetInfo.ret, {
+            state: 1,
+            maxMem: 1n,
+            memory: 1n,
+            nrVirtCpu: 1,
+            cpuTime: 1n,
+          });
+        }
+        return true; // the second one: never answered
+      },
+    });
+    const { client } = await open(f, { busyPollMicros, callTimeoutMs: ms + 5000 });
+    try {
+      const cpu0 = process.cpuUsage();
+      const first = client.domainGetInfo(DOM);
+      const second = client.domainGetInfo(DOM).catch((e: unknown) => e);
+      assert.equal((await first).state, 1);
+      await new Promise((r) => setTimeout(r, ms));
+      const used = process.cpuUsage(cpu0);
+      client.destroy();
+      assert.ok((await second) instanceof ConnectionLostError);
+      return (used.user + used.system) / 1000;
+    } finally {
+      client.destroy();
+    }
+  }
+
+  it("polls only within its window after a read, and not at all when set to 0", async () => {
+    // A 300 ms window with a call pending: about 300 ms of polling, then the process sleeps.
+    // Unbounded polling would cost the whole 1.2 s.
+    const windowed = await cpuWhileWaiting(300_000, 1200);
+    assert.ok(windowed > 100 && windowed < 800, `CPU ${windowed.toFixed(0)} ms`);
+    const off = await cpuWhileWaiting(0, 1200);
+    assert.ok(off < 60, `CPU ${off.toFixed(0)} ms with busy polling off`);
+  });
+});
