@@ -10,27 +10,26 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ConnectionLostError } from "../../src/qmf/index.js";
 import {
-  AgentSession,
-  ConnectionLostError,
-  ConsoleSession,
-  type Schema,
-} from "../../src/qmf/index.js";
-import { loadWidgets, rabbitmqctl, sleep, uniqueName, waitFor } from "./fixtures/helpers.js";
+  type LinkSettings,
+  openWidgetPair,
+  rabbitmqctl,
+  sleep,
+  uniqueName,
+  type WidgetPair,
+  waitFor,
+} from "./fixtures/helpers.js";
 
 const vhost = uniqueName("lvq-hang");
 const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
-const link = {
+const link: LinkSettings & { connectTimeoutMs: number } = {
   amqpHeartbeatSeconds: 1,
   connectTimeoutMs: 2000,
   reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
 };
-let schema: Schema;
-let agent: AgentSession;
-let consoleS: ConsoleSession;
+let pair: WidgetPair;
 let brokerPid = 0;
-const agentEvents: string[] = [];
-const consoleEvents: string[] = [];
 
 /** Whatever happens to this process, a frozen broker is thawed. */
 const thaw = () => {
@@ -51,52 +50,27 @@ before(async () => {
   assert.ok(Number.isInteger(brokerPid) && brokerPid > 1, `broker pid from ${JSON.stringify(out)}`);
   await rabbitmqctl("add_vhost", vhost);
   await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
-  schema = await loadWidgets();
-  agent = new AgentSession({
-    url,
-    ...link,
-    vendor: "example.org",
-    product: "widgets",
+  pair = await openWidgetPair(url, {
     instance: uniqueName("hang"),
-    schemas: [schema],
     // Ageing (3 missed QMF heartbeats) must not beat the AMQP heartbeat to it: this test is
     // about the link being declared dead.
     heartbeatIntervalMs: 5000,
-    onMethod: async (call) => {
-      if (call.methodName === "slow") await sleep(call.args.ms as number);
-      return {};
-    },
+    link,
   });
-  consoleS = new ConsoleSession({ url, ...link, defaultTimeoutMs: 5000 });
-  for (const [target, into] of [
-    [agent, agentEvents],
-    [consoleS, consoleEvents],
-  ] as const) {
-    for (const ev of ["connected", "disconnected", "reconnected"] as const) {
-      (target as AgentSession).on(ev, () => into.push(ev));
-    }
-  }
-  await agent.open();
-  await consoleS.open();
-  agent.setObject("Widget", "Widget:1", { name: "w1" });
-  await consoleS.waitForAgent(agent.name, 5000);
+  pair.agent.setObject("Widget", "Widget:1", { name: "w1" });
+  await pair.consoleS.waitForAgent(pair.agent.name, 5000);
 });
 
 after(async () => {
   thaw();
-  await consoleS?.close();
-  await agent?.close();
+  await pair?.close();
   await rabbitmqctl("delete_vhost", vhost).catch(() => {});
 });
 
 describe("broker hang", () => {
   it("kill -STOP: the link is declared dead within a few heartbeats, the call in flight fails; after -CONT both sessions are back", async () => {
-    const inFlight = consoleS
-      .callMethod(agent.objectId("Widget:1"), "slow", { ms: 4000 }, { timeoutMs: 30_000 })
-      .then(
-        () => null,
-        (e: unknown) => e,
-      );
+    const { agent, consoleS, agentEvents, consoleEvents } = pair;
+    const inFlight = pair.callInFlight();
     await sleep(300);
     const frozenAt = Date.now();
     process.kill(brokerPid, "SIGSTOP");
@@ -120,13 +94,7 @@ describe("broker hang", () => {
     }
     // Dead within 2–3 heartbeats of 1 s, with a second of slack for a loaded machine.
     assert.ok(lostAfterMs <= 4000, `the call in flight failed ${lostAfterMs} ms after the freeze`);
-    await waitFor(
-      "both sessions back",
-      () => agentEvents.at(-1) === "reconnected" && consoleEvents.at(-1) === "reconnected",
-      30_000,
-    );
-    assert.deepEqual(agentEvents, ["connected", "disconnected", "reconnected"]);
-    assert.deepEqual(consoleEvents, ["connected", "disconnected", "reconnected"]);
+    await pair.expectBothBack();
     assert.deepEqual(await consoleS.callMethod(agent.objectId("Widget:1"), "noop"), {});
     const objs = await consoleS.query({ agentName: agent.name, className: "Widget" });
     assert.deepEqual(

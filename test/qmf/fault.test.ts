@@ -19,50 +19,36 @@ import {
 import {
   closeConnectionsNamed,
   loadWidgets,
+  openWidgetPair,
   RawPeer,
   rabbitmqctl,
+  recordLinkEvents,
   sleep,
   uniqueName,
+  type WidgetPair,
   waitFor,
 } from "./fixtures/helpers.js";
 
 const vhost = uniqueName("lvq-fault");
 const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+const reconnect = { initialDelayMs: 100, maxDelayMs: 1000 };
 let schema: Schema;
+let pair: WidgetPair;
 let agent: AgentSession;
 let consoleS: ConsoleSession;
-const agentEvents: string[] = [];
-const consoleEvents: string[] = [];
-const reconnect = { initialDelayMs: 100, maxDelayMs: 1000 };
-
-function record(target: AgentSession | ConsoleSession, into: string[]): void {
-  for (const ev of ["connected", "disconnected", "reconnected"] as const) {
-    (target as AgentSession).on(ev, () => into.push(ev));
-  }
-}
+let agentEvents: string[];
+let consoleEvents: string[];
 
 before(async () => {
   await rabbitmqctl("add_vhost", vhost);
   await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
   schema = await loadWidgets();
-  agent = new AgentSession({
-    url,
-    vendor: "example.org",
-    product: "widgets",
+  pair = await openWidgetPair(url, {
     instance: uniqueName("fault"),
-    schemas: [schema],
     heartbeatIntervalMs: 500,
-    reconnect,
-    onMethod: async (call) => {
-      if (call.methodName === "slow") await sleep(call.args.ms as number);
-      return {};
-    },
+    link: { reconnect },
   });
-  record(agent, agentEvents);
-  consoleS = new ConsoleSession({ url, defaultTimeoutMs: 5000, reconnect });
-  record(consoleS, consoleEvents);
-  await agent.open();
-  await consoleS.open();
+  ({ agent, consoleS, agentEvents, consoleEvents } = pair);
   agent.setObject("Widget", "Widget:1", { name: "w1" });
   await consoleS.waitForAgent(agent.name, 5000);
 });
@@ -70,33 +56,19 @@ before(async () => {
 const user = uniqueName("lvq-fault-user");
 
 after(async () => {
-  await consoleS?.close();
-  await agent?.close();
+  await pair?.close();
   await rabbitmqctl("delete_user", user).catch(() => {});
   await rabbitmqctl("delete_vhost", vhost).catch(() => {});
 });
 
 /** Starts a call that is still running on the agent when the fault hits. */
-function callInFlight(): Promise<unknown> {
-  return consoleS
-    .callMethod(agent.objectId("Widget:1"), "slow", { ms: 3000 }, { timeoutMs: 20_000 })
-    .then(
-      () => null,
-      (e: unknown) => e,
-    );
-}
+const callInFlight = () => pair.callInFlight(3000);
 
 async function expectRecovery(inFlight: Promise<unknown>, name: string): Promise<void> {
   const err = await inFlight;
   assert.ok(err instanceof ConnectionLostError, String(err));
   assert.ok(isConnectionLost(err));
-  await waitFor(
-    "both sessions back",
-    () => agentEvents.at(-1) === "reconnected" && consoleEvents.at(-1) === "reconnected",
-    30_000,
-  );
-  assert.deepEqual(agentEvents, ["connected", "disconnected", "reconnected"]);
-  assert.deepEqual(consoleEvents, ["connected", "disconnected", "reconnected"]);
+  await pair.expectBothBack();
   // Only the console's own resync query (issued on reconnect) may still be pending.
   await waitFor("the resync query to finish", () => consoleS.pendingCount === 0, 5000);
   // The agent was never aged out while we were away, and answers again.
@@ -169,7 +141,7 @@ describe("broker faults", () => {
       onMethod: async () => ({}),
     });
     const events: string[] = [];
-    record(slow, events);
+    recordLinkEvents(slow, events);
     const beats = () =>
       spy.replies.filter((m) => m.properties.headers?.["qmf.agent"] === slow.name).length;
     try {

@@ -6,79 +6,55 @@
  */
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import {
-  AgentSession,
-  ConnectionLostError,
-  ConsoleSession,
-  type Schema,
-  Uuid,
-} from "../../src/qmf/index.js";
+import { ConnectionLostError, Uuid } from "../../src/qmf/index.js";
 import { FaultProxy } from "../support/fault-proxy.js";
-import { loadWidgets, rabbitmqctl, sleep, uniqueName, waitFor } from "./fixtures/helpers.js";
+import {
+  type LinkSettings,
+  openWidgetPair,
+  rabbitmqctl,
+  sleep,
+  uniqueName,
+  type WidgetPair,
+  waitFor,
+} from "./fixtures/helpers.js";
 
 const vhost = uniqueName("lvq-link");
-const link = {
+const link: LinkSettings & { connectTimeoutMs: number } = {
   amqpHeartbeatSeconds: 1,
   connectTimeoutMs: 2000,
   reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
 };
 const WIDGETS = 40;
 let proxy: FaultProxy;
-let schema: Schema;
-let agent: AgentSession;
-let consoleS: ConsoleSession;
-const agentEvents: string[] = [];
-const consoleEvents: string[] = [];
+let pair: WidgetPair;
 
 before(async () => {
   await rabbitmqctl("add_vhost", vhost);
   await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
   proxy = new FaultProxy({ targetHost: "127.0.0.1", targetPort: 5672 });
   const url = `amqp://guest:guest@127.0.0.1:${await proxy.port()}/${encodeURIComponent(vhost)}`;
-  schema = await loadWidgets();
-  agent = new AgentSession({
-    url,
-    ...link,
-    vendor: "example.org",
-    product: "widgets",
+  pair = await openWidgetPair(url, {
     instance: uniqueName("link"),
-    schemas: [schema],
     // Ageing (3 missed heartbeats) must not come before the AMQP heartbeat's verdict.
     heartbeatIntervalMs: 5000,
-    onMethod: async (call) => {
-      if (call.methodName === "slow") await sleep(call.args.ms as number);
-      if (call.methodName === "echo") return call.args;
-      return {};
-    },
+    link,
   });
-  consoleS = new ConsoleSession({ url, ...link, defaultTimeoutMs: 10_000 });
-  for (const [target, into] of [
-    [agent, agentEvents],
-    [consoleS, consoleEvents],
-  ] as const) {
-    for (const ev of ["connected", "disconnected", "reconnected"] as const) {
-      (target as AgentSession).on(ev, () => into.push(ev));
-    }
-  }
-  await agent.open();
-  await consoleS.open();
   for (let i = 0; i < WIDGETS; i++) {
-    agent.setObject("Widget", `Widget:${i}`, { name: `w${i}`, notes: "ü<\"'>".repeat(i) });
+    pair.agent.setObject("Widget", `Widget:${i}`, { name: `w${i}`, notes: "ü<\"'>".repeat(i) });
   }
-  await consoleS.waitForAgent(agent.name, 5000);
+  await pair.consoleS.waitForAgent(pair.agent.name, 5000);
 });
 
 beforeEach(() => {
   proxy.sliceBytes = 0;
   proxy.latencyMs = 0;
   proxy.resume();
-  agentEvents.splice(1);
-  consoleEvents.splice(1);
+  pair.agentEvents.splice(1);
+  pair.consoleEvents.splice(1);
 });
 
 after(async () => {
-  await consoleS?.close();
-  await agent?.close();
+  await pair?.close();
   await proxy?.close();
   await rabbitmqctl("delete_vhost", vhost).catch(() => {});
 });
@@ -100,7 +76,7 @@ const echoArgs = () => ({
   l: "ü".repeat(3000),
   t: 1_700_000_000_000_000_000n,
   dt: 5_000_000_000n,
-  ref: agent.objectId("Widget:2"),
+  ref: pair.agent.objectId("Widget:2"),
   u: Uuid.parse("0f8fad5b-d9cb-469f-a165-70867728950e"),
   m: { nested: [1, "two", { three: true }] },
   li: [1, "two", [3]],
@@ -109,7 +85,7 @@ const echoArgs = () => ({
 /** The echo call, its answer checked argument by argument. */
 async function echo(): Promise<void> {
   const args = echoArgs();
-  const out = await consoleS.callMethod(agent.objectId("Widget:1"), "echo", args);
+  const out = await pair.consoleS.callMethod(pair.agent.objectId("Widget:1"), "echo", args);
   const { ref, u, ...plain } = args;
   const { ref: outRef, u: outU, ...outPlain } = out as typeof args;
   assert.deepEqual(outPlain, plain);
@@ -119,7 +95,7 @@ async function echo(): Promise<void> {
 
 /** A query of every widget and an echo call, both checked value by value. */
 async function roundTrip(): Promise<void> {
-  const objs = await consoleS.query({ agentName: agent.name, className: "Widget" });
+  const objs = await pair.consoleS.query({ agentName: pair.agent.name, className: "Widget" });
   assert.deepEqual(
     objs.map((o) => o.values.name).sort(),
     Array.from({ length: WIDGETS }, (_, i) => `w${i}`).sort(),
@@ -129,24 +105,9 @@ async function roundTrip(): Promise<void> {
   await echo();
 }
 
-/** A call that is still running on the agent when the fault hits; resolves to its error. */
-function callInFlight(): Promise<unknown> {
-  return consoleS
-    .callMethod(agent.objectId("Widget:1"), "slow", { ms: 4000 }, { timeoutMs: 30_000 })
-    .then(
-      () => null,
-      (e: unknown) => e,
-    );
-}
-
+/** Both sessions back after the fault, and the round trip right again. */
 async function expectBack(): Promise<void> {
-  await waitFor(
-    "both sessions back",
-    () => agentEvents.at(-1) === "reconnected" && consoleEvents.at(-1) === "reconnected",
-    30_000,
-  );
-  assert.deepEqual(agentEvents, ["connected", "disconnected", "reconnected"]);
-  assert.deepEqual(consoleEvents, ["connected", "disconnected", "reconnected"]);
+  await pair.expectBothBack();
   await roundTrip();
 }
 
@@ -156,8 +117,8 @@ describe("link faults through a proxy", () => {
     const before = proxy.forwarded;
     await roundTrip();
     assert.ok(proxy.forwarded - before > 2000, "the round trip went through the proxy");
-    assert.deepEqual(agentEvents, ["connected"]);
-    assert.deepEqual(consoleEvents, ["connected"]);
+    assert.deepEqual(pair.agentEvents, ["connected"]);
+    assert.deepEqual(pair.consoleEvents, ["connected"]);
   });
 
   it("25 ms of latency per hop: correct answers, and the call pays four hops", async () => {
@@ -167,11 +128,11 @@ describe("link faults through a proxy", () => {
     // console → broker → agent and back: the proxy sits on all four hops.
     assert.ok(performance.now() - t0 >= 100, `took ${performance.now() - t0} ms`);
     await roundTrip();
-    assert.deepEqual(consoleEvents, ["connected"]);
+    assert.deepEqual(pair.consoleEvents, ["connected"]);
   });
 
   it("a pause (bytes held both ways) is caught by the AMQP heartbeat; the sessions are back after it", async () => {
-    const inFlight = callInFlight();
+    const inFlight = pair.callInFlight();
     await sleep(300);
     const pausedAt = Date.now();
     proxy.pause();
@@ -182,7 +143,8 @@ describe("link faults through a proxy", () => {
       assert.ok(err instanceof ConnectionLostError, String(err));
       await waitFor(
         "both sessions to notice",
-        () => agentEvents.includes("disconnected") && consoleEvents.includes("disconnected"),
+        () =>
+          pair.agentEvents.includes("disconnected") && pair.consoleEvents.includes("disconnected"),
         5000,
       );
       // Reconnects through the still-paused link stall in the handshake, end at the
@@ -190,7 +152,7 @@ describe("link faults through a proxy", () => {
       const accepted = proxy.accepted;
       await sleep(2 * link.connectTimeoutMs + 500);
       assert.ok(proxy.accepted >= accepted + 2, "reconnect attempts kept coming");
-      assert.deepEqual(agentEvents, ["connected", "disconnected"]);
+      assert.deepEqual(pair.agentEvents, ["connected", "disconnected"]);
     } finally {
       proxy.resume();
     }
@@ -199,7 +161,7 @@ describe("link faults through a proxy", () => {
   });
 
   it("a reset of every connection: the call in flight fails at once, the sessions reconnect", async () => {
-    const inFlight = callInFlight();
+    const inFlight = pair.callInFlight();
     await sleep(300);
     const resetAt = Date.now();
     proxy.resetAll();
