@@ -6,9 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { ConnectionLostError, Uuid } from "../../src/qmf/index.js";
+import { ConnectionLostError } from "../../src/qmf/index.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import {
+  echoArgsOfEveryType,
   type LinkSettings,
   openWidgetPair,
   rabbitmqctl,
@@ -59,32 +60,9 @@ after(async () => {
   await rabbitmqctl("delete_vhost", vhost).catch(() => {});
 });
 
-/** Every argument of the fixture's `echo`, with values that span several frames. */
-const echoArgs = () => ({
-  u8: 255,
-  u16: 65535,
-  u32: 4294967295,
-  u64: 2n ** 64n - 1n,
-  i8: -128,
-  i16: -32768,
-  i32: -2147483648,
-  i64: -(2n ** 63n),
-  b: true,
-  f: 1.5,
-  d: -2.25,
-  s: "slice me",
-  l: "ü".repeat(3000),
-  t: 1_700_000_000_000_000_000n,
-  dt: 5_000_000_000n,
-  ref: pair.agent.objectId("Widget:2"),
-  u: Uuid.parse("0f8fad5b-d9cb-469f-a165-70867728950e"),
-  m: { nested: [1, "two", { three: true }] },
-  li: [1, "two", [3]],
-});
-
 /** The echo call, its answer checked argument by argument. */
 async function echo(): Promise<void> {
-  const args = echoArgs();
+  const args = echoArgsOfEveryType(pair.agent, "ü".repeat(3000));
   const out = await pair.consoleS.callMethod(pair.agent.objectId("Widget:1"), "echo", args);
   const { ref, u, ...plain } = args;
   const { ref: outRef, u: outU, ...outPlain } = out as typeof args;

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { decodeList, decodeMap, encodeList, encodeMap, Uuid } from "../../src/qmf/codec/index.js";
+import { decodeList, decodeMap, encodeList, encodeMap } from "../../src/qmf/codec/index.js";
 import {
   AgentLostError,
   AgentSession,
@@ -24,7 +24,15 @@ import {
   QmfStatus,
   type Schema,
 } from "../../src/qmf/index.js";
-import { AMQP_URL, loadWidgets, RawPeer, sleep, uniqueName, waitFor } from "./fixtures/helpers.js";
+import {
+  AMQP_URL,
+  echoArgsOfEveryType,
+  loadWidgets,
+  RawPeer,
+  sleep,
+  uniqueName,
+  waitFor,
+} from "./fixtures/helpers.js";
 
 /** Marks this run's agents: the broker is shared with other runs and other agents. */
 const RUN = uniqueName("run");
@@ -592,29 +600,10 @@ describe("methods", () => {
   const w1 = () => agent.objectId("Widget:1");
 
   it("passes each argument type through, converted per the schema", async () => {
-    const uuid = Uuid.parse("0f8fad5b-d9cb-469f-a165-70867728950e");
     const long = "x".repeat(70_000);
-    const out = await consoleS.callMethod(w1(), "echo", {
-      u8: 255,
-      u16: 65535,
-      u32: 4294967295,
-      u64: 2n ** 64n - 1n,
-      i8: -128,
-      i16: -32768,
-      i32: -2147483648,
-      i64: -(2n ** 63n),
-      b: true,
-      f: 1.5,
-      d: -2.25,
-      s: "short ✓",
-      l: long,
-      t: 1_700_000_000_000_000_000n,
-      dt: 5_000_000_000n,
-      ref: agent.objectId("Shelf:A"),
-      u: uuid,
-      m: { a: 1, nested: { b: "c" } },
-      li: [1, "two", [3]],
-    });
+    const args = echoArgsOfEveryType(agent, long);
+    const uuid = args.u;
+    const out = await consoleS.callMethod(w1(), "echo", args);
     const call = calls.at(-1)!;
     assert.equal(call.methodName, "echo");
     assert.equal(call.objectName, "Widget:1");
