@@ -239,7 +239,6 @@ export class Mirror {
     this.domains.delete(uuid);
     this.info.delete(uuid);
     this.lastFresh.delete(uuid);
-    this.sweptIn.delete(uuid);
     if (this.stopped) return;
     this.opts.session.deleteObject("Domain", objectName.domain(uuid));
     this.opts.session.deleteObject("DomainInfo", objectName.domainInfo(uuid));
@@ -599,8 +598,6 @@ export class Mirror {
 
   private sweepsStarted = 0;
   private sweepApplied = 0;
-  /** The sweep that last reported each domain (finds the published ones a sweep left out). */
-  private readonly sweptIn = new Map<string, number>();
 
   private async doSweep(): Promise<SweepResult | null> {
     if (this.stopped || !this.opts.libvirt.connected) return null;
@@ -625,7 +622,6 @@ export class Mirror {
         continue;
       }
       known++;
-      this.sweptIn.set(uuid, gen);
       const next = this.applyStats(uuid, prev, r.params, now);
       if (next.stats_stale === true) stale++;
       if (!sameValues(prev, next)) {
@@ -636,10 +632,10 @@ export class Mirror {
       }
     }
     if (known !== this.info.size) {
-      // Some domain we publish was not in the record set: gone? its refresh will tell.
-      for (const uuid of this.domains.keys()) {
-        if (this.sweptIn.get(uuid) !== gen) void this.refreshDomain(uuid);
-      }
+      // Some domain we publish was not in the record set: gone? its refresh will tell. (Rare:
+      // the records are decoded a second time, for their UUIDs only.)
+      const seen = new Set(Array.from(recs, (r) => r.domain.uuid));
+      for (const uuid of this.domains.keys()) if (!seen.has(uuid)) void this.refreshDomain(uuid);
     }
     const ms = performance.now() - t0;
     this.log.debug("stats sweep", { domains: recs.length, changed, stale, ms: Math.round(ms) });
