@@ -52,7 +52,27 @@
  * @module
  */
 export * from "./agent/index.js";
-export * from "./codec/index.js";
+// The codec's public part; its range constants and text helpers stay internal to src/qmf.
+export {
+  CodecError,
+  type CodecErrorCode,
+  DEFAULT_MAX_DEPTH,
+  type DecodeLimits,
+  decodeList,
+  decodeMap,
+  encodeList,
+  encodeMap,
+  isCodecError,
+  MAX_ENCODE_DEPTH,
+  type QmfMap,
+  type QmfValue,
+  TypeCode,
+  Typed,
+  typed,
+  typedArray,
+  Uuid,
+  type WireType,
+} from "./codec/index.js";
 export * from "./console/index.js";
 export * from "./errors.js";
 export * from "./predicate/index.js";
