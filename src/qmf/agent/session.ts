@@ -728,11 +728,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
         });
       }
     } catch (e) {
-      if (e instanceof QmfError && e.code === "BODY_TOO_LARGE") {
-        await this.replyException(m, QmfStatus.EXCEPTION, `response too large: ${e.message}`);
-        return;
-      }
-      this.drops.note("reply lost", `${opcode}: ${(e as Error).message}`);
+      await this.replyFailed(m, opcode, e);
     }
   }
 
@@ -812,19 +808,20 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     try {
       if (this.transport.tryPublish(to.exchange, to.routingKey, r.body, props)) return;
     } catch (e) {
-      return this.replyFailed(m, e);
+      return this.replyFailed(m, r.opcode, e);
     }
     return this.transport
       .publish(to.exchange, to.routingKey, r.body, props)
-      .catch((e) => this.replyFailed(m, e));
+      .catch((e) => this.replyFailed(m, r.opcode, e));
   }
 
-  private async replyFailed(m: InboundMessage, e: unknown): Promise<void> {
+  /** A response that could not be sent: too large becomes an `_exception`, else it is counted. */
+  private async replyFailed(m: InboundMessage, opcode: string, e: unknown): Promise<void> {
     if (e instanceof QmfError && e.code === "BODY_TOO_LARGE") {
       await this.replyException(m, QmfStatus.EXCEPTION, `response too large: ${e.message}`);
       return;
     }
-    this.drops.note("reply lost", `_method_response: ${(e as Error).message}`);
+    this.drops.note("reply lost", `${opcode}: ${(e as Error).message}`);
   }
 
   /** Validates, authorises and runs one request; never throws: failures become `_exception`. */

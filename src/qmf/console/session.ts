@@ -605,12 +605,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         const { error_code, error_text, ...details } = values;
         const code =
           typeof error_code === "number" ? error_code : Number(error_code ?? QmfStatus.EXCEPTION);
-        const text =
-          typeof error_text === "string"
-            ? error_text
-            : Buffer.isBuffer(error_text)
-              ? error_text.toString("utf8")
-              : "unknown error";
+        const text = wireText(error_text) ?? "unknown error";
         this.settle(id, new MethodError(code, text, convertValues(details)));
         return;
       }
