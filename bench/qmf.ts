@@ -16,7 +16,6 @@ import {
   AgentSession,
   ConsoleSession,
   decodeList,
-  decodeMap,
   encodeList,
   encodeMap,
   loadSchemaFile,
@@ -330,7 +329,6 @@ async function main(): Promise<void> {
   };
   const encodeMbS = measure(() => encodeList(batch));
   const decodeMbS = measure(() => decodeList(encoded));
-  void decodeMap;
   console.log(
     `codec on a ${encoded.length}-byte 100-object batch: encode ${encodeMbS.toFixed(1)} MB/s, decode ${decodeMbS.toFixed(1)} MB/s`,
   );

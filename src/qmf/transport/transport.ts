@@ -156,7 +156,6 @@ export class Transport extends EventEmitter<TransportEvents> {
   private readonly waiters: Waiter[] = [];
   private sleepTimer: NodeJS.Timeout | null = null;
   private wakeSleep: (() => void) | null = null;
-  private queueName = "";
   private readonly headerCache = new Map<string, Record<string, unknown>>();
   // Manual-ack bookkeeping (delivery tags count from 1 on each new channel).
   private nextToAck = 1;
@@ -183,11 +182,6 @@ export class Transport extends EventEmitter<TransportEvents> {
   /** The largest body accepted. */
   get maxBodyBytes(): number {
     return this.maxBody;
-  }
-
-  /** Our queue's broker-assigned name (changes on every reconnect). */
-  get queue(): string {
-    return this.queueName;
   }
 
   /** Connects once; rejects with {@link AuthenticationError} or the network error. */
@@ -436,7 +430,6 @@ export class Transport extends EventEmitter<TransportEvents> {
       this.resetAcks();
       this.conn = conn;
       this.channel = ch;
-      this.queueName = q.queue;
       this.writable = true;
       this.blocked = false;
       this.state = "open";
