@@ -58,7 +58,6 @@ before(async () => {
     link,
   });
   pair.agent.setObject("Widget", "Widget:1", { name: "w1" });
-  await pair.consoleS.waitForAgent(pair.agent.name, 5000);
 });
 
 after(async () => {

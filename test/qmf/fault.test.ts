@@ -50,7 +50,6 @@ before(async () => {
   });
   ({ agent, consoleS, agentEvents, consoleEvents } = pair);
   agent.setObject("Widget", "Widget:1", { name: "w1" });
-  await consoleS.waitForAgent(agent.name, 5000);
 });
 
 const user = uniqueName("lvq-fault-user");

@@ -43,7 +43,6 @@ before(async () => {
   for (let i = 0; i < WIDGETS; i++) {
     pair.agent.setObject("Widget", `Widget:${i}`, { name: `w${i}`, notes: "ü<\"'>".repeat(i) });
   }
-  await pair.consoleS.waitForAgent(pair.agent.name, 5000);
 });
 
 beforeEach(() => {
