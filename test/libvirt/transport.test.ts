@@ -466,3 +466,23 @@ describe("busy polling", () => {
     assert.ok(off < 60, `CPU ${off.toFixed(0)} ms with busy polling off`);
   });
 });
+
+describe("call deadlines", () => {
+  it("a timeout beyond setTimeout's range is kept, without a timer that fires at once", async () => {
+    const f = await fake({ onCall: (call) => call.procedure === GET_INFO || undefined });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    const { client } = await open(f, { busyPollMicros: 0, callTimeoutMs: 3_000_000_000 });
+    try {
+      const pending = client.domainGetInfo(DOM).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(warnings, [], "no TimeoutOverflowWarning: the delay was capped");
+      client.destroy();
+      assert.ok((await pending) instanceof ConnectionLostError, "still pending until the drop");
+    } finally {
+      process.off("warning", onWarning);
+      client.destroy();
+    }
+  });
+});

@@ -46,8 +46,8 @@ export interface RpcConnectionOptions {
   /** Largest packet accepted or sent, without the length word. Default libvirt's 32 MiB. */
   maxMessageBytes?: number;
   /**
-   * After bytes arrive while calls are still unanswered, keep polling the socket this long
-   * (µs) before the process may sleep. Default 100; 0 = never. See {@link RpcConnection}.
+   * After each read, keep polling the socket this long (µs) while calls are unanswered
+   * before the process may sleep. Default 100; 0 = never. See {@link RpcConnection}.
    */
   busyPollMicros?: number;
 }
@@ -65,7 +65,7 @@ interface PendingCall {
   packet: Buffer;
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
-  /** Date.now() value after which the call times out (Infinity = never). */
+  /** performance.now() value after which the call times out (Infinity = never). */
   deadline: number;
   timeoutMs: number;
   sent: boolean;
@@ -75,6 +75,9 @@ interface PendingCall {
 /** Packets written together are copied into one buffer up to this total; beyond, writev. */
 const COALESCE_COPY_MAX_BYTES = 64 * 1024;
 
+/** The longest delay setTimeout takes as given. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 /** Late replies of timed-out calls are expected; remember that many serials to ignore them. */
 const ABANDONED_SERIALS_KEPT = 1024;
 
@@ -82,9 +85,9 @@ const ABANDONED_SERIALS_KEPT = 1024;
  * An RPC connection. Events: `'message'` (RpcMessage) for daemon events, `'close'`
  * (err?: Error) exactly once when the link ends (err undefined after a clean close()).
  *
- * Busy polling: while calls are unanswered, each read is followed by up to `busyPollMicros`
- * of polling (setImmediate turns, each a non-blocking poll by libuv) before the event loop
- * may block. A reply that follows within the window is read without the process going to
+ * Busy polling: each read is followed by up to `busyPollMicros` of polling (setImmediate
+ * turns, each a non-blocking poll by libuv), for as long as calls are unanswered, before the
+ * event loop may block. A reply that follows within the window is read without the process going to
  * sleep and being woken. On a virtual machine that wake-up is an inter-processor interrupt
  * to a halted vCPU, and its cost lands mostly on libvirtd: measured on a 2-vCPU VM
  * (bench:libvirt), libvirtd's CPU per GET_INFO fell from ~49 to ~31 µs one call at a time and
@@ -254,7 +257,7 @@ export class RpcConnection extends EventEmitter {
         reject,
         deadline:
           timeoutMs > 0 && Number.isFinite(timeoutMs)
-            ? Date.now() + timeoutMs
+            ? performance.now() + timeoutMs
             : Number.POSITIVE_INFINITY,
         timeoutMs,
         sent: false,
@@ -271,7 +274,9 @@ export class RpcConnection extends EventEmitter {
     this.deadlineArmedFor = deadline;
     this.deadlineTimer = setTimeout(
       () => this.sweepDeadlines(),
-      Math.max(0, deadline - Date.now()),
+      // Monotonic time (a clock step must not time calls out), and within setTimeout's range
+      // (beyond 2^31-1 ms it fires at once): a far deadline is re-armed when the timer fires.
+      Math.min(MAX_TIMER_MS, Math.max(0, deadline - performance.now())),
     );
     // A pending call means an open socket, which keeps the process alive by itself; once the
     // calls are answered this timer must not.
@@ -282,7 +287,7 @@ export class RpcConnection extends EventEmitter {
     this.deadlineTimer = null;
     this.deadlineArmedFor = Number.POSITIVE_INFINITY;
     if (this.closedWith) return;
-    const now = Date.now();
+    const now = performance.now();
     let next = Number.POSITIVE_INFINITY;
     const expired: PendingCall[] = [];
     // Queued calls first: timing out a sent call frees a slot, and an expired queued call
