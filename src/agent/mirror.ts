@@ -118,9 +118,12 @@ export class Mirror {
   private readonly lastFresh = new Map<string, bigint>();
   /** Pool UUID by name (volume handles name their pool). */
   private readonly poolByName = new Map<string, string>();
-  /** Change counter: a resync does not overwrite or delete what an event touched after it began. */
-  private seq = 0;
-  private readonly touched = new Map<string, number>();
+  /**
+   * Objects an event touched since the current resync began: the resync does not overwrite or
+   * delete them. Cleared when a resync begins (one runs at a time), so it never outgrows what
+   * changed within one resync interval.
+   */
+  private readonly touched = new Set<string>();
   private resyncing: Promise<void> | null = null;
   private sweeping: Promise<SweepResult | null> | null = null;
   private nodeFacts: NodeFacts | null = null;
@@ -150,10 +153,7 @@ export class Mirror {
     return this.ref(objectName.node(this.opts.hostUuid));
   }
   private touch(key: string): void {
-    this.touched.set(key, ++this.seq);
-  }
-  private touchedSince(key: string, mark: number): boolean {
-    return (this.touched.get(key) ?? 0) > mark;
+    this.touched.add(key);
   }
 
   /** Stops publishing (the agent is shutting down). */
@@ -484,7 +484,7 @@ export class Mirror {
   private async doResync(): Promise<void> {
     if (this.stopped) return;
     const t0 = performance.now();
-    const mark = this.seq;
+    this.touched.clear();
     const c = this.client;
     // Many small calls in flight hide the round trip (the daemon works on 5 per client at a
     // time and queues the rest): 10,000 GET_INFO take ~0.4 s this way, ~1.2 s at 8.
@@ -511,7 +511,7 @@ export class Mirror {
               }
             : await c.domainGetState(d);
         seenDomains.add(d.uuid);
-        if (!this.touchedSince(`d:${d.uuid}`, mark)) this.publishDomain(d, info, state, params);
+        if (!this.touched.has(`d:${d.uuid}`)) this.publishDomain(d, info, state, params);
       } catch (e) {
         if (!isNoDomain(e)) throw e; // else undefined between the listing and the read
       }
@@ -524,7 +524,7 @@ export class Mirror {
           const info = await c.storagePoolGetInfo(p);
           const vols = await this.readVolumes(p, info);
           seenPools.add(p.uuid);
-          if (this.touchedSince(`p:${p.uuid}`, mark) || this.stopped) return;
+          if (this.touched.has(`p:${p.uuid}`) || this.stopped) return;
           this.publishPool(p, info);
           this.applyVolumes(p.uuid, vols);
         } catch (e) {
@@ -537,10 +537,10 @@ export class Mirror {
 
     // Every read succeeded: delete what libvirt no longer has (unless an event saw it since).
     for (const uuid of [...this.domains.keys()]) {
-      if (!seenDomains.has(uuid) && !this.touchedSince(`d:${uuid}`, mark)) this.removeDomain(uuid);
+      if (!seenDomains.has(uuid) && !this.touched.has(`d:${uuid}`)) this.removeDomain(uuid);
     }
     for (const uuid of [...this.pools.keys()]) {
-      if (!seenPools.has(uuid) && !this.touchedSince(`p:${uuid}`, mark)) this.removePool(uuid);
+      if (!seenPools.has(uuid) && !this.touched.has(`p:${uuid}`)) this.removePool(uuid);
     }
     this.lastSyncNs = nowNs();
     this.publishNode();
@@ -633,7 +633,7 @@ export class Mirror {
     }
     if (known !== this.info.size) {
       // Some domain we publish was not in the record set: gone? its refresh will tell. (Rare:
-      // the records are decoded a second time, for their UUIDs only.)
+      // the records are decoded a second time to collect their UUIDs.)
       const seen = new Set(Array.from(recs, (r) => r.domain.uuid));
       for (const uuid of this.domains.keys()) if (!seen.has(uuid)) void this.refreshDomain(uuid);
     }
