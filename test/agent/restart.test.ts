@@ -5,7 +5,7 @@
 // registers its events again and resyncs.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
@@ -39,7 +39,7 @@ async function domainNames(): Promise<string[]> {
   const ds = await qc.query({ agentName: h.name, packageName: "Libvirt", className: "Domain" });
   return ds.map((d) => d.values.name as string).sort();
 }
-const libvirtdPid = () => Number(readFileSync("/var/tmp/lvq-host2/libvirtd.pid", "utf8").trim());
+const libvirtdPid = () => host2.daemonPid();
 
 before(async () => {
   host2 = await secondHostUp();

@@ -4,7 +4,7 @@
 // (a second host someone started by hand is left as it was).
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -23,6 +23,8 @@ export interface SecondHost {
   localUri: string;
   /** Whether this call started it. */
   startedHere: boolean;
+  /** Its libvirtd's pid (from the pid file in its folder, LVQ_HOST2_DIR). */
+  daemonPid(): number;
   /** Drops this lease; the last lease holder stops a second host that a test started. */
   release(): Promise<void>;
 }
@@ -76,6 +78,7 @@ export async function secondHostUp(): Promise<SecondHost> {
     uri,
     localUri: `qemu+unix:///system?socket=${socket}`,
     startedHere,
+    daemonPid: () => Number(readFileSync(join(DIR, "libvirtd.pid"), "utf8").trim()),
     async release() {
       rmSync(lease, { force: true });
       if (liveLeases().length === 0 && existsSync(STARTED_BY_TEST)) {
