@@ -161,7 +161,7 @@ export function missesJobStats(
 /**
  * Merges one bulk-stats record into DomainInfo values: what the record has replaces the old
  * value, what it lacks keeps the old one. Returns `prev` itself when nothing changed, so a
- * sweep over 10,000 idle domains compares and allocates nothing per domain.
+ * sweep over 10,000 idle domains keeps nothing new per domain (only a short-lived literal).
  */
 export function mergeStats(
   prev: Values,

@@ -190,7 +190,7 @@ describe("libvirt values → properties", () => {
       ["running", "unpaused", 900n, 15n],
     );
     // The same record again changes nothing: the very same object comes back (a sweep of
-    // idle domains allocates nothing); a changed counter gives a new one.
+    // idle domains keeps nothing new); a changed counter gives a new one.
     const again = { "state.state": 1, "state.reason": 5 };
     assert.equal(mergeStats(t, again, { stale: false, ageNs: 0n }), t);
     const moved = mergeStats(t, { ...again, "cpu.time": 901n }, { stale: false, ageNs: 0n });
