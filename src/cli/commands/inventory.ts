@@ -212,6 +212,14 @@ export function registerInventoryCommand(program: Command): void {
     .description("print one libvirt host's node info, domains, pools and volumes")
     .option("--uri <uri>", "libvirt URI", "test:///default")
     .option("--json", "print JSON instead of tables")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ lvq inventory
+  $ lvq inventory --uri qemu:///system
+  $ lvq --json inventory --uri test+unix:///srv/host.xml | jq '.domains | length'`,
+    )
     .action(async (opts: { uri: string; json?: boolean }, cmd: Command) => {
       // `--json` may also be the program's global option (lvq --json inventory).
       const json = opts.json === true || cmd.optsWithGlobals().json === true;
