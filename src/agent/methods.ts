@@ -23,7 +23,7 @@ import {
   QmfStatus,
 } from "../qmf/index.js";
 import { isLibvirtUri } from "./config.js";
-import { badArgument, libvirtFailure, notConnected } from "./errors.js";
+import { badArgument, libvirtCall, libvirtFailure, notConnected } from "./errors.js";
 import type { AgentLogger } from "./log.js";
 import type { Mirror } from "./mirror.js";
 import { nameSuffix, objectName, PACKAGE } from "./names.js";
@@ -60,11 +60,7 @@ async function lv<T>(
   fn: (c: ReconnectingLibvirt["client"]) => Promise<T>,
 ): Promise<T> {
   if (!x.libvirt.connected) throw notConnected(name, x.linkError());
-  try {
-    return await fn(x.libvirt.client);
-  } catch (e) {
-    throw libvirtFailure(name, e);
-  }
+  return libvirtCall(name, () => fn(x.libvirt.client));
 }
 
 // ---- argument checks ------------------------------------------------------------------
