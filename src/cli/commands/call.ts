@@ -4,7 +4,7 @@ import type { Fleet, ManagedClass, ManagedObject, MethodMeta } from "../../conso
 import { type ConsoleModule, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { formatKeyValues, printJson, terminalText, withSpinner } from "../output.js";
-import { cell, classOf, resolveAny } from "../present.js";
+import { cell, resolveAny } from "../present.js";
 
 type AnyObject = ManagedObject<object>;
 
@@ -109,7 +109,6 @@ Examples:
         cmd: Command,
       ) => {
         await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-          if (opts.class) classOf(sdk, opts.class);
           const obj = await resolveAny(sdk, fleet, text, opts.class);
           const method = methodOf(obj, methodName);
           const args = await parseMethodArgs(sdk, fleet, obj.className, method, words);

@@ -27,7 +27,6 @@ Examples:
     )
     .action(async (text: string, opts: { class?: string }, cmd: Command) => {
       await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-        if (opts.class) classOf(sdk, opts.class);
         const obj = await resolveAny(sdk, fleet, text, opts.class);
         const meta = (obj.constructor as ManagedClass<AnyObject>).meta;
         // The *_info references carry the object's state and statistics: show them inline.
