@@ -2,7 +2,6 @@
 // private in-memory hypervisor per connection): lifecycles with their events, storage, errors.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, connect as netConnect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -34,6 +33,8 @@ import {
   StatsTypes,
   TypedParamType,
 } from "../../src/libvirt/index.js";
+import { DEFAULT_SOCKET_PATH } from "../../src/libvirt/transport/index.js";
+import { FaultProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 
 let dir: string;
@@ -428,20 +429,8 @@ describe("reconnecting against the real daemon through a cuttable proxy", () => 
   it("re-opens, re-registers, and receives events from the new connection", async () => {
     // A unix-socket proxy in front of libvirtd: cutting it is a link failure, not a restart.
     const proxyPath = join(dir, "proxy.sock");
-    const links = new Set<Socket>();
-    const proxy = createServer((down) => {
-      const up = netConnect("/var/run/libvirt/libvirt-sock");
-      links.add(down);
-      links.add(up);
-      down.pipe(up).pipe(down);
-      const drop = () => {
-        down.destroy();
-        up.destroy();
-      };
-      down.on("error", drop).on("close", drop);
-      up.on("error", drop).on("close", drop);
-    });
-    await new Promise<void>((r) => proxy.listen(proxyPath, r));
+    const proxy = new FaultProxy({ targetPath: DEFAULT_SOCKET_PATH, listenPath: proxyPath });
+    await proxy.port();
     const uri = writeTestDriverFile(join(dir, "re.xml"), {
       domains: 0,
       pools: 0,
@@ -458,8 +447,7 @@ describe("reconnecting against the real daemon through a cuttable proxy", () => 
       await rl.registerDomainLifecycleEvents();
       await rl.client.domainDefineXml(TEST_DOMAIN("re-1"));
       await waitFor(() => events.length === 1, "first event");
-      for (const s of links) s.destroy();
-      links.clear();
+      proxy.resetAll();
       await waitFor(() => log.length === 2, "reconnect");
       assert.deepEqual(log, ["disconnected ConnectionLostError", "reconnected"]);
       // A new connection to a custom file is a fresh private host: re-1 is gone.
@@ -472,8 +460,7 @@ describe("reconnecting against the real daemon through a cuttable proxy", () => 
       ]);
     } finally {
       await rl.close();
-      for (const s of links) s.destroy();
-      await new Promise<void>((r) => proxy.close(() => r()));
+      await proxy.close();
     }
   });
 });
