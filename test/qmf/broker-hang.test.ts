@@ -12,8 +12,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConnectionLostError } from "../../src/qmf/index.js";
 import {
-  type LinkSettings,
   openWidgetPair,
+  QUICK_LINK,
   rabbitmqctl,
   sleep,
   uniqueName,
@@ -23,11 +23,7 @@ import {
 
 const vhost = uniqueName("lvq-hang");
 const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
-const link: LinkSettings & { connectTimeoutMs: number } = {
-  amqpHeartbeatSeconds: 1,
-  connectTimeoutMs: 2000,
-  reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
-};
+const link = QUICK_LINK;
 let pair: WidgetPair;
 let brokerPid = 0;
 

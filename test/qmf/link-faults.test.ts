@@ -10,8 +10,8 @@ import { ConnectionLostError } from "../../src/qmf/index.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import {
   echoArgsOfEveryType,
-  type LinkSettings,
   openWidgetPair,
+  QUICK_LINK,
   rabbitmqctl,
   sleep,
   uniqueName,
@@ -20,11 +20,7 @@ import {
 } from "./fixtures/helpers.js";
 
 const vhost = uniqueName("lvq-link");
-const link: LinkSettings & { connectTimeoutMs: number } = {
-  amqpHeartbeatSeconds: 1,
-  connectTimeoutMs: 2000,
-  reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
-};
+const link = QUICK_LINK;
 const WIDGETS = 40;
 let proxy: FaultProxy;
 let pair: WidgetPair;
