@@ -2,14 +2,13 @@
 // the *next* call and never retries a call that failed: a call in flight when the link drops
 // rejects with ConnectionLostError and its outcome is the caller's to find out.
 import { EventEmitter } from "node:events";
+import { type EventKind, eventKinds } from "../codec/index.js";
 import { ConnectionLostError } from "../errors.js";
 import {
   type ConnectOptions,
   connect,
-  type DomainLifecycleEvent,
   type LibvirtClient,
-  type PoolLifecycleEvent,
-  type PoolRefreshEvent,
+  type LibvirtEventMap,
 } from "./client.js";
 
 /** Options of {@link ReconnectingLibvirt}: connect options plus the retry backoff. */
@@ -20,8 +19,11 @@ export interface ReconnectOptions extends ConnectOptions {
   maxRetryDelayMs?: number;
 }
 
-/** Events emitted by {@link ReconnectingLibvirt}. */
-export interface ReconnectingLibvirtEvents {
+/**
+ * Events emitted by {@link ReconnectingLibvirt}: the client's event kinds, forwarded from
+ * whichever client is current, and:
+ */
+export interface ReconnectingLibvirtEvents extends LibvirtEventMap {
   /** A client is open (first time). */
   connected: [];
   /** The link dropped; calls in flight were rejected; reconnecting starts. */
@@ -30,9 +32,6 @@ export interface ReconnectingLibvirtEvents {
   reconnected: [];
   /** One connection attempt failed (it will be retried after a delay). */
   connectFailed: [err: Error];
-  domainLifecycle: [DomainLifecycleEvent];
-  poolLifecycle: [PoolLifecycleEvent];
-  poolRefresh: [PoolRefreshEvent];
 }
 
 /**
@@ -44,8 +43,8 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
   readonly uri: string;
   private readonly options: ReconnectOptions;
   private current: LibvirtClient | null = null;
-  private wantDomainEvents = false;
-  private wantPoolEvents = false;
+  /** The event kinds asked for: registered on every new client. */
+  private readonly wantedEvents = new Set<EventKind>();
   private stopped = false;
   private everConnected = false;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -110,16 +109,31 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
     });
   }
 
-  /** Registers domain lifecycle events now and after every reconnect. */
-  async registerDomainLifecycleEvents(): Promise<void> {
-    this.wantDomainEvents = true;
-    if (this.connected) await this.client.registerDomainLifecycleEvents();
+  /**
+   * Subscribes to the given event families now (if connected) and on every new connection;
+   * they arrive as this object's events of the same names (see LibvirtClient.registerEvents).
+   */
+  async registerEvents(kinds: Iterable<EventKind>): Promise<void> {
+    const list = [...kinds];
+    for (const kind of list) this.wantedEvents.add(kind);
+    if (this.connected) await this.client.registerEvents(list);
   }
 
-  /** Registers pool lifecycle/refresh events now and after every reconnect. */
-  async registerPoolEvents(): Promise<void> {
-    this.wantPoolEvents = true;
-    if (this.connected) await this.client.registerPoolEvents();
+  /** Ends the subscriptions of the given kinds, now and for later connections. */
+  async deregisterEvents(kinds: Iterable<EventKind>): Promise<void> {
+    const list = [...kinds];
+    for (const kind of list) this.wantedEvents.delete(kind);
+    if (this.connected) await this.client.deregisterEvents(list);
+  }
+
+  /** @deprecated use `registerEvents(["domainLifecycle"])`. */
+  registerDomainLifecycleEvents(): Promise<void> {
+    return this.registerEvents(["domainLifecycle"]);
+  }
+
+  /** @deprecated use `registerEvents(["poolLifecycle", "poolRefresh"])`. */
+  registerPoolEvents(): Promise<void> {
+    return this.registerEvents(["poolLifecycle", "poolRefresh"]);
   }
 
   /** Closes the current client and stops reconnecting. */
@@ -144,8 +158,7 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
     let client: LibvirtClient | undefined;
     try {
       client = await connect(this.uri, this.options);
-      if (this.wantDomainEvents) await client.registerDomainLifecycleEvents();
-      if (this.wantPoolEvents) await client.registerPoolEvents();
+      await this.syncEvents(client);
     } catch (err) {
       // A client that opened but failed to re-register is dropped and retried as a whole.
       client?.destroy();
@@ -160,9 +173,9 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
     }
     this.attempt = 0;
     this.current = client;
-    client.on("domainLifecycle", (e) => this.emit("domainLifecycle", e));
-    client.on("poolLifecycle", (e) => this.emit("poolLifecycle", e));
-    client.on("poolRefresh", (e) => this.emit("poolRefresh", e));
+    for (const kind of eventKinds) {
+      client.on(kind, (e: LibvirtEventMap[typeof kind][0]) => (this as EventEmitter).emit(kind, e));
+    }
     client.on("error", () => {
       // Undecodable events are dropped; the connection stays up.
     });
@@ -182,6 +195,21 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
     const waiters = this.connectedWaiters;
     this.connectedWaiters = [];
     for (const w of waiters) w();
+  }
+
+  /**
+   * Registers the wanted event kinds on a new client before it is published, and follows
+   * registerEvents / deregisterEvents calls made while that is under way.
+   */
+  private async syncEvents(client: LibvirtClient): Promise<void> {
+    for (;;) {
+      const have = client.registeredEvents;
+      const missing = [...this.wantedEvents].filter((kind) => !have.includes(kind));
+      const extra = have.filter((kind) => !this.wantedEvents.has(kind));
+      if (missing.length === 0 && extra.length === 0) return;
+      await client.registerEvents(missing);
+      await client.deregisterEvents(extra);
+    }
   }
 
   private scheduleRetry(): void {
