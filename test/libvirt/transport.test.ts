@@ -2,6 +2,8 @@
 // serials, garbage, disconnects, silence. Plus timeouts, the in-flight bound, event routing
 // and reconnection, which need a peer we can make misbehave on cue.
 import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import {
   EventFamilies,
@@ -523,6 +525,33 @@ describe("reconnecting wrapper", () => {
     await waitFor(() => got.length === 2);
     assert.deepEqual(got, ["pool p1 3", "refresh p1"]);
     await rl.close();
+  });
+});
+
+describe("reconnect backoff", () => {
+  it("waits minRetryDelayMs (±20 %) first, doubles per failure, and never more than maxRetryDelayMs", async () => {
+    const rl = new ReconnectingLibvirt("test:///default", {
+      socketPath: join(tmpdir(), `lvq-no-daemon-${process.pid}.sock`),
+      minRetryDelayMs: 50,
+      maxRetryDelayMs: 100,
+    });
+    const failedAt: number[] = [];
+    rl.on("connectFailed", (e) => {
+      assert.ok(e instanceof ConnectionLostError);
+      failedAt.push(performance.now());
+    });
+    const opened = rl.open().catch((e: unknown) => e);
+    await waitFor(() => failedAt.length === 6, 5000);
+    await rl.close();
+    assert.ok((await opened) instanceof ConnectionLostError, "closed before connecting");
+    const gaps = failedAt.slice(1).map((t, i) => t - (failedAt[i] as number));
+    // Delays 50, 100, 100, 100, 100 (jittered); uncapped they would be 50 … 800 (1550 in all).
+    const lowest = [40, 80, 80, 80, 80];
+    gaps.forEach((gap, i) => {
+      assert.ok(gap >= (lowest[i] as number) - 1, `gap ${i}: ${gap.toFixed(0)} ms`);
+    });
+    const total = gaps.reduce((a, b) => a + b, 0);
+    assert.ok(total < 1000, `5 gaps took ${total.toFixed(0)} ms: the cap held`);
   });
 });
 

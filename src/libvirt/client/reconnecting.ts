@@ -2,6 +2,7 @@
 // the *next* call and never retries a call that failed: a call in flight when the link drops
 // rejects with ConnectionLostError and its outcome is the caller's to find out.
 import { EventEmitter } from "node:events";
+import { Backoff } from "../../util/backoff.js";
 import { type EventKind, eventKinds } from "../codec/index.js";
 import { ConnectionLostError } from "../errors.js";
 import {
@@ -13,7 +14,7 @@ import {
 
 /** Options of {@link ReconnectingLibvirt}: connect options plus the retry backoff. */
 export interface ReconnectOptions extends ConnectOptions {
-  /** First delay before reconnecting (ms). Default 200. */
+  /** First delay before reconnecting (ms; doubles per failed attempt, ±20 %). Default 200. */
   minRetryDelayMs?: number;
   /** Largest delay between attempts (ms). Default 5000. */
   maxRetryDelayMs?: number;
@@ -49,7 +50,7 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
   private everConnected = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private firstOpen: Promise<void> | null = null;
-  private attempt = 0;
+  private readonly backoff: Backoff;
   private connectedWaiters: (() => void)[] = [];
   private rejectFirstOpen: ((err: Error) => void) | null = null;
 
@@ -57,6 +58,10 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
     super();
     this.uri = uri;
     this.options = options;
+    this.backoff = new Backoff(
+      { initialDelayMs: options.minRetryDelayMs, maxDelayMs: options.maxRetryDelayMs },
+      { initialDelayMs: 200, maxDelayMs: 5000 },
+    );
   }
 
   /** The open client; throws ConnectionLostError while disconnected. */
@@ -154,7 +159,6 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
 
   private async tryConnect(): Promise<void> {
     if (this.stopped) return;
-    this.attempt++;
     let client: LibvirtClient | undefined;
     try {
       client = await connect(this.uri, this.options);
@@ -171,7 +175,7 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
       await client.close();
       return;
     }
-    this.attempt = 0;
+    this.backoff.reset();
     this.current = client;
     for (const kind of eventKinds) {
       client.on(kind, (e: LibvirtEventMap[typeof kind][0]) => (this as EventEmitter).emit(kind, e));
@@ -214,12 +218,9 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
 
   private scheduleRetry(): void {
     if (this.stopped || this.retryTimer) return;
-    const min = this.options.minRetryDelayMs ?? 200;
-    const max = this.options.maxRetryDelayMs ?? 5000;
-    const delay = Math.min(max, min * 2 ** Math.min(this.attempt, 10));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.tryConnect();
-    }, delay);
+    }, this.backoff.delay());
   }
 }
