@@ -69,7 +69,6 @@ interface PendingCall {
   deadline: number;
   timeoutMs: number;
   sent: boolean;
-  done: boolean;
 }
 
 /** Packets written together are copied into one buffer up to this total; beyond, writev. */
@@ -261,7 +260,6 @@ export class RpcConnection extends EventEmitter {
             : Number.POSITIVE_INFINITY,
         timeoutMs,
         sent: false,
-        done: false,
       };
       if (call.deadline < this.deadlineArmedFor) this.armDeadlineTimer(call.deadline);
       if (this.inFlight < this.maxInFlight) this.send(call);
@@ -340,7 +338,6 @@ export class RpcConnection extends EventEmitter {
   }
 
   private settle(call: PendingCall): void {
-    call.done = true;
     if (call.sent) {
       this.pending.delete(call.serial);
       this.inFlight--;
@@ -350,8 +347,8 @@ export class RpcConnection extends EventEmitter {
     }
   }
 
+  /** `call` is pending or queued: a settled call is in neither, and only those are swept. */
   private timeOut(call: PendingCall): void {
-    if (call.done) return;
     if (call.sent) {
       // The daemon may still answer; that late reply must not look like a protocol error.
       this.abandoned.add(call.serial);
@@ -520,7 +517,6 @@ export class RpcConnection extends EventEmitter {
     this.outboxBytes = 0;
     this.inFlight = 0;
     for (const call of calls) {
-      call.done = true;
       call.reject(
         new ConnectionLostError(
           `${call.proc.name}: libvirt connection lost before the reply (${reason.message}); the call's outcome is unknown`,
