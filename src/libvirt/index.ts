@@ -41,3 +41,4 @@ export {
 } from "./codec/index.js";
 export * from "./constants.js";
 export * from "./errors.js";
+export type { RpcConnectionOptions } from "./transport/index.js";

@@ -22,29 +22,23 @@ import {
   type TypedParam,
 } from "../codec/index.js";
 import { ConnectionLostError, InvalidArgumentError, ProtocolError } from "../errors.js";
-import { openUnixConnection, type RpcConnection, type RpcMessage } from "../transport/index.js";
+import {
+  openUnixConnection,
+  type RpcConnection,
+  type RpcConnectionOptions,
+  type RpcMessage,
+} from "../transport/index.js";
 import { resolveUri } from "./uri.js";
 
-/** Options of {@link connect}. */
-export interface ConnectOptions {
+/**
+ * Options of {@link connect}: where and how to open, plus the connection's tuning
+ * (call timeout, calls in flight, keepalive, busy polling; see RpcConnectionOptions).
+ */
+export interface ConnectOptions extends RpcConnectionOptions {
   /** Dial this socket instead of the one the URI implies. */
   socketPath?: string;
-  /** Per-call reply timeout (ms). Default 30000. */
-  callTimeoutMs?: number;
-  /** PING the daemon after this much silence (ms). Default 5000. */
-  keepaliveIntervalMs?: number;
-  /** Unanswered PINGs before the link is declared dead. Default 6. */
-  keepaliveCount?: number;
-  /** Calls on the wire at once; further calls queue in order. Default 5 (the daemon's per-client limit). */
-  maxInFlight?: number;
   /** Open read-only (VIR_CONNECT_RO). */
   readOnly?: boolean;
-  /**
-   * After a read while calls are unanswered, poll the socket this long (µs) before sleeping.
-   * Default 100; 0 = never. Trades a little CPU during bursts of calls for much lower
-   * latency on virtual machines (see RpcConnection).
-   */
-  busyPollMicros?: number;
 }
 
 /** `domainGetInfo` result. `maxMem` and `memory` in KiB, `cpuTime` in ns. */
@@ -567,13 +561,7 @@ export async function connect(uri: string, opts: ConnectOptions = {}): Promise<L
     throw new InvalidArgumentError("connect: a libvirt URI is required");
   }
   const { socketPath, openName } = resolveUri(uri, opts.socketPath);
-  const rpc = await openUnixConnection(socketPath, {
-    callTimeoutMs: opts.callTimeoutMs,
-    keepaliveIntervalMs: opts.keepaliveIntervalMs,
-    keepaliveCount: opts.keepaliveCount,
-    maxInFlight: opts.maxInFlight,
-    busyPollMicros: opts.busyPollMicros,
-  });
+  const rpc = await openUnixConnection(socketPath, opts);
   const client = new LibvirtClient(uri, rpc);
   try {
     await client.open(openName, opts.readOnly ?? false);
