@@ -544,6 +544,15 @@ describe("decoding is bounded", () => {
     assert.deepEqual([...retStats], [{ dom, params: [] }]);
     assert.deepEqual([...retStats], [{ dom, params: [] }], "each iteration decodes afresh");
   });
+  it("a lazily decoded array takes a view, not a copy, when the reader owns its buffer", () => {
+    const ret = RemoteProcedure.connectGetAllDomainStats.ret;
+    const dom = { name: "view", uuid: "00000000-0000-0000-0000-0000000000bb", id: 4 };
+    const bytes = encodeToBuffer(ret, { retStats: [{ dom, params: [] }] });
+    const { retStats } = ret.decode(new XdrReader(bytes, 0, bytes.length, true));
+    assert.deepEqual([...retStats], [{ dom, params: [] }]);
+    bytes.write("w", 8, "latin1"); // the name's first byte, after the count and its length
+    assert.deepEqual([...retStats], [{ dom: { ...dom, name: "wiew" }, params: [] }]);
+  });
   it("an XDR bool other than 0/1 is an error", () => {
     assert.throws(() => decodeAll(remoteString, hex("00000002")), ProtocolError);
   });
