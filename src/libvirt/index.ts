@@ -6,7 +6,7 @@
  * import { connect, DomainState, isNoDomain } from "./libvirt/index.js";
  * const c = await connect("test:///default");            // or qemu:///system, test+unix:///abs.xml
  * for (const d of await c.listAllDomains()) console.log(d.name, (await c.domainGetInfo(d)).state);
- * await c.registerDomainLifecycleEvents();
+ * await c.registerEvents(["domainLifecycle"]);
  * c.on("domainLifecycle", ({ domain, event, detail }) => …);
  * await c.close();
  * ```
@@ -15,10 +15,12 @@
  * - {@link connect}(uri, opts) → {@link LibvirtClient}: one socket, one libvirt connection.
  *   Methods mirror libvirt's (domain*, storagePool*, storageVol*, node*, get*); handles are
  *   plain objects: Domain {name, uuid, id}, StoragePool {name, uuid}, StorageVol {pool, name,
- *   key}; 64-bit values are bigint. Events: 'domainLifecycle', 'poolLifecycle', 'poolRefresh',
- *   'close' (exactly once).
- * - {@link ReconnectingLibvirt}: keeps a client open across daemon restarts, re-registers event
- *   callbacks, emits 'disconnected' (err) / 'reconnected'. Never retries a failed call.
+ *   key}; 64-bit values are bigint. Events: one per event family of the codec's table, named by
+ *   its kind ('domainLifecycle', 'poolLifecycle', 'poolRefresh'; see {@link eventKinds}) once
+ *   registered with registerEvents(kinds), and 'close' (exactly once).
+ * - {@link ReconnectingLibvirt}: keeps a client open across daemon restarts, registers the event
+ *   kinds asked for on every new connection, emits 'disconnected' (err) / 'reconnected'. Never
+ *   retries a failed call.
  * - Errors: {@link LibvirtError} (libvirt's code/domain/level/message), ConnectionLostError,
  *   CallTimeoutError, ProtocolError, InvalidArgumentError; predicates isNoDomain, isNoStoragePool,
  *   isNoStorageVol, isOperationInvalid, isXmlError, isNoSupport, isConnectionLost, …
@@ -29,6 +31,7 @@
 export * from "./client/index.js";
 export {
   type Domain,
+  eventKinds,
   Feature,
   type NodeInfo,
   type StoragePool,
@@ -38,3 +41,4 @@ export {
 } from "./codec/index.js";
 export * from "./constants.js";
 export * from "./errors.js";
+export type { RpcConnectionOptions } from "./transport/index.js";

@@ -8,8 +8,11 @@ import {
   decodeFromBuffer,
   decodePacket,
   domain,
+  EventFamilies,
   encodePacket,
   encodeToBuffer,
+  eventKindOf,
+  eventKinds,
   FrameDecoder,
   nodeInfo,
   type Packet,
@@ -289,6 +292,139 @@ describe("golden bytes", () => {
   });
 });
 
+describe("event table", () => {
+  const { domainLifecycle, poolLifecycle, poolRefresh } = EventFamilies;
+  const POOL_HEX = `00000007 64656661756c7400 ${UUID_HEX} # pool "default" + 1 pad, uuid`;
+
+  it("each row: message, register and deregister procedures, event id (libvirt's numbers)", () => {
+    assert.deepEqual(
+      eventKinds.map((kind) => {
+        const row = EventFamilies[kind];
+        return [
+          kind,
+          `0x${row.message.program.toString(16)}`,
+          `${row.message.name} ${row.message.number}`,
+          `${row.register.name} ${row.register.number}`,
+          `${row.deregister.name} ${row.deregister.number}`,
+          row.eventId,
+        ];
+      }),
+      [
+        [
+          "domainLifecycle",
+          "0x20008086",
+          "DOMAIN_EVENT_CALLBACK_LIFECYCLE 318",
+          "CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY 316",
+          "CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY 317",
+          0,
+        ],
+        [
+          "poolLifecycle",
+          "0x20008086",
+          "STORAGE_POOL_EVENT_LIFECYCLE 370",
+          "CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY 368",
+          "CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY 369",
+          0,
+        ],
+        [
+          "poolRefresh",
+          "0x20008086",
+          "STORAGE_POOL_EVENT_REFRESH 373",
+          "CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY 368",
+          "CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY 369",
+          1,
+        ],
+      ],
+    );
+  });
+
+  it("register-any args: the event id, then a NULL handle (every object); deregister: the id", () => {
+    golden(
+      poolRefresh.register.args,
+      { eventID: 1 },
+      hex(`
+        00000001  # eventID 1 (VIR_STORAGE_POOL_EVENT_ID_REFRESH)
+        00000000  # remote_storage_pool: NULL = every pool
+      `),
+    );
+    golden(domainLifecycle.register.args, { eventID: 0 }, hex("00000000 00000000"));
+    golden(domainLifecycle.register.ret, { callbackID: 3 }, hex("00000003 # callbackID"));
+    golden(poolLifecycle.deregister.args, { callbackID: 3 }, hex("00000003 # callbackID"));
+    assert.equal(encodeToBuffer(poolLifecycle.deregister.ret, undefined).length, 0);
+    assert.throws(
+      () => decodeAll(domainLifecycle.register.args, hex("00000000 00000001 # a handle follows")),
+      (e: unknown) =>
+        e instanceof ProtocolError &&
+        e.message === "register-any for one object is not supported" &&
+        e.offset === 4,
+    );
+  });
+
+  it("DOMAIN_EVENT_CALLBACK_LIFECYCLE {int callbackID; domain; int event; int detail}", () => {
+    const body = hex(`
+      00000001                                  # callbackID 1
+      00000004 74657374 ${UUID_HEX} 00000001    # dom "test", uuid, id 1
+      00000005                                  # event 5 (STOPPED)
+      00000004                                  # detail 4 (SAVED)
+    `);
+    const dom = { name: "test", uuid: UUID, id: 1 };
+    golden(domainLifecycle.message.body, { callbackID: 1, dom, event: 5, detail: 4 }, body);
+    assert.deepEqual(domainLifecycle.payload(decodeAll(domainLifecycle.message.body, body)), {
+      domain: dom,
+      event: 5,
+      detail: 4,
+    });
+  });
+
+  it("STORAGE_POOL_EVENT_LIFECYCLE {callbackID; pool; event; detail} and _REFRESH {callbackID; pool}", () => {
+    const pool = { name: "default", uuid: UUID };
+    const lifecycle = hex(`
+      00000002     # callbackID 2
+      ${POOL_HEX}
+      00000004     # event 4 (CREATED)
+      00000000     # detail 0
+    `);
+    golden(poolLifecycle.message.body, { callbackID: 2, pool, event: 4, detail: 0 }, lifecycle);
+    assert.deepEqual(poolLifecycle.payload(decodeAll(poolLifecycle.message.body, lifecycle)), {
+      pool,
+      event: 4,
+      detail: 0,
+    });
+    const refresh = hex(`
+      00000003     # callbackID 3
+      ${POOL_HEX}
+    `);
+    golden(poolRefresh.message.body, { callbackID: 3, pool }, refresh);
+    assert.deepEqual(poolRefresh.payload(decodeAll(poolRefresh.message.body, refresh)), { pool });
+    // A refresh body is not a lifecycle body: the two are told apart by procedure, not shape.
+    assert.throws(() => decodeAll(poolLifecycle.message.body, refresh), ProtocolError);
+  });
+
+  it("a whole event MESSAGE packet routes to its kind by program and procedure", () => {
+    const packet = hex(`
+      00000038  # length 56 = 4 + 24 + 28
+      20008086  # program REMOTE
+      00000001  # version 1
+      00000175  # procedure 373 (STORAGE_POOL_EVENT_REFRESH)
+      00000002  # type MESSAGE
+      00000001  # serial 1 (what libvirtd 9.0 sends on events)
+      00000000  # status OK
+      00000003  # callbackID 3
+      00000001 70000000 ${UUID_HEX} # pool "p" + 3 pad, uuid
+    `);
+    const p = decodePacket(packet);
+    assert.equal(p.type, PacketType.MESSAGE);
+    const kind = eventKindOf(p.program, p.procedure);
+    assert.equal(kind, "poolRefresh");
+    const row = EventFamilies.poolRefresh;
+    assert.deepEqual(row.payload(decodeFromBuffer(row.message.body, p.payload, "event")), {
+      pool: { name: "p", uuid: UUID },
+    });
+    assert.equal(eventKindOf(Program.QEMU, 373), undefined, "same number, other program");
+    assert.equal(eventKindOf(Program.REMOTE, 1), undefined, "CONNECT_OPEN: a call, no event");
+  });
+});
+
 describe("encoding refuses bad values with a message naming the field", () => {
   it("out-of-range ints, non-bigint hypers, bad UUIDs, over-long strings", () => {
     assert.throws(
@@ -407,6 +543,15 @@ describe("decoding is bounded", () => {
     bytes.fill(0xff); // the socket's reused read buffer takes the next read
     assert.deepEqual([...retStats], [{ dom, params: [] }]);
     assert.deepEqual([...retStats], [{ dom, params: [] }], "each iteration decodes afresh");
+  });
+  it("a lazily decoded array takes a view, not a copy, when the reader owns its buffer", () => {
+    const ret = RemoteProcedure.connectGetAllDomainStats.ret;
+    const dom = { name: "view", uuid: "00000000-0000-0000-0000-0000000000bb", id: 4 };
+    const bytes = encodeToBuffer(ret, { retStats: [{ dom, params: [] }] });
+    const { retStats } = ret.decode(new XdrReader(bytes, 0, bytes.length, true));
+    assert.deepEqual([...retStats], [{ dom, params: [] }]);
+    bytes.write("w", 8, "latin1"); // the name's first byte, after the count and its length
+    assert.deepEqual([...retStats], [{ dom: { ...dom, name: "wiew" }, params: [] }]);
   });
   it("an XDR bool other than 0/1 is an error", () => {
     assert.throws(() => decodeAll(remoteString, hex("00000002")), ProtocolError);

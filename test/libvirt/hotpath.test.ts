@@ -17,7 +17,12 @@ import {
   uuidFromString,
   XdrReader,
 } from "../../src/libvirt/codec/index.js";
-import { connect, InvalidArgumentError, type LibvirtClient } from "../../src/libvirt/index.js";
+import {
+  connect,
+  InvalidArgumentError,
+  type LibvirtClient,
+  StatsTypes,
+} from "../../src/libvirt/index.js";
 import { replyPacket } from "../support/packets.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 
@@ -78,6 +83,22 @@ describe("frame decoder fed from one reused read buffer", () => {
     dec.push(readBuffer.subarray(0, packet.length - 10));
     assert.deepEqual(got, ["9:0102030405060708"]);
     assert.equal(dec.bufferedBytes, 0);
+  });
+
+  it("says which packets are in memory of their own: assembled across reads yes, whole in one read no", () => {
+    const first = replyPacket(1, Buffer.from("0a0b0c0d", "hex"));
+    const second = replyPacket(2, Buffer.from("01020304", "hex"));
+    const stream = Buffer.concat([first, second]);
+    const got: { serial: number; owned: boolean; payload: Buffer }[] = [];
+    const dec = new FrameDecoder((p, owned) => got.push({ ...p, owned }));
+    dec.push(stream.subarray(0, first.length)); // packet 1 whole in this read
+    dec.push(stream.subarray(first.length, first.length + 5)); // packet 2 split…
+    dec.push(stream.subarray(first.length + 5)); // …and completed here
+    stream.fill(0); // the read buffer takes the next read: only a view changes with it
+    assert.deepEqual(
+      got.map((p) => `${p.serial}:${p.owned}:${p.payload.toString("hex")}`),
+      ["1:false:00000000", "2:true:01020304"],
+    );
   });
 });
 
@@ -292,5 +313,22 @@ describe("real libvirtd (test driver): a reply bigger than the reused read buffe
     );
     const info = await c.domainGetInfo(listed[0] as (typeof listed)[0]);
     assert.equal(info.state, 1);
+  });
+  it("bulk stats decoded lazily after later reads reused the read buffer are exact", async () => {
+    // The stats reply spans reads, so it is assembled in memory of its own and its records
+    // are decoded from a view of it; the reads that follow reuse the socket's read buffer.
+    const stats = await c.getAllDomainStatsLazily([], StatsTypes.STATE);
+    await Promise.all([c.listAllDomains(), c.listAllDomains()]);
+    const names: string[] = [];
+    for (const rec of stats) {
+      assert.deepEqual(rec.params, { "state.state": 1, "state.reason": 0 }, rec.domain.name);
+      names.push(rec.domain.name);
+    }
+    assert.deepEqual(
+      names.sort(),
+      testDriverNames(spec)
+        .domains.map((d) => d.name)
+        .sort(),
+    );
   });
 });

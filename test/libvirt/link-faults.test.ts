@@ -73,7 +73,7 @@ describe("libvirt link faults through a proxy", () => {
       );
       // An event, sliced like the rest. (Each connection to a test-driver file has its own
       // copy of the host, so the change is made on this connection.)
-      await c.registerDomainLifecycleEvents();
+      await c.registerEvents(["domainLifecycle"]);
       const got = new Promise<[string, number]>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("no lifecycle event within 5 s")), 5000);
         c.once("domainLifecycle", (e) => {

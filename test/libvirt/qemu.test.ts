@@ -32,7 +32,7 @@ before(async () => {
   // Defining or starting a guest can take tens of seconds here while libvirtd re-probes
   // QEMU's capabilities; the call timeout must cover that.
   client = await connect("qemu:///system", { callTimeoutMs: 180_000 });
-  await client.registerDomainLifecycleEvents();
+  await client.registerEvents(["domainLifecycle"]);
   // Other tests may run guests on the same daemon: keep only our guest's events.
   client.on("domainLifecycle", (e) => {
     if (e.domain.name === name) events.push([e.event, e.detail]);

@@ -135,7 +135,7 @@ describe("connection and node", () => {
 describe("domain lifecycle with events", () => {
   it("define, start, suspend, resume, save, restore, shutdown, reboot, destroy, undefine", async () => {
     const c = await open({ domains: 0, pools: 0, volumesPerPool: 0 });
-    await c.registerDomainLifecycleEvents();
+    await c.registerEvents(["domainLifecycle"]);
     const events: [string, number, number][] = [];
     c.on("domainLifecycle", (e) => events.push([e.domain.name, e.event, e.detail]));
     const expectEvents = async (step: string, ...want: [number, number][]) => {
@@ -228,7 +228,7 @@ describe("domain lifecycle with events", () => {
 describe("storage pools and volumes with pool events", () => {
   it("define, build, start, refresh, volumes, destroy, delete, undefine", async () => {
     const c = await open({ domains: 0, pools: 0, volumesPerPool: 0 });
-    await c.registerPoolEvents();
+    await c.registerEvents(["poolLifecycle", "poolRefresh"]);
     const events: string[] = [];
     c.on("poolLifecycle", (e) => events.push(`${e.pool.name}:${e.event}:${e.detail}`));
     c.on("poolRefresh", (e) => events.push(`${e.pool.name}:refresh`));
@@ -306,6 +306,36 @@ describe("storage pools and volumes with pool events", () => {
     assert.equal((await c.storagePoolGetInfo(p)).state, PoolState.RUNNING);
     await c.storagePoolDestroy(p);
     assert.deepEqual(await c.listAllStoragePools(), []);
+  });
+});
+
+describe("event subscriptions", () => {
+  it("kinds deregistered stop arriving, the others go on; registering again resumes them", async () => {
+    const c = await open({ domains: 0, pools: 0, volumesPerPool: 0 });
+    await c.registerEvents(["domainLifecycle", "poolLifecycle", "poolRefresh"]);
+    const events: string[] = [];
+    c.on("domainLifecycle", (e) => events.push(`${e.domain.name}:${e.event}`));
+    c.on("poolLifecycle", (e) => events.push(`${e.pool.name}:${e.event}`));
+    const pool = (name: string) =>
+      `<pool type='dir'><name>${name}</name><target><path>/lvq-test-driver/${name}</path></target></pool>`;
+    await c.domainDefineXml(TEST_DOMAIN("sub-1"));
+    await c.storagePoolDefineXml(pool("sub-p1"));
+    await waitFor(() => events.length === 2, "both families");
+    await c.deregisterEvents(["domainLifecycle"]);
+    assert.deepEqual(c.registeredEvents, ["poolLifecycle", "poolRefresh"]);
+    await c.domainDefineXml(TEST_DOMAIN("sub-2"));
+    await c.storagePoolDefineXml(pool("sub-p2"));
+    await waitFor(() => events.length === 3, "the pool event");
+    await new Promise((r) => setTimeout(r, 50)); // no domain event may follow
+    await c.registerEvents(["domainLifecycle"]);
+    await c.domainDefineXml(TEST_DOMAIN("sub-3"));
+    await waitFor(() => events.length === 4, "the domain event again");
+    assert.deepEqual(events, [
+      `sub-1:${DomainEventType.DEFINED}`,
+      `sub-p1:${PoolEventType.DEFINED}`,
+      `sub-p2:${PoolEventType.DEFINED}`,
+      `sub-3:${DomainEventType.DEFINED}`,
+    ]);
   });
 });
 
@@ -444,7 +474,7 @@ describe("reconnecting against the real daemon through a cuttable proxy", () => 
     rl.on("domainLifecycle", (e) => events.push(`${e.domain.name}:${e.event}`));
     try {
       await rl.open();
-      await rl.registerDomainLifecycleEvents();
+      await rl.registerEvents(["domainLifecycle"]);
       await rl.client.domainDefineXml(TEST_DOMAIN("re-1"));
       await waitFor(() => events.length === 1, "first event");
       proxy.resetAll();

@@ -2,11 +2,13 @@
 // serials, garbage, disconnects, silence. Plus timeouts, the in-flight bound, event routing
 // and reconnection, which need a peer we can make misbehave on cue.
 import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import {
+  EventFamilies,
   type Packet,
   Program,
-  RemoteMessage,
   RemoteProcedure,
   XdrReader,
 } from "../../src/libvirt/codec/index.js";
@@ -16,6 +18,8 @@ import {
   connect,
   type Domain,
   type DomainLifecycleEvent,
+  type EventKind,
+  InvalidArgumentError,
   LibvirtError,
   ProtocolError,
   ReconnectingLibvirt,
@@ -336,22 +340,56 @@ describe("timeouts and the in-flight bound", () => {
   });
 });
 
+const { domainLifecycle, poolLifecycle, poolRefresh } = EventFamilies;
+const POOL = { name: "p1", uuid: "66666666-7777-8888-9999-aaaaaaaaaaaa" };
+
+/**
+ * Answers every register-any call of the event table with a callback id (`ids` by event id,
+ * per register procedure) and every deregister-any call with OK; records what it saw.
+ */
+function eventPeer(ids: Record<number, Record<number, number>>) {
+  const seen: string[] = [];
+  const onCall = (call: Packet, conn: FakeConnection) => {
+    for (const row of Object.values(EventFamilies)) {
+      if (call.procedure === row.register.number) {
+        const { eventID } = row.register.args.decode(new XdrReader(call.payload));
+        seen.push(`register ${call.procedure}/${eventID}`);
+        conn.reply(call, row.register.ret, { callbackID: ids[call.procedure]?.[eventID] ?? -1 });
+        return true;
+      }
+      if (call.procedure === row.deregister.number) {
+        const { callbackID } = row.deregister.args.decode(new XdrReader(call.payload));
+        seen.push(`deregister ${call.procedure}/${callbackID}`);
+        conn.reply(call, row.deregister.ret, undefined);
+        return true;
+      }
+    }
+    return undefined;
+  };
+  return { seen, onCall };
+}
+
+/** Sends a domain lifecycle MESSAGE with detail 0, as the daemon would. */
+const sendDomainEvent = (conn: FakeConnection, callbackID: number, event: number) =>
+  conn.sendMessage(318, domainLifecycle.message.body, { callbackID, dom: DOM, event, detail: 0 });
+/** Sends a pool lifecycle MESSAGE with detail 0. */
+const sendPoolEvent = (conn: FakeConnection, callbackID: number, event: number) =>
+  conn.sendMessage(370, poolLifecycle.message.body, { callbackID, pool: POOL, event, detail: 0 });
+
 describe("event routing", () => {
   it("routes by program and procedure, then by the registered callback id", async () => {
     const f = await fake({
       onCall: (call, conn) => {
-        conn.reply(call, RemoteProcedure.connectDomainEventCallbackRegisterAny.ret, {
-          callbackID: 7,
-        });
+        conn.reply(call, domainLifecycle.register.ret, { callbackID: 7 });
         return true;
       },
     });
     const { client } = await open(f);
     const events: DomainLifecycleEvent[] = [];
     client.on("domainLifecycle", (e) => events.push(e));
-    await client.registerDomainLifecycleEvents();
+    await client.registerEvents(["domainLifecycle"]);
     const conn = await f.connection(1);
-    const body = RemoteMessage.domainEventCallbackLifecycle.body;
+    const body = domainLifecycle.message.body;
     conn.sendMessage(318, body, { callbackID: 8, dom: DOM, event: 2, detail: 0 }); // not ours
     conn.sendMessage(370, body, { callbackID: 7, dom: DOM, event: 2, detail: 0 }); // pool proc: wrong shape, not registered
     conn.sendMessage(318, body, { callbackID: 7, dom: DOM, event: 5, detail: 1 });
@@ -361,16 +399,63 @@ describe("event routing", () => {
     assert.equal(client.closed, false);
     await client.close();
   });
+
+  it("registerEvents registers each kind once, with its own event id; each kind gets its own events", async () => {
+    // The daemon counts callback ids per object type: domain and pool ids may be equal.
+    const peer = eventPeer({ 316: { 0: 1 }, 368: { 0: 1, 1: 2 } });
+    const f = await fake({ onCall: peer.onCall });
+    const { client } = await open(f);
+    const got: string[] = [];
+    client.on("domainLifecycle", (e) => got.push(`domain ${e.domain.name} ${e.event}`));
+    client.on("poolLifecycle", (e) => got.push(`pool ${e.pool.name} ${e.event}`));
+    client.on("poolRefresh", (e) => got.push(`refresh ${e.pool.name}`));
+    await client.registerEvents(["domainLifecycle", "poolLifecycle", "poolRefresh"]);
+    await client.registerEvents(["poolRefresh", "domainLifecycle"]); // already registered
+    assert.deepEqual(peer.seen, ["register 316/0", "register 368/0", "register 368/1"]);
+    assert.deepEqual(client.registeredEvents, ["domainLifecycle", "poolLifecycle", "poolRefresh"]);
+    const conn = await f.connection(1);
+    conn.sendMessage(373, poolRefresh.message.body, { callbackID: 1, pool: POOL }); // lifecycle's id
+    conn.sendMessage(373, poolRefresh.message.body, { callbackID: 2, pool: POOL });
+    sendPoolEvent(conn, 1, 2);
+    sendDomainEvent(conn, 1, 4);
+    await waitFor(() => got.length === 3);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(got, ["refresh p1", "pool p1 2", "domain d1 4"]);
+    await client.close();
+  });
+
+  it("deregisterEvents sends the kind's callback id and its events stop; unknown kinds are refused", async () => {
+    const peer = eventPeer({ 316: { 0: 4 }, 368: { 1: 9 } });
+    const f = await fake({ onCall: peer.onCall });
+    const { client } = await open(f);
+    const got: string[] = [];
+    client.on("domainLifecycle", (e) => got.push(`domain ${e.event}`));
+    client.on("poolRefresh", (e) => got.push(`refresh ${e.pool.name}`));
+    await client.registerEvents(["domainLifecycle", "poolRefresh"]);
+    await client.deregisterEvents(["poolRefresh", "poolLifecycle"]); // poolLifecycle: never registered
+    assert.deepEqual(peer.seen, ["register 316/0", "register 368/1", "deregister 369/9"]);
+    assert.deepEqual(client.registeredEvents, ["domainLifecycle"]);
+    const conn = await f.connection(1);
+    conn.sendMessage(373, poolRefresh.message.body, { callbackID: 9, pool: POOL });
+    sendDomainEvent(conn, 4, 1);
+    await waitFor(() => got.length === 1);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(got, ["domain 1"]);
+    await assert.rejects(
+      client.registerEvents(["networkLifecycle" as EventKind]),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError && e.message === "unknown event kind: networkLifecycle",
+    );
+    await client.close();
+  });
 });
 
 describe("reconnecting wrapper", () => {
   it("re-opens after a drop, re-registers event callbacks, and says so", async () => {
     const f = await fake({
       onCall: (call, conn) => {
-        if (call.procedure === RemoteProcedure.connectDomainEventCallbackRegisterAny.number) {
-          conn.reply(call, RemoteProcedure.connectDomainEventCallbackRegisterAny.ret, {
-            callbackID: 1,
-          });
+        if (call.procedure === domainLifecycle.register.number) {
+          conn.reply(call, domainLifecycle.register.ret, { callbackID: 1 });
         }
         return true;
       },
@@ -386,7 +471,7 @@ describe("reconnecting wrapper", () => {
     const events: DomainLifecycleEvent[] = [];
     rl.on("domainLifecycle", (e) => events.push(e));
     await rl.open();
-    await rl.registerDomainLifecycleEvents();
+    await rl.registerEvents(["domainLifecycle"]);
     const first = await f.connection(1);
     const inFlight = rl.client.domainGetInfo(DOM).catch((e: unknown) => e);
     await waitFor(() => first.callsOf(GET_INFO).length === 1);
@@ -399,22 +484,74 @@ describe("reconnecting wrapper", () => {
       "disconnected: libvirt connection closed by the daemon",
       "reconnected",
     ]);
-    assert.equal(
-      second.callsOf(RemoteProcedure.connectDomainEventCallbackRegisterAny.number).length,
-      1,
-    );
+    assert.equal(second.callsOf(domainLifecycle.register.number).length, 1);
     // The call that failed was not retried on the new connection.
     assert.equal(second.callsOf(GET_INFO).length, 0);
-    second.sendMessage(318, RemoteMessage.domainEventCallbackLifecycle.body, {
-      callbackID: 1,
-      dom: DOM,
-      event: 3,
-      detail: 0,
-    });
+    sendDomainEvent(second, 1, 3);
     await waitFor(() => events.length === 1);
     assert.deepEqual(events, [{ domain: DOM, event: 3, detail: 0 }]);
     await rl.close();
     assert.equal(rl.connected, false);
+  });
+
+  it("registers the set asked for before the first connection, and again after each drop, less what was deregistered", async () => {
+    const peer = eventPeer({ 316: { 0: 5 }, 368: { 0: 6, 1: 7 } });
+    const f = await fake({ onCall: peer.onCall });
+    const rl = new ReconnectingLibvirt("test:///default", {
+      socketPath: f.socketPath,
+      minRetryDelayMs: 20,
+    });
+    const got: string[] = [];
+    rl.on("poolLifecycle", (e) => got.push(`pool ${e.pool.name} ${e.event}`));
+    rl.on("poolRefresh", (e) => got.push(`refresh ${e.pool.name}`));
+    let reconnects = 0;
+    rl.on("reconnected", () => reconnects++);
+    // Asked for while not connected yet: registered when the first connection opens.
+    await rl.registerEvents(["domainLifecycle", "poolLifecycle", "poolRefresh"]);
+    await rl.open();
+    assert.deepEqual(peer.seen.splice(0).sort(), [
+      "register 316/0",
+      "register 368/0",
+      "register 368/1",
+    ]);
+    await rl.deregisterEvents(["domainLifecycle"]);
+    assert.deepEqual(peer.seen.splice(0), ["deregister 317/5"]);
+    (await f.connection(1)).destroy();
+    await waitFor(() => reconnects === 1);
+    assert.deepEqual(peer.seen.splice(0).sort(), ["register 368/0", "register 368/1"]);
+    const second = await f.connection(2);
+    sendPoolEvent(second, 6, 3);
+    second.sendMessage(373, poolRefresh.message.body, { callbackID: 7, pool: POOL });
+    await waitFor(() => got.length === 2);
+    assert.deepEqual(got, ["pool p1 3", "refresh p1"]);
+    await rl.close();
+  });
+});
+
+describe("reconnect backoff", () => {
+  it("waits minRetryDelayMs (±20 %) first, doubles per failure, and never more than maxRetryDelayMs", async () => {
+    const rl = new ReconnectingLibvirt("test:///default", {
+      socketPath: join(tmpdir(), `lvq-no-daemon-${process.pid}.sock`),
+      minRetryDelayMs: 50,
+      maxRetryDelayMs: 100,
+    });
+    const failedAt: number[] = [];
+    rl.on("connectFailed", (e) => {
+      assert.ok(e instanceof ConnectionLostError);
+      failedAt.push(performance.now());
+    });
+    const opened = rl.open().catch((e: unknown) => e);
+    await waitFor(() => failedAt.length === 6, 5000);
+    await rl.close();
+    assert.ok((await opened) instanceof ConnectionLostError, "closed before connecting");
+    const gaps = failedAt.slice(1).map((t, i) => t - (failedAt[i] as number));
+    // Delays 50, 100, 100, 100, 100 (jittered); uncapped they would be 50 … 800 (1550 in all).
+    const lowest = [40, 80, 80, 80, 80];
+    gaps.forEach((gap, i) => {
+      assert.ok(gap >= (lowest[i] as number) - 1, `gap ${i}: ${gap.toFixed(0)} ms`);
+    });
+    const total = gaps.reduce((a, b) => a + b, 0);
+    assert.ok(total < 1000, `5 gaps took ${total.toFixed(0)} ms: the cap held`);
   });
 });
 

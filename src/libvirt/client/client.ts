@@ -1,49 +1,44 @@
 // The typed libvirt API over one RPC connection: connection setup (AUTH_LIST, keepalive
-// negotiation, OPEN), one method per procedure, and event callbacks routed by procedure and
-// then callback id.
+// negotiation, OPEN), one method per procedure, and the event families of the codec's table,
+// routed by message procedure and then callback id.
 import { EventEmitter } from "node:events";
 import {
   AuthType,
   type Domain,
-  DomainEventId,
   decodeFromBuffer,
+  EventFamilies,
+  type EventFamily,
+  type EventKind,
+  type EventPayload,
+  eventKindOf,
   Feature,
   type LazyArray,
-  type Message,
   type NodeInfo,
   type Procedure,
   Program,
-  RemoteMessage,
   RemoteProcedure,
   type StoragePool,
-  StoragePoolEventId,
   type StorageVol,
   type TypedParam,
 } from "../codec/index.js";
 import { ConnectionLostError, InvalidArgumentError, ProtocolError } from "../errors.js";
-import { openUnixConnection, type RpcConnection, type RpcMessage } from "../transport/index.js";
+import {
+  openUnixConnection,
+  type RpcConnection,
+  type RpcConnectionOptions,
+  type RpcMessage,
+} from "../transport/index.js";
 import { resolveUri } from "./uri.js";
 
-/** Options of {@link connect}. */
-export interface ConnectOptions {
+/**
+ * Options of {@link connect}: where and how to open, plus the connection's tuning
+ * (call timeout, calls in flight, keepalive, busy polling; see RpcConnectionOptions).
+ */
+export interface ConnectOptions extends RpcConnectionOptions {
   /** Dial this socket instead of the one the URI implies. */
   socketPath?: string;
-  /** Per-call reply timeout (ms). Default 30000. */
-  callTimeoutMs?: number;
-  /** PING the daemon after this much silence (ms). Default 5000. */
-  keepaliveIntervalMs?: number;
-  /** Unanswered PINGs before the link is declared dead. Default 6. */
-  keepaliveCount?: number;
-  /** Calls on the wire at once; further calls queue in order. Default 5 (the daemon's per-client limit). */
-  maxInFlight?: number;
   /** Open read-only (VIR_CONNECT_RO). */
   readOnly?: boolean;
-  /**
-   * After a read while calls are unanswered, poll the socket this long (µs) before sleeping.
-   * Default 100; 0 = never. Trades a little CPU during bursts of calls for much lower
-   * latency on virtual machines (see RpcConnection).
-   */
-  busyPollMicros?: number;
 }
 
 /** `domainGetInfo` result. `maxMem` and `memory` in KiB, `cpuTime` in ns. */
@@ -79,35 +74,27 @@ export interface DomainStatsRecord {
   params: Record<string, StatValue>;
 }
 
-/** Payload of the `'domainLifecycle'` event (event/detail: DomainEventType and its detail). */
-export interface DomainLifecycleEvent {
-  domain: Domain;
-  event: number;
-  detail: number;
-}
-/** Payload of the `'poolLifecycle'` event (event: PoolEventType). */
-export interface PoolLifecycleEvent {
-  pool: StoragePool;
-  event: number;
-  detail: number;
-}
-/** Payload of the `'poolRefresh'` event. */
-export interface PoolRefreshEvent {
-  pool: StoragePool;
-}
+export type {
+  DomainLifecycleEvent,
+  EventKind,
+  EventPayload,
+  PoolLifecycleEvent,
+  PoolRefreshEvent,
+} from "../codec/index.js";
 
-/** Events emitted by {@link LibvirtClient}. */
-export interface LibvirtClientEvents {
-  domainLifecycle: [DomainLifecycleEvent];
-  poolLifecycle: [PoolLifecycleEvent];
-  poolRefresh: [PoolRefreshEvent];
+/** One emitter event per event family of the codec's table, named by its kind. */
+export type LibvirtEventMap = { [K in EventKind]: [EventPayload<K>] };
+
+/** Events emitted by {@link LibvirtClient}: one per event kind (see registerEvents), and: */
+export interface LibvirtClientEvents extends LibvirtEventMap {
   /** Exactly once when the connection ends; `err` is undefined after close(). */
   close: [err?: Error];
   /** An event message that could not be decoded (the connection survives). */
   error: [Error];
 }
 
-type EventKind = "domainLifecycle" | "poolLifecycle" | "poolRefresh";
+/** Any row of the event table, for code that handles every row alike. */
+type AnyEventFamily = EventFamily<{ callbackID: number }, unknown>;
 
 /**
  * One libvirt connection (one socket). Create it with {@link connect}. Calls may be issued
@@ -117,9 +104,13 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
   /** The URI this client was opened with. */
   readonly uri: string;
   private readonly rpc: RpcConnection;
-  /** callbackID → kind, per routing procedure family (domain and pool ids are separate). */
-  private readonly domainCallbacks = new Map<number, EventKind>();
-  private readonly poolCallbacks = new Map<number, EventKind>();
+  /**
+   * Each registered kind's callback id, as the daemon answered it. Ids of domain and pool
+   * events are counted apart, so an id alone does not name a kind.
+   */
+  private readonly callbackIds = new Map<EventKind, number>();
+  /** Registrations made or under way, so that a kind is registered once. */
+  private readonly registrations = new Map<EventKind, Promise<number>>();
   private closeEmitted = false;
 
   /** @internal use {@link connect}. */
@@ -476,61 +467,66 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
 
   // ---- events -------------------------------------------------------------------------
 
-  /** Registers for lifecycle events of every domain; emits `'domainLifecycle'`. */
-  async registerDomainLifecycleEvents(): Promise<void> {
-    if ([...this.domainCallbacks.values()].includes("domainLifecycle")) return;
-    const { callbackID } = await this.call(RemoteProcedure.connectDomainEventCallbackRegisterAny, {
-      eventID: DomainEventId.LIFECYCLE,
-      dom: null,
-    });
-    this.domainCallbacks.set(callbackID, "domainLifecycle");
+  /**
+   * Subscribes to the given event families (for every object); each then arrives as the
+   * emitter event of its kind, e.g. `client.on("domainLifecycle", …)`. A kind already
+   * registered is not registered twice. Rejects like any call (nothing is retried).
+   */
+  async registerEvents(kinds: Iterable<EventKind>): Promise<void> {
+    await Promise.all([...new Set(kinds)].map((kind) => this.registerEvent(kind)));
   }
 
-  /** Registers for pool lifecycle and refresh events; emits `'poolLifecycle'`, `'poolRefresh'`. */
-  async registerPoolEvents(): Promise<void> {
-    const have = [...this.poolCallbacks.values()];
-    if (!have.includes("poolLifecycle")) {
-      const { callbackID } = await this.call(RemoteProcedure.connectStoragePoolEventRegisterAny, {
-        eventID: StoragePoolEventId.LIFECYCLE,
-        pool: null,
-      });
-      this.poolCallbacks.set(callbackID, "poolLifecycle");
+  /** Ends the subscriptions of the given kinds; kinds not registered are skipped. */
+  async deregisterEvents(kinds: Iterable<EventKind>): Promise<void> {
+    await Promise.all([...new Set(kinds)].map((kind) => this.deregisterEvent(kind)));
+  }
+
+  /** The kinds registered or being registered. */
+  get registeredEvents(): EventKind[] {
+    return [...this.registrations.keys()];
+  }
+
+  private registerEvent(kind: EventKind): Promise<number> {
+    const known = this.registrations.get(kind);
+    if (known) return known;
+    const row = familyOf(kind);
+    const registration: Promise<number> = this.call(row.register, { eventID: row.eventId }).then(
+      ({ callbackID }) => {
+        // Unless deregistered meanwhile, events carrying this id are now ours.
+        if (this.registrations.get(kind) === registration) this.callbackIds.set(kind, callbackID);
+        return callbackID;
+      },
+      (err: unknown) => {
+        if (this.registrations.get(kind) === registration) this.registrations.delete(kind);
+        throw err;
+      },
+    );
+    this.registrations.set(kind, registration);
+    return registration;
+  }
+
+  private async deregisterEvent(kind: EventKind): Promise<void> {
+    const registration = this.registrations.get(kind);
+    if (!registration) return;
+    this.registrations.delete(kind);
+    this.callbackIds.delete(kind);
+    let callbackID: number;
+    try {
+      callbackID = await registration;
+    } catch {
+      return; // never registered
     }
-    if (!have.includes("poolRefresh")) {
-      const { callbackID } = await this.call(RemoteProcedure.connectStoragePoolEventRegisterAny, {
-        eventID: StoragePoolEventId.REFRESH,
-        pool: null,
-      });
-      this.poolCallbacks.set(callbackID, "poolRefresh");
-    }
+    await this.call(familyOf(kind).deregister, { callbackID });
   }
 
   private onMessage(m: RpcMessage): void {
-    if (m.program !== Program.REMOTE) return;
-    const body = <T>(msg: Message<T>): T => decodeFromBuffer(msg.body, m.payload, msg.name);
+    const kind = eventKindOf(m.program, m.procedure);
+    if (kind === undefined) return; // a family we do not route
     try {
-      switch (m.procedure) {
-        case RemoteMessage.domainEventCallbackLifecycle.number: {
-          const b = body(RemoteMessage.domainEventCallbackLifecycle);
-          if (this.domainCallbacks.get(b.callbackID) !== "domainLifecycle") return;
-          this.emit("domainLifecycle", { domain: b.dom, event: b.event, detail: b.detail });
-          return;
-        }
-        case RemoteMessage.storagePoolEventLifecycle.number: {
-          const b = body(RemoteMessage.storagePoolEventLifecycle);
-          if (this.poolCallbacks.get(b.callbackID) !== "poolLifecycle") return;
-          this.emit("poolLifecycle", { pool: b.pool, event: b.event, detail: b.detail });
-          return;
-        }
-        case RemoteMessage.storagePoolEventRefresh.number: {
-          const b = body(RemoteMessage.storagePoolEventRefresh);
-          if (this.poolCallbacks.get(b.callbackID) !== "poolRefresh") return;
-          this.emit("poolRefresh", { pool: b.pool });
-          return;
-        }
-        default:
-          return; // an event we never registered for
-      }
+      const row = familyOf(kind);
+      const body = decodeFromBuffer(row.message.body, m.payload, row.message.name);
+      if (this.callbackIds.get(kind) !== body.callbackID) return; // not our registration
+      (this as EventEmitter).emit(kind, row.payload(body));
     } catch (err) {
       // A listener's own exception or an undecodable event must not kill the connection.
       if (this.listenerCount("error") > 0) {
@@ -541,6 +537,15 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
       }
     }
   }
+}
+
+/** The table row of `kind`; refuses a name that is not one (callers from plain JavaScript). */
+function familyOf(kind: EventKind): AnyEventFamily {
+  const row: AnyEventFamily | undefined = Object.hasOwn(EventFamilies, kind)
+    ? EventFamilies[kind]
+    : undefined;
+  if (!row) throw new InvalidArgumentError(`unknown event kind: ${String(kind)}`);
+  return row;
 }
 
 /**
@@ -556,13 +561,7 @@ export async function connect(uri: string, opts: ConnectOptions = {}): Promise<L
     throw new InvalidArgumentError("connect: a libvirt URI is required");
   }
   const { socketPath, openName } = resolveUri(uri, opts.socketPath);
-  const rpc = await openUnixConnection(socketPath, {
-    callTimeoutMs: opts.callTimeoutMs,
-    keepaliveIntervalMs: opts.keepaliveIntervalMs,
-    keepaliveCount: opts.keepaliveCount,
-    maxInFlight: opts.maxInFlight,
-    busyPollMicros: opts.busyPollMicros,
-  });
+  const rpc = await openUnixConnection(socketPath, opts);
   const client = new LibvirtClient(uri, rpc);
   try {
     await client.open(openName, opts.readOnly ?? false);

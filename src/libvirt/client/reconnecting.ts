@@ -2,26 +2,29 @@
 // the *next* call and never retries a call that failed: a call in flight when the link drops
 // rejects with ConnectionLostError and its outcome is the caller's to find out.
 import { EventEmitter } from "node:events";
+import { Backoff } from "../../util/backoff.js";
+import { type EventKind, eventKinds } from "../codec/index.js";
 import { ConnectionLostError } from "../errors.js";
 import {
   type ConnectOptions,
   connect,
-  type DomainLifecycleEvent,
   type LibvirtClient,
-  type PoolLifecycleEvent,
-  type PoolRefreshEvent,
+  type LibvirtEventMap,
 } from "./client.js";
 
 /** Options of {@link ReconnectingLibvirt}: connect options plus the retry backoff. */
 export interface ReconnectOptions extends ConnectOptions {
-  /** First delay before reconnecting (ms). Default 200. */
+  /** First delay before reconnecting (ms; doubles per failed attempt, ±20 %). Default 200. */
   minRetryDelayMs?: number;
   /** Largest delay between attempts (ms). Default 5000. */
   maxRetryDelayMs?: number;
 }
 
-/** Events emitted by {@link ReconnectingLibvirt}. */
-export interface ReconnectingLibvirtEvents {
+/**
+ * Events emitted by {@link ReconnectingLibvirt}: the client's event kinds, forwarded from
+ * whichever client is current, and:
+ */
+export interface ReconnectingLibvirtEvents extends LibvirtEventMap {
   /** A client is open (first time). */
   connected: [];
   /** The link dropped; calls in flight were rejected; reconnecting starts. */
@@ -30,9 +33,6 @@ export interface ReconnectingLibvirtEvents {
   reconnected: [];
   /** One connection attempt failed (it will be retried after a delay). */
   connectFailed: [err: Error];
-  domainLifecycle: [DomainLifecycleEvent];
-  poolLifecycle: [PoolLifecycleEvent];
-  poolRefresh: [PoolRefreshEvent];
 }
 
 /**
@@ -44,13 +44,13 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
   readonly uri: string;
   private readonly options: ReconnectOptions;
   private current: LibvirtClient | null = null;
-  private wantDomainEvents = false;
-  private wantPoolEvents = false;
+  /** The event kinds asked for: registered on every new client. */
+  private readonly wantedEvents = new Set<EventKind>();
   private stopped = false;
   private everConnected = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private firstOpen: Promise<void> | null = null;
-  private attempt = 0;
+  private readonly backoff: Backoff;
   private connectedWaiters: (() => void)[] = [];
   private rejectFirstOpen: ((err: Error) => void) | null = null;
 
@@ -58,6 +58,10 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
     super();
     this.uri = uri;
     this.options = options;
+    this.backoff = new Backoff(
+      { initialDelayMs: options.minRetryDelayMs, maxDelayMs: options.maxRetryDelayMs },
+      { initialDelayMs: 200, maxDelayMs: 5000 },
+    );
   }
 
   /** The open client; throws ConnectionLostError while disconnected. */
@@ -110,16 +114,31 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
     });
   }
 
-  /** Registers domain lifecycle events now and after every reconnect. */
-  async registerDomainLifecycleEvents(): Promise<void> {
-    this.wantDomainEvents = true;
-    if (this.connected) await this.client.registerDomainLifecycleEvents();
+  /**
+   * Subscribes to the given event families now (if connected) and on every new connection;
+   * they arrive as this object's events of the same names (see LibvirtClient.registerEvents).
+   */
+  async registerEvents(kinds: Iterable<EventKind>): Promise<void> {
+    const list = [...kinds];
+    for (const kind of list) this.wantedEvents.add(kind);
+    if (this.connected) await this.client.registerEvents(list);
   }
 
-  /** Registers pool lifecycle/refresh events now and after every reconnect. */
-  async registerPoolEvents(): Promise<void> {
-    this.wantPoolEvents = true;
-    if (this.connected) await this.client.registerPoolEvents();
+  /** Ends the subscriptions of the given kinds, now and for later connections. */
+  async deregisterEvents(kinds: Iterable<EventKind>): Promise<void> {
+    const list = [...kinds];
+    for (const kind of list) this.wantedEvents.delete(kind);
+    if (this.connected) await this.client.deregisterEvents(list);
+  }
+
+  /** @deprecated use `registerEvents(["domainLifecycle"])`. */
+  registerDomainLifecycleEvents(): Promise<void> {
+    return this.registerEvents(["domainLifecycle"]);
+  }
+
+  /** @deprecated use `registerEvents(["poolLifecycle", "poolRefresh"])`. */
+  registerPoolEvents(): Promise<void> {
+    return this.registerEvents(["poolLifecycle", "poolRefresh"]);
   }
 
   /** Closes the current client and stops reconnecting. */
@@ -140,12 +159,10 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
 
   private async tryConnect(): Promise<void> {
     if (this.stopped) return;
-    this.attempt++;
     let client: LibvirtClient | undefined;
     try {
       client = await connect(this.uri, this.options);
-      if (this.wantDomainEvents) await client.registerDomainLifecycleEvents();
-      if (this.wantPoolEvents) await client.registerPoolEvents();
+      await this.syncEvents(client);
     } catch (err) {
       // A client that opened but failed to re-register is dropped and retried as a whole.
       client?.destroy();
@@ -158,11 +175,11 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
       await client.close();
       return;
     }
-    this.attempt = 0;
+    this.backoff.reset();
     this.current = client;
-    client.on("domainLifecycle", (e) => this.emit("domainLifecycle", e));
-    client.on("poolLifecycle", (e) => this.emit("poolLifecycle", e));
-    client.on("poolRefresh", (e) => this.emit("poolRefresh", e));
+    for (const kind of eventKinds) {
+      client.on(kind, (e: LibvirtEventMap[typeof kind][0]) => (this as EventEmitter).emit(kind, e));
+    }
     client.on("error", () => {
       // Undecodable events are dropped; the connection stays up.
     });
@@ -184,14 +201,26 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
     for (const w of waiters) w();
   }
 
+  /**
+   * Registers the wanted event kinds on a new client before it is published, and follows
+   * registerEvents / deregisterEvents calls made while that is under way.
+   */
+  private async syncEvents(client: LibvirtClient): Promise<void> {
+    for (;;) {
+      const have = client.registeredEvents;
+      const missing = [...this.wantedEvents].filter((kind) => !have.includes(kind));
+      const extra = have.filter((kind) => !this.wantedEvents.has(kind));
+      if (missing.length === 0 && extra.length === 0) return;
+      await client.registerEvents(missing);
+      await client.deregisterEvents(extra);
+    }
+  }
+
   private scheduleRetry(): void {
     if (this.stopped || this.retryTimer) return;
-    const min = this.options.minRetryDelayMs ?? 200;
-    const max = this.options.maxRetryDelayMs ?? 5000;
-    const delay = Math.min(max, min * 2 ** Math.min(this.attempt, 10));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.tryConnect();
-    }, delay);
+    }, this.backoff.delay());
   }
 }

@@ -181,7 +181,7 @@ export function lazyArray<T>(element: Codec<T>, max: number): Codec<LazyArray<T>
     decode: (r) => {
       const length = r.arrayLength(max, element.minBytes);
       const at = r.offset;
-      const bytes = r.takeRest();
+      const bytes = r.takeRest(); // a copy unless the reader's buffer is its own
       return {
         length,
         *[Symbol.iterator]() {

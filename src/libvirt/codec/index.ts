@@ -1,6 +1,6 @@
 /**
- * libvirt RPC codec: pure XDR primitives, the wire structs, the procedure table and packet
- * framing. No I/O. Consumers above this layer: the transport and the client.
+ * libvirt RPC codec: pure XDR primitives, the wire structs, the procedure and event tables
+ * and packet framing. No I/O. Consumers above this layer: the transport and the client.
  * @module
  */
 export {
@@ -32,6 +32,21 @@ export {
   voidCodec,
 } from "./codec.js";
 export {
+  DomainEventId,
+  type DomainLifecycleEvent,
+  EventFamilies,
+  type EventFamily,
+  type EventKind,
+  type EventPayload,
+  eventKindOf,
+  eventKinds,
+  type Message,
+  type PoolLifecycleEvent,
+  type PoolRefreshEvent,
+  type RegisterAnyArgs,
+  StoragePoolEventId,
+} from "./events.js";
+export {
   decodePacket,
   encodePacket,
   FrameDecoder,
@@ -46,16 +61,7 @@ export {
   PROTOCOL_VERSION,
   Program,
 } from "./packet.js";
-export {
-  AuthType,
-  DomainEventId,
-  Feature,
-  type Message,
-  type Procedure,
-  RemoteMessage,
-  RemoteProcedure,
-  StoragePoolEventId,
-} from "./procedures.js";
+export { AuthType, Feature, type Procedure, RemoteProcedure } from "./procedures.js";
 export {
   type Domain,
   domain,

@@ -116,8 +116,10 @@ export function decodePacket(bytes: Buffer): Packet {
  * A packet handed to `onPacket` may be a view into the chunk being pushed, valid until the
  * chunk's memory is reused: the decoder itself never keeps a reference to a pushed chunk
  * (it copies the start of a packet that continues in a later chunk), so the caller may read
- * the socket into one reused buffer, and whoever keeps a payload beyond `onPacket` copies it.
- * Packets that sit whole in one chunk, the usual case for replies, are never copied.
+ * the socket into one reused buffer. Packets that sit whole in one chunk, the usual case for
+ * replies, are never copied; `owned` is false for them, and whoever keeps such a payload
+ * beyond `onPacket` copies it. A packet assembled across chunks is in memory of its own
+ * (`owned` true), which nothing else writes to: it may be kept as it is.
  */
 export class FrameDecoder {
   /** A packet continuing in later chunks, allocated at its full length once that is known. */
@@ -130,7 +132,7 @@ export class FrameDecoder {
   private failed: ProtocolError | null = null;
 
   constructor(
-    private readonly onPacket: (packet: Packet) => void,
+    private readonly onPacket: (packet: Packet, owned: boolean) => void,
     private readonly maxMessageBytes = MAX_MESSAGE_BYTES,
   ) {}
 
@@ -153,7 +155,7 @@ export class FrameDecoder {
         if (this.filled < partial.length) return;
         this.partial = null;
         this.filled = 0;
-        this.onPacket(decodePacket(partial));
+        this.onPacket(decodePacket(partial), true);
       } else if (this.lengthFilled > 0 || end - pos < LENGTH_BYTES) {
         // The length word itself is split: collect its four bytes first.
         const n = Math.min(LENGTH_BYTES - this.lengthFilled, end - pos);
@@ -170,7 +172,7 @@ export class FrameDecoder {
         if (end - pos >= len) {
           const packet = chunk.subarray(pos, pos + len);
           pos += len;
-          this.onPacket(decodePacket(packet));
+          this.onPacket(decodePacket(packet), false);
         } else {
           this.startPartial(len);
           chunk.copy(this.partial as Buffer, 0, pos, end);

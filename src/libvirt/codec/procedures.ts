@@ -1,6 +1,7 @@
 // The remote program's procedures we use, one row each: libvirt's procedure number, the
 // argument codec and the return codec. Numbers and layouts are libvirt's (remote_protocol.x;
-// numbers are append-only). Adding a procedure = adding a row (and its structs).
+// numbers are append-only). Adding a procedure = adding a row (and its structs). Events and
+// the procedures that subscribe to them are rows of events.ts.
 import {
   array,
   type Codec,
@@ -16,17 +17,7 @@ import {
   ushort,
   voidCodec,
 } from "./codec.js";
-import {
-  domain,
-  nodeInfo,
-  nodeStat,
-  optionalDomain,
-  optionalStoragePool,
-  storagePool,
-  storageVol,
-  typedParam,
-  uuid,
-} from "./types.js";
+import { domain, nodeInfo, nodeStat, storagePool, storageVol, typedParam, uuid } from "./types.js";
 
 /** One RPC procedure of a program, declared as data. */
 export interface Procedure<A, R> {
@@ -35,13 +26,6 @@ export interface Procedure<A, R> {
   readonly number: number;
   readonly args: Codec<A>;
   readonly ret: Codec<R>;
-}
-
-/** One asynchronous message (event) the daemon sends, declared as data. */
-export interface Message<T> {
-  readonly name: string;
-  readonly number: number;
-  readonly body: Codec<T>;
 }
 
 const proc = <A, R>(name: string, number: number, args: Codec<A>, ret: Codec<R>) =>
@@ -70,7 +54,6 @@ const volRet = struct({ vol: storageVol });
 const nameArg = struct({ name: nonnullString });
 const uuidArg = struct({ uuid });
 const nodeStatsRet = struct({ params: array(nodeStat, NODE_STATS_MAX), nparams: int });
-const callbackIdRet = struct({ callbackID: int });
 
 /** The procedures of program REMOTE (0x20008086). */
 export const RemoteProcedure = {
@@ -244,18 +227,6 @@ export const RemoteProcedure = {
     }),
     struct({ cookie_out: opaque(MIGRATE_COOKIE_MAX) }),
   ),
-  connectDomainEventCallbackRegisterAny: proc(
-    "CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY",
-    316,
-    struct({ eventID: int, dom: optionalDomain }),
-    callbackIdRet,
-  ),
-  connectDomainEventCallbackDeregisterAny: proc(
-    "CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY",
-    317,
-    struct({ callbackID: int }),
-    v,
-  ),
   connectGetAllDomainStats: proc(
     "CONNECT_GET_ALL_DOMAIN_STATS",
     344,
@@ -269,38 +240,7 @@ export const RemoteProcedure = {
     }),
   ),
   domainDefineXmlFlags: proc("DOMAIN_DEFINE_XML_FLAGS", 350, xmlFlags, domRet),
-  connectStoragePoolEventRegisterAny: proc(
-    "CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY",
-    368,
-    struct({ eventID: int, pool: optionalStoragePool }),
-    callbackIdRet,
-  ),
-  connectStoragePoolEventDeregisterAny: proc(
-    "CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY",
-    369,
-    struct({ callbackID: int }),
-    v,
-  ),
 } as const;
-
-/** Events (MESSAGE packets) of program REMOTE that we route. */
-export const RemoteMessage = {
-  domainEventCallbackLifecycle: {
-    name: "DOMAIN_EVENT_CALLBACK_LIFECYCLE",
-    number: 318,
-    body: struct({ callbackID: int, dom: domain, event: int, detail: int }),
-  },
-  storagePoolEventLifecycle: {
-    name: "STORAGE_POOL_EVENT_LIFECYCLE",
-    number: 370,
-    body: struct({ callbackID: int, pool: storagePool, event: int, detail: int }),
-  },
-  storagePoolEventRefresh: {
-    name: "STORAGE_POOL_EVENT_REFRESH",
-    number: 373,
-    body: struct({ callbackID: int, pool: storagePool }),
-  },
-} as const satisfies Record<string, Message<unknown>>;
 
 /** Feature numbers for CONNECT_SUPPORTS_FEATURE. */
 export const Feature = {
@@ -308,10 +248,6 @@ export const Feature = {
   PROGRAM_KEEPALIVE: 10,
   MIGRATION_PARAMS: 13,
 } as const;
-
-/** Event ids for the register-any calls. */
-export const DomainEventId = { LIFECYCLE: 0 } as const;
-export const StoragePoolEventId = { LIFECYCLE: 0, REFRESH: 1 } as const;
 
 /** Authentication types from AUTH_LIST. */
 export const AuthType = { NONE: 0, SASL: 1, POLKIT: 2 } as const;

@@ -115,7 +115,6 @@ export const domain: Codec<Domain> = struct({ name: nonnullString, uuid, id: int
 export const optionalDomain = optional(domain);
 /** `remote_nonnull_storage_pool {name; uuid}`. */
 export const storagePool: Codec<StoragePool> = struct({ name: nonnullString, uuid });
-export const optionalStoragePool = optional(storagePool);
 /** `remote_nonnull_storage_vol {pool; name; key}`. */
 export const storageVol: Codec<StorageVol> = struct({
   pool: nonnullString,

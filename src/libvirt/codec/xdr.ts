@@ -175,10 +175,15 @@ export class XdrReader {
   private pos: number;
   private readonly end: number;
 
+  /**
+   * `ownsBuffer`: nothing else will write to `buf` (a packet the frame decoder assembled in
+   * memory of its own), so {@link XdrReader.takeRest} may hand out a view instead of a copy.
+   */
   constructor(
     private readonly buf: Buffer,
     start = 0,
     end = buf.length,
+    private readonly ownsBuffer = false,
   ) {
     this.pos = start;
     this.end = end;
@@ -319,13 +324,13 @@ export class XdrReader {
   }
 
   /**
-   * Takes every byte not read yet, as a copy: the buffer being read may be the socket's reused
-   * read buffer, and whoever takes the rest decodes it later.
+   * Takes every byte not read yet, for whoever decodes it later: a view if the reader owns its
+   * buffer, else a copy, since the buffer may be the socket's reused read buffer.
    */
   takeRest(): Buffer {
-    const rest = Buffer.from(this.buf.subarray(this.pos, this.end));
+    const view = this.buf.subarray(this.pos, this.end);
     this.pos = this.end;
-    return rest;
+    return this.ownsBuffer ? view : Buffer.from(view);
   }
 
   /** Fails if bytes are left over: a payload must be consumed exactly. */

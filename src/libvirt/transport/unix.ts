@@ -27,18 +27,17 @@ function reusedReadBuffer(onRead: (chunk: Buffer) => void): OnReadOpts {
 /**
  * Opens a unix socket; rejects with ConnectionLostError (code CONNECT_FAILED) naming the path.
  *
- * With `onRead`, the socket reads into one buffer allocated here and reused for every read
- * (Node's `onread` option), and hands each read to `onRead` instead of emitting 'data': no
- * buffer allocation and no stream bookkeeping per read. `onRead` must be done with the bytes
- * when it returns.
+ * The socket reads into one buffer allocated here and reused for every read (Node's `onread`
+ * option), and hands each read to `onRead` instead of emitting 'data': no buffer allocation
+ * and no stream bookkeeping per read. `onRead` must be done with the bytes when it returns.
  */
 export function dialUnix(
   path: string,
+  onRead: (chunk: Buffer) => void,
   timeoutMs = 10_000,
-  onRead?: (chunk: Buffer) => void,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect(onRead ? { path, onread: reusedReadBuffer(onRead) } : { path });
+    const socket = netConnect({ path, onread: reusedReadBuffer(onRead) });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
@@ -73,15 +72,11 @@ export async function openUnixConnection(
   path: string,
   options: RpcConnectionOptions = {},
 ): Promise<RpcConnection> {
-  // Bytes cannot arrive before the connection object exists (the daemon speaks only when
-  // spoken to), but a read that raced it anyway is kept, not lost.
-  let connection: RpcConnection | undefined;
-  const early: Buffer[] = [];
-  const socket = await dialUnix(path, undefined, (chunk) => {
-    if (connection) connection.receive(chunk);
-    else early.push(Buffer.from(chunk));
-  });
+  // No read can come before the connection below exists: dialUnix resolves from the socket's
+  // 'connect' event and this function resumes in that same turn, before any further I/O; and
+  // the daemon speaks only when spoken to.
+  let connection!: RpcConnection;
+  const socket = await dialUnix(path, (chunk) => connection.receive(chunk));
   connection = new RpcConnection(socket, options);
-  for (const chunk of early) connection.receive(chunk);
   return connection;
 }
