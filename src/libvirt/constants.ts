@@ -152,3 +152,23 @@ export const StatsTypes = {
 } as const;
 /** virStoragePoolBuildFlags / virStoragePoolDeleteFlags share 0 = normal. */
 export const StorageVolDeleteFlags = { NORMAL: 0, ZEROED: 1, WITH_SNAPSHOTS: 2 } as const;
+
+/** virIPAddrType (guest interface addresses and DHCP leases). */
+export const IpAddrType = { IPV4: 0, IPV6: 1 } as const;
+
+/** virNetworkEventLifecycleType (the `event` of a network lifecycle event). */
+export const NetworkEventType = { DEFINED: 0, UNDEFINED: 1, STARTED: 2, STOPPED: 3 } as const;
+/** virConnectListAllNetworksFlags. */
+export const ListNetworksFlags = {
+  INACTIVE: 1,
+  ACTIVE: 2,
+  PERSISTENT: 4,
+  TRANSIENT: 8,
+  AUTOSTART: 16,
+  NO_AUTOSTART: 32,
+} as const;
+/** virNetworkXMLFlags. */
+export const NetworkXmlFlags = { INACTIVE: 1 } as const;
+/** virNetworkDefineFlags / virNetworkCreateFlags (both: validate against the schema). */
+export const NetworkDefineFlags = { VALIDATE: 1 } as const;
+export const NetworkCreateFlags = { VALIDATE: 1 } as const;

@@ -30,6 +30,9 @@ export * from "./client/index.js";
 export {
   type Domain,
   Feature,
+  type Network,
+  type NetworkDhcpLease,
+  NetworkEventId,
   type NodeInfo,
   type StoragePool,
   type StorageVol,

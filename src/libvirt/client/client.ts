@@ -10,6 +10,8 @@ import {
   Feature,
   type LazyArray,
   type Message,
+  type Network,
+  type NetworkDhcpLease,
   type NodeInfo,
   type Procedure,
   Program,
@@ -472,6 +474,75 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
   }
   async storageVolGetPath(v: StorageVol): Promise<string> {
     return (await this.call(RemoteProcedure.storageVolGetPath, { vol: v })).name;
+  }
+
+  // ---- networks -----------------------------------------------------------------------
+
+  /** All virtual networks (flags: ListNetworksFlags; 0 = active and inactive). */
+  async listAllNetworks(flags = 0): Promise<Network[]> {
+    return (await this.call(RemoteProcedure.connectListAllNetworks, { need_results: 1, flags }))
+      .nets;
+  }
+  async networkLookupByName(name: string): Promise<Network> {
+    return (await this.call(RemoteProcedure.networkLookupByName, { name })).net;
+  }
+  async networkLookupByUuid(uuid: string): Promise<Network> {
+    return (await this.call(RemoteProcedure.networkLookupByUuid, { uuid })).net;
+  }
+  /** Defines a persistent (inactive) network from XML (flags: NetworkDefineFlags). */
+  async networkDefineXml(xml: string, flags = 0): Promise<Network> {
+    if (flags === 0) return (await this.call(RemoteProcedure.networkDefineXml, { xml })).net;
+    return (await this.call(RemoteProcedure.networkDefineXmlFlags, { xml, flags })).net;
+  }
+  /** Creates and starts a transient network from XML (flags: NetworkCreateFlags). */
+  async networkCreateXml(xml: string, flags = 0): Promise<Network> {
+    if (flags === 0) return (await this.call(RemoteProcedure.networkCreateXml, { xml })).net;
+    return (await this.call(RemoteProcedure.networkCreateXmlFlags, { xml, flags })).net;
+  }
+  /** Starts a defined network. */
+  async networkCreate(n: Network): Promise<void> {
+    await this.call(RemoteProcedure.networkCreate, { net: n });
+  }
+  async networkDestroy(n: Network): Promise<void> {
+    await this.call(RemoteProcedure.networkDestroy, { net: n });
+  }
+  async networkUndefine(n: Network): Promise<void> {
+    await this.call(RemoteProcedure.networkUndefine, { net: n });
+  }
+  async networkGetAutostart(n: Network): Promise<boolean> {
+    return (await this.call(RemoteProcedure.networkGetAutostart, { net: n })).autostart !== 0;
+  }
+  async networkSetAutostart(n: Network, autostart: boolean): Promise<void> {
+    await this.call(RemoteProcedure.networkSetAutostart, { net: n, autostart: autostart ? 1 : 0 });
+  }
+  /** The network's XML (flags: NetworkXmlFlags). */
+  async networkGetXmlDesc(n: Network, flags = 0): Promise<string> {
+    return (await this.call(RemoteProcedure.networkGetXmlDesc, { net: n, flags })).xml;
+  }
+  /** The host bridge device the network uses, e.g. "virbr0". */
+  async networkGetBridgeName(n: Network): Promise<string> {
+    return (await this.call(RemoteProcedure.networkGetBridgeName, { net: n })).name;
+  }
+  async networkIsActive(n: Network): Promise<boolean> {
+    return (await this.call(RemoteProcedure.networkIsActive, { net: n })).active !== 0;
+  }
+  async networkIsPersistent(n: Network): Promise<boolean> {
+    return (await this.call(RemoteProcedure.networkIsPersistent, { net: n })).persistent !== 0;
+  }
+  /** The network's DHCP leases, all or those of one MAC address. */
+  async networkGetDhcpLeases(
+    n: Network,
+    mac: string | null = null,
+    flags = 0,
+  ): Promise<NetworkDhcpLease[]> {
+    return (
+      await this.call(RemoteProcedure.networkGetDhcpLeases, {
+        net: n,
+        mac,
+        need_results: 1,
+        flags,
+      })
+    ).leases;
   }
 
   // ---- events -------------------------------------------------------------------------

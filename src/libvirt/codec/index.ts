@@ -32,6 +32,15 @@ export {
   voidCodec,
 } from "./codec.js";
 export {
+  type Network,
+  type NetworkDhcpLease,
+  NetworkEventId,
+  network,
+  networkDhcpLease,
+  networkEventCodecs,
+  optionalNetwork,
+} from "./network.js";
+export {
   decodePacket,
   encodePacket,
   FrameDecoder,

@@ -16,6 +16,8 @@ import {
   ushort,
   voidCodec,
 } from "./codec.js";
+import { networkProcedures } from "./network.js";
+import { proc } from "./row.js";
 import {
   domain,
   nodeInfo,
@@ -44,8 +46,6 @@ export interface Message<T> {
   readonly body: Codec<T>;
 }
 
-const proc = <A, R>(name: string, number: number, args: Codec<A>, ret: Codec<R>) =>
-  ({ name, number, args, ret }) as Procedure<A, R>;
 const v = voidCodec;
 
 const DOMAIN_LIST_MAX = 16384;
@@ -74,6 +74,8 @@ const callbackIdRet = struct({ callbackID: int });
 
 /** The procedures of program REMOTE (0x20008086). */
 export const RemoteProcedure = {
+  // Rows grouped by object in their own modules, spread in first.
+  ...networkProcedures,
   connectOpen: proc("CONNECT_OPEN", 1, struct({ name: remoteString, flags: uint }), v),
   connectClose: proc("CONNECT_CLOSE", 2, v, v),
   connectGetType: proc("CONNECT_GET_TYPE", 3, v, struct({ type: nonnullString })),

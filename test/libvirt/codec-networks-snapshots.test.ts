@@ -1,0 +1,194 @@
+// The wire structs of networks, snapshots, domain settings and node stats: annotated golden
+// bytes for each shape, the procedure numbers, and property round trips of the nested lists.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import {
+  encodeToBuffer,
+  network,
+  networkEventCodecs,
+  RemoteProcedure,
+} from "../../src/libvirt/codec/index.js";
+import { decodeAll, golden, hex } from "../support/golden.js";
+
+const UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f";
+const UUID_HEX = "6695eb01f6a4830479aa97f2502e193f";
+const NET = { name: "default", uuid: UUID };
+const NET_HEX = `00000007 64656661756c7400 ${UUID_HEX} # net: "default" + 1 pad, uuid`;
+
+/** name → number of the given rows of RemoteProcedure. */
+const numbers = (...keys: (keyof typeof RemoteProcedure)[]) =>
+  Object.fromEntries(keys.map((k) => [RemoteProcedure[k].name, RemoteProcedure[k].number]));
+
+describe("networks: golden bytes", () => {
+  it("remote_nonnull_network {name; uuid[16]}", () => {
+    golden(network, NET, hex(NET_HEX));
+  });
+
+  it("procedure numbers are libvirt's", () => {
+    assert.deepEqual(
+      numbers(
+        "networkCreate",
+        "networkCreateXml",
+        "networkDefineXml",
+        "networkDestroy",
+        "networkGetXmlDesc",
+        "networkGetAutostart",
+        "networkGetBridgeName",
+        "networkLookupByName",
+        "networkLookupByUuid",
+        "networkSetAutostart",
+        "networkUndefine",
+        "networkIsActive",
+        "networkIsPersistent",
+        "connectListAllNetworks",
+        "networkGetDhcpLeases",
+        "networkDefineXmlFlags",
+        "networkCreateXmlFlags",
+      ),
+      {
+        NETWORK_CREATE: 39,
+        NETWORK_CREATE_XML: 40,
+        NETWORK_DEFINE_XML: 41,
+        NETWORK_DESTROY: 42,
+        NETWORK_GET_XML_DESC: 43,
+        NETWORK_GET_AUTOSTART: 44,
+        NETWORK_GET_BRIDGE_NAME: 45,
+        NETWORK_LOOKUP_BY_NAME: 46,
+        NETWORK_LOOKUP_BY_UUID: 47,
+        NETWORK_SET_AUTOSTART: 48,
+        NETWORK_UNDEFINE: 49,
+        NETWORK_IS_ACTIVE: 152,
+        NETWORK_IS_PERSISTENT: 153,
+        CONNECT_LIST_ALL_NETWORKS: 283,
+        NETWORK_GET_DHCP_LEASES: 341,
+        NETWORK_DEFINE_XML_FLAGS: 432,
+        NETWORK_CREATE_XML_FLAGS: 437,
+      },
+    );
+  });
+
+  it("CONNECT_LIST_ALL_NETWORKS: {int need_results; flags} → {nets<>; unsigned ret}", () => {
+    golden(
+      RemoteProcedure.connectListAllNetworks.args,
+      { need_results: 1, flags: 2 },
+      hex("00000001 # need_results\n 00000002 # flags: ACTIVE"),
+    );
+    golden(
+      RemoteProcedure.connectListAllNetworks.ret,
+      { nets: [NET], ret: 1 },
+      hex(`00000001 # 1 network follows
+           ${NET_HEX}
+           00000001 # ret = 1`),
+    );
+  });
+
+  it("NETWORK_SET_AUTOSTART {net; int autostart} and NETWORK_DEFINE_XML_FLAGS {xml; flags}", () => {
+    golden(
+      RemoteProcedure.networkSetAutostart.args,
+      { net: NET, autostart: 1 },
+      hex(`${NET_HEX}
+           00000001 # autostart: int 1`),
+    );
+    golden(
+      RemoteProcedure.networkDefineXmlFlags.args,
+      { xml: "<network/>", flags: 1 },
+      hex(`0000000a 3c6e6574776f726b2f3e 0000 # xml: 10 bytes + 2 pad
+           00000001                         # flags: VALIDATE`),
+    );
+  });
+
+  it("NETWORK_GET_DHCP_LEASES: {net; remote_string mac; need_results; flags} → {leases<>; ret}", () => {
+    golden(
+      RemoteProcedure.networkGetDhcpLeases.args,
+      { net: NET, mac: null, need_results: 1, flags: 0 },
+      hex(`${NET_HEX}
+           00000000 # mac: NULL (every lease)
+           00000001 # need_results
+           00000000 # flags`),
+    );
+    golden(
+      RemoteProcedure.networkGetDhcpLeases.ret,
+      {
+        leases: [
+          {
+            iface: "virbr0",
+            expirytime: 1700000000n,
+            type: 0,
+            mac: "52:54:00:aa:bb:01",
+            iaid: null,
+            ipaddr: "192.168.122.3",
+            prefix: 24,
+            hostname: "guest1",
+            clientid: null,
+          },
+        ],
+        ret: 1,
+      },
+      hex(`00000001                                      # 1 lease follows
+           00000006 766972627230 0000                    # iface "virbr0" + 2 pad
+           000000006553f100                              # expirytime: hyper 1700000000
+           00000000                                      # type: IPV4
+           00000001 00000011 35323a35343a30303a61613a62623a3031 000000 # mac: present, 17 bytes + 3 pad
+           00000000                                      # iaid: NULL
+           0000000d 3139322e3136382e3132322e33 000000    # ipaddr: 13 bytes + 3 pad
+           00000018                                      # prefix 24
+           00000001 00000006 677565737431 0000           # hostname: present, "guest1" + 2 pad
+           00000000                                      # clientid: NULL
+           00000001                                      # ret = 1`),
+    );
+  });
+
+  it("network events: register-any {eventID; remote_network net}, its callback id, the lifecycle message", () => {
+    golden(
+      networkEventCodecs.registerAnyArgs,
+      { eventID: 0, net: null },
+      hex("00000000 # eventID: LIFECYCLE\n 00000000 # net: NULL (every network)"),
+    );
+    golden(
+      networkEventCodecs.registerAnyArgs,
+      { eventID: 0, net: NET },
+      hex(`00000000 # eventID
+           00000001 # net: present
+           ${NET_HEX}`),
+    );
+    golden(networkEventCodecs.registerAnyRet, { callbackID: 7 }, hex("00000007 # callbackID"));
+    golden(networkEventCodecs.deregisterAnyArgs, { callbackID: 7 }, hex("00000007 # callbackID"));
+    golden(
+      networkEventCodecs.lifecycleMsg,
+      { callbackID: 7, net: NET, event: 2, detail: 0 },
+      hex(`00000007 # callbackID
+           ${NET_HEX}
+           00000002 # event: STARTED
+           00000000 # detail`),
+    );
+  });
+});
+
+const plain = <T extends object>(a: fc.Arbitrary<T>): fc.Arbitrary<T> => a.map((v) => ({ ...v }));
+const optString = fc.option(fc.string({ maxLength: 30 }), { nil: null });
+
+describe("property round trips", () => {
+  it("DHCP leases (hyper expiry, four optional strings)", () => {
+    const codec = RemoteProcedure.networkGetDhcpLeases.ret;
+    const lease = plain(
+      fc.record({
+        iface: fc.string({ maxLength: 16 }),
+        expirytime: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+        type: fc.integer({ min: 0, max: 1 }),
+        mac: optString,
+        iaid: optString,
+        ipaddr: fc.string({ maxLength: 40 }),
+        prefix: fc.integer({ min: 0, max: 128 }),
+        hostname: optString,
+        clientid: optString,
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(lease, { maxLength: 8 }), (leases) => {
+        const value = { leases, ret: leases.length };
+        assert.deepEqual(decodeAll(codec, encodeToBuffer(codec, value)), value);
+      }),
+    );
+  });
+});
