@@ -153,6 +153,21 @@ export const StatsTypes = {
 /** virStoragePoolBuildFlags / virStoragePoolDeleteFlags share 0 = normal. */
 export const StorageVolDeleteFlags = { NORMAL: 0, ZEROED: 1, WITH_SNAPSHOTS: 2 } as const;
 
+/** virDomainModificationImpact: which definition a change applies to (0 = the current one). */
+export const DomainModificationImpact = { CURRENT: 0, LIVE: 1, CONFIG: 2 } as const;
+/** virDomainVcpuFlags (domainSetVcpusFlags / domainGetVcpusFlags). */
+export const DomainVcpuFlags = {
+  CURRENT: 0,
+  LIVE: 1,
+  CONFIG: 2,
+  MAXIMUM: 4,
+  GUEST: 8,
+  HOTPLUGGABLE: 16,
+} as const;
+/** virDomainMemoryModFlags (domainSetMemoryFlags). */
+export const DomainMemoryModFlags = { CURRENT: 0, LIVE: 1, CONFIG: 2, MAXIMUM: 4 } as const;
+/** virDomainInterfaceAddressesSource (domainInterfaceAddresses). */
+export const InterfaceAddressesSource = { LEASE: 0, AGENT: 1, ARP: 2 } as const;
 /** virIPAddrType (guest interface addresses and DHCP leases). */
 export const IpAddrType = { IPV4: 0, IPV6: 1 } as const;
 

@@ -132,6 +132,7 @@ export const ErrorCode = {
   OPERATION_TIMEOUT: 68,
   ARGUMENT_UNSUPPORTED: 74,
   OPERATION_UNSUPPORTED: 84,
+  AGENT_UNRESPONSIVE: 86,
   XML_INVALID_SCHEMA: 92,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;

@@ -29,6 +29,8 @@
 export * from "./client/index.js";
 export {
   type Domain,
+  type DomainInterface,
+  type DomainIpAddress,
   Feature,
   type Network,
   type NetworkDhcpLease,

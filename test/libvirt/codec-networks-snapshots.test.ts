@@ -9,10 +9,13 @@ import {
   networkEventCodecs,
   RemoteProcedure,
 } from "../../src/libvirt/codec/index.js";
+import { InterfaceAddressesSource } from "../../src/libvirt/index.js";
 import { decodeAll, golden, hex } from "../support/golden.js";
 
 const UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f";
 const UUID_HEX = "6695eb01f6a4830479aa97f2502e193f";
+const DOM = { name: "web", uuid: UUID, id: 3 };
+const DOM_HEX = `00000003 77656200 ${UUID_HEX} 00000003 # dom: "web" + 1 pad, uuid, id 3`;
 const NET = { name: "default", uuid: UUID };
 const NET_HEX = `00000007 64656661756c7400 ${UUID_HEX} # net: "default" + 1 pad, uuid`;
 
@@ -165,6 +168,110 @@ describe("networks: golden bytes", () => {
   });
 });
 
+describe("domain settings: golden bytes", () => {
+  it("procedure numbers are libvirt's", () => {
+    assert.deepEqual(
+      numbers(
+        "domainCreateXml",
+        "domainGetAutostart",
+        "domainSetAutostart",
+        "domainIsActive",
+        "domainIsPersistent",
+        "domainManagedSave",
+        "domainHasManagedSaveImage",
+        "domainManagedSaveRemove",
+        "domainSetVcpusFlags",
+        "domainGetVcpusFlags",
+        "domainSetMemoryFlags",
+        "domainSetMemoryStatsPeriod",
+        "domainInterfaceAddresses",
+      ),
+      {
+        DOMAIN_CREATE_XML: 10,
+        DOMAIN_GET_AUTOSTART: 15,
+        DOMAIN_SET_AUTOSTART: 29,
+        DOMAIN_IS_ACTIVE: 150,
+        DOMAIN_IS_PERSISTENT: 151,
+        DOMAIN_MANAGED_SAVE: 182,
+        DOMAIN_HAS_MANAGED_SAVE_IMAGE: 183,
+        DOMAIN_MANAGED_SAVE_REMOVE: 184,
+        DOMAIN_SET_VCPUS_FLAGS: 199,
+        DOMAIN_GET_VCPUS_FLAGS: 200,
+        DOMAIN_SET_MEMORY_FLAGS: 204,
+        DOMAIN_SET_MEMORY_STATS_PERIOD: 308,
+        DOMAIN_INTERFACE_ADDRESSES: 353,
+      },
+    );
+  });
+
+  it("DOMAIN_SET_VCPUS_FLAGS {dom; unsigned nvcpus; flags}, DOMAIN_SET_MEMORY_FLAGS {dom; unsigned hyper memory; flags}", () => {
+    golden(
+      RemoteProcedure.domainSetVcpusFlags.args,
+      { dom: DOM, nvcpus: 3, flags: 3 },
+      hex(`${DOM_HEX}
+           00000003 # nvcpus
+           00000003 # flags: LIVE | CONFIG`),
+    );
+    golden(
+      RemoteProcedure.domainSetMemoryFlags.args,
+      { dom: DOM, memory: 4294967296n, flags: 6 },
+      hex(`${DOM_HEX}
+           0000000100000000 # memory: 2^32 KiB, an unsigned hyper
+           00000006         # flags: CONFIG | MAXIMUM`),
+    );
+  });
+
+  it("DOMAIN_SET_MEMORY_STATS_PERIOD {dom; int period; flags}, DOMAIN_SET_AUTOSTART {dom; int autostart}", () => {
+    golden(
+      RemoteProcedure.domainSetMemoryStatsPeriod.args,
+      { dom: DOM, period: 5, flags: 1 },
+      hex(`${DOM_HEX}
+           00000005 # period: 5 s
+           00000001 # flags: LIVE`),
+    );
+    golden(
+      RemoteProcedure.domainSetAutostart.args,
+      { dom: DOM, autostart: 0 },
+      hex(`${DOM_HEX}
+           00000000 # autostart: off`),
+    );
+    golden(RemoteProcedure.domainGetVcpusFlags.ret, { num: 4 }, hex("00000004 # num"));
+  });
+
+  it("DOMAIN_INTERFACE_ADDRESSES {dom; unsigned source; flags} → {ifaces<{name; remote_string hwaddr; addrs<{int type; addr; unsigned prefix}>}>}", () => {
+    golden(
+      RemoteProcedure.domainInterfaceAddresses.args,
+      { dom: DOM, source: InterfaceAddressesSource.AGENT, flags: 0 },
+      hex(`${DOM_HEX}
+           00000001 # source: AGENT
+           00000000 # flags`),
+    );
+    golden(
+      RemoteProcedure.domainInterfaceAddresses.ret,
+      {
+        ifaces: [
+          {
+            name: "vnet0",
+            hwaddr: "52:54:00:aa:bb:01",
+            addrs: [{ type: 0, addr: "192.168.122.3", prefix: 24 }],
+          },
+          { name: "lo", hwaddr: null, addrs: [] },
+        ],
+      },
+      hex(`00000002                                   # 2 interfaces follow
+           00000005 766e657430 000000                 # name "vnet0" + 3 pad
+           00000001 00000011 35323a35343a30303a61613a62623a3031 000000 # hwaddr: present, 17 bytes + 3 pad
+           00000001                                   # 1 address follows
+           00000000                                   # type: IPV4
+           0000000d 3139322e3136382e3132322e33 000000 # addr: 13 bytes + 3 pad
+           00000018                                   # prefix 24
+           00000002 6c6f0000                          # name "lo" + 2 pad
+           00000000                                   # hwaddr: NULL
+           00000000                                   # no addresses`),
+    );
+  });
+});
+
 const plain = <T extends object>(a: fc.Arbitrary<T>): fc.Arbitrary<T> => a.map((v) => ({ ...v }));
 const optString = fc.option(fc.string({ maxLength: 30 }), { nil: null });
 
@@ -188,6 +295,29 @@ describe("property round trips", () => {
       fc.property(fc.array(lease, { maxLength: 8 }), (leases) => {
         const value = { leases, ret: leases.length };
         assert.deepEqual(decodeAll(codec, encodeToBuffer(codec, value)), value);
+      }),
+    );
+  });
+
+  it("guest interfaces with nested address lists", () => {
+    const codec = RemoteProcedure.domainInterfaceAddresses.ret;
+    const addr = plain(
+      fc.record({
+        type: fc.integer({ min: 0, max: 1 }),
+        addr: fc.string({ maxLength: 40 }),
+        prefix: fc.integer({ min: 0, max: 128 }),
+      }),
+    );
+    const iface = plain(
+      fc.record({
+        name: fc.string({ maxLength: 16 }),
+        hwaddr: optString,
+        addrs: fc.array(addr, { maxLength: 4 }),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(iface, { maxLength: 6 }), (ifaces) => {
+        assert.deepEqual(decodeAll(codec, encodeToBuffer(codec, { ifaces })), { ifaces });
       }),
     );
   });

@@ -10,7 +10,12 @@ import { resolveUri } from "../../src/libvirt/client/uri.js";
 import { decodeFromBuffer, networkEventCodecs } from "../../src/libvirt/codec/index.js";
 import {
   connect,
+  DomainMemoryModFlags,
+  DomainState,
+  DomainVcpuFlags,
   ErrorCode,
+  InterfaceAddressesSource,
+  isNoDomain,
   isNoNetwork,
   isNoSupport,
   LibvirtClient,
@@ -58,6 +63,16 @@ const sortByName = <T extends { name: string }>(xs: T[]): T[] =>
 
 const NETWORK_XML = (name: string, bridge: string) =>
   `<network><name>${name}</name><bridge name='${bridge}'/><ip address='192.168.150.1' netmask='255.255.255.0'><dhcp><range start='192.168.150.2' end='192.168.150.254'/></dhcp></ip></network>`;
+
+const DOMAIN_XML = (name: string, devices = "") =>
+  `<domain type='test'><name>${name}</name><memory unit='KiB'>131072</memory><currentMemory unit='KiB'>65536</currentMemory><vcpu current='1'>4</vcpu><os><type>hvm</type></os><devices>${devices}</devices></domain>`;
+
+const BALLOON = "<memballoon model='virtio'/>";
+const INTERFACES = [
+  "<interface type='network'><mac address='52:54:00:aa:bb:01'/><source network='default'/></interface>",
+  "<interface type='network'><mac address='52:54:00:aa:bb:02'/><source network='default'/></interface>",
+  "<interface type='bridge'><mac address='52:54:00:aa:bb:03'/><source bridge='br0'/></interface>",
+].join("");
 
 /** Waits until `list` has `n` entries, then a little longer to catch extras. */
 async function settle(list: unknown[], n: number, what: string): Promise<void> {
@@ -253,5 +268,192 @@ describe("virtual networks", () => {
       ErrorCode.INVALID_ARG,
       "unsupported flags (0x1) in function testNetworkGetXMLDesc",
     ]);
+  });
+});
+
+describe("domain settings", () => {
+  it("autostart, persistence and activity", async () => {
+    const c = await open();
+    const d = await c.domainDefineXml(DOMAIN_XML("as"));
+    assert.equal(await c.domainGetAutostart(d), false);
+    await c.domainSetAutostart(d, true);
+    assert.equal(await c.domainGetAutostart(d), true);
+    await c.domainSetAutostart(d, false);
+    assert.equal(await c.domainGetAutostart(d), false);
+    assert.deepEqual([await c.domainIsPersistent(d), await c.domainIsActive(d)], [true, false]);
+    await c.domainCreate(d);
+    assert.equal(await c.domainIsActive(d), true);
+
+    const t = await c.domainCreateXml(DOMAIN_XML("tr"));
+    assert.ok(t.id > 0);
+    assert.deepEqual([await c.domainIsPersistent(t), await c.domainIsActive(t)], [false, true]);
+    await c.domainDestroy(t);
+    assert.ok(isNoDomain(await c.domainLookupByName("tr").catch((e: unknown) => e)));
+  });
+
+  it("vCPUs: live and config counts, the maximum, and libvirt's refusals", async () => {
+    const c = await open();
+    const d = await c.domainCreate(await c.domainDefineXml(DOMAIN_XML("vc")));
+    assert.deepEqual(
+      [await c.domainGetVcpusFlags(d), await c.domainGetVcpusFlags(d, DomainVcpuFlags.MAXIMUM)],
+      [1, 4],
+    );
+    await c.domainSetVcpusFlags(d, 3, DomainVcpuFlags.LIVE | DomainVcpuFlags.CONFIG);
+    assert.deepEqual(
+      [
+        await c.domainGetVcpusFlags(d, DomainVcpuFlags.LIVE),
+        await c.domainGetVcpusFlags(d, DomainVcpuFlags.CONFIG),
+        (await c.domainGetInfo(d)).nrVirtCpu,
+      ],
+      [3, 3, 3],
+    );
+    assert.ok(
+      (await c.domainGetXmlDesc(d)).includes("<vcpu placement='static' current='3'>4</vcpu>"),
+    );
+
+    assert.deepEqual(await failure(c.domainSetVcpusFlags(d, 5, DomainVcpuFlags.LIVE)), [
+      ErrorCode.INVALID_ARG,
+      "invalid argument: requested cpu amount exceeds maximum (5 > 4)",
+    ]);
+    assert.deepEqual(await failure(c.domainSetVcpusFlags(d, 0, DomainVcpuFlags.LIVE)), [
+      ErrorCode.INVALID_ARG,
+      "nvcpus in virDomainSetVcpusFlags must not be zero",
+    ]);
+    assert.deepEqual(
+      await failure(c.domainSetVcpusFlags(d, 6, DomainVcpuFlags.MAXIMUM | DomainVcpuFlags.LIVE)),
+      [
+        ErrorCode.INVALID_ARG,
+        "Flag 'VIR_DOMAIN_AFFECT_CONFIG' is required by flag 'VIR_DOMAIN_VCPU_MAXIMUM'",
+      ],
+    );
+    assert.deepEqual(await failure(c.domainSetVcpusFlags(d, 2, DomainVcpuFlags.GUEST)), [
+      ErrorCode.INVALID_ARG,
+      "unsupported flags (0x8) in function testDomainSetVcpusFlags",
+    ]);
+
+    // A new maximum goes to the persistent definition only.
+    await c.domainSetVcpusFlags(d, 6, DomainVcpuFlags.MAXIMUM | DomainVcpuFlags.CONFIG);
+    assert.equal(
+      await c.domainGetVcpusFlags(d, DomainVcpuFlags.MAXIMUM | DomainVcpuFlags.CONFIG),
+      6,
+    );
+    assert.equal(await c.domainGetVcpusFlags(d, DomainVcpuFlags.MAXIMUM | DomainVcpuFlags.LIVE), 4);
+    assert.ok(
+      (await c.domainGetXmlDesc(d, 2 /* VIR_DOMAIN_XML_INACTIVE */)).includes(
+        "<vcpu placement='static' current='3'>6</vcpu>",
+      ),
+    );
+    await c.domainDestroy(d);
+    assert.deepEqual(await failure(c.domainSetVcpusFlags(d, 2, DomainVcpuFlags.LIVE)), [
+      ErrorCode.OPERATION_INVALID,
+      "Requested operation is not valid: domain is not running",
+    ]);
+  });
+
+  it("memory: live, config and maximum, and libvirt's refusals", async () => {
+    const c = await open();
+    const d = await c.domainCreate(await c.domainDefineXml(DOMAIN_XML("mem")));
+    await c.domainSetMemoryFlags(d, 32768n, DomainMemoryModFlags.LIVE);
+    const info = await c.domainGetInfo(d);
+    assert.deepEqual([info.memory, info.maxMem], [32768n, 131072n]);
+    await c.domainSetMemoryFlags(d, 49152n, DomainMemoryModFlags.CONFIG);
+    await c.domainSetMemoryFlags(
+      d,
+      262144n,
+      DomainMemoryModFlags.MAXIMUM | DomainMemoryModFlags.CONFIG,
+    );
+    const inactive = await c.domainGetXmlDesc(d, 2 /* VIR_DOMAIN_XML_INACTIVE */);
+    assert.ok(inactive.includes("<memory unit='KiB'>262144</memory>"), inactive);
+    assert.ok(inactive.includes("<currentMemory unit='KiB'>49152</currentMemory>"), inactive);
+    assert.deepEqual((await c.domainGetInfo(d)).memory, 32768n);
+
+    assert.deepEqual(
+      await failure(c.domainSetMemoryFlags(d, 1048576n, DomainMemoryModFlags.LIVE)),
+      [ErrorCode.INVALID_ARG, "invalid argument: cannot set memory higher than max memory"],
+    );
+    assert.deepEqual(
+      await failure(
+        c.domainSetMemoryFlags(
+          d,
+          262144n,
+          DomainMemoryModFlags.MAXIMUM | DomainMemoryModFlags.LIVE,
+        ),
+      ),
+      [
+        ErrorCode.OPERATION_INVALID,
+        "Requested operation is not valid: cannot resize the maximum memory on an active domain",
+      ],
+    );
+    await c.domainDestroy(d);
+    assert.deepEqual(await failure(c.domainSetMemoryFlags(d, 16384n, DomainMemoryModFlags.LIVE)), [
+      ErrorCode.OPERATION_INVALID,
+      "Requested operation is not valid: domain is not running",
+    ]);
+  });
+
+  it("the balloon's stats period needs a balloon; it shows in the live and config XML", async () => {
+    const c = await open();
+    const plain = await c.domainCreate(await c.domainDefineXml(DOMAIN_XML("nb")));
+    assert.deepEqual(
+      await failure(c.domainSetMemoryStatsPeriod(plain, 5, DomainMemoryModFlags.LIVE)),
+      [
+        ErrorCode.INTERNAL_ERROR,
+        "internal error: No memory balloon device configured, can not set the collection period",
+      ],
+    );
+    const d = await c.domainCreate(await c.domainDefineXml(DOMAIN_XML("bl", BALLOON)));
+    await c.domainSetMemoryStatsPeriod(d, 5, DomainMemoryModFlags.LIVE);
+    await c.domainSetMemoryStatsPeriod(d, 7, DomainMemoryModFlags.CONFIG);
+    const balloon = (xml: string) => /<memballoon[\s\S]*?<\/memballoon>/.exec(xml)?.[0];
+    assert.equal(
+      balloon(await c.domainGetXmlDesc(d)),
+      "<memballoon model='virtio'>\n      <stats period='5'/>\n    </memballoon>",
+    );
+    assert.equal(
+      balloon(await c.domainGetXmlDesc(d, 2 /* VIR_DOMAIN_XML_INACTIVE */)),
+      "<memballoon model='virtio'>\n      <stats period='7'/>\n    </memballoon>",
+    );
+  });
+
+  it("interface addresses: the test driver's made-up addresses, whatever the source", async () => {
+    const c = await open();
+    await c.networkCreateXml(
+      "<network><name>default</name><bridge name='virbr0'/><ip address='192.168.122.1' netmask='255.255.255.0'/></network>",
+    );
+    const d = await c.domainDefineXml(DOMAIN_XML("ia", INTERFACES));
+    assert.deepEqual(await failure(c.domainInterfaceAddresses(d, InterfaceAddressesSource.LEASE)), [
+      ErrorCode.OPERATION_INVALID,
+      "Requested operation is not valid: domain is not running",
+    ]);
+    const running = await c.domainCreate(d);
+    // Made up from the interface's index: the network's address + 1 + index for a network
+    // interface, 192.168.0.(1 + index) for any other.
+    const expected = [
+      ["testnet0", "52:54:00:aa:bb:01", "192.168.122.2"],
+      ["testnet1", "52:54:00:aa:bb:02", "192.168.122.3"],
+      ["testnet2", "52:54:00:aa:bb:03", "192.168.0.3"],
+    ].map(([name, hwaddr, addr]) => ({ name, hwaddr, addrs: [{ type: 0, addr, prefix: 24 }] }));
+    for (const source of Object.values(InterfaceAddressesSource)) {
+      assert.deepEqual(
+        await c.domainInterfaceAddresses(running, source),
+        expected,
+        `source ${source}`,
+      );
+    }
+  });
+
+  it("managed save: image present after save, gone after remove", async () => {
+    const c = await open();
+    const d = await c.domainCreate(await c.domainDefineXml(DOMAIN_XML("ms")));
+    assert.equal(await c.domainHasManagedSaveImage(d), false);
+    await c.domainManagedSave(d);
+    assert.equal(await c.domainHasManagedSaveImage(d), true);
+    // VIR_DOMAIN_SHUTOFF_SAVED = 5.
+    assert.deepEqual(await c.domainGetState(d), { state: DomainState.SHUTOFF, reason: 5 });
+    await c.domainManagedSaveRemove(d);
+    assert.equal(await c.domainHasManagedSaveImage(d), false);
+    await c.domainCreate(d);
+    // VIR_DOMAIN_RUNNING_BOOTED = 1: a fresh boot, not a restore.
+    assert.deepEqual(await c.domainGetState(d), { state: DomainState.RUNNING, reason: 1 });
   });
 });

@@ -6,6 +6,7 @@ import {
   AuthType,
   type Domain,
   DomainEventId,
+  type DomainInterface,
   decodeFromBuffer,
   Feature,
   type LazyArray,
@@ -543,6 +544,60 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
         flags,
       })
     ).leases;
+  }
+
+  // ---- domain settings ----------------------------------------------------------------
+
+  /** Creates and starts a transient domain (no persistent definition) from XML. */
+  async domainCreateXml(xml: string, flags = 0): Promise<Domain> {
+    return (await this.call(RemoteProcedure.domainCreateXml, { xml_desc: xml, flags })).dom;
+  }
+  async domainGetAutostart(d: Domain): Promise<boolean> {
+    return (await this.call(RemoteProcedure.domainGetAutostart, { dom: d })).autostart !== 0;
+  }
+  async domainSetAutostart(d: Domain, autostart: boolean): Promise<void> {
+    await this.call(RemoteProcedure.domainSetAutostart, { dom: d, autostart: autostart ? 1 : 0 });
+  }
+  async domainIsActive(d: Domain): Promise<boolean> {
+    return (await this.call(RemoteProcedure.domainIsActive, { dom: d })).active !== 0;
+  }
+  /** Whether the domain has a persistent definition (false: transient). */
+  async domainIsPersistent(d: Domain): Promise<boolean> {
+    return (await this.call(RemoteProcedure.domainIsPersistent, { dom: d })).persistent !== 0;
+  }
+  /** Sets the vCPU count (flags: DomainVcpuFlags, e.g. LIVE | CONFIG, or MAXIMUM). */
+  async domainSetVcpusFlags(d: Domain, nvcpus: number, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainSetVcpusFlags, { dom: d, nvcpus, flags });
+  }
+  /** The vCPU count (flags: DomainVcpuFlags; MAXIMUM for the maximum). */
+  async domainGetVcpusFlags(d: Domain, flags = 0): Promise<number> {
+    return (await this.call(RemoteProcedure.domainGetVcpusFlags, { dom: d, flags })).num;
+  }
+  /** Sets the memory in KiB (flags: DomainMemoryModFlags, e.g. LIVE | CONFIG, or MAXIMUM). */
+  async domainSetMemoryFlags(d: Domain, memoryKiB: bigint, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainSetMemoryFlags, { dom: d, memory: memoryKiB, flags });
+  }
+  /** Sets how often (s) the balloon driver refreshes memory stats; 0 turns them off. */
+  async domainSetMemoryStatsPeriod(d: Domain, periodSeconds: number, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainSetMemoryStatsPeriod, {
+      dom: d,
+      period: periodSeconds,
+      flags,
+    });
+  }
+  /** The guest's interfaces and their addresses, as `source` (InterfaceAddressesSource) sees them. */
+  async domainInterfaceAddresses(d: Domain, source: number, flags = 0): Promise<DomainInterface[]> {
+    return (await this.call(RemoteProcedure.domainInterfaceAddresses, { dom: d, source, flags }))
+      .ifaces;
+  }
+  async domainHasManagedSaveImage(d: Domain, flags = 0): Promise<boolean> {
+    return (
+      (await this.call(RemoteProcedure.domainHasManagedSaveImage, { dom: d, flags })).result !== 0
+    );
+  }
+  /** Removes the managed-save image: the next start boots afresh. */
+  async domainManagedSaveRemove(d: Domain, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainManagedSaveRemove, { dom: d, flags });
   }
 
   // ---- events -------------------------------------------------------------------------

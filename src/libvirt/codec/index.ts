@@ -32,6 +32,12 @@ export {
   voidCodec,
 } from "./codec.js";
 export {
+  type DomainInterface,
+  type DomainIpAddress,
+  domainInterface,
+  domainIpAddress,
+} from "./domain-settings.js";
+export {
   type Network,
   type NetworkDhcpLease,
   NetworkEventId,

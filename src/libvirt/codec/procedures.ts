@@ -16,6 +16,7 @@ import {
   ushort,
   voidCodec,
 } from "./codec.js";
+import { domainSettingsProcedures } from "./domain-settings.js";
 import { networkProcedures } from "./network.js";
 import { proc } from "./row.js";
 import {
@@ -76,6 +77,7 @@ const callbackIdRet = struct({ callbackID: int });
 export const RemoteProcedure = {
   // Rows grouped by object in their own modules, spread in first.
   ...networkProcedures,
+  ...domainSettingsProcedures,
   connectOpen: proc("CONNECT_OPEN", 1, struct({ name: remoteString, flags: uint }), v),
   connectClose: proc("CONNECT_CLOSE", 2, v, v),
   connectGetType: proc("CONNECT_GET_TYPE", 3, v, struct({ type: nonnullString })),
