@@ -187,3 +187,50 @@ export const NetworkXmlFlags = { INACTIVE: 1 } as const;
 /** virNetworkDefineFlags / virNetworkCreateFlags (both: validate against the schema). */
 export const NetworkDefineFlags = { VALIDATE: 1 } as const;
 export const NetworkCreateFlags = { VALIDATE: 1 } as const;
+
+/** virDomainSnapshotCreateFlags. */
+export const DomainSnapshotCreateFlags = {
+  REDEFINE: 1,
+  CURRENT: 2,
+  NO_METADATA: 4,
+  HALT: 8,
+  DISK_ONLY: 16,
+  REUSE_EXT: 32,
+  QUIESCE: 64,
+  ATOMIC: 128,
+  LIVE: 256,
+  VALIDATE: 512,
+} as const;
+/**
+ * virDomainSnapshotListFlags. ROOTS (for domainListAllSnapshots) and DESCENDANTS (for
+ * domainSnapshotListAllChildren) share the value 1: its meaning depends on the call.
+ */
+export const DomainSnapshotListFlags = {
+  ROOTS: 1,
+  DESCENDANTS: 1,
+  METADATA: 2,
+  LEAVES: 4,
+  NO_LEAVES: 8,
+  NO_METADATA: 16,
+  INACTIVE: 32,
+  ACTIVE: 64,
+  DISK_ONLY: 128,
+  INTERNAL: 256,
+  EXTERNAL: 512,
+  TOPOLOGICAL: 1024,
+} as const;
+/** virDomainSnapshotRevertFlags. */
+export const DomainSnapshotRevertFlags = {
+  RUNNING: 1,
+  PAUSED: 2,
+  FORCE: 4,
+  RESET_NVRAM: 8,
+} as const;
+/** virDomainSnapshotDeleteFlags. */
+export const DomainSnapshotDeleteFlags = {
+  CHILDREN: 1,
+  METADATA_ONLY: 2,
+  CHILDREN_ONLY: 4,
+} as const;
+/** virDomainSnapshotXMLFlags. */
+export const DomainSnapshotXmlFlags = { SECURE: 1 } as const;

@@ -130,6 +130,8 @@ export const ErrorCode = {
   OPERATION_INVALID: 55,
   CONFIG_UNSUPPORTED: 67,
   OPERATION_TIMEOUT: 68,
+  INVALID_DOMAIN_SNAPSHOT: 71,
+  NO_DOMAIN_SNAPSHOT: 72,
   ARGUMENT_UNSUPPORTED: 74,
   OPERATION_UNSUPPORTED: 84,
   AGENT_UNRESPONSIVE: 86,
@@ -160,6 +162,9 @@ export const isNoStorageVol = (err: unknown): err is LibvirtError =>
 /** libvirt said the virtual network does not exist (NO_NETWORK, 43). */
 export const isNoNetwork = (err: unknown): err is LibvirtError =>
   hasLibvirtCode(err, ErrorCode.NO_NETWORK);
+/** libvirt said the domain snapshot does not exist, or has no parent / current one (NO_DOMAIN_SNAPSHOT, 72). */
+export const isNoDomainSnapshot = (err: unknown): err is LibvirtError =>
+  hasLibvirtCode(err, ErrorCode.NO_DOMAIN_SNAPSHOT);
 /** The operation is not valid in the object's current state (OPERATION_INVALID, 55). */
 export const isOperationInvalid = (err: unknown): err is LibvirtError =>
   hasLibvirtCode(err, ErrorCode.OPERATION_INVALID);

@@ -31,6 +31,7 @@ export {
   type Domain,
   type DomainInterface,
   type DomainIpAddress,
+  type DomainSnapshot,
   Feature,
   type Network,
   type NetworkDhcpLease,

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
+  domainSnapshot,
   encodeToBuffer,
   network,
   networkEventCodecs,
@@ -164,6 +165,105 @@ describe("networks: golden bytes", () => {
            ${NET_HEX}
            00000002 # event: STARTED
            00000000 # detail`),
+    );
+  });
+});
+
+describe("snapshots: golden bytes", () => {
+  it("remote_nonnull_domain_snapshot {name; remote_nonnull_domain dom}", () => {
+    golden(
+      domainSnapshot,
+      { name: "s1", dom: DOM },
+      hex(`00000002 73310000 # name "s1" + 2 pad
+           ${DOM_HEX}`),
+    );
+  });
+
+  it("procedure numbers are libvirt's", () => {
+    assert.deepEqual(
+      numbers(
+        "domainSnapshotCreateXml",
+        "domainSnapshotGetXmlDesc",
+        "domainSnapshotLookupByName",
+        "domainHasCurrentSnapshot",
+        "domainSnapshotCurrent",
+        "domainRevertToSnapshot",
+        "domainSnapshotDelete",
+        "domainSnapshotGetParent",
+        "domainSnapshotIsCurrent",
+        "domainSnapshotHasMetadata",
+        "domainListAllSnapshots",
+        "domainSnapshotListAllChildren",
+      ),
+      {
+        DOMAIN_SNAPSHOT_CREATE_XML: 185,
+        DOMAIN_SNAPSHOT_GET_XML_DESC: 186,
+        DOMAIN_SNAPSHOT_LOOKUP_BY_NAME: 189,
+        DOMAIN_HAS_CURRENT_SNAPSHOT: 190,
+        DOMAIN_SNAPSHOT_CURRENT: 191,
+        DOMAIN_REVERT_TO_SNAPSHOT: 192,
+        DOMAIN_SNAPSHOT_DELETE: 193,
+        DOMAIN_SNAPSHOT_GET_PARENT: 244,
+        DOMAIN_SNAPSHOT_IS_CURRENT: 271,
+        DOMAIN_SNAPSHOT_HAS_METADATA: 272,
+        DOMAIN_LIST_ALL_SNAPSHOTS: 274,
+        DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN: 275,
+      },
+    );
+  });
+
+  it("DOMAIN_SNAPSHOT_CREATE_XML {dom; xml_desc; flags} → {snap}", () => {
+    golden(
+      RemoteProcedure.domainSnapshotCreateXml.args,
+      { dom: DOM, xml_desc: "<domainsnapshot/>", flags: 0 },
+      hex(`${DOM_HEX}
+           00000011 3c646f6d61696e736e617073686f742f3e 000000 # xml_desc: 17 bytes + 3 pad
+           00000000 # flags`),
+    );
+    golden(
+      RemoteProcedure.domainSnapshotCreateXml.ret,
+      { snap: { name: "s1", dom: DOM } },
+      hex(`00000002 73310000 ${DOM_HEX}`),
+    );
+  });
+
+  it("DOMAIN_SNAPSHOT_LOOKUP_BY_NAME {dom; name; flags}, DOMAIN_SNAPSHOT_DELETE {snap; flags}", () => {
+    golden(
+      RemoteProcedure.domainSnapshotLookupByName.args,
+      { dom: DOM, name: "s1", flags: 0 },
+      hex(`${DOM_HEX}
+           00000002 73310000 # name "s1"
+           00000000          # flags`),
+    );
+    golden(
+      RemoteProcedure.domainSnapshotDelete.args,
+      { snap: { name: "s1", dom: DOM }, flags: 1 },
+      hex(`00000002 73310000 ${DOM_HEX}
+           00000001 # flags: CHILDREN`),
+    );
+  });
+
+  it("DOMAIN_LIST_ALL_SNAPSHOTS → {snapshots<>; int ret} (signed, unlike the other lists)", () => {
+    golden(
+      RemoteProcedure.domainListAllSnapshots.args,
+      { dom: DOM, need_results: 1, flags: 1024 },
+      hex(`${DOM_HEX}
+           00000001 # need_results
+           00000400 # flags: TOPOLOGICAL`),
+    );
+    golden(
+      RemoteProcedure.domainListAllSnapshots.ret,
+      {
+        snapshots: [
+          { name: "s1", dom: DOM },
+          { name: "s2", dom: DOM },
+        ],
+        ret: 2,
+      },
+      hex(`00000002                   # 2 snapshots follow
+           00000002 73310000 ${DOM_HEX}
+           00000002 73320000 ${DOM_HEX}
+           00000002                   # ret = 2`),
     );
   });
 });

@@ -11,11 +11,17 @@ import { decodeFromBuffer, networkEventCodecs } from "../../src/libvirt/codec/in
 import {
   connect,
   DomainMemoryModFlags,
+  DomainSnapshotCreateFlags,
+  DomainSnapshotDeleteFlags,
+  DomainSnapshotListFlags,
+  DomainSnapshotRevertFlags,
   DomainState,
+  DomainUndefineFlags,
   DomainVcpuFlags,
   ErrorCode,
   InterfaceAddressesSource,
   isNoDomain,
+  isNoDomainSnapshot,
   isNoNetwork,
   isNoSupport,
   LibvirtClient,
@@ -268,6 +274,139 @@ describe("virtual networks", () => {
       ErrorCode.INVALID_ARG,
       "unsupported flags (0x1) in function testNetworkGetXMLDesc",
     ]);
+  });
+});
+
+/** `<creationTime>` of a snapshot's XML. */
+const creationTime = (xml: string): string =>
+  /<creationTime>(\d+)<\/creationTime>/.exec(xml)?.[1] ?? "";
+
+describe("domain snapshots", () => {
+  it("create, list, tree, current, revert and delete, each as libvirt reports it", async () => {
+    const c = await open();
+    const d = await c.domainCreate(await c.domainDefineXml(DOMAIN_XML("sn")));
+    assert.equal(await c.domainHasCurrentSnapshot(d), false);
+    const none = await c.domainSnapshotCurrent(d).catch((e: unknown) => e);
+    assert.ok(isNoDomainSnapshot(none));
+    assert.equal(
+      none.message,
+      "Domain snapshot not found: the domain does not have a current snapshot",
+    );
+
+    const s1 = await c.domainSnapshotCreateXml(
+      d,
+      "<domainsnapshot><name>s1</name><description>first</description></domainsnapshot>",
+    );
+    assert.deepEqual(s1, { name: "s1", dom: d });
+    await c.domainSetMemoryFlags(d, 32768n, DomainMemoryModFlags.LIVE);
+    const s2 = await c.domainSnapshotCreateXml(
+      d,
+      "<domainsnapshot><name>s2</name></domainsnapshot>",
+    );
+    // Without a name libvirt names the snapshot after its creation time.
+    const s3 = await c.domainSnapshotCreateXml(d, "<domainsnapshot/>");
+    assert.equal(s3.name, creationTime(await c.domainSnapshotGetXmlDesc(s3)));
+    assert.deepEqual(
+      await failure(
+        c.domainSnapshotCreateXml(d, "<domainsnapshot><name>s1</name></domainsnapshot>"),
+      ),
+      [ErrorCode.OPERATION_FAILED, "operation failed: domain moment s1 already exists"],
+    );
+
+    assert.deepEqual(sortByName(await c.domainListAllSnapshots(d)), sortByName([s1, s2, s3]));
+    assert.deepEqual(await c.domainListAllSnapshots(d, DomainSnapshotListFlags.TOPOLOGICAL), [
+      s1,
+      s2,
+      s3,
+    ]);
+    assert.deepEqual(await c.domainListAllSnapshots(d, DomainSnapshotListFlags.ROOTS), [s1]);
+    assert.deepEqual(await c.domainListAllSnapshots(d, DomainSnapshotListFlags.LEAVES), [s3]);
+    assert.deepEqual(await c.domainSnapshotListAllChildren(s1), [s2]);
+    assert.deepEqual(
+      sortByName(await c.domainSnapshotListAllChildren(s1, DomainSnapshotListFlags.DESCENDANTS)),
+      sortByName([s2, s3]),
+    );
+    assert.deepEqual(await c.domainSnapshotGetParent(s2), s1);
+    assert.deepEqual(await c.domainSnapshotGetParent(s3), s2);
+    assert.deepEqual(await failure(c.domainSnapshotGetParent(s1)), [
+      ErrorCode.NO_DOMAIN_SNAPSHOT,
+      "Domain snapshot not found: snapshot 's1' does not have a parent",
+    ]);
+    assert.deepEqual(await c.domainSnapshotCurrent(d), s3);
+    assert.equal(await c.domainHasCurrentSnapshot(d), true);
+    assert.deepEqual(
+      [
+        await c.domainSnapshotIsCurrent(s1),
+        await c.domainSnapshotIsCurrent(s3),
+        await c.domainSnapshotHasMetadata(s1),
+      ],
+      [false, true, true],
+    );
+    assert.deepEqual(await c.domainSnapshotLookupByName(d, "s2"), s2);
+    assert.deepEqual(await failure(c.domainSnapshotLookupByName(d, "nope")), [
+      ErrorCode.NO_DOMAIN_SNAPSHOT,
+      "Domain snapshot not found: no domain snapshot with matching name 'nope'",
+    ]);
+
+    const xml = await c.domainSnapshotGetXmlDesc(s1);
+    for (const part of [
+      "<name>s1</name>",
+      "<description>first</description>",
+      "<state>running</state>",
+      "<memory snapshot='internal'/>",
+      "<currentMemory unit='KiB'>65536</currentMemory>",
+    ]) {
+      assert.ok(xml.includes(part), `${part} in\n${xml}`);
+    }
+
+    // Reverting brings back s1's memory size and makes s1 current.
+    assert.equal((await c.domainGetInfo(d)).memory, 32768n);
+    await c.domainRevertToSnapshot(s1);
+    assert.equal((await c.domainGetInfo(d)).memory, 65536n);
+    assert.deepEqual(await c.domainSnapshotCurrent(d), s1);
+    // VIR_DOMAIN_RUNNING_FROM_SNAPSHOT = 4.
+    assert.deepEqual(await c.domainGetState(d), { state: DomainState.RUNNING, reason: 4 });
+
+    // A plain delete hands the children to the parent; CHILDREN takes the subtree.
+    await c.domainSnapshotDelete(s2);
+    assert.deepEqual(await c.domainSnapshotGetParent(s3), s1);
+    assert.deepEqual(await failure(c.domainSnapshotLookupByName(d, "s2")), [
+      ErrorCode.NO_DOMAIN_SNAPSHOT,
+      "Domain snapshot not found: no domain snapshot with matching name 's2'",
+    ]);
+    await c.domainSnapshotDelete(s1, DomainSnapshotDeleteFlags.CHILDREN);
+    assert.deepEqual(await c.domainListAllSnapshots(d), []);
+    assert.equal(await c.domainHasCurrentSnapshot(d), false);
+  });
+
+  it("revert flags pick the state; undefine refuses while snapshots exist", async () => {
+    const c = await open();
+    let d = await c.domainCreate(await c.domainDefineXml(DOMAIN_XML("rv")));
+    const h = await c.domainSnapshotCreateXml(
+      d,
+      "<domainsnapshot><name>h</name></domainsnapshot>",
+      DomainSnapshotCreateFlags.HALT,
+    );
+    // VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT = 7.
+    assert.deepEqual(await c.domainGetState(d), { state: DomainState.SHUTOFF, reason: 7 });
+    await c.domainRevertToSnapshot(h, DomainSnapshotRevertFlags.PAUSED);
+    // VIR_DOMAIN_PAUSED_FROM_SNAPSHOT = 7.
+    assert.deepEqual(await c.domainGetState(d), { state: DomainState.PAUSED, reason: 7 });
+    await c.domainRevertToSnapshot(h, DomainSnapshotRevertFlags.RUNNING);
+    assert.deepEqual(await c.domainGetState(d), { state: DomainState.RUNNING, reason: 4 });
+    assert.deepEqual(
+      await failure(c.domainSnapshotDelete(h, DomainSnapshotDeleteFlags.METADATA_ONLY)),
+      [ErrorCode.INVALID_ARG, "unsupported flags (0x2) in function testDomainSnapshotDelete"],
+    );
+
+    d = await c.domainLookupByName("rv");
+    await c.domainDestroy(d);
+    assert.deepEqual(await failure(c.domainUndefine(d)), [
+      ErrorCode.OPERATION_INVALID,
+      "Requested operation is not valid: cannot delete inactive domain with 1 snapshots",
+    ]);
+    await c.domainUndefine(d, DomainUndefineFlags.SNAPSHOTS_METADATA);
+    assert.deepEqual(await c.listAllDomains(), []);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   type Domain,
   DomainEventId,
   type DomainInterface,
+  type DomainSnapshot,
   decodeFromBuffer,
   Feature,
   type LazyArray,
@@ -544,6 +545,70 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
         flags,
       })
     ).leases;
+  }
+
+  // ---- snapshots ----------------------------------------------------------------------
+
+  /** Takes a snapshot described by `xml` (`<domainsnapshot/>` lets libvirt name it). */
+  async domainSnapshotCreateXml(d: Domain, xml: string, flags = 0): Promise<DomainSnapshot> {
+    return (
+      await this.call(RemoteProcedure.domainSnapshotCreateXml, { dom: d, xml_desc: xml, flags })
+    ).snap;
+  }
+  /** The domain's snapshots (flags: DomainSnapshotListFlags). */
+  async domainListAllSnapshots(d: Domain, flags = 0): Promise<DomainSnapshot[]> {
+    return (
+      await this.call(RemoteProcedure.domainListAllSnapshots, { dom: d, need_results: 1, flags })
+    ).snapshots;
+  }
+  /** A snapshot's children (with DomainSnapshotListFlags.DESCENDANTS: all its descendants). */
+  async domainSnapshotListAllChildren(s: DomainSnapshot, flags = 0): Promise<DomainSnapshot[]> {
+    return (
+      await this.call(RemoteProcedure.domainSnapshotListAllChildren, {
+        snapshot: s,
+        need_results: 1,
+        flags,
+      })
+    ).snapshots;
+  }
+  async domainSnapshotLookupByName(d: Domain, name: string, flags = 0): Promise<DomainSnapshot> {
+    return (await this.call(RemoteProcedure.domainSnapshotLookupByName, { dom: d, name, flags }))
+      .snap;
+  }
+  /** The snapshot's parent; rejects with NO_DOMAIN_SNAPSHOT for a root snapshot. */
+  async domainSnapshotGetParent(s: DomainSnapshot, flags = 0): Promise<DomainSnapshot> {
+    return (await this.call(RemoteProcedure.domainSnapshotGetParent, { snap: s, flags })).snap;
+  }
+  async domainSnapshotGetXmlDesc(s: DomainSnapshot, flags = 0): Promise<string> {
+    return (await this.call(RemoteProcedure.domainSnapshotGetXmlDesc, { snap: s, flags })).xml;
+  }
+  async domainSnapshotIsCurrent(s: DomainSnapshot, flags = 0): Promise<boolean> {
+    return (
+      (await this.call(RemoteProcedure.domainSnapshotIsCurrent, { snap: s, flags })).current !== 0
+    );
+  }
+  async domainSnapshotHasMetadata(s: DomainSnapshot, flags = 0): Promise<boolean> {
+    return (
+      (await this.call(RemoteProcedure.domainSnapshotHasMetadata, { snap: s, flags })).metadata !==
+      0
+    );
+  }
+  /** The domain's current snapshot; rejects with NO_DOMAIN_SNAPSHOT when it has none. */
+  async domainSnapshotCurrent(d: Domain, flags = 0): Promise<DomainSnapshot> {
+    return (await this.call(RemoteProcedure.domainSnapshotCurrent, { dom: d, flags })).snap;
+  }
+  async domainHasCurrentSnapshot(d: Domain, flags = 0): Promise<boolean> {
+    return (
+      (await this.call(RemoteProcedure.domainHasCurrentSnapshot, { dom: d, flags })).result !== 0
+    );
+  }
+  /** Reverts the domain to the snapshot (flags: DomainSnapshotRevertFlags). */
+  async domainRevertToSnapshot(s: DomainSnapshot, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainRevertToSnapshot, { snap: s, flags });
+  }
+  /** Deletes the snapshot (flags: DomainSnapshotDeleteFlags, e.g. CHILDREN). */
+  async domainSnapshotDelete(s: DomainSnapshot, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainSnapshotDelete, { snap: s, flags });
   }
 
   // ---- domain settings ----------------------------------------------------------------

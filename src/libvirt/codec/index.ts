@@ -71,6 +71,7 @@ export {
   RemoteProcedure,
   StoragePoolEventId,
 } from "./procedures.js";
+export { type DomainSnapshot, domainSnapshot } from "./snapshot.js";
 export {
   type Domain,
   domain,

@@ -19,6 +19,7 @@ import {
 import { domainSettingsProcedures } from "./domain-settings.js";
 import { networkProcedures } from "./network.js";
 import { proc } from "./row.js";
+import { snapshotProcedures } from "./snapshot.js";
 import {
   domain,
   nodeInfo,
@@ -77,6 +78,7 @@ const callbackIdRet = struct({ callbackID: int });
 export const RemoteProcedure = {
   // Rows grouped by object in their own modules, spread in first.
   ...networkProcedures,
+  ...snapshotProcedures,
   ...domainSettingsProcedures,
   connectOpen: proc("CONNECT_OPEN", 1, struct({ name: remoteString, flags: uint }), v),
   connectClose: proc("CONNECT_CLOSE", 2, v, v),
