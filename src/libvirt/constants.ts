@@ -171,6 +171,11 @@ export const InterfaceAddressesSource = { LEASE: 0, AGENT: 1, ARP: 2 } as const;
 /** virIPAddrType (guest interface addresses and DHCP leases). */
 export const IpAddrType = { IPV4: 0, IPV6: 1 } as const;
 
+/** virNodeGetCPUStatsAllCPUs: the `cpu` of nodeGetCpuStats for the sum over every CPU. */
+export const NodeCpuStats = { ALL_CPUS: -1 } as const;
+/** virNodeGetMemoryStatsAllCells: the `cell` of nodeGetMemoryStats for the whole host. */
+export const NodeMemoryStats = { ALL_CELLS: -1 } as const;
+
 /** virNetworkEventLifecycleType (the `event` of a network lifecycle event). */
 export const NetworkEventType = { DEFINED: 0, UNDEFINED: 1, STARTED: 2, STOPPED: 3 } as const;
 /** virConnectListAllNetworksFlags. */

@@ -10,7 +10,11 @@ import {
   networkEventCodecs,
   RemoteProcedure,
 } from "../../src/libvirt/codec/index.js";
-import { InterfaceAddressesSource } from "../../src/libvirt/index.js";
+import {
+  InterfaceAddressesSource,
+  NodeCpuStats,
+  NodeMemoryStats,
+} from "../../src/libvirt/index.js";
 import { decodeAll, golden, hex } from "../support/golden.js";
 
 const UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f";
@@ -368,6 +372,42 @@ describe("domain settings: golden bytes", () => {
            00000002 6c6f0000                          # name "lo" + 2 pad
            00000000                                   # hwaddr: NULL
            00000000                                   # no addresses`),
+    );
+  });
+});
+
+describe("node stats: golden bytes", () => {
+  it("NODE_GET_CPU_STATS {int cpuNum; int nparams; flags} → {{field; unsigned hyper value}<16>; int nparams}", () => {
+    golden(
+      RemoteProcedure.nodeGetCpuStats.args,
+      { cpuNum: NodeCpuStats.ALL_CPUS, nparams: 0, flags: 0 },
+      hex(`ffffffff # cpuNum: -1, every CPU
+           00000000 # nparams: 0 asks how many there are
+           00000000 # flags`),
+    );
+    golden(
+      RemoteProcedure.nodeGetCpuStats.ret,
+      {
+        params: [
+          { field: "user", value: 9797400000n },
+          { field: "kernel", value: 34678723400000n },
+        ],
+        nparams: 2,
+      },
+      hex(`00000002                          # 2 params follow
+           00000004 75736572 0000000247f875c0 # "user": 9797400000 ns
+           00000006 6b65726e656c 0000 00001f8a44fd5140 # "kernel" + 2 pad: 34678723400000 ns
+           00000002                          # nparams`),
+    );
+  });
+
+  it("NODE_GET_MEMORY_STATS {int nparams; int cellNum; flags}: cell after count", () => {
+    golden(
+      RemoteProcedure.nodeGetMemoryStats.args,
+      { nparams: 4, cellNum: NodeMemoryStats.ALL_CELLS, flags: 0 },
+      hex(`00000004 # nparams
+           ffffffff # cellNum: -1, the whole host
+           00000000 # flags`),
     );
   });
 });

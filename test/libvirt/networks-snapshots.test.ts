@@ -2,10 +2,12 @@
 // each test on a private node file: every client method with its exact outcome, checked
 // through a second call or the XML, and against virsh running the same steps on the same file.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { resolveUri } from "../../src/libvirt/client/uri.js";
 import { decodeFromBuffer, networkEventCodecs } from "../../src/libvirt/codec/index.js";
 import {
@@ -32,6 +34,8 @@ import {
   NetworkEventId,
   NetworkEventType,
   NetworkXmlFlags,
+  NodeCpuStats,
+  NodeMemoryStats,
 } from "../../src/libvirt/index.js";
 import { openUnixConnection, type RpcMessage } from "../../src/libvirt/transport/index.js";
 import { writeTestDriverFile } from "../support/testdriver.js";
@@ -280,6 +284,7 @@ describe("virtual networks", () => {
 /** `<creationTime>` of a snapshot's XML. */
 const creationTime = (xml: string): string =>
   /<creationTime>(\d+)<\/creationTime>/.exec(xml)?.[1] ?? "";
+const names = (xs: { name: string }[]): string[] => xs.map((x) => x.name);
 
 describe("domain snapshots", () => {
   it("create, list, tree, current, revert and delete, each as libvirt reports it", async () => {
@@ -594,5 +599,155 @@ describe("domain settings", () => {
     await c.domainCreate(d);
     // VIR_DOMAIN_RUNNING_BOOTED = 1: a fresh boot, not a restore.
     assert.deepEqual(await c.domainGetState(d), { state: DomainState.RUNNING, reason: 1 });
+  });
+});
+
+describe("node statistics", () => {
+  it("CPU stats are the test driver's fixed counters; memory stats are unsupported", async () => {
+    const c = await open();
+    const fixed = {
+      user: 9797400000n,
+      kernel: 34678723400000n,
+      idle: 87264900000n,
+      iowait: 763600000n,
+    };
+    assert.deepEqual(await c.nodeGetCpuStats(NodeCpuStats.ALL_CPUS), fixed);
+    // The driver ignores the CPU number.
+    assert.deepEqual(await c.nodeGetCpuStats(0), fixed);
+    const err = await c.nodeGetMemoryStats(NodeMemoryStats.ALL_CELLS).catch((e: unknown) => e);
+    assert.ok(isNoSupport(err));
+    assert.equal(
+      err.message,
+      "this function is not supported by the connection driver: virNodeGetMemoryStats",
+    );
+  });
+});
+
+describe("agreement with virsh", () => {
+  it("virsh running the same steps on the same node file reports the same state", async () => {
+    // virsh cannot see our private host, so it runs the same steps on its own copy of the
+    // same file (one virsh process, one connection) and both reports are compared.
+    const file = join(dir, "virsh-node.xml");
+    writeFileSync(
+      file,
+      [
+        "<node>",
+        `  ${DOMAIN_XML("vd", "<interface type='network'><mac address='52:54:00:aa:bb:01'/><source network='vnet'/></interface>")}`,
+        "  <network><name>vnet</name><bridge name='virbr5'/><ip address='192.168.160.1' netmask='255.255.255.0'/></network>",
+        "</node>",
+      ].join("\n"),
+    );
+    const steps = [
+      "net-autostart vnet",
+      "echo @@",
+      "net-info vnet",
+      "echo @@",
+      "setvcpus vd 3 --live --config",
+      "setmem vd 32768 --live",
+      "autostart vd",
+      "echo @@",
+      "dominfo vd",
+      "echo @@",
+      "snapshot-create-as vd s1",
+      "snapshot-create-as vd s2",
+      "echo @@",
+      "snapshot-list vd --name",
+      "echo @@",
+      "snapshot-revert vd s1",
+      "echo @@",
+      "snapshot-current vd --name",
+      "echo @@",
+      "domifaddr vd",
+      "echo @@",
+      "snapshot-delete vd s1 --children",
+      "echo @@",
+      "snapshot-list vd --name",
+    ];
+    const { stdout } = await promisify(execFile)("virsh", [
+      "-q",
+      "-c",
+      `test://${file}`,
+      steps.join("; "),
+    ]);
+    const parts = stdout.split("@@").map((p) => p.trim());
+    const fields = (text: string) =>
+      Object.fromEntries(
+        text.split("\n").map((l) => {
+          const at = l.indexOf(":");
+          return [l.slice(0, at).trim(), l.slice(at + 1).trim()];
+        }),
+      );
+    const lines = (text: string) => (text === "" ? [] : text.split("\n").map((l) => l.trim()));
+
+    const c = await connect(`test+unix://${file}`);
+    clients.push(c);
+    const yesNo = (b: boolean) => (b ? "yes" : "no");
+    const n = await c.networkLookupByName("vnet");
+    await c.networkSetAutostart(n, true);
+    const netInfo = fields(parts[1] ?? "");
+    assert.deepEqual(
+      [netInfo.Active, netInfo.Persistent, netInfo.Autostart, netInfo.Bridge],
+      [
+        yesNo(await c.networkIsActive(n)),
+        yesNo(await c.networkIsPersistent(n)),
+        yesNo(await c.networkGetAutostart(n)),
+        await c.networkGetBridgeName(n),
+      ],
+    );
+    assert.deepEqual([netInfo.Active, netInfo.Autostart, netInfo.Bridge], ["yes", "yes", "virbr5"]);
+
+    const d = await c.domainLookupByName("vd");
+    await c.domainSetVcpusFlags(d, 3, DomainVcpuFlags.LIVE | DomainVcpuFlags.CONFIG);
+    await c.domainSetMemoryFlags(d, 32768n, DomainMemoryModFlags.LIVE);
+    await c.domainSetAutostart(d, true);
+    const info = await c.domainGetInfo(d);
+    const dominfo = fields(parts[3] ?? "");
+    assert.deepEqual(
+      [
+        dominfo["CPU(s)"],
+        dominfo["Max memory"],
+        dominfo["Used memory"],
+        dominfo.Persistent,
+        dominfo.Autostart,
+        dominfo["Managed save"],
+      ],
+      [
+        String(info.nrVirtCpu),
+        `${info.maxMem} KiB`,
+        `${info.memory} KiB`,
+        yesNo(await c.domainIsPersistent(d)),
+        (await c.domainGetAutostart(d)) ? "enable" : "disable",
+        yesNo(await c.domainHasManagedSaveImage(d)),
+      ],
+    );
+    assert.deepEqual(dominfo["CPU(s)"], "3");
+
+    await c.domainSnapshotCreateXml(d, "<domainsnapshot><name>s1</name></domainsnapshot>");
+    await c.domainSnapshotCreateXml(d, "<domainsnapshot><name>s2</name></domainsnapshot>");
+    assert.deepEqual(lines(parts[5] ?? "").sort(), names(await c.domainListAllSnapshots(d)).sort());
+    assert.deepEqual(lines(parts[5] ?? "").sort(), ["s1", "s2"]);
+    await c.domainRevertToSnapshot(await c.domainSnapshotLookupByName(d, "s1"));
+    assert.equal(parts[7], (await c.domainSnapshotCurrent(d)).name);
+
+    // domifaddr: "name  MAC  protocol  address/prefix" per row.
+    const rows = lines(parts[8] ?? "").map((l) => l.split(/\s+/));
+    const ours = (await c.domainInterfaceAddresses(d, InterfaceAddressesSource.LEASE)).flatMap(
+      (i) =>
+        i.addrs.map((a) => [
+          i.name,
+          i.hwaddr,
+          a.type === 0 ? "ipv4" : "ipv6",
+          `${a.addr}/${a.prefix}`,
+        ]),
+    );
+    assert.deepEqual(rows, ours);
+    assert.equal(rows.length, 1);
+
+    await c.domainSnapshotDelete(
+      await c.domainSnapshotLookupByName(d, "s1"),
+      DomainSnapshotDeleteFlags.CHILDREN,
+    );
+    assert.deepEqual(lines(parts[10] ?? ""), names(await c.domainListAllSnapshots(d)));
+    assert.deepEqual(lines(parts[10] ?? ""), []);
   });
 });
