@@ -152,3 +152,90 @@ export const StatsTypes = {
 } as const;
 /** virStoragePoolBuildFlags / virStoragePoolDeleteFlags share 0 = normal. */
 export const StorageVolDeleteFlags = { NORMAL: 0, ZEROED: 1, WITH_SNAPSHOTS: 2 } as const;
+
+/** virDomainModificationImpact: which definition a change applies to (0 = the current one). */
+export const DomainModificationImpact = { CURRENT: 0, LIVE: 1, CONFIG: 2 } as const;
+/** virDomainVcpuFlags (domainSetVcpusFlags / domainGetVcpusFlags). */
+export const DomainVcpuFlags = {
+  CURRENT: 0,
+  LIVE: 1,
+  CONFIG: 2,
+  MAXIMUM: 4,
+  GUEST: 8,
+  HOTPLUGGABLE: 16,
+} as const;
+/** virDomainMemoryModFlags (domainSetMemoryFlags). */
+export const DomainMemoryModFlags = { CURRENT: 0, LIVE: 1, CONFIG: 2, MAXIMUM: 4 } as const;
+/** virDomainInterfaceAddressesSource (domainInterfaceAddresses). */
+export const InterfaceAddressesSource = { LEASE: 0, AGENT: 1, ARP: 2 } as const;
+/** virIPAddrType (guest interface addresses and DHCP leases). */
+export const IpAddrType = { IPV4: 0, IPV6: 1 } as const;
+
+/** virNodeGetCPUStatsAllCPUs: the `cpu` of nodeGetCpuStats for the sum over every CPU. */
+export const NodeCpuStats = { ALL_CPUS: -1 } as const;
+/** virNodeGetMemoryStatsAllCells: the `cell` of nodeGetMemoryStats for the whole host. */
+export const NodeMemoryStats = { ALL_CELLS: -1 } as const;
+
+/** virNetworkEventLifecycleType (the `event` of a network lifecycle event). */
+export const NetworkEventType = { DEFINED: 0, UNDEFINED: 1, STARTED: 2, STOPPED: 3 } as const;
+/** virConnectListAllNetworksFlags. */
+export const ListNetworksFlags = {
+  INACTIVE: 1,
+  ACTIVE: 2,
+  PERSISTENT: 4,
+  TRANSIENT: 8,
+  AUTOSTART: 16,
+  NO_AUTOSTART: 32,
+} as const;
+/** virNetworkXMLFlags. */
+export const NetworkXmlFlags = { INACTIVE: 1 } as const;
+/** virNetworkDefineFlags / virNetworkCreateFlags (both: validate against the schema). */
+export const NetworkDefineFlags = { VALIDATE: 1 } as const;
+export const NetworkCreateFlags = { VALIDATE: 1 } as const;
+
+/** virDomainSnapshotCreateFlags. */
+export const DomainSnapshotCreateFlags = {
+  REDEFINE: 1,
+  CURRENT: 2,
+  NO_METADATA: 4,
+  HALT: 8,
+  DISK_ONLY: 16,
+  REUSE_EXT: 32,
+  QUIESCE: 64,
+  ATOMIC: 128,
+  LIVE: 256,
+  VALIDATE: 512,
+} as const;
+/**
+ * virDomainSnapshotListFlags. ROOTS (for domainListAllSnapshots) and DESCENDANTS (for
+ * domainSnapshotListAllChildren) share the value 1: its meaning depends on the call.
+ */
+export const DomainSnapshotListFlags = {
+  ROOTS: 1,
+  DESCENDANTS: 1,
+  METADATA: 2,
+  LEAVES: 4,
+  NO_LEAVES: 8,
+  NO_METADATA: 16,
+  INACTIVE: 32,
+  ACTIVE: 64,
+  DISK_ONLY: 128,
+  INTERNAL: 256,
+  EXTERNAL: 512,
+  TOPOLOGICAL: 1024,
+} as const;
+/** virDomainSnapshotRevertFlags. */
+export const DomainSnapshotRevertFlags = {
+  RUNNING: 1,
+  PAUSED: 2,
+  FORCE: 4,
+  RESET_NVRAM: 8,
+} as const;
+/** virDomainSnapshotDeleteFlags. */
+export const DomainSnapshotDeleteFlags = {
+  CHILDREN: 1,
+  METADATA_ONLY: 2,
+  CHILDREN_ONLY: 4,
+} as const;
+/** virDomainSnapshotXMLFlags. */
+export const DomainSnapshotXmlFlags = { SECURE: 1 } as const;

@@ -117,8 +117,11 @@ export const ErrorCode = {
   OPEN_FAILED: 30,
   XML_DETAIL: 35,
   SYSTEM_ERROR: 38,
+  INVALID_NETWORK: 36,
+  NETWORK_EXIST: 37,
   RPC: 39,
   NO_DOMAIN: 42,
+  NO_NETWORK: 43,
   AUTH_FAILED: 45,
   INVALID_STORAGE_POOL: 46,
   INVALID_STORAGE_VOL: 47,
@@ -127,8 +130,12 @@ export const ErrorCode = {
   OPERATION_INVALID: 55,
   CONFIG_UNSUPPORTED: 67,
   OPERATION_TIMEOUT: 68,
+  INVALID_DOMAIN_SNAPSHOT: 71,
+  NO_DOMAIN_SNAPSHOT: 72,
   ARGUMENT_UNSUPPORTED: 74,
   OPERATION_UNSUPPORTED: 84,
+  AGENT_UNRESPONSIVE: 86,
+  XML_INVALID_SCHEMA: 92,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 
@@ -152,6 +159,12 @@ export const isNoStoragePool = (err: unknown): err is LibvirtError =>
 /** libvirt said the storage volume does not exist (NO_STORAGE_VOL, 50). */
 export const isNoStorageVol = (err: unknown): err is LibvirtError =>
   hasLibvirtCode(err, ErrorCode.NO_STORAGE_VOL);
+/** libvirt said the virtual network does not exist (NO_NETWORK, 43). */
+export const isNoNetwork = (err: unknown): err is LibvirtError =>
+  hasLibvirtCode(err, ErrorCode.NO_NETWORK);
+/** libvirt said the domain snapshot does not exist, or has no parent / current one (NO_DOMAIN_SNAPSHOT, 72). */
+export const isNoDomainSnapshot = (err: unknown): err is LibvirtError =>
+  hasLibvirtCode(err, ErrorCode.NO_DOMAIN_SNAPSHOT);
 /** The operation is not valid in the object's current state (OPERATION_INVALID, 55). */
 export const isOperationInvalid = (err: unknown): err is LibvirtError =>
   hasLibvirtCode(err, ErrorCode.OPERATION_INVALID);

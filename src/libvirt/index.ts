@@ -31,8 +31,14 @@
 export * from "./client/index.js";
 export {
   type Domain,
+  type DomainInterface,
+  type DomainIpAddress,
+  type DomainSnapshot,
   eventKinds,
   Feature,
+  type Network,
+  type NetworkDhcpLease,
+  NetworkEventId,
   type NodeInfo,
   type StoragePool,
   type StorageVol,

@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
-  type Codec,
   decodeFromBuffer,
   decodePacket,
   domain,
@@ -30,26 +29,8 @@ import {
   XdrWriter,
 } from "../../src/libvirt/codec/index.js";
 import { InvalidArgumentError, ProtocolError } from "../../src/libvirt/errors.js";
+import { decodeAll, golden, hex } from "../support/golden.js";
 import { replyPacket } from "../support/packets.js";
-
-/** Hex from annotated lines: everything after `#` on a line is a comment. */
-function hex(annotated: string): Buffer {
-  const digits = annotated
-    .split("\n")
-    .map((l) => l.replace(/#.*/, ""))
-    .join("")
-    .replace(/\s+/g, "");
-  return Buffer.from(digits, "hex");
-}
-
-function decodeAll<T>(codec: Codec<T>, bytes: Buffer): T {
-  return decodeFromBuffer(codec, bytes, "test value");
-}
-
-function golden<T>(codec: Codec<T>, value: T, bytes: Buffer): void {
-  assert.deepEqual(encodeToBuffer(codec, value).toString("hex"), bytes.toString("hex"));
-  assert.deepEqual(decodeAll(codec, bytes), value);
-}
 
 const UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f";
 const UUID_HEX = "6695eb01f6a4830479aa97f2502e193f";
@@ -333,6 +314,14 @@ describe("event table", () => {
           "CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY 368",
           "CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY 369",
           1,
+        ],
+        [
+          "networkLifecycle",
+          "0x20008086",
+          "NETWORK_EVENT_LIFECYCLE 315",
+          "CONNECT_NETWORK_EVENT_REGISTER_ANY 313",
+          "CONNECT_NETWORK_EVENT_DEREGISTER_ANY 314",
+          0,
         ],
       ],
     );

@@ -442,9 +442,9 @@ describe("event routing", () => {
     await new Promise((r) => setTimeout(r, 30));
     assert.deepEqual(got, ["domain 1"]);
     await assert.rejects(
-      client.registerEvents(["networkLifecycle" as EventKind]),
+      client.registerEvents(["secretLifecycle" as EventKind]),
       (e: unknown) =>
-        e instanceof InvalidArgumentError && e.message === "unknown event kind: networkLifecycle",
+        e instanceof InvalidArgumentError && e.message === "unknown event kind: secretLifecycle",
     );
     await client.close();
   });

@@ -5,6 +5,8 @@ import { EventEmitter } from "node:events";
 import {
   AuthType,
   type Domain,
+  type DomainInterface,
+  type DomainSnapshot,
   decodeFromBuffer,
   EventFamilies,
   type EventFamily,
@@ -13,6 +15,8 @@ import {
   eventKindOf,
   Feature,
   type LazyArray,
+  type Network,
+  type NetworkDhcpLease,
   type NodeInfo,
   type Procedure,
   Program,
@@ -463,6 +467,193 @@ export class LibvirtClient extends EventEmitter<LibvirtClientEvents> {
   }
   async storageVolGetPath(v: StorageVol): Promise<string> {
     return (await this.call(RemoteProcedure.storageVolGetPath, { vol: v })).name;
+  }
+
+  // ---- networks -----------------------------------------------------------------------
+
+  /** All virtual networks (flags: ListNetworksFlags; 0 = active and inactive). */
+  async listAllNetworks(flags = 0): Promise<Network[]> {
+    return (await this.call(RemoteProcedure.connectListAllNetworks, { need_results: 1, flags }))
+      .nets;
+  }
+  async networkLookupByName(name: string): Promise<Network> {
+    return (await this.call(RemoteProcedure.networkLookupByName, { name })).net;
+  }
+  async networkLookupByUuid(uuid: string): Promise<Network> {
+    return (await this.call(RemoteProcedure.networkLookupByUuid, { uuid })).net;
+  }
+  /** Defines a persistent (inactive) network from XML (flags: NetworkDefineFlags). */
+  async networkDefineXml(xml: string, flags = 0): Promise<Network> {
+    if (flags === 0) return (await this.call(RemoteProcedure.networkDefineXml, { xml })).net;
+    return (await this.call(RemoteProcedure.networkDefineXmlFlags, { xml, flags })).net;
+  }
+  /** Creates and starts a transient network from XML (flags: NetworkCreateFlags). */
+  async networkCreateXml(xml: string, flags = 0): Promise<Network> {
+    if (flags === 0) return (await this.call(RemoteProcedure.networkCreateXml, { xml })).net;
+    return (await this.call(RemoteProcedure.networkCreateXmlFlags, { xml, flags })).net;
+  }
+  /** Starts a defined network. */
+  async networkCreate(n: Network): Promise<void> {
+    await this.call(RemoteProcedure.networkCreate, { net: n });
+  }
+  async networkDestroy(n: Network): Promise<void> {
+    await this.call(RemoteProcedure.networkDestroy, { net: n });
+  }
+  async networkUndefine(n: Network): Promise<void> {
+    await this.call(RemoteProcedure.networkUndefine, { net: n });
+  }
+  async networkGetAutostart(n: Network): Promise<boolean> {
+    return (await this.call(RemoteProcedure.networkGetAutostart, { net: n })).autostart !== 0;
+  }
+  async networkSetAutostart(n: Network, autostart: boolean): Promise<void> {
+    await this.call(RemoteProcedure.networkSetAutostart, { net: n, autostart: autostart ? 1 : 0 });
+  }
+  /** The network's XML (flags: NetworkXmlFlags). */
+  async networkGetXmlDesc(n: Network, flags = 0): Promise<string> {
+    return (await this.call(RemoteProcedure.networkGetXmlDesc, { net: n, flags })).xml;
+  }
+  /** The host bridge device the network uses, e.g. "virbr0". */
+  async networkGetBridgeName(n: Network): Promise<string> {
+    return (await this.call(RemoteProcedure.networkGetBridgeName, { net: n })).name;
+  }
+  async networkIsActive(n: Network): Promise<boolean> {
+    return (await this.call(RemoteProcedure.networkIsActive, { net: n })).active !== 0;
+  }
+  async networkIsPersistent(n: Network): Promise<boolean> {
+    return (await this.call(RemoteProcedure.networkIsPersistent, { net: n })).persistent !== 0;
+  }
+  /** The network's DHCP leases, all or those of one MAC address. */
+  async networkGetDhcpLeases(
+    n: Network,
+    mac: string | null = null,
+    flags = 0,
+  ): Promise<NetworkDhcpLease[]> {
+    return (
+      await this.call(RemoteProcedure.networkGetDhcpLeases, {
+        net: n,
+        mac,
+        need_results: 1,
+        flags,
+      })
+    ).leases;
+  }
+
+  // ---- snapshots ----------------------------------------------------------------------
+
+  /** Takes a snapshot described by `xml` (`<domainsnapshot/>` lets libvirt name it). */
+  async domainSnapshotCreateXml(d: Domain, xml: string, flags = 0): Promise<DomainSnapshot> {
+    return (
+      await this.call(RemoteProcedure.domainSnapshotCreateXml, { dom: d, xml_desc: xml, flags })
+    ).snap;
+  }
+  /** The domain's snapshots (flags: DomainSnapshotListFlags). */
+  async domainListAllSnapshots(d: Domain, flags = 0): Promise<DomainSnapshot[]> {
+    return (
+      await this.call(RemoteProcedure.domainListAllSnapshots, { dom: d, need_results: 1, flags })
+    ).snapshots;
+  }
+  /** A snapshot's children (with DomainSnapshotListFlags.DESCENDANTS: all its descendants). */
+  async domainSnapshotListAllChildren(s: DomainSnapshot, flags = 0): Promise<DomainSnapshot[]> {
+    return (
+      await this.call(RemoteProcedure.domainSnapshotListAllChildren, {
+        snapshot: s,
+        need_results: 1,
+        flags,
+      })
+    ).snapshots;
+  }
+  async domainSnapshotLookupByName(d: Domain, name: string, flags = 0): Promise<DomainSnapshot> {
+    return (await this.call(RemoteProcedure.domainSnapshotLookupByName, { dom: d, name, flags }))
+      .snap;
+  }
+  /** The snapshot's parent; rejects with NO_DOMAIN_SNAPSHOT for a root snapshot. */
+  async domainSnapshotGetParent(s: DomainSnapshot, flags = 0): Promise<DomainSnapshot> {
+    return (await this.call(RemoteProcedure.domainSnapshotGetParent, { snap: s, flags })).snap;
+  }
+  async domainSnapshotGetXmlDesc(s: DomainSnapshot, flags = 0): Promise<string> {
+    return (await this.call(RemoteProcedure.domainSnapshotGetXmlDesc, { snap: s, flags })).xml;
+  }
+  async domainSnapshotIsCurrent(s: DomainSnapshot, flags = 0): Promise<boolean> {
+    return (
+      (await this.call(RemoteProcedure.domainSnapshotIsCurrent, { snap: s, flags })).current !== 0
+    );
+  }
+  async domainSnapshotHasMetadata(s: DomainSnapshot, flags = 0): Promise<boolean> {
+    return (
+      (await this.call(RemoteProcedure.domainSnapshotHasMetadata, { snap: s, flags })).metadata !==
+      0
+    );
+  }
+  /** The domain's current snapshot; rejects with NO_DOMAIN_SNAPSHOT when it has none. */
+  async domainSnapshotCurrent(d: Domain, flags = 0): Promise<DomainSnapshot> {
+    return (await this.call(RemoteProcedure.domainSnapshotCurrent, { dom: d, flags })).snap;
+  }
+  async domainHasCurrentSnapshot(d: Domain, flags = 0): Promise<boolean> {
+    return (
+      (await this.call(RemoteProcedure.domainHasCurrentSnapshot, { dom: d, flags })).result !== 0
+    );
+  }
+  /** Reverts the domain to the snapshot (flags: DomainSnapshotRevertFlags). */
+  async domainRevertToSnapshot(s: DomainSnapshot, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainRevertToSnapshot, { snap: s, flags });
+  }
+  /** Deletes the snapshot (flags: DomainSnapshotDeleteFlags, e.g. CHILDREN). */
+  async domainSnapshotDelete(s: DomainSnapshot, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainSnapshotDelete, { snap: s, flags });
+  }
+
+  // ---- domain settings ----------------------------------------------------------------
+
+  /** Creates and starts a transient domain (no persistent definition) from XML. */
+  async domainCreateXml(xml: string, flags = 0): Promise<Domain> {
+    return (await this.call(RemoteProcedure.domainCreateXml, { xml_desc: xml, flags })).dom;
+  }
+  async domainGetAutostart(d: Domain): Promise<boolean> {
+    return (await this.call(RemoteProcedure.domainGetAutostart, { dom: d })).autostart !== 0;
+  }
+  async domainSetAutostart(d: Domain, autostart: boolean): Promise<void> {
+    await this.call(RemoteProcedure.domainSetAutostart, { dom: d, autostart: autostart ? 1 : 0 });
+  }
+  async domainIsActive(d: Domain): Promise<boolean> {
+    return (await this.call(RemoteProcedure.domainIsActive, { dom: d })).active !== 0;
+  }
+  /** Whether the domain has a persistent definition (false: transient). */
+  async domainIsPersistent(d: Domain): Promise<boolean> {
+    return (await this.call(RemoteProcedure.domainIsPersistent, { dom: d })).persistent !== 0;
+  }
+  /** Sets the vCPU count (flags: DomainVcpuFlags, e.g. LIVE | CONFIG, or MAXIMUM). */
+  async domainSetVcpusFlags(d: Domain, nvcpus: number, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainSetVcpusFlags, { dom: d, nvcpus, flags });
+  }
+  /** The vCPU count (flags: DomainVcpuFlags; MAXIMUM for the maximum). */
+  async domainGetVcpusFlags(d: Domain, flags = 0): Promise<number> {
+    return (await this.call(RemoteProcedure.domainGetVcpusFlags, { dom: d, flags })).num;
+  }
+  /** Sets the memory in KiB (flags: DomainMemoryModFlags, e.g. LIVE | CONFIG, or MAXIMUM). */
+  async domainSetMemoryFlags(d: Domain, memoryKiB: bigint, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainSetMemoryFlags, { dom: d, memory: memoryKiB, flags });
+  }
+  /** Sets how often (s) the balloon driver refreshes memory stats; 0 turns them off. */
+  async domainSetMemoryStatsPeriod(d: Domain, periodSeconds: number, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainSetMemoryStatsPeriod, {
+      dom: d,
+      period: periodSeconds,
+      flags,
+    });
+  }
+  /** The guest's interfaces and their addresses, as `source` (InterfaceAddressesSource) sees them. */
+  async domainInterfaceAddresses(d: Domain, source: number, flags = 0): Promise<DomainInterface[]> {
+    return (await this.call(RemoteProcedure.domainInterfaceAddresses, { dom: d, source, flags }))
+      .ifaces;
+  }
+  async domainHasManagedSaveImage(d: Domain, flags = 0): Promise<boolean> {
+    return (
+      (await this.call(RemoteProcedure.domainHasManagedSaveImage, { dom: d, flags })).result !== 0
+    );
+  }
+  /** Removes the managed-save image: the next start boots afresh. */
+  async domainManagedSaveRemove(d: Domain, flags = 0): Promise<void> {
+    await this.call(RemoteProcedure.domainManagedSaveRemove, { dom: d, flags });
   }
 
   // ---- events -------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 // client and the reconnecting wrapper handle every row alike.
 import { ProtocolError } from "../errors.js";
 import { type Codec, int, struct, voidCodec } from "./codec.js";
+import { type Network, network } from "./network.js";
 import { Program } from "./packet.js";
 import type { Procedure } from "./procedures.js";
 import { type Domain, domain, type StoragePool, storagePool } from "./types.js";
@@ -52,6 +53,12 @@ export interface PoolLifecycleEvent {
 /** Payload of the `'poolRefresh'` event. */
 export interface PoolRefreshEvent {
   pool: StoragePool;
+}
+/** Payload of the `'networkLifecycle'` event (event: NetworkEventType). */
+export interface NetworkLifecycleEvent {
+  network: Network;
+  event: number;
+  detail: number;
 }
 
 const eventIdArg = struct({ eventID: int });
@@ -110,10 +117,12 @@ const family = <B extends { callbackID: number }, P>(row: EventFamily<B, P>) => 
 
 const domainEvents = subscription("CONNECT_DOMAIN_EVENT_CALLBACK", 316, 317);
 const poolEvents = subscription("CONNECT_STORAGE_POOL_EVENT", 368, 369);
+const networkEvents = subscription("CONNECT_NETWORK_EVENT", 313, 314);
 
 /** Event ids for the register-any calls. */
 export const DomainEventId = { LIFECYCLE: 0 } as const;
 export const StoragePoolEventId = { LIFECYCLE: 0, REFRESH: 1 } as const;
+export const NetworkEventId = { LIFECYCLE: 0 } as const;
 
 /**
  * The event families of program REMOTE that we route, by kind. The kind names the client's
@@ -149,6 +158,16 @@ export const EventFamilies = {
     ...poolEvents,
     eventId: StoragePoolEventId.REFRESH,
     payload: (b): PoolRefreshEvent => ({ pool: b.pool }),
+  }),
+  networkLifecycle: family({
+    message: message(
+      "NETWORK_EVENT_LIFECYCLE",
+      315,
+      struct({ callbackID: int, net: network, event: int, detail: int }),
+    ),
+    ...networkEvents,
+    eventId: NetworkEventId.LIFECYCLE,
+    payload: (b): NetworkLifecycleEvent => ({ network: b.net, event: b.event, detail: b.detail }),
   }),
 } as const;
 

@@ -32,6 +32,12 @@ export {
   voidCodec,
 } from "./codec.js";
 export {
+  type DomainInterface,
+  type DomainIpAddress,
+  domainInterface,
+  domainIpAddress,
+} from "./domain-settings.js";
+export {
   DomainEventId,
   type DomainLifecycleEvent,
   EventFamilies,
@@ -41,11 +47,19 @@ export {
   eventKindOf,
   eventKinds,
   type Message,
+  NetworkEventId,
+  type NetworkLifecycleEvent,
   type PoolLifecycleEvent,
   type PoolRefreshEvent,
   type RegisterAnyArgs,
   StoragePoolEventId,
 } from "./events.js";
+export {
+  type Network,
+  type NetworkDhcpLease,
+  network,
+  networkDhcpLease,
+} from "./network.js";
 export {
   decodePacket,
   encodePacket,
@@ -62,6 +76,7 @@ export {
   Program,
 } from "./packet.js";
 export { AuthType, Feature, type Procedure, RemoteProcedure } from "./procedures.js";
+export { type DomainSnapshot, domainSnapshot } from "./snapshot.js";
 export {
   type Domain,
   domain,

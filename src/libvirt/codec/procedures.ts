@@ -17,6 +17,10 @@ import {
   ushort,
   voidCodec,
 } from "./codec.js";
+import { domainSettingsProcedures } from "./domain-settings.js";
+import { networkProcedures } from "./network.js";
+import { proc } from "./row.js";
+import { snapshotProcedures } from "./snapshot.js";
 import { domain, nodeInfo, nodeStat, storagePool, storageVol, typedParam, uuid } from "./types.js";
 
 /** One RPC procedure of a program, declared as data. */
@@ -28,8 +32,6 @@ export interface Procedure<A, R> {
   readonly ret: Codec<R>;
 }
 
-const proc = <A, R>(name: string, number: number, args: Codec<A>, ret: Codec<R>) =>
-  ({ name, number, args, ret }) as Procedure<A, R>;
 const v = voidCodec;
 
 const DOMAIN_LIST_MAX = 16384;
@@ -57,6 +59,10 @@ const nodeStatsRet = struct({ params: array(nodeStat, NODE_STATS_MAX), nparams: 
 
 /** The procedures of program REMOTE (0x20008086). */
 export const RemoteProcedure = {
+  // Rows grouped by object in their own modules, spread in first.
+  ...networkProcedures,
+  ...snapshotProcedures,
+  ...domainSettingsProcedures,
   connectOpen: proc("CONNECT_OPEN", 1, struct({ name: remoteString, flags: uint }), v),
   connectClose: proc("CONNECT_CLOSE", 2, v, v),
   connectGetType: proc("CONNECT_GET_TYPE", 3, v, struct({ type: nonnullString })),
