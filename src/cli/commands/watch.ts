@@ -42,6 +42,19 @@ function changeJson(sdk: ConsoleModule, c: FleetChange): unknown {
   return { kind: c.kind, ...c.object.toJSON() };
 }
 
+/** One change as a line of output: JSON, or time, host, what and its values for people. */
+function changeLine(sdk: ConsoleModule, c: FleetChange, json: boolean): string {
+  if (json) return toJsonText(changeJson(sdk, c), 0);
+  if (c.kind === "event") {
+    const args = Object.entries(c.args)
+      .map(([k, v]) => `${k}=${cell(sdk, v)}`)
+      .join(" ");
+    return `${timeOf(c.timestamp)} ${displayValue(c.host)} ${colours.cyan(`event ${c.name}`)} ${args}`;
+  }
+  const tag = c.kind === "deleted" ? colours.red("deleted") : colours.green("changed");
+  return `${timeOf(c.object.updateTs)} ${displayValue(c.object.host)} ${tag} ${describeObject(sdk, c.object)}`;
+}
+
 /** `lvq watch [class]`: live changes and events as they arrive. */
 export function registerWatchCommand(program: Command): void {
   program
@@ -80,47 +93,30 @@ Examples:
         await withFleet(
           cmd,
           async ({ fleet, sdk, settings }) => {
-            let seen = 0;
-            await new Promise<void>((resolve) => {
-              const agents = agentsOption(fleet, opts.agent);
-              const stop = fleet.watch(meta ? [meta.name] : [], agents ? { agents } : {});
-              const finish = (): void => {
-                stop();
-                clearTimeout(timer);
-                process.off("SIGINT", finish);
-                process.off("SIGTERM", finish);
-                fleet.off("change", onChange);
-                resolve();
-              };
-              const onChange = (c: FleetChange): void => {
-                if (c.kind === "event" && !opts.events) return;
-                if (settings.json) {
-                  process.stdout.write(`${toJsonText(changeJson(sdk, c), 0)}\n`);
-                } else if (c.kind === "event") {
-                  const args = Object.entries(c.args)
-                    .map(([k, v]) => `${k}=${cell(sdk, v)}`)
-                    .join(" ");
-                  process.stdout.write(
-                    `${timeOf(c.timestamp)} ${displayValue(c.host)} ${colours.cyan(`event ${c.name}`)} ${args}\n`,
-                  );
-                } else {
-                  const tag =
-                    c.kind === "deleted" ? colours.red("deleted") : colours.green("changed");
-                  process.stdout.write(
-                    `${timeOf(c.object.updateTs)} ${displayValue(c.object.host)} ${tag} ${describeObject(sdk, c.object)}\n`,
-                  );
-                }
-                seen++;
-                if (count !== undefined && seen >= count) finish();
-              };
-              fleet.on("change", onChange);
-              const timer = seconds === undefined ? undefined : setTimeout(finish, seconds * 1000);
-              process.on("SIGINT", finish);
-              process.on("SIGTERM", finish);
-              process.stderr.write(
-                `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agent(s) (Ctrl-C stops)\n`,
-              );
+            const agents = agentsOption(fleet, opts.agent);
+            const watch = fleet.watch({
+              ...(meta ? { class: meta.name } : {}),
+              ...(agents ? { agents } : {}),
+              events: opts.events,
             });
+            const stop = (): void => watch.close();
+            const timer = seconds === undefined ? undefined : setTimeout(stop, seconds * 1000);
+            process.on("SIGINT", stop);
+            process.on("SIGTERM", stop);
+            process.stderr.write(
+              `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agent(s) (Ctrl-C stops)\n`,
+            );
+            let seen = 0;
+            try {
+              for await (const c of watch) {
+                process.stdout.write(`${changeLine(sdk, c, settings.json)}\n`);
+                if (count !== undefined && ++seen >= count) break;
+              }
+            } finally {
+              clearTimeout(timer);
+              process.off("SIGINT", stop);
+              process.off("SIGTERM", stop);
+            }
           },
           { requireAgents: false },
         );
