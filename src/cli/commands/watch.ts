@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import type { FleetChange, ManagedClass, ManagedObject } from "../../console/index.js";
-import { type ConsoleModule, withFleet } from "../context.js";
+import type { FleetChange, ManagedObject } from "../../console/index.js";
+import { labelProperty } from "../../console/metadata.js";
+import { type ConsoleModule, loadConsole, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
+import { agentsOption } from "../hosts.js";
 import { colours, displayValue, toJsonText } from "../output.js";
-import { cell } from "../present.js";
-import { agentsOption } from "./list.js";
-import { classMetaByName } from "./schema.js";
+import { cell, metaOf } from "../present.js";
 
 type AnyObject = ManagedObject<object>;
 
@@ -14,11 +14,13 @@ function timeOf(ns: bigint | undefined): string {
   return new Date(ms).toISOString().slice(11, 23);
 }
 
+/** A changed object for people: its class, its label, then its short properties. */
 function describeObject(sdk: ConsoleModule, o: AnyObject): string {
-  const meta = (o.constructor as ManagedClass<AnyObject>).meta;
+  const meta = metaOf(o);
   const props = o.props as Record<string, unknown>;
+  const label = labelProperty(meta);
   const fields = meta.properties
-    .filter((p) => p.type !== "objId" && p.type !== "lstr" && p.name !== "name")
+    .filter((p) => p.type !== "objId" && p.type !== "lstr" && p.name !== label)
     .map((p) => `${p.name}=${cell(sdk, props[p.name])}`)
     .join(" ");
   return `${meta.name} ${displayValue(o.label)} ${fields}`.trimEnd();
@@ -63,7 +65,7 @@ export function registerWatchCommand(program: Command): void {
     .option("--count <n>", "stop after this many changes and events")
     .option("--for <seconds>", "stop after this many seconds")
     .option("--agent <host>", "only changes and events of this host")
-    .option("--no-events", "do not show schema events (DomainLifecycle, PoolLifecycle)")
+    .option("--no-events", "do not show schema events (such as DomainLifecycle)")
     .description("print object changes and events as the agents publish them (Ctrl-C stops)")
     .addHelpText(
       "after",
@@ -89,7 +91,8 @@ Examples:
         if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0)) {
           throw new UsageError(`--for: "${opts.for}" is not a positive number of seconds`);
         }
-        const meta = className === undefined ? undefined : await classMetaByName(className);
+        const meta =
+          className === undefined ? undefined : (await loadConsole()).classByName(className).meta;
         await withFleet(
           cmd,
           async ({ fleet, sdk, settings }) => {
