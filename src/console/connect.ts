@@ -57,7 +57,7 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
     defaultTimeoutMs: timeoutMs,
     // A hung broker accepts the TCP connection and then says nothing: give up as a request would.
     connectTimeoutMs: timeoutMs,
-    // The fleet reads through queries and forwards indications; it never reads the cache.
+    // The fleet reads through queries and passes published updates on; it never reads a cache.
     cacheObjects: false,
     agentFilter: opts.agentFilter ?? LIBVIRT_AGENTS,
     ...(opts.name ? { name: opts.name } : {}),

@@ -1,6 +1,6 @@
 // The fleet: one QMF console session on the broker, the agents it found, and queries over all
-// of them that hand back typed objects. Lookups ("which host has web1?") are queries through
-// the management infrastructure, as the seed mail intended: nothing here talks to libvirt.
+// of them that hand back typed objects. Lookups ("which host has web1?") are queries to the
+// agents over the broker: nothing here talks to libvirt.
 import { EventEmitter } from "node:events";
 import type { AgentInfo, ConsoleSession, QmfObject } from "../qmf/index.js";
 import { AgentQueries } from "./agent-queries.js";
@@ -149,7 +149,7 @@ export class Fleet extends EventEmitter<FleetEvents> implements ObjectSource {
     return this.queries.count(cls.meta.name, opts.agents);
   }
 
-  // Shorthands for the classes of the first schema; `objects(cls, …)` serves every class.
+  // Shorthands for the classes the SDK began with; `objects(cls, …)` serves every class.
   /** Hosts (one Node per agent). */
   nodes(filter?: Filter, opts?: FleetQuery): Promise<Node[]> {
     return this.objects(Node, filter, opts);
@@ -315,7 +315,7 @@ export class Fleet extends EventEmitter<FleetEvents> implements ObjectSource {
 
   /**
    * Passes the session's reports on as the fleet's typed events. Objects are typed only when
-   * someone listens: indications arrive for every object of every agent.
+   * someone listens: updates arrive for every object of every agent.
    */
   private forwardSessionEvents(): void {
     const s = this.session;
