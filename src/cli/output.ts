@@ -138,9 +138,13 @@ export interface Column {
 /**
  * An aligned table: columns padded to the widest cell by display width (wide CJK characters
  * count two). Cells must already be safe text ({@link displayValue}). Headers are bold on a
- * terminal.
+ * terminal; with `headerRule`, a line of dashes under each header sets them off.
  */
-export function formatTable(columns: Column[], rows: string[][]): string {
+export function formatTable(
+  columns: Column[],
+  rows: string[][],
+  opts: { headerRule?: boolean } = {},
+): string {
   const widths = columns.map((c, i) =>
     Math.max(stringWidth(c.header), ...rows.map((r) => stringWidth(r[i] ?? ""))),
   );
@@ -160,6 +164,7 @@ export function formatTable(columns: Column[], rows: string[][]): string {
       colours.bold,
     ),
   ];
+  if (opts.headerRule) out.push(line(widths.map((w) => "-".repeat(w))));
   for (const r of rows) out.push(line(r));
   return `${out.join("\n")}\n`;
 }

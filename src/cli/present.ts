@@ -1,17 +1,24 @@
 // Shared by the object commands: finding the object a reference means, and showing objects
-// as table rows or as `key: value` blocks.
-import type { ClassMeta, Fleet, ManagedClass, ManagedObject } from "../console/index.js";
+// as table rows or as `key: value` blocks. How a class is shown is read from its schema
+// metadata by the rules below, the same for every class: a class added to the schema lists,
+// shows and resolves without a change here.
+import type {
+  ClassMeta,
+  ClassReference,
+  FieldMeta,
+  Fleet,
+  ManagedClass,
+  ManagedObject,
+} from "../console/index.js";
+import { labelProperty } from "../console/metadata.js";
 import type { ConsoleModule } from "./context.js";
 import { type Column, displayValue } from "./output.js";
 
 type AnyObject = ManagedObject<object>;
 
-/** The classes a bare reference is looked up in, in this order. */
-const REF_CLASSES = ["Domain", "Pool", "Volume", "Node"];
-
 /**
- * The one object `text` names: an object id of any class, or a name / UUID / host/name of a
- * Domain, Pool, Volume or Node (or only of `className` when given). NotFoundError or
+ * The one object `text` names: an object id of any class, or a name / UUID / host/name of an
+ * object of a class people name (or only of `className` when given). NotFoundError or
  * AmbiguousRefError (exit 3) otherwise.
  */
 export function resolveAny(
@@ -20,20 +27,8 @@ export function resolveAny(
   text: string,
   className?: string,
 ): Promise<AnyObject> {
-  if (className) return fleet.resolve(classOf(sdk, className), text);
-  return fleet.resolveAny(
-    REF_CLASSES.map((n) => classOf(sdk, n)),
-    text,
-  );
-}
-
-/** The generated class for a schema class name. */
-export function classOf(sdk: ConsoleModule, name: string): ManagedClass<AnyObject> {
-  const cls = sdk.CLASSES[name as keyof typeof sdk.CLASSES];
-  if (!cls) {
-    throw new sdk.NotFoundError(`no class "${name}" in the schema`, "class", name);
-  }
-  return cls as unknown as ManagedClass<AnyObject>;
+  if (className) return fleet.resolve(sdk.classByName(className), text);
+  return fleet.resolveAny(undefined, text);
 }
 
 /** The text of a property value for humans: references as object id text, all escaped. */
@@ -43,10 +38,9 @@ export function cell(sdk: ConsoleModule, v: unknown): string {
 
 /** `key: value` pairs of every property of an object. */
 export function propertyPairs(sdk: ConsoleModule, o: AnyObject): [string, string][] {
-  const meta = (o.constructor as ManagedClass<AnyObject>).meta;
   const props = o.props as Record<string, unknown>;
   const pairs: [string, string][] = [];
-  for (const p of meta.properties) {
+  for (const p of metaOf(o).properties) {
     const raw = props[p.name];
     // An absolute time (ns since the epoch) reads better as a date; 0 means "never".
     if (p.type === "absTime" && typeof raw === "bigint" && raw > 0n) {
@@ -59,7 +53,7 @@ export function propertyPairs(sdk: ConsoleModule, o: AnyObject): [string, string
   return pairs;
 }
 
-/** The columns a class's table shows: HOST, then the class's scalar properties. */
+/** The columns a class's table shows: HOST, then the class's listed properties. */
 export function tableColumns(meta: ClassMeta, extra: string[] = []): Column[] {
   const cols: Column[] = [{ header: "HOST" }];
   for (const name of listedProperties(meta)) cols.push({ header: name.toUpperCase() });
@@ -67,29 +61,53 @@ export function tableColumns(meta: ClassMeta, extra: string[] = []): Column[] {
   return cols;
 }
 
-/** Which properties a list table shows (long texts and references stay out). */
+/** Where an object is reached (a file path, a libvirt URI): the widest cells, listed last. */
+const LOCATORS = ["path", "uri"];
+
+/**
+ * Which properties a listing shows, in this order: the label (name, host name or key), the
+ * short properties in schema order, the object's `uuid`, then its locators. Left out:
+ * references, long texts, timestamps, and the UUIDs of other things (a Node's `host_uuid`:
+ * the Node is named by its host name).
+ */
 function listedProperties(meta: ClassMeta): string[] {
-  const preferred: Record<string, string[]> = {
-    Domain: ["name", "id", "uuid"],
-    Pool: ["name", "state", "capacity", "allocation", "available", "uuid"],
-    Volume: ["name", "capacity", "allocation", "path"],
-    Node: ["hostname", "type", "version", "libvirt_version", "libvirt_state", "uri"],
-  };
-  const names = new Set(meta.properties.map((p) => p.name));
-  const pick = preferred[meta.name]?.filter((n) => names.has(n));
-  if (pick?.length) return pick;
-  return meta.properties.filter((p) => p.type !== "objId" && p.type !== "lstr").map((p) => p.name);
+  const label = labelProperty(meta);
+  const shown = meta.properties.filter(
+    (p) =>
+      p.name !== label && p.type !== "objId" && p.type !== "absTime" && !p.name.endsWith("_uuid"),
+  );
+  const names = (keep: (p: FieldMeta) => boolean) => shown.filter(keep).map((p) => p.name);
+  return [
+    ...(label ? [label] : []),
+    ...names((p) => p.type !== "lstr" && p.name !== "uuid" && !LOCATORS.includes(p.name)),
+    ...names((p) => p.name === "uuid"),
+    ...names((p) => LOCATORS.includes(p.name)),
+  ];
 }
 
 /** One table row for an object (see {@link tableColumns}). */
 export function tableRow(sdk: ConsoleModule, o: AnyObject, extra: string[] = []): string[] {
-  const meta = (o.constructor as ManagedClass<AnyObject>).meta;
   const props = o.props as Record<string, unknown>;
   return [
     displayValue(o.host),
-    ...listedProperties(meta).map((n) => cell(sdk, props[n])),
+    ...listedProperties(metaOf(o)).map((n) => cell(sdk, props[n])),
     ...extra.map((e) => displayValue(e)),
   ];
+}
+
+/**
+ * The details that carry the state of a class without a `state` of its own (a Domain's
+ * DomainInfo): its human listing shows that state too.
+ */
+export function stateDetails(sdk: ConsoleModule, meta: ClassMeta): ClassReference[] {
+  const hasState = (m: ClassMeta) => m.properties.some((p) => p.name === "state");
+  if (hasState(meta)) return [];
+  return sdk.detailReferences(meta).filter((r) => hasState(r.target.meta));
+}
+
+/** The schema metadata of an object's class. */
+export function metaOf(o: AnyObject): ClassMeta {
+  return (o.constructor as ManagedClass<AnyObject>).meta;
 }
 
 /** Sorts objects by host, then by name (or object name). */

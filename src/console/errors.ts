@@ -76,6 +76,17 @@ export class ArgumentError extends FleetError {
   }
 }
 
+/**
+ * A watch whose loop fell more than `maxBuffered` changes behind: it ended rather than go on
+ * with changes missing.
+ */
+export class WatchOverflowError extends FleetError {
+  override name = "WatchOverflowError";
+  constructor(message: string) {
+    super(message, "WATCH_OVERFLOW");
+  }
+}
+
 /** True for {@link NotFoundError}. */
 export function isNotFound(err: unknown): err is NotFoundError {
   return err instanceof FleetError && err.code === "NOT_FOUND";

@@ -13,8 +13,8 @@
  *   await web.suspend();
  *   const node = await fleet.nodeOf(web.agentName);
  *   const copy = await node.define_domain_xml({ xml_desc }); // resolves to a Domain
- *   const stop = fleet.watch(["Domain"]);
- *   fleet.on("change", (c: FleetChange) => { … });
+ *   fleet.on("agentJoined", (a) => console.log("new host", a.host));
+ *   for await (const change of fleet.watch({ class: "DomainInfo" })) { … } // break ends it
  * } finally {
  *   await fleet.close();
  * }
@@ -39,14 +39,41 @@
  * did and how long it took. A host is named by the agent's
  * instance name when chosen by hand, else by its `hostname` attribute.
  *
+ * Events are typed ({@link FleetEvents}): agents joining, leaving and restarting, objects
+ * changed and deleted, schema events, the broker link lost and back. `fleet.watch(options)`
+ * yields object changes and schema events as an async iterator with a bounded buffer; the loop
+ * ends when it breaks, on `watch.close()` and on `fleet.close()`.
+ *
+ * Classes are data: `classByName`, `namedClasses` (those a bare reference may mean) and
+ * `detailReferences` (a class's DomainInfo-like details) are read from the generated metadata,
+ * so a class added to the schema works with `objects`, `resolve`, `watch` and the CLI as it is.
+ *
  * Errors: method failures are the QMF session's `MethodError` (`code` = 0x10000 + libvirt's
  * error number for libvirt failures, `text` = libvirt's message); timeouts and lost
  * connections are its `TimeoutError` / `ConnectionLostError`; the fleet adds
  * {@link NotFoundError}, {@link AmbiguousRefError} (with `candidates`),
- * {@link BrokerUnreachableError}, {@link AgentUnreachableError} and {@link ArgumentError}.
+ * {@link BrokerUnreachableError}, {@link AgentUnreachableError}, {@link ArgumentError} and
+ * {@link WatchOverflowError}.
  *
  * @module
  */
+export {
+  type AnyClass,
+  type ClassReference,
+  classByName,
+  detailReferences,
+  findClass,
+  HOST_CLASS,
+  namedClasses,
+  referencesOf,
+} from "./classes.js";
+export { connectFleet, type FleetOptions } from "./connect.js";
+export {
+  type DiscoveryResult,
+  type FleetAgent,
+  LIBVIRT_AGENTS,
+  SETTLE_LATENCY_FACTOR,
+} from "./discovery.js";
 export {
   AgentUnreachableError,
   AmbiguousRefError,
@@ -58,32 +85,9 @@ export {
   isNotFound,
   isUnreachable,
   NotFoundError,
+  WatchOverflowError,
 } from "./errors.js";
-export {
-  connectFleet,
-  type DiscoveryResult,
-  equalityPredicate,
-  type Filter,
-  Fleet,
-  type FleetAgent,
-  type FleetChange,
-  type FleetOptions,
-  filterField,
-  LIBVIRT_AGENTS,
-  type QueryOptions,
-  SETTLE_LATENCY_FACTOR,
-} from "./fleet.js";
-export * from "./generated/libvirt.js";
-export { type ManagedClass, ManagedObject, type ObjectData } from "./managed-object.js";
-export type {
-  ClassMeta,
-  EventMeta,
-  FieldMeta,
-  MethodMeta,
-  PackageMeta,
-  QmfTypeName,
-} from "./metadata.js";
-export { looksLikeUuid, parseRef } from "./refs.js";
+export type { AgentFailure, FleetEvents, SchemaEvent } from "./events.js";
 export {
   fromAgent,
   type ObjectRef,
@@ -91,4 +95,27 @@ export {
   parseFieldText,
   refText,
   toObjectRef,
-} from "./values.js";
+} from "./field-values.js";
+export { equalityPredicate, type Filter, filterField } from "./filters.js";
+export { Fleet, type FleetQuery } from "./fleet.js";
+export * from "./generated/libvirt.js";
+export { type ManagedClass, ManagedObject, type ObjectData } from "./managed-object.js";
+export {
+  type ClassMeta,
+  type EventMeta,
+  type FieldMeta,
+  isNamedClass,
+  LABEL_PROPERTIES,
+  labelProperty,
+  type MethodMeta,
+  NAMING_PROPERTIES,
+  type PackageMeta,
+  type QmfTypeName,
+} from "./metadata.js";
+export { looksLikeUuid, type ParsedRef, parseRef } from "./refs.js";
+export {
+  DEFAULT_MAX_BUFFERED,
+  type FleetChange,
+  FleetWatch,
+  type WatchOptions,
+} from "./watch.js";

@@ -1,8 +1,14 @@
 // The base of every generated class: one managed object as the fleet last saw it, with the
 // means to call its methods and follow its references through the fleet that found it.
 import { ArgumentError } from "./errors.js";
-import type { ClassMeta } from "./metadata.js";
-import { convertValues, type ObjectRef, objectIdText, refText, toObjectRef } from "./values.js";
+import {
+  convertValues,
+  type ObjectRef,
+  objectIdText,
+  refText,
+  toObjectRef,
+} from "./field-values.js";
+import { type ClassMeta, LABEL_PROPERTIES } from "./metadata.js";
 
 /** What a managed object needs from the fleet it came from. */
 export interface ObjectSource {
@@ -75,7 +81,8 @@ export class ManagedObject<P extends object> {
    */
   get label(): string {
     const p = this.props as Record<string, unknown>;
-    return String(p.name ?? p.hostname ?? p.key ?? this.objectId.objectName);
+    for (const k of LABEL_PROPERTIES) if (p[k] !== null && p[k] !== undefined) return String(p[k]);
+    return this.objectId.objectName;
   }
 
   /** The object id as text, `<agent name>/<object name>`. */

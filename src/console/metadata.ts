@@ -98,3 +98,26 @@ export const INTEGER_RANGES: Readonly<Record<string, readonly [bigint, bigint]>>
   absTime: [-9223372036854775808n, 9223372036854775807n],
   deltaTime: [0n, 18446744073709551615n],
 };
+
+/**
+ * The properties that name an object for people, in order of preference: an object's label
+ * is the first of them it has (a Domain's `name`, a Node's `hostname`, a volume's `key` when
+ * it has no name).
+ */
+export const LABEL_PROPERTIES: readonly string[] = ["name", "hostname", "key"];
+
+/**
+ * The properties a reference typed by a user is matched against, besides a UUID (`uuid`,
+ * when the text has a UUID's shape): the labels and a file path.
+ */
+export const NAMING_PROPERTIES: readonly string[] = [...LABEL_PROPERTIES, "path"];
+
+/** The property a class's objects are labelled by (see {@link LABEL_PROPERTIES}), if any. */
+export function labelProperty(meta: ClassMeta): string | undefined {
+  return LABEL_PROPERTIES.find((n) => meta.properties.some((p) => p.name === n));
+}
+
+/** True when people name the objects of a class: it has a naming property or a `uuid`. */
+export function isNamedClass(meta: ClassMeta): boolean {
+  return meta.properties.some((p) => p.name === "uuid" || NAMING_PROPERTIES.includes(p.name));
+}

@@ -9,8 +9,8 @@ import { redactUrl, resolveSettings } from "../../src/cli/config.js";
 import { describeError, exitCodeFor } from "../../src/cli/errors.js";
 import { displayValue, formatTable, safeText, toJsonText } from "../../src/cli/output.js";
 import { AmbiguousRefError } from "../../src/console/errors.js";
+import { parseFieldText } from "../../src/console/field-values.js";
 import type { FieldMeta } from "../../src/console/metadata.js";
-import { parseFieldText } from "../../src/console/values.js";
 
 describe("safeText", () => {
   test("keeps printable unicode, quotes and < as they are", () => {

@@ -1,8 +1,11 @@
 import type { Command } from "commander";
 import { withFleet } from "../context.js";
-import { displayValue, printJson, printTable } from "../output.js";
+import { type Column, displayValue, printJson, printTable } from "../output.js";
 
-/** `lvq agents`: every agent on the broker with its host, libvirt state and object counts. */
+/**
+ * `lvq agents`: every agent on the broker with its host, libvirt state and how many objects of
+ * each class people name it publishes.
+ */
 export function registerAgentsCommand(program: Command): void {
   program
     .command("agents")
@@ -22,16 +25,15 @@ Examples:
         async ({ fleet, sdk, settings }) => {
           const agents = fleet.agents();
           const names = agents.map((a) => a.name);
-          const [nodes, domains, pools, volumes] = await Promise.all([
+          // Counted: the objects people name, the host itself left out (one per agent).
+          const counted = sdk.namedClasses().filter((c) => c !== sdk.HOST_CLASS);
+          const [nodes, counts] = await Promise.all([
             fleet.nodes(undefined, { agents: names }),
-            fleet.countObjects(sdk.Domain, { agents: names }),
-            fleet.countObjects(sdk.Pool, { agents: names }),
-            fleet.countObjects(sdk.Volume, { agents: names }),
+            Promise.all(counted.map((c) => fleet.countObjects(c, { agents: names }))),
           ]);
-          const count = (counts: Map<string, number>, agent: string): number | null =>
-            counts.get(agent) ?? null;
+          const nodeOf = new Map(nodes.map((n) => [n.agentName, n]));
           const rows = agents.map((a) => {
-            const node = nodes.find((n) => n.agentName === a.name);
+            const node = nodeOf.get(a.name);
             return {
               name: a.name,
               host: a.host,
@@ -39,11 +41,9 @@ Examples:
               libvirt_state: node?.libvirt_state ?? attr(a.attributes, "libvirt_state"),
               heartbeat_age_ms: a.heartbeatAgeMs,
               epoch: a.epoch,
-              objects: {
-                Domain: count(domains, a.name),
-                Pool: count(pools, a.name),
-                Volume: count(volumes, a.name),
-              },
+              objects: Object.fromEntries(
+                counted.map((c, i) => [c.meta.name, counts[i]!.get(a.name) ?? null]),
+              ),
             };
           });
           if (settings.json) return printJson(rows);
@@ -54,9 +54,9 @@ Examples:
               { header: "LIBVIRT" },
               { header: "HEARTBEAT", align: "right" },
               { header: "EPOCH", align: "right" },
-              { header: "DOMAINS", align: "right" },
-              { header: "POOLS", align: "right" },
-              { header: "VOLUMES", align: "right" },
+              ...counted.map(
+                (c): Column => ({ header: `${c.meta.name.toUpperCase()}S`, align: "right" }),
+              ),
             ],
             rows.map((r) => [
               displayValue(r.name),
@@ -64,9 +64,7 @@ Examples:
               displayValue(r.libvirt_state ?? "?"),
               `${(r.heartbeat_age_ms / 1000).toFixed(1)} s`,
               String(r.epoch),
-              String(r.objects.Domain ?? "?"),
-              String(r.objects.Pool ?? "?"),
-              String(r.objects.Volume ?? "?"),
+              ...counted.map((c) => String(r.objects[c.meta.name] ?? "?")),
             ]),
           );
         },

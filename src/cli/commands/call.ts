@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import type { Fleet, ManagedClass, ManagedObject, MethodMeta } from "../../console/index.js";
+import type { Fleet, ManagedObject, MethodMeta } from "../../console/index.js";
 import { type ConsoleModule, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { formatKeyValues, printJson, terminalText, withSpinner } from "../output.js";
-import { cell, resolveAny } from "../present.js";
+import { cell, metaOf, resolveAny } from "../present.js";
 
 type AnyObject = ManagedObject<object>;
 
@@ -63,7 +63,7 @@ export async function parseMethodArgs(
 
 /** The method of an object's class, or a usage error listing the methods. */
 export function methodOf(obj: AnyObject, name: string): MethodMeta {
-  const meta = (obj.constructor as ManagedClass<AnyObject>).meta;
+  const meta = metaOf(obj);
   const m = meta.methods.find((x) => x.name === name);
   if (!m) {
     const known = meta.methods.map((x) => x.name).join(", ") || "none";

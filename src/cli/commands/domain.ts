@@ -6,8 +6,8 @@ import type { Command } from "commander";
 import type { Domain, Fleet, ManagedObject } from "../../console/index.js";
 import { type ConsoleModule, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
+import { oneAgent } from "../hosts.js";
 import { displayValue, printJson, terminalText, withSpinner } from "../output.js";
-import { resolveAny } from "../present.js";
 
 /**
  * How long save, restore and migrate may take: they move a guest's whole memory, so the
@@ -57,26 +57,8 @@ const SIMPLE_VERBS: { verb: string; method: string; done: string; desc: string }
   { verb: "undefine", method: "undefine", done: "undefined", desc: "remove a domain's definition" },
 ];
 
-async function findDomain(sdk: ConsoleModule, fleet: Fleet, text: string): Promise<Domain> {
-  return (await resolveAny(sdk, fleet, text, "Domain")) as Domain;
-}
-
-/** The one agent a `--host` (or destination host) means. */
-function oneAgent(fleet: Fleet, host: string | undefined, what: string): string {
-  if (host === undefined) {
-    const all = fleet.agents();
-    if (all.length === 1) return all[0]!.name;
-    throw new UsageError(
-      `${what}: ${all.length} hosts answer (${all.map((a) => a.host).join(", ")}); choose one with --host`,
-    );
-  }
-  const agents = fleet.agentsForHost(host);
-  if (agents.length > 1) {
-    throw new UsageError(
-      `${what}: host "${host}" has ${agents.length} agents (${agents.map((a) => a.name).join(", ")}); give the agent name`,
-    );
-  }
-  return agents[0]!.name;
+function findDomain(sdk: ConsoleModule, fleet: Fleet, text: string): Promise<Domain> {
+  return fleet.resolve(sdk.Domain, text);
 }
 
 function report(

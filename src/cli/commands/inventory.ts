@@ -6,6 +6,7 @@ import {
   PoolState,
   VolType,
 } from "../../libvirt/index.js";
+import { displayValue, formatTable, safeText } from "../output.js";
 
 /** One host's inventory as read from libvirt. */
 export interface Inventory {
@@ -147,22 +148,22 @@ export function inventoryJson(inv: Inventory): string {
   );
 }
 
+/** A table with a rule under its headers, without the final newline; names escaped. */
 function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] as number))
-      .join("  ")
-      .trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  const cells = rows.map((r) => r.map((c) => displayValue(c)));
+  return formatTable(
+    headers.map((header) => ({ header })),
+    cells,
+    { headerRule: true },
+  ).slice(0, -1);
 }
 
 /** The human-readable rendering. */
 export function inventoryText(inv: Inventory): string {
   const n = inv.node;
   const out: string[] = [
-    `Host ${inv.hostname} (${inv.hypervisor}, libvirt ${inv.libVersion}) at ${inv.uri}`,
-    `Node: ${n.model}, ${n.cpus} CPUs @ ${n.mhz} MHz (${n.nodes} NUMA nodes, ${n.sockets} sockets, ${n.cores} cores, ${n.threads} threads), ${n.memoryKiB} KiB memory`,
+    `Host ${safeText(inv.hostname)} (${safeText(inv.hypervisor)}, libvirt ${inv.libVersion}) at ${safeText(inv.uri)}`,
+    `Node: ${safeText(n.model)}, ${n.cpus} CPUs @ ${n.mhz} MHz (${n.nodes} NUMA nodes, ${n.sockets} sockets, ${n.cores} cores, ${n.threads} threads), ${n.memoryKiB} KiB memory`,
     "",
     `Domains (${inv.domains.length}):`,
     table(
@@ -195,7 +196,7 @@ export function inventoryText(inv: Inventory): string {
     if (p.volumes.length === 0) continue;
     out.push(
       "",
-      `Volumes of ${p.name}:`,
+      `Volumes of ${safeText(p.name)}:`,
       table(
         ["NAME", "TYPE", "CAPACITY", "ALLOCATION", "PATH"],
         p.volumes.map((v) => [v.name, v.type, String(v.capacity), String(v.allocation), v.path]),

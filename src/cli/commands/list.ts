@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import type { ClassMeta, Filter, Fleet } from "../../console/index.js";
-import { type ConsoleModule, withFleet } from "../context.js";
+import type { ClassMeta, Filter } from "../../console/index.js";
+import { type ConsoleModule, loadConsole, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
+import { agentsOption } from "../hosts.js";
 import { printJson, printTable } from "../output.js";
-import { classOf, sortObjects, tableColumns, tableRow } from "../present.js";
-import { classMetaByName } from "./schema.js";
+import { sortObjects, stateDetails, tableColumns, tableRow } from "../present.js";
 
 /**
  * Builds the filter of `prop=value` words: each value is parsed by its property's schema type
@@ -50,16 +50,11 @@ function parseWhere(text: string): unknown[] {
   return v;
 }
 
-/** The agents `--agent` names (a host, instance or agent name). */
-export function agentsOption(fleet: Fleet, agent: string | undefined): string[] | undefined {
-  return agent === undefined ? undefined : fleet.agentsForHost(agent).map((a) => a.name);
-}
-
 /** `lvq list <class> [prop=value …] [--where predicate] [--agent A]`. */
 export function registerListCommand(program: Command): void {
   program
     .command("list")
-    .argument("<class>", "a class name: Node, NodeInfo, Domain, DomainInfo, Pool, Volume")
+    .argument("<class>", "a class name, e.g. Domain (`lvq schema` lists them)")
     .argument("[filters...]", "property=value equalities (a Domain's state=running works too)")
     .option(
       "--where <predicate>",
@@ -86,7 +81,8 @@ Examples:
         opts: { where?: string; agent?: string },
         cmd: Command,
       ) => {
-        const meta = await classMetaByName(className);
+        const cls = (await loadConsole()).classByName(className);
+        const meta = cls.meta;
         const where = opts.where !== undefined ? parseWhere(opts.where) : undefined;
         if (where) {
           // Checked here, before any connection: a bad predicate is a usage error (exit 2).
@@ -100,35 +96,39 @@ Examples:
             // Without --agent the queries start while discovery still runs (see withFleet).
             if (opts.agent !== undefined) await requireAgents();
             const agents = agentsOption(fleet, opts.agent);
-            const cls = classOf(sdk, meta.name);
             const filter: Filter | undefined = Object.keys(eqs).length ? eqs : undefined;
-            const [objects, infos] = await Promise.all([
+            // A human table of a class whose state is kept in its details (a Domain's, in its
+            // DomainInfo) shows that state too.
+            const details = settings.json ? [] : stateDetails(sdk, meta);
+            const [objects, detailObjects] = await Promise.all([
               fleet.objects(cls, filter, {
                 ...(agents ? { agents } : {}),
                 ...(where ? { where } : {}),
               }),
-              // The human table of domains shows each domain's state, kept in DomainInfo.
-              !settings.json && meta.name === "Domain"
-                ? fleet.domainInfos(undefined, agents ? { agents } : {})
-                : Promise.resolve([]),
+              Promise.all(
+                details.map((d) => fleet.objects(d.target, undefined, agents ? { agents } : {})),
+              ),
             ]);
             await requireAgents();
             sortObjects(objects);
             if (settings.json) return printJson(objects);
-            if (meta.name === "Domain") {
-              const stateOf = new Map(infos.map((i) => [i.objectIdText, i.props.state]));
-              printTable(
-                tableColumns(meta, ["state"]),
-                objects.map((o) => {
-                  const ref = sdk.toObjectRef((o.props as Record<string, unknown>).domain_info);
-                  return tableRow(sdk, o, [(ref && stateOf.get(sdk.objectIdText(ref))) ?? "?"]);
-                }),
-              );
-              return;
-            }
+            const states = detailObjects.map(
+              (found) =>
+                new Map(found.map((o) => [o.objectIdText, (o.props as { state?: unknown }).state])),
+            );
             printTable(
-              tableColumns(meta),
-              objects.map((o) => tableRow(sdk, o)),
+              tableColumns(
+                meta,
+                details.map(() => "state"),
+              ),
+              objects.map((o) => {
+                const props = o.props as Record<string, unknown>;
+                const shown = details.map((d, i) => {
+                  const ref = sdk.toObjectRef(props[d.via.name]);
+                  return String((ref && states[i]!.get(sdk.objectIdText(ref))) ?? "?");
+                });
+                return tableRow(sdk, o, shown);
+              }),
             );
           },
           { completeOrFail: true, early: true, announce: true },

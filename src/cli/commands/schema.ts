@@ -1,27 +1,6 @@
 import type { Command } from "commander";
-import type { ClassMeta } from "../../console/index.js";
 import { loadConsole } from "../context.js";
 import { colours, displayValue, printJson, printTable } from "../output.js";
-
-/**
- * The class a name means (exact, else case-insensitive), or NotFoundError listing the classes.
- * Shared by the commands that take a class name.
- */
-export async function classMetaByName(name: string): Promise<ClassMeta> {
-  const sdk = await loadConsole();
-  const classes = sdk.SCHEMA.classes;
-  const found =
-    classes.find((c) => c.name === name) ??
-    classes.find((c) => c.name.toLowerCase() === name.toLowerCase());
-  if (!found) {
-    throw new sdk.NotFoundError(
-      `no class "${name}" in the schema (classes: ${classes.map((c) => c.name).join(", ")})`,
-      "class",
-      name,
-    );
-  }
-  return found;
-}
 
 /** `lvq schema [class]`: the schema the agents publish, like qpid-tool's `schema`. */
 export function registerSchemaCommand(program: Command): void {
@@ -41,7 +20,7 @@ Examples:
     )
     .action(async (className: string | undefined, _opts, cmd: Command) => {
       const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true;
-      const { SCHEMA } = await loadConsole();
+      const { SCHEMA, classByName } = await loadConsole();
       if (className === undefined) {
         if (json) return printJson(SCHEMA);
         printTable(
@@ -69,7 +48,7 @@ Examples:
         );
         return;
       }
-      const meta = await classMetaByName(className);
+      const meta = classByName(className).meta;
       if (json) return printJson(meta);
       process.stdout.write(
         `${colours.bold(`class ${meta.name}`)}${meta.desc ? `: ${meta.desc}` : ""}\n\n`,

@@ -1,19 +1,19 @@
 import type { Command } from "commander";
-import type { ManagedClass, ManagedObject } from "../../console/index.js";
+import type { ManagedObject } from "../../console/index.js";
 import { withFleet } from "../context.js";
 import { colours, displayValue, formatKeyValues, printJson } from "../output.js";
-import { classOf, propertyPairs, resolveAny } from "../present.js";
+import { metaOf, propertyPairs, resolveAny } from "../present.js";
 
 type AnyObject = ManagedObject<object>;
 
-/** `lvq show <ref>`: every property of one object, with its `*_info` objects followed. */
+/** `lvq show <ref>`: every property of one object, with its details (DomainInfo, …) followed. */
 export function registerShowCommand(program: Command): void {
   program
     .command("show")
     .argument("<ref>", "a name, UUID, host/name or object id (agent/object name)")
     .option("--class <class>", "look only among objects of this class")
     .description(
-      "show every property of one object, following its host_info / domain_info reference",
+      "show every property of one object, with its details (a Domain's domain_info, a Node's host_info)",
     )
     .addHelpText(
       "after",
@@ -28,17 +28,14 @@ Examples:
     .action(async (text: string, opts: { class?: string }, cmd: Command) => {
       await withFleet(cmd, async ({ fleet, sdk, settings }) => {
         const obj = await resolveAny(sdk, fleet, text, opts.class);
-        const meta = (obj.constructor as ManagedClass<AnyObject>).meta;
-        // The *_info references carry the object's state and statistics: show them inline.
-        const infoProps = meta.properties.filter(
-          (p) => p.type === "objId" && p.references && p.name.endsWith("_info"),
-        );
+        const meta = metaOf(obj);
+        // The details carry the object's state and statistics: show them inline.
         const related: [string, AnyObject][] = [];
-        for (const p of infoProps) {
-          const ref = sdk.toObjectRef((obj.props as Record<string, unknown>)[p.name]);
+        for (const { via, target } of sdk.detailReferences(meta)) {
+          const ref = sdk.toObjectRef((obj.props as Record<string, unknown>)[via.name]);
           if (!ref) continue;
           try {
-            related.push([p.name, await fleet.get(ref, classOf(sdk, p.references!))]);
+            related.push([via.name, await fleet.get(ref, target)]);
           } catch (err) {
             if (!sdk.isNotFound(err)) throw err;
           }

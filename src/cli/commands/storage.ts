@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import type { Pool } from "../../console/index.js";
 import { withFleet } from "../context.js";
+import { agentsOption } from "../hosts.js";
 import { printJson, printTable } from "../output.js";
-import { resolveAny, sortObjects, tableColumns, tableRow } from "../present.js";
-import { agentsOption } from "./list.js";
+import { sortObjects, tableColumns, tableRow } from "../present.js";
 
 /** `lvq pools` and `lvq vols <pool>`. */
 export function registerStorageCommands(program: Command): void {
@@ -35,7 +34,7 @@ export function registerStorageCommands(program: Command): void {
     .addHelpText("after", "\nExamples:\n  $ lvq vols default\n  $ lvq --json vols host1/default")
     .action(async (text: string, _opts, cmd: Command) => {
       await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-        const pool = (await resolveAny(sdk, fleet, text, "Pool")) as Pool;
+        const pool = await fleet.resolve(sdk.Pool, text);
         const all = await fleet.volumes(undefined, { agents: [pool.agentName] });
         const vols = sortObjects(
           all.filter((v) => {

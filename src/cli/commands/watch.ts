@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import type { FleetChange, ManagedClass, ManagedObject } from "../../console/index.js";
-import { type ConsoleModule, withFleet } from "../context.js";
+import type { FleetChange, ManagedObject } from "../../console/index.js";
+import { labelProperty } from "../../console/metadata.js";
+import { type ConsoleModule, loadConsole, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
+import { agentsOption } from "../hosts.js";
 import { colours, displayValue, toJsonText } from "../output.js";
-import { cell } from "../present.js";
-import { agentsOption } from "./list.js";
-import { classMetaByName } from "./schema.js";
+import { cell, metaOf } from "../present.js";
 
 type AnyObject = ManagedObject<object>;
 
@@ -14,11 +14,13 @@ function timeOf(ns: bigint | undefined): string {
   return new Date(ms).toISOString().slice(11, 23);
 }
 
+/** A changed object for people: its class, its label, then its short properties. */
 function describeObject(sdk: ConsoleModule, o: AnyObject): string {
-  const meta = (o.constructor as ManagedClass<AnyObject>).meta;
+  const meta = metaOf(o);
   const props = o.props as Record<string, unknown>;
+  const label = labelProperty(meta);
   const fields = meta.properties
-    .filter((p) => p.type !== "objId" && p.type !== "lstr" && p.name !== "name")
+    .filter((p) => p.type !== "objId" && p.type !== "lstr" && p.name !== label)
     .map((p) => `${p.name}=${cell(sdk, props[p.name])}`)
     .join(" ");
   return `${meta.name} ${displayValue(o.label)} ${fields}`.trimEnd();
@@ -42,6 +44,19 @@ function changeJson(sdk: ConsoleModule, c: FleetChange): unknown {
   return { kind: c.kind, ...c.object.toJSON() };
 }
 
+/** One change as a line of output: JSON, or time, host, what and its values for people. */
+function changeLine(sdk: ConsoleModule, c: FleetChange, json: boolean): string {
+  if (json) return toJsonText(changeJson(sdk, c), 0);
+  if (c.kind === "event") {
+    const args = Object.entries(c.args)
+      .map(([k, v]) => `${k}=${cell(sdk, v)}`)
+      .join(" ");
+    return `${timeOf(c.timestamp)} ${displayValue(c.host)} ${colours.cyan(`event ${c.name}`)} ${args}`;
+  }
+  const tag = c.kind === "deleted" ? colours.red("deleted") : colours.green("changed");
+  return `${timeOf(c.object.updateTs)} ${displayValue(c.object.host)} ${tag} ${describeObject(sdk, c.object)}`;
+}
+
 /** `lvq watch [class]`: live changes and events as they arrive. */
 export function registerWatchCommand(program: Command): void {
   program
@@ -50,7 +65,7 @@ export function registerWatchCommand(program: Command): void {
     .option("--count <n>", "stop after this many changes and events")
     .option("--for <seconds>", "stop after this many seconds")
     .option("--agent <host>", "only changes and events of this host")
-    .option("--no-events", "do not show schema events (DomainLifecycle, PoolLifecycle)")
+    .option("--no-events", "do not show schema events (such as DomainLifecycle)")
     .description("print object changes and events as the agents publish them (Ctrl-C stops)")
     .addHelpText(
       "after",
@@ -76,51 +91,35 @@ Examples:
         if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0)) {
           throw new UsageError(`--for: "${opts.for}" is not a positive number of seconds`);
         }
-        const meta = className === undefined ? undefined : await classMetaByName(className);
+        const meta =
+          className === undefined ? undefined : (await loadConsole()).classByName(className).meta;
         await withFleet(
           cmd,
           async ({ fleet, sdk, settings }) => {
-            let seen = 0;
-            await new Promise<void>((resolve) => {
-              const agents = agentsOption(fleet, opts.agent);
-              const stop = fleet.watch(meta ? [meta.name] : [], agents ? { agents } : {});
-              const finish = (): void => {
-                stop();
-                clearTimeout(timer);
-                process.off("SIGINT", finish);
-                process.off("SIGTERM", finish);
-                fleet.off("change", onChange);
-                resolve();
-              };
-              const onChange = (c: FleetChange): void => {
-                if (c.kind === "event" && !opts.events) return;
-                if (settings.json) {
-                  process.stdout.write(`${toJsonText(changeJson(sdk, c), 0)}\n`);
-                } else if (c.kind === "event") {
-                  const args = Object.entries(c.args)
-                    .map(([k, v]) => `${k}=${cell(sdk, v)}`)
-                    .join(" ");
-                  process.stdout.write(
-                    `${timeOf(c.timestamp)} ${displayValue(c.host)} ${colours.cyan(`event ${c.name}`)} ${args}\n`,
-                  );
-                } else {
-                  const tag =
-                    c.kind === "deleted" ? colours.red("deleted") : colours.green("changed");
-                  process.stdout.write(
-                    `${timeOf(c.object.updateTs)} ${displayValue(c.object.host)} ${tag} ${describeObject(sdk, c.object)}\n`,
-                  );
-                }
-                seen++;
-                if (count !== undefined && seen >= count) finish();
-              };
-              fleet.on("change", onChange);
-              const timer = seconds === undefined ? undefined : setTimeout(finish, seconds * 1000);
-              process.on("SIGINT", finish);
-              process.on("SIGTERM", finish);
-              process.stderr.write(
-                `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agent(s) (Ctrl-C stops)\n`,
-              );
+            const agents = agentsOption(fleet, opts.agent);
+            const watch = fleet.watch({
+              ...(meta ? { class: meta.name } : {}),
+              ...(agents ? { agents } : {}),
+              events: opts.events,
             });
+            const stop = (): void => watch.close();
+            const timer = seconds === undefined ? undefined : setTimeout(stop, seconds * 1000);
+            process.on("SIGINT", stop);
+            process.on("SIGTERM", stop);
+            process.stderr.write(
+              `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agent(s) (Ctrl-C stops)\n`,
+            );
+            let seen = 0;
+            try {
+              for await (const c of watch) {
+                process.stdout.write(`${changeLine(sdk, c, settings.json)}\n`);
+                if (count !== undefined && ++seen >= count) break;
+              }
+            } finally {
+              clearTimeout(timer);
+              process.off("SIGINT", stop);
+              process.off("SIGTERM", stop);
+            }
           },
           { requireAgents: false },
         );
