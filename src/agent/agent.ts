@@ -22,6 +22,8 @@ import {
 } from "../qmf/index.js";
 import type { AgentConfig } from "./config.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
+import { KINDS } from "./kinds/index.js";
+import { followLibvirtEvents } from "./libvirt-events.js";
 import type { AgentLogger } from "./log.js";
 import { authorizeCall, executeMethod, type MethodContext } from "./methods.js";
 import { type LinkState, Mirror, type SweepResult } from "./mirror.js";
@@ -252,9 +254,6 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     });
     this.session.on("error", (err) => log.error("QMF session failed", { err }));
 
-    this.libvirt.on("domainLifecycle", (e) => this.mirror.onDomainEvent(e));
-    this.libvirt.on("poolLifecycle", (e) => this.mirror.onPoolEvent(e));
-    this.libvirt.on("poolRefresh", (e) => this.mirror.onPoolEvent({ pool: e.pool }));
     this.libvirt.on("disconnected", (err) => {
       this.setLink("disconnected", err.message);
       log.warn("libvirt connection lost; keeping objects, reconnecting", { err });
@@ -268,8 +267,9 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
       this.setLink("connected", "");
       this.resyncNow();
     });
-    await this.libvirt.registerDomainLifecycleEvents();
-    await this.libvirt.registerPoolEvents();
+    await followLibvirtEvents(this.libvirt, KINDS, (row, ev, payload) =>
+      this.mirror.onEvent(row, ev, payload),
+    );
     this.setLink("connected", "");
     await this.mirror.resync();
     this.emit("synced");

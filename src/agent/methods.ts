@@ -24,9 +24,13 @@ import {
 } from "../qmf/index.js";
 import { isLibvirtUri } from "./config.js";
 import { badArgument, libvirtCall, libvirtFailure, notConnected } from "./errors.js";
+import { domainKind } from "./kinds/domain.js";
+import type { KindRow } from "./kinds/kind.js";
+import { poolKind } from "./kinds/pool.js";
+import { volumeKind } from "./kinds/volume.js";
 import type { AgentLogger } from "./log.js";
 import type { Mirror } from "./mirror.js";
-import { nameSuffix, objectName, PACKAGE } from "./names.js";
+import { keyOf, objectName, PACKAGE } from "./names.js";
 
 /** libvirt's REMOTE_STRING_MAX: longer XML is refused by the daemon anyway. */
 export const MAX_XML_BYTES = 4 * 1024 * 1024;
@@ -132,26 +136,20 @@ function refArg(call: MethodCall, name: string): ObjectId {
 
 // ---- the object a call is made on -----------------------------------------------------
 
-function domainOf(x: MethodContext, call: MethodCall): Domain {
-  const uuid = nameSuffix("Domain", call.objectName);
-  const d = uuid === undefined ? undefined : x.mirror.domains.get(uuid);
-  if (!d) throw new MethodError(QmfStatus.UNKNOWN_OBJECT, `no domain ${call.objectName}`);
-  return d;
+/** The object a call is made on, found through its kind (UNKNOWN_OBJECT when not known). */
+function targetOf<H>(
+  x: MethodContext,
+  call: MethodCall,
+  row: KindRow<H, unknown, unknown, unknown>,
+): H {
+  const e = x.mirror.find(row, call.objectName);
+  if (!e) throw new MethodError(QmfStatus.UNKNOWN_OBJECT, `no ${row.name} ${call.objectName}`);
+  return e.handle;
 }
 
-function poolOf(x: MethodContext, call: MethodCall): StoragePool {
-  const uuid = nameSuffix("Pool", call.objectName);
-  const p = uuid === undefined ? undefined : x.mirror.pools.get(uuid);
-  if (!p) throw new MethodError(QmfStatus.UNKNOWN_OBJECT, `no pool ${call.objectName}`);
-  return p;
-}
-
-function volumeOf(x: MethodContext, call: MethodCall): StorageVol {
-  const key = nameSuffix("Volume", call.objectName);
-  const v = key === undefined ? undefined : x.mirror.volumes.get(key);
-  if (!v) throw new MethodError(QmfStatus.UNKNOWN_OBJECT, `no volume ${call.objectName}`);
-  return v.vol;
-}
+const domainOf = (x: MethodContext, call: MethodCall): Domain => targetOf(x, call, domainKind);
+const poolOf = (x: MethodContext, call: MethodCall): StoragePool => targetOf(x, call, poolKind);
+const volumeOf = (x: MethodContext, call: MethodCall): StorageVol => targetOf(x, call, volumeKind);
 
 /**
  * A call without output on one kind of object: find the object, run the libvirt call, then
@@ -170,13 +168,13 @@ function objectAction<T>(
     }) satisfies Handler;
 }
 
-const domainAction = objectAction(domainOf, (x, d) => x.mirror.refreshDomain(d.uuid));
-const poolAction = objectAction(poolOf, (x, p) => x.mirror.refreshPool(p.uuid));
+const domainAction = objectAction(domainOf, (x, d) => x.mirror.refresh(domainKind, d.uuid));
+const poolAction = objectAction(poolOf, (x, p) => x.mirror.refresh(poolKind, p.uuid));
 
 /** Publishes a volume found by a lookup and returns its object id. */
 async function volumeResult(x: MethodContext, v: StorageVol): Promise<Record<string, unknown>> {
-  await lv(x, "virStorageVolGetInfo", () => x.mirror.refreshVolume(v));
-  return { volume: x.objectId(objectName.volume(v.key)) };
+  await lv(x, "virStorageVolGetInfo", () => x.mirror.readFound(volumeKind, v));
+  return { volume: x.objectId(objectName("Volume", v.key)) };
 }
 
 /** Volume lookups are host-wide in libvirt; on a Pool object the volume must be in that pool. */
@@ -213,7 +211,7 @@ async function restore(x: MethodContext, call: MethodCall): Promise<Record<strin
     );
   }
   await lv(x, "virDomainRestore", (c) => c.domainRestore(file));
-  await x.mirror.refreshDomain(d.uuid);
+  await x.mirror.refresh(domainKind, d.uuid);
   return {};
 }
 
@@ -259,7 +257,7 @@ async function migrate(x: MethodContext, call: MethodCall): Promise<Record<strin
       "is this host; a migration needs another one",
     );
   }
-  if (dest && nameSuffix("Node", dest.objectName) === undefined) {
+  if (dest && keyOf("Node", dest.objectName) === undefined) {
     throw badArgument(
       call.methodName,
       "destination_node",
@@ -292,12 +290,12 @@ async function migrate(x: MethodContext, call: MethodCall): Promise<Record<strin
   await lv(x, "virDomainMigrateToURI3", (c) =>
     c.domainMigratePerform3Params(d, destUri, params, wireFlags),
   );
-  void x.mirror.refreshDomain(d.uuid);
+  void x.mirror.refresh(domainKind, d.uuid);
 
   // The domain as the destination's agent publishes it (it learns from its own events): its
   // data indication wakes the wait at once; a query each second covers an indication missed
   // (sent before this console listened, or lost with a broker hiccup).
-  const objName = objectName.domain(d.uuid);
+  const objName = objectName("Domain", d.uuid);
   const deadline = Date.now() + DESTINATION_WAIT_MS;
   let published = false; // an indication came since the last query began
   let wake: () => void = () => {};
@@ -401,20 +399,20 @@ const HANDLERS: Record<string, Handler> = {
   "Node.define_domain_xml": async (x, call) => {
     const xml = xmlArg(call, "xml_desc");
     const d = await lv(x, "virDomainDefineXML", (c) => c.domainDefineXml(xml));
-    await x.mirror.refreshDomain(d.uuid);
-    return { domain: x.objectId(objectName.domain(d.uuid)) };
+    await x.mirror.refresh(domainKind, d.uuid);
+    return { domain: x.objectId(objectName("Domain", d.uuid)) };
   },
   "Node.storage_pool_define_xml": async (x, call) => {
     const xml = xmlArg(call, "xml_desc");
     const p = await lv(x, "virStoragePoolDefineXML", (c) => c.storagePoolDefineXml(xml));
-    await x.mirror.refreshPool(p.uuid);
-    return { pool: x.objectId(objectName.pool(p.uuid)) };
+    await x.mirror.refresh(poolKind, p.uuid);
+    return { pool: x.objectId(objectName("Pool", p.uuid)) };
   },
   "Node.storage_pool_create_xml": async (x, call) => {
     const xml = xmlArg(call, "xml_desc");
     const p = await lv(x, "virStoragePoolCreateXML", (c) => c.storagePoolCreateXml(xml));
-    await x.mirror.refreshPool(p.uuid);
-    return { pool: x.objectId(objectName.pool(p.uuid)) };
+    await x.mirror.refresh(poolKind, p.uuid);
+    return { pool: x.objectId(objectName("Pool", p.uuid)) };
   },
 
   "Domain.create": domainAction("virDomainCreate", (c, d) => c.domainCreate(d)),
@@ -428,7 +426,7 @@ const HANDLERS: Record<string, Handler> = {
     const d = domainOf(x, call);
     const file = pathArg(call, "filename");
     await lv(x, "virDomainSave", (c) => c.domainSave(d, file));
-    await x.mirror.refreshDomain(d.uuid);
+    await x.mirror.refresh(domainKind, d.uuid);
     return {};
   },
   "Domain.restore": restore,
@@ -455,7 +453,7 @@ const HANDLERS: Record<string, Handler> = {
     const xml = xmlArg(call, "xml_desc");
     const v = await lv(x, "virStorageVolCreateXML", (c) => c.storageVolCreateXml(p, xml));
     const out = await volumeResult(x, v);
-    void x.mirror.refreshPool(p.uuid); // its allocation changed
+    void x.mirror.refresh(poolKind, p.uuid); // its allocation changed
     return out;
   },
   "Pool.lookup_volume_by_name": async (x, call) => {
@@ -488,9 +486,9 @@ const HANDLERS: Record<string, Handler> = {
   "Volume.delete": async (x, call) => {
     const v = volumeOf(x, call);
     await lv(x, "virStorageVolDelete", (c) => c.storageVolDelete(v));
-    x.mirror.removeVolume(v.key);
-    const poolUuid = x.mirror.poolUuidByName(v.pool);
-    if (poolUuid) void x.mirror.refreshPool(poolUuid);
+    x.mirror.remove(volumeKind, v.key);
+    const poolUuid = x.mirror.parentKey(volumeKind, v);
+    if (poolUuid) void x.mirror.refresh(poolKind, poolUuid);
     return {};
   },
 };
