@@ -21,11 +21,12 @@ import {
   Uuid,
 } from "../qmf/index.js";
 import type { AgentConfig } from "./config.js";
+import type { HandlerContext } from "./handlers.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
 import { KINDS } from "./kinds/index.js";
 import { followLibvirtEvents } from "./libvirt-events.js";
 import type { AgentLogger } from "./log.js";
-import { authorizeCall, executeMethod, type MethodContext } from "./methods.js";
+import { authorizeCall, executeMethod, handlerContext } from "./methods.js";
 import { type LinkState, Mirror, type SweepResult } from "./mirror.js";
 
 /** QMF vendor and product of every lvq agent (its name is `vendor:product:instance`). */
@@ -115,15 +116,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     this.instance = p.instance;
     this.epoch = p.epoch;
     this.build = () => {
-      const ctx = (): MethodContext => ({
-        libvirt: this.libvirt,
-        mirror: this.mirror,
-        agentName: this.name,
-        objectId: (n) => this.session.objectId(n),
-        console: () => this.consoleSession(),
-        linkError: () => this.linkError || undefined,
-        log: this.log.child({ component: "method" }),
-      });
+      let handlers: HandlerContext | undefined;
       this.session = new AgentSession({
         url: p.config.broker,
         vendor: AGENT_VENDOR,
@@ -140,7 +133,10 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         },
         log: this.log.child({ component: "qmf" }),
         authorize: (a) => authorizeCall(p.config.controlUsers, a),
-        onMethod: (call: MethodCall) => executeMethod(ctx(), call),
+        onMethod: (call: MethodCall) => {
+          if (!handlers) throw new Error("the agent is still starting");
+          return executeMethod(handlers, call);
+        },
       });
       this.mirror = new Mirror({
         libvirt: this.libvirt,
@@ -149,6 +145,16 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         publicUri: p.config.publicUri ?? p.config.uri,
         log: this.log.child({ component: "mirror" }),
         sweepTimeoutMs: Math.max(1000, Math.min(p.config.statsIntervalMs, 10_000)),
+      });
+      const session = this.session;
+      handlers = handlerContext({
+        libvirt: this.libvirt,
+        mirror: this.mirror,
+        agentName: session.name,
+        objectId: (n) => session.objectId(n),
+        console: () => this.consoleSession(),
+        linkError: () => this.linkError || undefined,
+        log: this.log.child({ component: "method" }),
       });
     };
     this.build();
