@@ -91,7 +91,7 @@ export class Mirror {
   private readonly sink: ObjectSink;
   private readonly lanes = new KeyedLanes();
   /**
-   * Objects an event touched since the current resync began (by lane key): the resync does not
+   * Objects an event touched since the current resync began (as `<kind>:<key>`): the resync does not
    * overwrite or delete them. Cleared when a resync begins (one runs at a time), so it never
    * outgrows what changed within one resync interval.
    */
