@@ -20,6 +20,7 @@ import {
   type Schema,
   Uuid,
 } from "../qmf/index.js";
+import type { Observer } from "../observe/observer.js";
 import type { AgentConfig } from "./config.js";
 import type { HandlerContext } from "./handlers.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
@@ -32,6 +33,15 @@ import { type LinkState, Mirror, type SweepResult } from "./mirror.js";
 /** QMF vendor and product of every lvq agent (its name is `vendor:product:instance`). */
 export const AGENT_VENDOR = "libvirt-qmf";
 export const AGENT_PRODUCT = "libvirt";
+
+/** What {@link LibvirtAgent.start} takes besides the settings. */
+export interface LibvirtAgentOptions {
+  /**
+   * Told what the agent counts: each stats sweep, each lost libvirt connection, each event
+   * lost while the broker was away longer than the held events last.
+   */
+  observer?: Observer;
+}
 
 /** Events of {@link LibvirtAgent}. */
 export interface LibvirtAgentEvents {
@@ -86,6 +96,8 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
   readonly epoch: number;
   readonly hostUuid: string;
   readonly config: AgentConfig;
+  /** Where the agent reports its counters (the one it was started with). */
+  readonly observer: Observer | undefined;
   /** The QMF agent session (replaced only while the first connection to the broker fails). */
   session!: AgentSession;
   readonly libvirt: ReconnectingLibvirt;
@@ -107,9 +119,11 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     instance: string;
     epoch: number;
     hostname: string;
+    observer: Observer | undefined;
   }) {
     super();
     this.config = p.config;
+    this.observer = p.observer;
     this.log = p.log;
     this.libvirt = p.libvirt;
     this.hostUuid = p.hostUuid;
@@ -145,6 +159,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         publicUri: p.config.publicUri ?? p.config.uri,
         log: this.log.child({ component: "mirror" }),
         sweepTimeoutMs: Math.max(1000, Math.min(p.config.statsIntervalMs, 10_000)),
+        observer: p.observer,
       });
       const session = this.session;
       handlers = handlerContext({
@@ -169,7 +184,11 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
    * session (retrying until the broker answers, except on refused credentials), publishes
    * everything and starts the timers. Resolves once the first full resync is published.
    */
-  static async start(config: AgentConfig, log: AgentLogger): Promise<LibvirtAgent> {
+  static async start(
+    config: AgentConfig,
+    log: AgentLogger,
+    options: LibvirtAgentOptions = {},
+  ): Promise<LibvirtAgent> {
     const schema = await loadSchemaFile(await defaultSchemaPath());
     const libvirt = new ReconnectingLibvirt(config.uri, {
       callTimeoutMs: config.libvirtCallTimeoutMs,
@@ -214,6 +233,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         instance,
         epoch,
         hostname,
+        observer: options.observer,
       });
       libvirt.off("connectFailed", onConnectFailed);
       await agent.run();
@@ -261,6 +281,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     this.session.on("error", (err) => log.error("QMF session failed", { err }));
 
     this.libvirt.on("disconnected", (err) => {
+      this.observer?.count?.("libvirt_disconnects", 1);
       this.setLink("disconnected", err.message);
       log.warn("libvirt connection lost; keeping objects, reconnecting", { err });
     });

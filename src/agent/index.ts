@@ -42,6 +42,7 @@ export {
   derivedUuid,
   LibvirtAgent,
   type LibvirtAgentEvents,
+  type LibvirtAgentOptions,
 } from "./agent.js";
 export {
   type AgentConfig,

@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import { createLogger, defaultSchemaPath, KINDS } from "../../src/agent/index.js";
 import { domainKind } from "../../src/agent/kinds/domain.js";
 import { poolKind } from "../../src/agent/kinds/pool.js";
-import { Mirror, type Publisher } from "../../src/agent/mirror.js";
+import { MAX_HELD_EVENTS, Mirror, type Publisher } from "../../src/agent/mirror.js";
 import {
   type Domain,
   ErrorCode,
@@ -17,7 +17,8 @@ import {
   type StoragePool,
   type StorageVol,
 } from "../../src/libvirt/index.js";
-import { loadSchemaFile, ObjectId } from "../../src/qmf/index.js";
+import { CountingObserver, type Observer } from "../../src/observe/observer.js";
+import { ConnectionLostError, loadSchemaFile, ObjectId } from "../../src/qmf/index.js";
 
 const notFound = (code: number, what: string) =>
   new LibvirtError({
@@ -141,12 +142,13 @@ function fakeSession() {
   return { session, objects, order };
 }
 
-function setup() {
+function setup(overrides: Partial<Publisher> = {}, observer?: Observer) {
   const { world, libvirt } = fakeHost();
   const { session, objects, order } = fakeSession();
   const mirror = new Mirror({
     libvirt,
-    session,
+    session: { ...session, ...overrides },
+    observer,
     hostUuid: "h1",
     publicUri: "test:///fake",
     log: createLogger({ level: "error" }),
@@ -261,5 +263,28 @@ describe("the kind table", () => {
       names(objects).filter((n) => n.startsWith("Domain")),
       ["Domain:u3", "DomainInfo:u3"],
     );
+  });
+
+  test("the observer hears every sweep, and every event lost beyond those held while the broker is away", async () => {
+    const observer = new CountingObserver();
+    const { world, mirror } = setup(
+      { raiseEvent: () => Promise.reject(new ConnectionLostError("broker away")) },
+      observer,
+    );
+    world.addDomain("u1", 1);
+    world.addDomain("u2", 5);
+    await mirror.resync();
+    await mirror.sweep();
+    await mirror.sweep();
+    assert.equal(observer.sweeps, 2);
+    assert.deepEqual({ ...observer.lastSweep, ms: 0 }, { domains: 2, changed: 0, stale: 0, ms: 0 });
+    const event = domainKind.events?.[0];
+    assert.ok(event);
+    const d = world.domains.get("u1")!.d;
+    for (let i = 0; i < MAX_HELD_EVENTS + 3; i++)
+      mirror.onEvent(domainKind, event, { domain: d, event: 2, detail: 0 });
+    await idle(mirror);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(observer.total("qmf_events_lost"), 3);
   });
 });
