@@ -9,6 +9,7 @@ import { access } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { redactUrl } from "../console/broker-url.js";
 import { ReconnectingLibvirt } from "../libvirt/index.js";
+import type { Observer } from "../observe/observer.js";
 import {
   AgentSession,
   ConsoleSession,
@@ -20,7 +21,6 @@ import {
   type Schema,
   Uuid,
 } from "../qmf/index.js";
-import type { Observer } from "../observe/observer.js";
 import type { AgentConfig } from "./config.js";
 import type { HandlerContext } from "./handlers.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
