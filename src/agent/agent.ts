@@ -130,7 +130,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     this.instance = p.instance;
     this.epoch = p.epoch;
     this.build = () => {
-      let handlers: HandlerContext | undefined;
+      let handlers!: HandlerContext; // made below, once the mirror exists; used only later
       this.session = new AgentSession({
         url: p.config.broker,
         vendor: AGENT_VENDOR,
@@ -147,10 +147,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         },
         log: this.log.child({ component: "qmf" }),
         authorize: (a) => authorizeCall(p.config.controlUsers, a),
-        onMethod: (call: MethodCall) => {
-          if (!handlers) throw new Error("the agent is still starting");
-          return executeMethod(handlers, call);
-        },
+        onMethod: (call: MethodCall) => executeMethod(handlers, call),
       });
       this.mirror = new Mirror({
         libvirt: this.libvirt,
