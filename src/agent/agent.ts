@@ -9,6 +9,7 @@ import { access } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { redactUrl } from "../console/broker-url.js";
 import { ReconnectingLibvirt } from "../libvirt/index.js";
+import type { Observer } from "../observe/observer.js";
 import {
   AgentSession,
   ConsoleSession,
@@ -21,14 +22,26 @@ import {
   Uuid,
 } from "../qmf/index.js";
 import type { AgentConfig } from "./config.js";
+import type { HandlerContext } from "./handlers.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
+import { KINDS } from "./kinds/index.js";
+import { followLibvirtEvents } from "./libvirt-events.js";
 import type { AgentLogger } from "./log.js";
-import { authorizeCall, executeMethod, type MethodContext } from "./methods.js";
+import { authorizeCall, executeMethod, handlerContext } from "./methods.js";
 import { type LinkState, Mirror, type SweepResult } from "./mirror.js";
 
 /** QMF vendor and product of every lvq agent (its name is `vendor:product:instance`). */
 export const AGENT_VENDOR = "libvirt-qmf";
 export const AGENT_PRODUCT = "libvirt";
+
+/** What {@link LibvirtAgent.start} takes besides the settings. */
+export interface LibvirtAgentOptions {
+  /**
+   * Told what the agent counts: each stats sweep, each lost libvirt connection, each event
+   * lost while the broker was away longer than the held events last.
+   */
+  observer?: Observer;
+}
 
 /** Events of {@link LibvirtAgent}. */
 export interface LibvirtAgentEvents {
@@ -83,6 +96,8 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
   readonly epoch: number;
   readonly hostUuid: string;
   readonly config: AgentConfig;
+  /** Where the agent reports its counters (the one it was started with). */
+  readonly observer: Observer | undefined;
   /** The QMF agent session (replaced only while the first connection to the broker fails). */
   session!: AgentSession;
   readonly libvirt: ReconnectingLibvirt;
@@ -104,24 +119,18 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     instance: string;
     epoch: number;
     hostname: string;
+    observer: Observer | undefined;
   }) {
     super();
     this.config = p.config;
+    this.observer = p.observer;
     this.log = p.log;
     this.libvirt = p.libvirt;
     this.hostUuid = p.hostUuid;
     this.instance = p.instance;
     this.epoch = p.epoch;
     this.build = () => {
-      const ctx = (): MethodContext => ({
-        libvirt: this.libvirt,
-        mirror: this.mirror,
-        agentName: this.name,
-        objectId: (n) => this.session.objectId(n),
-        console: () => this.consoleSession(),
-        linkError: () => this.linkError || undefined,
-        log: this.log.child({ component: "method" }),
-      });
+      let handlers!: HandlerContext; // made below, once the mirror exists; used only later
       this.session = new AgentSession({
         url: p.config.broker,
         vendor: AGENT_VENDOR,
@@ -138,7 +147,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         },
         log: this.log.child({ component: "qmf" }),
         authorize: (a) => authorizeCall(p.config.controlUsers, a),
-        onMethod: (call: MethodCall) => executeMethod(ctx(), call),
+        onMethod: (call: MethodCall) => executeMethod(handlers, call),
       });
       this.mirror = new Mirror({
         libvirt: this.libvirt,
@@ -147,6 +156,17 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         publicUri: p.config.publicUri ?? p.config.uri,
         log: this.log.child({ component: "mirror" }),
         sweepTimeoutMs: Math.max(1000, Math.min(p.config.statsIntervalMs, 10_000)),
+        observer: p.observer,
+      });
+      const session = this.session;
+      handlers = handlerContext({
+        libvirt: this.libvirt,
+        mirror: this.mirror,
+        agentName: session.name,
+        objectId: (n) => session.objectId(n),
+        console: () => this.consoleSession(),
+        linkError: () => this.linkError || undefined,
+        log: this.log.child({ component: "method" }),
       });
     };
     this.build();
@@ -161,7 +181,11 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
    * session (retrying until the broker answers, except on refused credentials), publishes
    * everything and starts the timers. Resolves once the first full resync is published.
    */
-  static async start(config: AgentConfig, log: AgentLogger): Promise<LibvirtAgent> {
+  static async start(
+    config: AgentConfig,
+    log: AgentLogger,
+    options: LibvirtAgentOptions = {},
+  ): Promise<LibvirtAgent> {
     const schema = await loadSchemaFile(await defaultSchemaPath());
     const libvirt = new ReconnectingLibvirt(config.uri, {
       callTimeoutMs: config.libvirtCallTimeoutMs,
@@ -206,6 +230,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         instance,
         epoch,
         hostname,
+        observer: options.observer,
       });
       libvirt.off("connectFailed", onConnectFailed);
       await agent.run();
@@ -252,10 +277,8 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     });
     this.session.on("error", (err) => log.error("QMF session failed", { err }));
 
-    this.libvirt.on("domainLifecycle", (e) => this.mirror.onDomainEvent(e));
-    this.libvirt.on("poolLifecycle", (e) => this.mirror.onPoolEvent(e));
-    this.libvirt.on("poolRefresh", (e) => this.mirror.onPoolEvent({ pool: e.pool }));
     this.libvirt.on("disconnected", (err) => {
+      this.observer?.count?.("libvirt_disconnects", 1);
       this.setLink("disconnected", err.message);
       log.warn("libvirt connection lost; keeping objects, reconnecting", { err });
     });
@@ -268,8 +291,9 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
       this.setLink("connected", "");
       this.resyncNow();
     });
-    await this.libvirt.registerDomainLifecycleEvents();
-    await this.libvirt.registerPoolEvents();
+    await followLibvirtEvents(this.libvirt, KINDS, (row, ev, payload) =>
+      this.mirror.onEvent(row, ev, payload),
+    );
     this.setLink("connected", "");
     await this.mirror.resync();
     this.emit("synced");

@@ -1,8 +1,13 @@
 // The agent's settings: defaults, then a JSON config file, then LVQ_* environment variables,
 // then command-line flags (each overrides the one before). Every value is checked here, so a
 // typo stops the agent at start with a message naming the setting and where it came from.
-import { readFile } from "node:fs/promises";
 import { brokerUrlProblem } from "../console/broker-url.js";
+import {
+  anyValue,
+  type ConfigFileFormat,
+  DEFAULT_BROKER,
+  readConfigFile,
+} from "../util/config-file.js";
 import { canonicalUuid } from "./identity.js";
 import { type LogLevel, parseLogLevel } from "./log.js";
 
@@ -58,7 +63,7 @@ export function defaultConfig(): AgentConfig {
   const root = typeof process.getuid === "function" && process.getuid() === 0;
   const home = process.env.HOME ?? "/tmp";
   return {
-    broker: "amqp://guest:guest@127.0.0.1:5672",
+    broker: DEFAULT_BROKER,
     uri: "qemu:///system",
     stateDir: root ? "/var/lib/lvq" : `${process.env.XDG_STATE_HOME ?? `${home}/.local/state`}/lvq`,
     heartbeatIntervalMs: 10_000,
@@ -92,21 +97,6 @@ export interface RawSettings {
   logLevel?: unknown;
 }
 
-const KEYS: readonly (keyof RawSettings)[] = [
-  "broker",
-  "uri",
-  "publicUri",
-  "instance",
-  "hostUuid",
-  "controlUsers",
-  "stateDir",
-  "heartbeatInterval",
-  "statsInterval",
-  "resyncInterval",
-  "libvirtTimeout",
-  "logLevel",
-];
-
 /** The environment variable of each setting. */
 export const ENV_VARS: Record<keyof RawSettings, string> = {
   broker: "LVQ_BROKER",
@@ -122,6 +112,8 @@ export const ENV_VARS: Record<keyof RawSettings, string> = {
   libvirtTimeout: "LVQ_LIBVIRT_TIMEOUT",
   logLevel: "LVQ_LOG_LEVEL",
 };
+
+const KEYS = Object.keys(ENV_VARS) as (keyof RawSettings)[];
 
 /** A setting that cannot be used; the message names the setting and its source. */
 export class ConfigError extends Error {
@@ -140,34 +132,22 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): RawSettin
 }
 
 /**
+ * The agent's config file: {@link RawSettings} keys, any JSON value (each is checked when it is
+ * applied, naming the setting and "config file"); unknown keys are refused.
+ */
+const CONFIG_FILE: ConfigFileFormat<RawSettings> = {
+  keys: Object.fromEntries(KEYS.map((k) => [k, anyValue])) as ConfigFileFormat<RawSettings>["keys"],
+  refused: "unknown key",
+  expected: `(known: ${KEYS.join(", ")})`,
+  error: (message) => new ConfigError(message),
+};
+
+/**
  * Reads a JSON config file of {@link RawSettings} keys. A missing file is an error only when
  * `required` (an explicit --config); unknown keys are refused so a typo is noticed.
  */
-export async function settingsFromFile(path: string, required: boolean): Promise<RawSettings> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if (!required && (e as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
-  }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (!v || typeof v !== "object" || Array.isArray(v)) {
-    throw new ConfigError(`config file ${path} must hold a JSON object`);
-  }
-  const out: RawSettings = {};
-  for (const [k, val] of Object.entries(v)) {
-    if (!(KEYS as readonly string[]).includes(k)) {
-      throw new ConfigError(`config file ${path}: unknown key "${k}" (known: ${KEYS.join(", ")})`);
-    }
-    out[k as keyof RawSettings] = val;
-  }
-  return out;
+export function settingsFromFile(path: string, required: boolean): Promise<RawSettings> {
+  return readConfigFile(path, CONFIG_FILE, required);
 }
 
 function text(v: unknown, what: string, src: ConfigSource): string {

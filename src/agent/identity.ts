@@ -3,46 +3,14 @@
 // incremented at every start, so consoles can tell a restart from a glitch.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SaxesParser } from "saxes";
 import { Uuid } from "../qmf/index.js";
+import { xmlText } from "../util/xml.js";
 
 /** Canonical lowercase UUID text, or undefined when `s` is not a UUID (with or without dashes). */
 export function canonicalUuid(s: string): string | undefined {
   const hex = s.trim().toLowerCase().replace(/-/g, "");
   if (!/^[0-9a-f]{32}$/.test(hex)) return undefined;
   return Uuid.fromBytes(Buffer.from(hex, "hex")).toString();
-}
-
-/** The text of the first element at `path` (e.g. ["capabilities","host","uuid"]), if any. */
-export function xmlText(xml: string, path: readonly string[]): string | undefined {
-  const parser = new SaxesParser();
-  const stack: string[] = [];
-  let text: string | undefined;
-  let collecting = false;
-  let buf = "";
-  parser.on("opentag", (t) => {
-    stack.push(t.name);
-    if (
-      text === undefined &&
-      stack.length === path.length &&
-      stack.every((n, i) => n === path[i])
-    ) {
-      collecting = true;
-      buf = "";
-    }
-  });
-  parser.on("text", (t) => {
-    if (collecting) buf += t;
-  });
-  parser.on("closetag", () => {
-    if (collecting && stack.length === path.length) {
-      text = buf;
-      collecting = false;
-    }
-    stack.pop();
-  });
-  parser.write(xml).close();
-  return text;
 }
 
 /** The host UUID in a capabilities document (`/capabilities/host/uuid`). */

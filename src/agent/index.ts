@@ -42,6 +42,7 @@ export {
   derivedUuid,
   LibvirtAgent,
   type LibvirtAgentEvents,
+  type LibvirtAgentOptions,
 } from "./agent.js";
 export {
   type AgentConfig,
@@ -59,6 +60,10 @@ export {
   readAgentState,
   stateFile,
 } from "./identity.js";
+export { domainReasonText, domainStateText } from "./kinds/domain-words.js";
+export { KINDS } from "./kinds/index.js";
+export type { AnyKind, KindRow } from "./kinds/kind.js";
+export { poolStateText } from "./kinds/pool.js";
 export {
   type AgentLogger,
   createLogger,
@@ -66,11 +71,4 @@ export {
 } from "./log.js";
 export { IMPLEMENTED_METHODS } from "./methods.js";
 export type { LinkState, SweepResult } from "./mirror.js";
-export {
-  domainReasonText,
-  domainStateText,
-  objectName,
-  PACKAGE,
-  poolStateText,
-  versionText,
-} from "./names.js";
+export { objectName, PACKAGE, versionText } from "./names.js";

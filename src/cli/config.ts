@@ -1,15 +1,18 @@
 // Where lvq finds its broker: the --broker flag, else LVQ_BROKER, else the config file
 // (--config, else ~/.config/lvq/config.json), else the local RabbitMQ with guest/guest.
-import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { brokerUrlProblem, redactUrl } from "../console/broker-url.js";
+import {
+  aPositive,
+  aString,
+  type ConfigFileFormat,
+  DEFAULT_BROKER,
+  readConfigFile,
+} from "../util/config-file.js";
 import { UsageError } from "./errors.js";
 
-export { redactUrl };
-
-/** The broker used when nothing else says: a local RabbitMQ with its default user. */
-export const DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672";
+export { DEFAULT_BROKER, redactUrl };
 
 /** Settings read from the config file. Unknown keys are refused, so a typo is noticed. */
 export interface LvqConfig {
@@ -62,37 +65,20 @@ export function defaultConfigPath(): string {
   return join(base, "lvq", "config.json");
 }
 
-async function readConfig(path: string, explicit: boolean): Promise<LvqConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if (!explicit && (err as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new UsageError(`cannot read config file ${path}: ${(err as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new UsageError(`config file ${path} must hold a JSON object like {"broker": "amqp://…"}`);
-  }
-  const config: LvqConfig = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    if (key === "broker" && typeof value === "string") config.broker = value;
-    else if (key === "timeout" && typeof value === "number" && value > 0) config.timeout = value;
-    else if (key === "settleMs" && typeof value === "number" && value > 0) config.settleMs = value;
-    else if (key === "expectAgents" && Number.isInteger(value) && (value as number) > 0)
-      config.expectAgents = value as number;
-    else
-      throw new UsageError(
-        `config file ${path}: unknown or mistyped key "${key}" (expected "broker": string, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer)`,
-      );
-  }
-  return config;
-}
+/** lvq's config file: each key with the type of its value. */
+const CONFIG_FILE: ConfigFileFormat<LvqConfig> = {
+  keys: {
+    broker: aString,
+    timeout: aPositive(),
+    settleMs: aPositive(),
+    expectAgents: aPositive(true),
+  },
+  refused: "unknown or mistyped key",
+  expected:
+    '(expected "broker": string, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer)',
+  example: '{"broker": "amqp://…"}',
+  error: (message) => new UsageError(message),
+};
 
 /** Checks that `url` is an amqp:// or amqps:// URL; returns it unchanged. */
 export function checkBrokerUrl(url: string, source: string): string {
@@ -104,7 +90,7 @@ export function checkBrokerUrl(url: string, source: string): string {
 /** Resolves the settings from the global options, the environment and the config file. */
 export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
   const configPath = opts.config ?? defaultConfigPath();
-  const config = await readConfig(configPath, opts.config !== undefined);
+  const config = await readConfigFile(configPath, CONFIG_FILE, opts.config !== undefined);
   let broker: string;
   let brokerSource: string;
   if (opts.broker !== undefined) {

@@ -20,8 +20,10 @@ import {
   stateFile,
 } from "../../src/agent/identity.js";
 import { defaultSchemaPath, derivedUuid, IMPLEMENTED_METHODS } from "../../src/agent/index.js";
-import { domainReasonText, domainStateText, versionText } from "../../src/agent/names.js";
-import { domainInfoValues, mergeStats, missesJobStats } from "../../src/agent/values.js";
+import { domainInfoValues } from "../../src/agent/kinds/domain.js";
+import { mergeStats, missesJobStats } from "../../src/agent/kinds/domain-stats.js";
+import { domainReasonText, domainStateText } from "../../src/agent/kinds/domain-words.js";
+import { versionText } from "../../src/agent/names.js";
 import { loadSchemaFile } from "../../src/qmf/index.js";
 import { tempDir } from "../support/agent.js";
 

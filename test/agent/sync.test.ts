@@ -250,7 +250,7 @@ describe("the agent follows libvirt", () => {
       );
       await client.domainCreate(d);
       await waitUntil(
-        () => h.agent.mirror.domainState(d.uuid) === "running",
+        () => h.agent.session.getObject(`DomainInfo:${d.uuid}`)?.state === "running",
         5000,
         "the agent saw the domain start",
       );

@@ -1,117 +1,35 @@
-// Pure mapping from what libvirt reports to the property values of schema/libvirt.xml.
-// No I/O: the mirror calls libvirt and hands the answers here.
-import {
-  type Domain,
-  type DomainInfo,
-  DomainState,
-  type NodeInfo,
-  type StatValue,
-  type StoragePool,
-  type StoragePoolInfo,
-  type StorageVol,
-  type StorageVolInfo,
-} from "../libvirt/index.js";
-import type { ObjectIdLike } from "../qmf/index.js";
-import { domainReasonText, domainStateText, poolStateText, versionText } from "./names.js";
+// Bulk statistics (CONNECT_GET_ALL_DOMAIN_STATS) → DomainInfo values. Pure: the domain row
+// (domain.ts) calls libvirt and hands the records here. These run once per domain per sweep,
+// so they keep to fixed-shape literals and constant keys.
+import { DomainState, StatsTypes, type StatValue } from "../../libvirt/index.js";
+import type { ObjectIdLike } from "../../qmf/index.js";
+import { domainReasonText, domainStateText } from "./domain-words.js";
+import type { Values } from "./kind.js";
 
-/** Property values of one object, as given to AgentSession.setObject. */
-export type Values = Record<string, unknown>;
+/** Every stats group the DomainInfo class uses. */
+export const SWEEP_STATS =
+  StatsTypes.STATE |
+  StatsTypes.CPU_TOTAL |
+  StatsTypes.BALLOON |
+  StatsTypes.VCPU |
+  StatsTypes.INTERFACE |
+  StatsTypes.BLOCK;
+/** VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT: do not wait for a domain's job lock. */
+export const STATS_NOWAIT = 1 << 29;
 
-/** Node properties that come from libvirt (the connection state is added by the agent). */
-export interface NodeFacts {
-  type: string;
-  hostname: string;
-  hvVersion: bigint;
-  libVersion: bigint;
-  uri: string;
-  hostUuid: string;
+/** What the domain row keeps per domain between reads. */
+export interface DomainMemo {
+  /** The DomainInfo values last published. */
+  info: Values | undefined;
+  /**
+   * When the last fresh stats record came; for a domain never seen fresh (its job lock taken
+   * since it started), when the first stale one came, so that the age still grows.
+   */
+  freshNs: bigint | undefined;
 }
 
-/** The Node object. */
-export function nodeValues(
-  f: NodeFacts,
-  refs: { hostInfo: ObjectIdLike },
-  link: { state: string; error: string; sinceNs: bigint; lastSyncNs: bigint },
-): Values {
-  return {
-    type: f.type,
-    hostname: f.hostname,
-    version: versionText(f.hvVersion),
-    uri: f.uri,
-    libvirt_version: versionText(f.libVersion),
-    host_info: refs.hostInfo,
-    host_uuid: f.hostUuid,
-    libvirt_state: link.state,
-    libvirt_error: link.error,
-    libvirt_state_since: link.sinceNs,
-    last_sync: link.lastSyncNs,
-  };
-}
-
-/** The NodeInfo object (virNodeGetInfo; memory in KiB as libvirt reports it). */
-export function nodeInfoValues(n: NodeInfo, node: ObjectIdLike): Values {
-  return {
-    model: n.model,
-    memory: n.memory,
-    cpus: n.cpus,
-    mhz: n.mhz,
-    nodes: n.nodes,
-    sockets: n.sockets,
-    cores: n.cores,
-    threads: n.threads,
-    node,
-  };
-}
-
-/** The Domain object. `id` is libvirt's, in decimal (-1 while inactive). */
-export function domainValues(
-  d: Domain,
-  refs: { node: ObjectIdLike; domainInfo: ObjectIdLike },
-): Values {
-  return {
-    uuid: d.uuid,
-    name: d.name,
-    id: String(d.id),
-    node: refs.node,
-    domain_info: refs.domainInfo,
-  };
-}
-
-/**
- * DomainInfo from virDomainGetInfo + virDomainGetState (what a lifecycle event or a resync
- * reads), keeping the statistics of `prev` (they come from sweeps; zero until one does).
- */
-export function domainInfoValues(
-  info: DomainInfo,
-  state: { state: number; reason: number },
-  domain: ObjectIdLike,
-  prev: Values | undefined,
-): Values {
-  // One literal with a fixed shape (no spreads, no key lists): a resync builds 10,000 of
-  // these, and the spread-based version cost ~15 µs each.
-  const p = prev ?? NO_VALUES;
-  return {
-    block_rd_bytes: p.block_rd_bytes ?? 0n,
-    block_wr_bytes: p.block_wr_bytes ?? 0n,
-    block_rd_reqs: p.block_rd_reqs ?? 0n,
-    block_wr_reqs: p.block_wr_reqs ?? 0n,
-    net_rx_bytes: p.net_rx_bytes ?? 0n,
-    net_tx_bytes: p.net_tx_bytes ?? 0n,
-    net_rx_pkts: p.net_rx_pkts ?? 0n,
-    net_tx_pkts: p.net_tx_pkts ?? 0n,
-    stats_stale: p.stats_stale ?? false,
-    stats_age: p.stats_age ?? 0n,
-    state: domainStateText(state.state),
-    maximum_memory: info.maxMem,
-    memory: info.memory,
-    num_vcpus: info.nrVirtCpu,
-    cpu_time: info.cpuTime,
-    domain,
-    state_reason: domainReasonText(state.state, state.reason),
-  };
-}
-
-const NO_VALUES: Values = Object.freeze({});
+/** The fact, learnt from the first record that has them, that this driver reports job stats. */
+const JOB_STATS = "job stats";
 
 const big = (v: StatValue | undefined): bigint | undefined => {
   if (typeof v === "bigint") return v;
@@ -195,34 +113,21 @@ export function mergeStats(
   return prev;
 }
 
-/** The Pool object. */
-export function poolValues(p: StoragePool, info: StoragePoolInfo, node: ObjectIdLike): Values {
-  return {
-    uuid: p.uuid,
-    name: p.name,
-    node,
-    state: poolStateText(info.state),
-    capacity: info.capacity,
-    allocation: info.allocation,
-    available: info.available,
-  };
-}
-
-/** The Volume object. */
-export function volumeValues(
-  v: StorageVol,
-  path: string,
-  info: StorageVolInfo,
-  pool: ObjectIdLike,
+/**
+ * Merges a stats record into `prev`, judging its staleness: `driver` collects what the mirror
+ * has learnt of the libvirt driver, `memo.freshNs` when the domain's last fresh record came.
+ */
+export function withStats(
+  driver: Set<string>,
+  memo: DomainMemo,
+  prev: Values,
+  params: Record<string, StatValue>,
+  nowNs: bigint,
 ): Values {
-  return {
-    key: v.key,
-    path,
-    name: v.name,
-    storage_pool: pool,
-    capacity: info.capacity,
-    allocation: info.allocation,
-  };
+  if (params["balloon.rss"] !== undefined) driver.add(JOB_STATS);
+  const stale = missesJobStats(params, driver.has(JOB_STATS));
+  if (!stale || memo.freshNs === undefined) memo.freshNs = nowNs;
+  return mergeStats(prev, params, { stale, ageNs: stale ? nowNs - memo.freshNs : 0n });
 }
 
 /** Shallow equality of two value sets (bigint-aware; object ids compared by name). */

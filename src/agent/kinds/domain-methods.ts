@@ -1,0 +1,71 @@
+// The methods of Domain (schema/libvirt.xml), executed against libvirt. Migration has its own
+// file (domain-migrate.ts).
+import type { Domain } from "../../libvirt/index.js";
+import { xmlText } from "../../util/xml.js";
+import { pathArg } from "../arguments.js";
+import { badArgument } from "../errors.js";
+import type { DomainRestoreArgs, None } from "../generated/methods.js";
+import { act, describe, type HandlerCall, type HandlerContext, methodsOf } from "../handlers.js";
+import { domainKind } from "./domain.js";
+import { migrate } from "./domain-migrate.js";
+
+/** The name and UUID of the domain a saved image's definition describes. */
+function savedDomain(xml: string): { name?: string; uuid?: string } {
+  try {
+    return {
+      name: xmlText(xml, ["domain", "name"]),
+      uuid: xmlText(xml, ["domain", "uuid"])?.trim().toLowerCase(),
+    };
+  } catch {
+    return {}; // not XML: it holds no domain we could name
+  }
+}
+
+/**
+ * virDomainRestore restores whichever domain the file holds. Called on one Domain object it
+ * must restore that domain, so the image's definition is read first and a file saved from
+ * another domain is refused (PARAMETER_INVALID naming it) before anything is restored.
+ */
+async function restore(
+  call: HandlerCall<DomainRestoreArgs, Domain>,
+  ctx: HandlerContext,
+): Promise<None> {
+  const d = call.target;
+  const file = pathArg(call, "filename");
+  const saved = await ctx.callLibvirt("virDomainSaveImageGetXMLDesc", (c) =>
+    c.domainSaveImageGetXmlDesc(file),
+  );
+  const { name, uuid } = savedDomain(saved);
+  if (uuid !== d.uuid) {
+    throw badArgument(
+      call.methodName,
+      "filename",
+      `holds a saved image of domain ${name === undefined ? "(unnamed)" : JSON.stringify(name)} (${uuid ?? "no uuid"}), not of this domain ${JSON.stringify(d.name)} (${d.uuid})`,
+    );
+  }
+  await ctx.callLibvirt("virDomainRestore", (c) => c.domainRestore(file));
+  await ctx.mirror.refresh(domainKind, d.uuid);
+  return {};
+}
+
+export const domainMethods = methodsOf("Domain", domainKind, {
+  create: act(domainKind, "virDomainCreate", (c, d) => c.domainCreate(d)),
+  destroy: act(domainKind, "virDomainDestroy", (c, d) => c.domainDestroy(d)),
+  undefine: act(domainKind, "virDomainUndefine", (c, d) => c.domainUndefine(d)),
+  suspend: act(domainKind, "virDomainSuspend", (c, d) => c.domainSuspend(d)),
+  resume: act(domainKind, "virDomainResume", (c, d) => c.domainResume(d)),
+  shutdown: act(domainKind, "virDomainShutdown", (c, d) => c.domainShutdown(d)),
+  reboot: act(domainKind, "virDomainReboot", (c, d) => c.domainReboot(d)),
+  save: {
+    access: "write",
+    async run(call, ctx) {
+      const file = pathArg(call, "filename");
+      await ctx.callLibvirt("virDomainSave", (c) => c.domainSave(call.target, file));
+      await ctx.mirror.refresh(domainKind, call.target.uuid);
+      return {};
+    },
+  },
+  restore: { access: "write", run: restore },
+  xml_desc: describe("virDomainGetXMLDesc", (c, d) => c.domainGetXmlDesc(d)),
+  migrate: { access: "write", run: migrate },
+});

@@ -1,0 +1,286 @@
+// The table of kinds and the mirror that runs it, against a scripted libvirt host in memory
+// (the real daemon's behaviour is covered by testdriver.test.ts and sync.test.ts): names,
+// the number of libvirt calls per resync and sweep, deletions only after every listing
+// succeeded, children deleted with their parent, and an event's read winning over a resync
+// that began before it. Also: the table covers every class of schema/libvirt.xml.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createLogger, defaultSchemaPath, KINDS } from "../../src/agent/index.js";
+import { domainKind } from "../../src/agent/kinds/domain.js";
+import { poolKind } from "../../src/agent/kinds/pool.js";
+import { MAX_HELD_EVENTS, Mirror, type Publisher } from "../../src/agent/mirror.js";
+import {
+  type Domain,
+  ErrorCode,
+  LibvirtError,
+  type ReconnectingLibvirt,
+  type StoragePool,
+  type StorageVol,
+} from "../../src/libvirt/index.js";
+import { CountingObserver, type Observer } from "../../src/observe/observer.js";
+import { ConnectionLostError, loadSchemaFile, ObjectId } from "../../src/qmf/index.js";
+
+const notFound = (code: number, what: string) =>
+  new LibvirtError({
+    code,
+    domain: 0,
+    message: `${what} not found`,
+    level: 2,
+    str1: null,
+    str2: null,
+    str3: null,
+    int1: 0,
+    int2: 0,
+  });
+
+/** A libvirt host in memory, counting the calls made to it. */
+function fakeHost() {
+  const domains = new Map<string, { d: Domain; state: number }>();
+  const pools = new Map<string, { p: StoragePool; vols: StorageVol[] }>();
+  const calls = new Map<string, number>();
+  const world = {
+    domains,
+    pools,
+    calls,
+    failPoolListing: false,
+    /** Held once: the next GET_INFO of this domain waits for `release`. */
+    hold: undefined as { uuid: string; until: Promise<void> } | undefined,
+    addDomain(uuid: string, state = 5) {
+      domains.set(uuid, { d: { name: `dom-${uuid}`, uuid, id: -1 }, state });
+    },
+    addPool(uuid: string, volumes: string[]) {
+      const p = { name: `pool-${uuid}`, uuid };
+      pools.set(uuid, { p, vols: volumes.map((v) => ({ pool: p.name, name: v, key: `/${v}` })) });
+    },
+  };
+  const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
+  const counted =
+    <A extends unknown[], T>(name: string, fn: (...a: A) => T) =>
+    (...a: A): T => {
+      count(name);
+      return fn(...a);
+    };
+  const dom = (uuid: string) => {
+    const x = domains.get(uuid);
+    if (!x) throw notFound(ErrorCode.NO_DOMAIN, "domain");
+    return x;
+  };
+  const records = () =>
+    [...domains.values()].map((x) => ({
+      domain: x.d,
+      params: { "state.state": x.state, "state.reason": 1 },
+    }));
+  const client = {
+    getType: async () => "TEST",
+    getHostname: async () => "fake",
+    getVersion: async () => 2n,
+    getLibVersion: async () => 9_000_000n,
+    nodeGetInfo: async () => ({
+      model: "i686",
+      memory: 1024n,
+      cpus: 2,
+      mhz: 1000,
+      nodes: 1,
+      sockets: 1,
+      cores: 2,
+      threads: 1,
+    }),
+    listAllDomains: counted("listAllDomains", async () => [...domains.values()].map((x) => x.d)),
+    getAllDomainStats: counted("getAllDomainStats", async () => records()),
+    getAllDomainStatsLazily: counted("getAllDomainStatsLazily", async () => records()),
+    domainLookupByUuid: async (uuid: string) => dom(uuid).d,
+    async domainGetInfo(d: Domain) {
+      count("domainGetInfo");
+      const state = dom(d.uuid).state; // what libvirt says when the call is made
+      const hold = world.hold;
+      if (hold?.uuid === d.uuid) {
+        world.hold = undefined;
+        await hold.until;
+      }
+      return { state, maxMem: 65536n, memory: 65536n, nrVirtCpu: 1, cpuTime: 0n };
+    },
+    domainGetState: counted("domainGetState", async (d: Domain) => ({
+      state: dom(d.uuid).state,
+      reason: 1,
+    })),
+    async listAllStoragePools() {
+      if (world.failPoolListing) throw new Error("pool listing failed");
+      return [...pools.values()].map((x) => x.p);
+    },
+    storagePoolLookupByUuid: async (uuid: string) => {
+      const x = pools.get(uuid);
+      if (!x) throw notFound(ErrorCode.NO_STORAGE_POOL, "pool");
+      return x.p;
+    },
+    storagePoolGetInfo: async (p: StoragePool) => {
+      if (!pools.has(p.uuid)) throw notFound(ErrorCode.NO_STORAGE_POOL, "pool");
+      return { state: 2, capacity: 100n, allocation: 10n, available: 90n };
+    },
+    storagePoolListAllVolumes: async (p: StoragePool) => pools.get(p.uuid)?.vols ?? [],
+    storageVolGetInfo: async () => ({ type: 0, capacity: 5n, allocation: 1n }),
+    storageVolGetPath: async (v: StorageVol) => v.key,
+  };
+  const libvirt = { connected: true, client } as unknown as ReconnectingLibvirt;
+  return { world, libvirt };
+}
+
+/** A session that keeps the objects set on it, in order. */
+function fakeSession() {
+  const objects = new Map<string, Record<string, unknown>>();
+  const order: string[] = [];
+  const session: Publisher = {
+    setObject(_cls, name, values) {
+      objects.set(name, values);
+      order.push(name);
+    },
+    deleteObject(_cls, name) {
+      objects.delete(name);
+    },
+    objectId: (name) => new ObjectId("agent", name, 1),
+    raiseEvent: async () => {},
+  };
+  return { session, objects, order };
+}
+
+function setup(overrides: Partial<Publisher> = {}, observer?: Observer) {
+  const { world, libvirt } = fakeHost();
+  const { session, objects, order } = fakeSession();
+  const mirror = new Mirror({
+    libvirt,
+    session: { ...session, ...overrides },
+    observer,
+    hostUuid: "h1",
+    publicUri: "test:///fake",
+    log: createLogger({ level: "error" }),
+  });
+  return { world, mirror, objects, order };
+}
+
+const names = (objects: Map<string, unknown>) => [...objects.keys()].sort();
+
+async function idle(mirror: Mirror): Promise<void> {
+  while (mirror.busy > 0) await new Promise((r) => setImmediate(r));
+}
+
+describe("the kind table", () => {
+  test("covers every class of the schema exactly once; rows that follow events can look up", async () => {
+    const schema = await loadSchemaFile(await defaultSchemaPath());
+    const published = KINDS.flatMap((k) => [...k.classes]).sort();
+    assert.deepEqual(published, schema.classes.map((c) => c.name).sort());
+    for (const k of KINDS) {
+      if (k.events?.length) assert.ok(k.lookup, `${k.name} follows events but cannot look up`);
+      if (k.parent) assert.ok(k.parent.row.childRef, `${k.name}'s parent has no childRef`);
+    }
+  });
+
+  test("a resync publishes every kind as <class>:<key>, the state from the bulk record, the Node last", async () => {
+    const { world, mirror, objects, order } = setup();
+    world.addDomain("u1", 1);
+    world.addDomain("u2");
+    world.addPool("p1", ["a", "b"]);
+    await mirror.resync();
+    assert.deepEqual(names(objects), [
+      "Domain:u1",
+      "Domain:u2",
+      "DomainInfo:u1",
+      "DomainInfo:u2",
+      "Node:h1",
+      "NodeInfo:h1",
+      "Pool:p1",
+      "Volume:/a",
+      "Volume:/b",
+    ]);
+    assert.equal(order.at(-1), "Node:h1", "the Node (with last_sync) is published at the end");
+    assert.deepEqual(
+      [...world.calls].sort(),
+      [
+        ["domainGetInfo", 2],
+        ["getAllDomainStats", 1],
+        ["listAllDomains", 1],
+      ],
+      "one listing, one bulk stats call, one GET_INFO per domain, no GET_STATE",
+    );
+    assert.equal(objects.get("DomainInfo:u1")?.state, "running");
+    assert.equal(objects.get("Volume:/a")?.storage_pool?.toString(), "agent/Pool:p1");
+    assert.equal((objects.get("Node:h1")?.last_sync as bigint) > 0n, true);
+  });
+
+  test("nothing is deleted while a listing fails; then a gone pool takes its volumes along", async () => {
+    const { world, mirror, objects } = setup();
+    world.addDomain("u1");
+    world.addDomain("u2");
+    world.addPool("p1", ["a"]);
+    world.addPool("p2", ["b"]);
+    await mirror.resync();
+    world.domains.delete("u2");
+    world.pools.delete("p2");
+    world.failPoolListing = true;
+    await assert.rejects(mirror.resync(), /pool listing failed/);
+    assert.ok(objects.has("Domain:u2") && objects.has("Pool:p2") && objects.has("Volume:/b"));
+    world.failPoolListing = false;
+    await mirror.resync();
+    assert.deepEqual(
+      names(objects).filter((n) => !n.startsWith("Node")),
+      ["Domain:u1", "DomainInfo:u1", "Pool:p1", "Volume:/a"],
+    );
+    assert.equal(mirror.count(poolKind), 1);
+  });
+
+  test("an event's read wins over the read of a resync that began before it", async () => {
+    const { world, mirror, objects } = setup();
+    world.addDomain("u1", 5);
+    let release = () => {};
+    world.hold = { uuid: "u1", until: new Promise<void>((r) => (release = r)) };
+    const resync = mirror.resync();
+    while (world.hold) await new Promise((r) => setImmediate(r)); // the resync's GET_INFO waits
+    world.domains.get("u1")!.state = 1; // started meanwhile: libvirt says so, and an event comes
+    const event = domainKind.events?.[0];
+    assert.ok(event);
+    mirror.onEvent(domainKind, event, { domain: world.domains.get("u1")!.d, event: 2, detail: 0 });
+    await idle(mirror);
+    assert.equal(objects.get("DomainInfo:u1")?.state, "running");
+    release(); // the resync's answer (read before the start) arrives late
+    await resync;
+    assert.equal(objects.get("DomainInfo:u1")?.state, "running", "the older read was not used");
+  });
+
+  test("a sweep is one bulk call; it reads unknown objects whole and re-reads missing ones", async () => {
+    const { world, mirror, objects } = setup();
+    world.addDomain("u1", 1);
+    await mirror.resync();
+    world.addDomain("u3", 1); // no event told the mirror
+    world.domains.delete("u1"); // nor this
+    world.calls.clear();
+    const r = await mirror.sweep();
+    await idle(mirror);
+    assert.deepEqual([r?.domains, r?.changed, r?.stale], [1, 0, 0]);
+    assert.equal(world.calls.get("getAllDomainStatsLazily"), 1);
+    assert.deepEqual(
+      names(objects).filter((n) => n.startsWith("Domain")),
+      ["Domain:u3", "DomainInfo:u3"],
+    );
+  });
+
+  test("the observer hears every sweep, and every event lost beyond those held while the broker is away", async () => {
+    const observer = new CountingObserver();
+    const { world, mirror } = setup(
+      { raiseEvent: () => Promise.reject(new ConnectionLostError("broker away")) },
+      observer,
+    );
+    world.addDomain("u1", 1);
+    world.addDomain("u2", 5);
+    await mirror.resync();
+    await mirror.sweep();
+    await mirror.sweep();
+    assert.equal(observer.sweeps, 2);
+    assert.deepEqual({ ...observer.lastSweep, ms: 0 }, { domains: 2, changed: 0, stale: 0, ms: 0 });
+    const event = domainKind.events?.[0];
+    assert.ok(event);
+    const d = world.domains.get("u1")!.d;
+    for (let i = 0; i < MAX_HELD_EVENTS + 3; i++)
+      mirror.onEvent(domainKind, event, { domain: d, event: 2, detail: 0 });
+    await idle(mirror);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(observer.total("qmf_events_lost"), 3);
+  });
+});
