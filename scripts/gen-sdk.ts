@@ -134,7 +134,7 @@ export function generateSdkSource(schemaXml: string, sourceName: string): string
     "// this file is stale.\n",
     'import { ManagedObject } from "../managed-object.js";\n',
     'import type { ClassMeta, EventMeta, PackageMeta } from "../metadata.js";\n',
-    'import type { ObjectRef } from "../values.js";\n\n',
+    'import type { ObjectRef } from "../field-values.js";\n\n',
     `/** The schema package name the agents publish under. */\n`,
     `export const PACKAGE_NAME = ${JSON.stringify(schema.packageName)};\n\n`,
   );

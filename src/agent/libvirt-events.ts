@@ -2,20 +2,11 @@
 // that touch them (kinds/*.ts, `events`), and this subscribes to exactly those and asks
 // libvirt for them (again after every reconnect: the reconnecting client keeps the set).
 import type { EventEmitter } from "node:events";
-import type {
-  DomainLifecycleEvent,
-  PoolLifecycleEvent,
-  PoolRefreshEvent,
-  ReconnectingLibvirt,
-} from "../libvirt/index.js";
+import type { EventKind, EventPayload, ReconnectingLibvirt } from "../libvirt/index.js";
 import type { AnyKind, EventRow } from "./kinds/kind.js";
 
-/** The libvirt events a kind may follow, each with what it carries. */
-export interface LibvirtEventPayloads {
-  domainLifecycle: DomainLifecycleEvent;
-  poolLifecycle: PoolLifecycleEvent;
-  poolRefresh: PoolRefreshEvent;
-}
+/** The libvirt events a kind may follow (every row of libvirt's event table), each with what it carries. */
+export type LibvirtEventPayloads = { [K in EventKind]: EventPayload<K> };
 
 /** Called for each libvirt event, with the row and event row that follow it. */
 export type EventSink = (row: AnyKind, ev: EventRow<unknown>, payload: unknown) => void;
@@ -38,6 +29,5 @@ export async function followLibvirtEvents(
       emitter.on(ev.event, (payload: unknown) => onEvent(row, ev, payload));
     }
   }
-  if (wanted.has("domainLifecycle")) await libvirt.registerDomainLifecycleEvents();
-  if (wanted.has("poolLifecycle") || wanted.has("poolRefresh")) await libvirt.registerPoolEvents();
+  await libvirt.registerEvents([...wanted]);
 }

@@ -3,7 +3,7 @@
 // this file is stale.
 import { ManagedObject } from "../managed-object.js";
 import type { ClassMeta, EventMeta, PackageMeta } from "../metadata.js";
-import type { ObjectRef } from "../values.js";
+import type { ObjectRef } from "../field-values.js";
 
 /** The schema package name the agents publish under. */
 export const PACKAGE_NAME = "Libvirt";

@@ -131,16 +131,6 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectingLibvirtEvents>
     if (this.connected) await this.client.deregisterEvents(list);
   }
 
-  /** @deprecated use `registerEvents(["domainLifecycle"])`. */
-  registerDomainLifecycleEvents(): Promise<void> {
-    return this.registerEvents(["domainLifecycle"]);
-  }
-
-  /** @deprecated use `registerEvents(["poolLifecycle", "poolRefresh"])`. */
-  registerPoolEvents(): Promise<void> {
-    return this.registerEvents(["poolLifecycle", "poolRefresh"]);
-  }
-
   /** Closes the current client and stops reconnecting. */
   async close(): Promise<void> {
     if (this.stopped) return;
