@@ -7,7 +7,6 @@ import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { access } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { redactUrl } from "../console/broker-url.js";
 import { ReconnectingLibvirt } from "../libvirt/index.js";
 import {
   AgentSession,
@@ -20,6 +19,7 @@ import {
   type Schema,
   Uuid,
 } from "../qmf/index.js";
+import { redactUrl } from "../qmf/transport/broker-url.js";
 import type { AgentConfig } from "./config.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
 import type { AgentLogger } from "./log.js";

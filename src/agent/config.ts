@@ -2,7 +2,7 @@
 // then command-line flags (each overrides the one before). Every value is checked here, so a
 // typo stops the agent at start with a message naming the setting and where it came from.
 import { readFile } from "node:fs/promises";
-import { brokerUrlProblem } from "../console/broker-url.js";
+import { brokerUrlProblem } from "../qmf/transport/broker-url.js";
 import { canonicalUuid } from "./identity.js";
 import { type LogLevel, parseLogLevel } from "./log.js";
 

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { brokerUrlProblem, redactUrl } from "../console/broker-url.js";
+import { brokerUrlProblem, redactUrl } from "../qmf/transport/broker-url.js";
 import { UsageError } from "./errors.js";
 
 export { redactUrl };

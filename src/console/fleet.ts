@@ -10,7 +10,7 @@ import {
   isTimeout,
   type QmfObject,
 } from "../qmf/index.js";
-import { redactUrl, userOf, vhostOf } from "./broker-url.js";
+import { redactUrl, userOf, vhostOf } from "../qmf/transport/broker-url.js";
 import {
   AgentUnreachableError,
   AmbiguousRefError,

@@ -78,10 +78,24 @@ export * from "./errors.js";
 export * from "./predicate/index.js";
 export * from "./schema/index.js";
 export {
+  AmqpLink,
+  type AmqpLinkOptions,
   type BackoffOptions,
+  type Binding,
+  type BrokerLink,
+  type BrokerLinkEvents,
+  type BrokerLinkFactory,
+  type BrokerNode,
+  brokerUrlProblem,
+  type InboundMessage,
+  type LinkRequest,
   type Logger,
   ObjectId,
   type ObjectIdLike,
+  type OutboundProps,
+  parseBrokerUrls,
+  type ReconnectInfo,
+  redactUrl,
   type SessionConnectionEvents,
   type SessionConnectionOptions,
 } from "./transport/index.js";

@@ -25,6 +25,7 @@ import {
   toWire,
 } from "../schema/index.js";
 import {
+  type BrokerLink,
   Content,
   ContentType,
   DIRECT_EXCHANGE,
@@ -40,9 +41,8 @@ import {
   RoutingKey,
   type SessionConnectionEvents,
   type SessionConnectionOptions,
-  sessionTransport,
+  sessionLink,
   TOPIC_EXCHANGE,
-  type Transport,
 } from "../transport/index.js";
 import { DedupeTable, FORGOTTEN, type RecordedResponse } from "./dedupe.js";
 
@@ -159,7 +159,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
   /** Dropped or refused requests by reason (malformed body, unknown opcode, …). */
   readonly drops: DropCounter;
   private readonly opts: AgentSessionOptions;
-  private readonly transport: Transport;
+  private readonly transport: BrokerLink;
   private readonly classes = new Map<string, ClassInfo>();
   private readonly events = new Map<string, EventInfo>();
   private readonly objects = new Map<string, ManagedObject>();
@@ -197,35 +197,41 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     this.drops = new DropCounter(opts.log, `[qmf agent ${this.name}]`);
     this.attributes = { ...(opts.attributes ?? {}) };
     for (const s of opts.schemas) this.addSchema(s);
-    this.transport = sessionTransport(this, opts, {
-      connectionName: `qmf-agent ${this.name}`,
-      // Named after the agent, so a second agent with this name is refused by the broker
-      // instead of receiving (and executing) every request sent to the name as well.
-      queueName: `qmf-agent.${this.name}`,
-      bindings: [
-        { exchange: DIRECT_EXCHANGE, key: this.name },
-        { exchange: TOPIC_EXCHANGE, key: RoutingKey.CONSOLE_REQUESTS },
-      ],
-      onMessage: (m) => this.onMessage(m),
-      prefetch: opts.maxConcurrentRequests ?? 64,
-      onDisconnected: () => this.stopHeartbeats(),
-      onReconnected: () => {
-        // A heartbeat at once, so consoles that aged us out during the outage see us again.
-        this.startHeartbeats();
-        this.schedulePublish(0);
+    this.transport = sessionLink(
+      this,
+      opts,
+      {
+        connectionName: `qmf-agent ${this.name}`,
+        // Named after the agent, so a second agent with this name is refused by the broker
+        // instead of receiving (and executing) every request sent to the name as well.
+        queueName: `qmf-agent.${this.name}`,
+        bindings: [
+          { exchange: DIRECT_EXCHANGE, key: this.name },
+          { exchange: TOPIC_EXCHANGE, key: RoutingKey.CONSOLE_REQUESTS },
+        ],
+        onMessage: (m) => this.onMessage(m),
+        prefetch: opts.maxConcurrentRequests ?? 64,
       },
-      onFatal: () => {
-        this.closed = true;
-        this.stopHeartbeats();
+      {
+        onDisconnected: () => this.stopHeartbeats(),
+        onReconnected: () => {
+          // A heartbeat at once, so consoles that aged us out during the outage see us again.
+          this.startHeartbeats();
+          this.schedulePublish(0);
+        },
+        onFatal: () => {
+          this.closed = true;
+          this.stopHeartbeats();
+        },
       },
-    });
+    );
   }
 
   /** Connects, subscribes and sends the first heartbeat. */
   async open(): Promise<void> {
     await this.transport.open();
     this.startHeartbeats();
-    this.emit("connected");
+    this.emit("connected", this.transport.node!);
   }
 
   /** Stops heartbeats and disconnects (consoles age the agent out). */

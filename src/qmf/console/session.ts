@@ -20,6 +20,7 @@ import {
 } from "../errors.js";
 import { compilePredicate } from "../predicate/index.js";
 import {
+  type BrokerLink,
   Content,
   ContentType,
   DIRECT_EXCHANGE,
@@ -36,9 +37,8 @@ import {
   RoutingKey,
   type SessionConnectionEvents,
   type SessionConnectionOptions,
-  sessionTransport,
+  sessionLink,
   TOPIC_EXCHANGE,
-  type Transport,
 } from "../transport/index.js";
 
 /** What a console knows about an agent, from its heartbeats and locate responses. */
@@ -176,7 +176,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   /** Dropped messages by reason. */
   readonly drops: DropCounter;
   private readonly opts: ConsoleSessionOptions;
-  private readonly transport: Transport;
+  private readonly transport: BrokerLink;
   private readonly replyTo: string;
   private readonly agentTable = new Map<string, AgentRecord>();
   private readonly pending = new Map<string, Pending>();
@@ -202,37 +202,43 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         ? null
         : compilePredicate(opts.agentFilter);
     this.drops = new DropCounter(opts.log, `[qmf console ${this.name}]`);
-    this.transport = sessionTransport(this, opts, {
-      connectionName: `qmf-console ${this.name}`,
-      bindings: [
-        { exchange: DIRECT_EXCHANGE, key: this.name },
-        { exchange: TOPIC_EXCHANGE, key: RoutingKey.AGENT_INDICATIONS },
-      ],
-      onMessage: (m) => this.onMessage(m),
-      onDisconnected: (e) => {
-        // While we cannot hear heartbeats, silence says nothing about the agents: ageing
-        // pauses, and restarts with a full window once we are back.
-        for (const r of this.agentTable.values()) clearTimeout(r.timer);
-        this.failPending(() => true, e);
+    this.transport = sessionLink(
+      this,
+      opts,
+      {
+        connectionName: `qmf-console ${this.name}`,
+        bindings: [
+          { exchange: DIRECT_EXCHANGE, key: this.name },
+          { exchange: TOPIC_EXCHANGE, key: RoutingKey.AGENT_INDICATIONS },
+        ],
+        onMessage: (m) => this.onMessage(m),
       },
-      onReconnected: () => {
-        for (const [name, r] of this.agentTable) {
-          clearTimeout(r.timer); // a heartbeat may have re-armed it already
-          r.timer = this.ageingTimer(name, r.info);
-        }
-        // Indications published while we were away are lost: re-read what we cache, from
-        // each agent once it is heard again (it may still be reconnecting itself).
-        if (this.cacheObjects)
-          for (const name of this.agentTable.keys()) this.staleAgents.add(name);
+      {
+        onDisconnected: (e) => {
+          // While we cannot hear heartbeats, silence says nothing about the agents: ageing
+          // pauses, and restarts with a full window once we are back.
+          for (const r of this.agentTable.values()) clearTimeout(r.timer);
+          this.failPending(() => true, e);
+        },
+        onReconnected: () => {
+          for (const [name, r] of this.agentTable) {
+            clearTimeout(r.timer); // a heartbeat may have re-armed it already
+            r.timer = this.ageingTimer(name, r.info);
+          }
+          // Indications published while we were away are lost: re-read what we cache, from
+          // each agent once it is heard again (it may still be reconnecting itself).
+          if (this.cacheObjects)
+            for (const name of this.agentTable.keys()) this.staleAgents.add(name);
+        },
+        onFatal: (e) => this.shutdown(e),
       },
-      onFatal: (e) => this.shutdown(e),
-    });
+    );
   }
 
   /** Connects and subscribes to agent indications. */
   async open(): Promise<void> {
     await this.transport.open();
-    this.emit("connected");
+    this.emit("connected", this.transport.node!);
   }
 
   /** Disconnects; pending requests reject with {@link ConnectionLostError}. */

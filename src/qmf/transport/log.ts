@@ -1,4 +1,4 @@
-import type { Logger } from "./transport.js";
+import type { Logger } from "./link.js";
 
 /**
  * Counts dropped or refused messages by reason and logs each reason at most once per
