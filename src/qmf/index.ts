@@ -90,6 +90,8 @@ export {
   type InboundMessage,
   type LinkRequest,
   type Logger,
+  MemoryBroker,
+  type MemoryLinkOptions,
   ObjectId,
   type ObjectIdLike,
   type OutboundProps,

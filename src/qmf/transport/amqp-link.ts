@@ -1,15 +1,15 @@
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type Options } from "amqplib";
 import type { BackoffOptions } from "../../util/backoff.js";
-import { wireText } from "../codec/index.js";
 import { BodyTooLargeError, ConnectionLostError, NameInUseError } from "../errors.js";
 import { classifyConnectError } from "./amqp-errors.js";
 import { parseBrokerUrls, redactUrl, userOf } from "./broker-url.js";
-import { APP_ID, DIRECT_EXCHANGE, Header, TOPIC_EXCHANGE } from "./envelope.js";
+import { APP_ID, DIRECT_EXCHANGE, TOPIC_EXCHANGE } from "./envelope.js";
 import { FailoverLink } from "./failover-link.js";
 import {
   type BrokerLink,
   HeaderCache,
   type InboundMessage,
+  inboundMessage,
   type LinkRequest,
   type Logger,
   type OutboundProps,
@@ -324,24 +324,12 @@ export class AmqpLink extends FailoverLink implements BrokerLink {
 }
 
 function toInbound(m: ConsumeMessage, generation: number, manualAck: boolean): InboundMessage {
-  const p = m.properties;
-  const h = p.headers ?? {};
-  return {
-    body: m.content,
-    opcode: wireText(h[Header.OPCODE]),
-    contentType: wireText(p.contentType),
-    correlationId: wireText(p.correlationId),
-    replyTo: wireText(p.replyTo),
-    userId: wireText(p.userId),
-    appId: wireText(p.appId) ?? wireText(h[Header.APP_ID_0_10]),
-    agentName: wireText(h[Header.AGENT]),
-    content: wireText(h[Header.CONTENT]),
-    partial: h[Header.PARTIAL] !== undefined,
+  return inboundMessage(m.content, m.properties, {
     routingKey: m.fields.routingKey,
     redelivered: m.fields.redelivered,
     deliveryTag: manualAck ? m.fields.deliveryTag : 0,
     generation,
-  };
+  });
 }
 
 function withHeartbeat(url: string, seconds: number): string {

@@ -40,6 +40,8 @@ export type {
   ReconnectInfo,
 } from "./link.js";
 export { DropCounter } from "./log.js";
+export { type InjectedProps, MemoryBroker, topicMatches } from "./memory-broker.js";
+export { MemoryLink, type MemoryLinkOptions } from "./memory-link.js";
 export {
   type SessionConnectionEvents,
   type SessionConnectionOptions,

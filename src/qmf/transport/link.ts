@@ -5,6 +5,7 @@
  * {@link BrokerLinkFactory} in its options, so either plugs in without the session knowing.
  */
 import type { EventEmitter } from "node:events";
+import { wireText } from "../codec/index.js";
 import type { ConnectionLostError } from "../errors.js";
 import { APP_ID, Header } from "./envelope.js";
 
@@ -172,4 +173,39 @@ export class HeaderCache {
     this.tables.set(key, h);
     return h;
   }
+}
+
+/** The message properties a delivery carries (amqplib's names; the in-memory broker's too). */
+export interface DeliveredProperties {
+  contentType?: unknown;
+  correlationId?: unknown;
+  replyTo?: unknown;
+  userId?: unknown;
+  appId?: unknown;
+  headers?: Record<string, unknown>;
+}
+
+/** A delivery's QMF envelope, lifted out of its properties and headers. */
+export function inboundMessage(
+  body: Buffer,
+  p: DeliveredProperties,
+  delivery: { routingKey: string; redelivered: boolean; deliveryTag: number; generation: number },
+): InboundMessage {
+  const h = p.headers ?? {};
+  return {
+    body,
+    opcode: wireText(h[Header.OPCODE]),
+    contentType: wireText(p.contentType),
+    correlationId: wireText(p.correlationId),
+    replyTo: wireText(p.replyTo),
+    userId: wireText(p.userId),
+    appId: wireText(p.appId) ?? wireText(h[Header.APP_ID_0_10]),
+    agentName: wireText(h[Header.AGENT]),
+    content: wireText(h[Header.CONTENT]),
+    partial: h[Header.PARTIAL] !== undefined,
+    routingKey: delivery.routingKey,
+    redelivered: delivery.redelivered,
+    deliveryTag: delivery.deliveryTag,
+    generation: delivery.generation,
+  };
 }
