@@ -5,12 +5,12 @@ import { EventEmitter } from "node:events";
 import {
   type AgentInfo,
   ConsoleSession,
+  describeConnectFailure,
   isAgentLost,
-  isAuthenticationError,
   isTimeout,
   type QmfObject,
 } from "../qmf/index.js";
-import { redactUrl, userOf, vhostOf } from "../qmf/transport/broker-url.js";
+import { redactUrl } from "../qmf/transport/broker-url.js";
 import {
   AgentUnreachableError,
   AmbiguousRefError,
@@ -860,38 +860,15 @@ function discover(
   });
 }
 
-/** A plain error for a broker that cannot be used, with the password kept out of it. */
+/**
+ * A plain error for a broker that cannot be used, with the password kept out of it; why, in
+ * words, follows the connect error's code.
+ */
 export function brokerError(url: string, err: unknown): BrokerUnreachableError {
-  const where = redactUrl(url);
-  const chain: string[] = [];
-  let codes = "";
-  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
-    chain.push(String((e as Error).message ?? e));
-    codes += ` ${String((e as { code?: unknown }).code ?? "")}`;
-  }
-  const text = `${chain.join(" ")} ${codes}`;
-  let why: string;
-  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) {
-    // amqplib's words when the login worked but opening the vhost was refused (RabbitMQ's 530
-    // NOT_ALLOWED): the vhost does not exist or the user has no permissions on it.
-    why = `the broker refused the virtual host "${vhostOf(url)}" to user "${userOf(url)}": it does not exist or the user has no permissions on it`;
-  } else if (
-    isAuthenticationError(err) ||
-    /ACCESS_REFUSED|403|authenticat|credential/i.test(text)
-  ) {
-    why = "the broker refused the login: wrong user name or password, or no access to the vhost";
-  } else if (/ECONNREFUSED/.test(text)) {
-    why = "connection refused (is RabbitMQ running, and is the host and port right?)";
-  } else if (/ENOTFOUND|EAI_AGAIN/.test(text)) {
-    why = "unknown host name";
-  } else if (/no AMQP handshake within/.test(text)) {
-    why = chain.find((m) => m.startsWith("no AMQP handshake")) as string;
-  } else if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/.test(text)) {
-    why = "the host did not answer";
-  } else {
-    why = chain[0] ?? "unknown error";
-  }
-  return new BrokerUnreachableError(`cannot use the broker at ${where}: ${why}`, { cause: err });
+  return new BrokerUnreachableError(
+    `cannot use the broker at ${redactUrl(url)}: ${describeConnectFailure(err)}`,
+    { cause: err },
+  );
 }
 
 export { AgentUnreachableError };
