@@ -1,7 +1,8 @@
 /**
- * The QMF transport on its own, against the real broker: the envelope, publish backpressure
- * (held publishes go out in order after `drain`), the body size limit, reply addresses, and
- * connection errors.
+ * The AMQP broker link on its own, against the real broker: the envelope, publish
+ * backpressure (held publishes go out in order after `drain`), the body size limit, reply
+ * addresses, connection errors, and a list of URLs (the next one tried when one does not
+ * answer, at open and after a loss).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -17,6 +18,7 @@ import {
   parseReplyTo,
   TOPIC_EXCHANGE,
 } from "../../src/qmf/transport/index.js";
+import { FaultProxy } from "../support/fault-proxy.js";
 import { AMQP_URL, RawPeer, rabbitmqctl, uniqueName, waitFor } from "./fixtures/helpers.js";
 
 const props = { opcode: "_data_indication", contentType: "amqp/list" };
@@ -260,6 +262,46 @@ describe("transport", () => {
       assert.equal(warnings.length, 1);
     } finally {
       await second.link.close();
+    }
+  });
+
+  it("after a loss it reconnects to the next URL of its list and declares its queue again", async (t) => {
+    // Two ways to the same broker, through proxies: closing the first is a node going away.
+    const first = new FaultProxy({ targetHost: "127.0.0.1", targetPort: 5672 });
+    const second = new FaultProxy({ targetHost: "127.0.0.1", targetPort: 5672 });
+    const urlOf = async (p: FaultProxy) => `amqp://guest:guest@127.0.0.1:${await p.port()}`;
+    const got: InboundMessage[] = [];
+    t.mock.method(Math, "random", () => 0);
+    const link = new AmqpLink({
+      urls: [await urlOf(first), await urlOf(second)],
+      connectionName: key,
+      bindings: [{ exchange: DIRECT_EXCHANGE, key: `${key}-failover` }],
+      onMessage: (m) => got.push(m),
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    t.mock.restoreAll();
+    const seen: string[] = [];
+    link.on("disconnected", () => seen.push("disconnected"));
+    link.on("reconnected", (n) => seen.push(`reconnected ${n.url}`));
+    await link.open();
+    try {
+      assert.deepEqual(link.node, { url: `amqp://guest:***@127.0.0.1:${await first.port()}` });
+      await first.close();
+      await waitFor("the second URL", () => seen.length === 2);
+      assert.deepEqual(seen, [
+        "disconnected",
+        `reconnected amqp://guest:***@127.0.0.1:${await second.port()}`,
+      ]);
+      assert.equal(second.accepted, 1);
+      peer.ch.publish(DIRECT_EXCHANGE, `${key}-failover`, Buffer.from([9]), {
+        appId: "qmf2",
+        headers: { "qmf.opcode": "_data_indication" },
+      });
+      await waitFor("a message through the second URL", () => got.length === 1);
+      assert.deepEqual([...got[0]!.body], [9]);
+    } finally {
+      await link.close();
+      await second.close();
     }
   });
 

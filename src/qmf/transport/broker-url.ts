@@ -3,10 +3,11 @@
 // agent's settings can check a URL without loading the sessions or amqplib.
 
 /**
- * Where a list of URLs splits: at a comma followed by a scheme. A password may hold a comma
- * (it is allowed unescaped in the user part of a URL), a scheme right after one may not.
+ * Where a list of URLs splits: at a comma followed by a scheme (or by nothing). A password may
+ * hold a comma (it is allowed unescaped in the user part of a URL), a scheme right after one
+ * may not; any scheme counts, so that a wrong one is reported rather than read as a password.
  */
-const LIST_SEPARATOR = /\s*,\s*(?=amqps?:\/\/)/i;
+const LIST_SEPARATOR = /\s*,\s*(?=[a-z][a-z0-9+.-]*:\/\/|$)/i;
 
 /**
  * The broker URLs of a setting: an array as given, or a text of one URL or several separated
