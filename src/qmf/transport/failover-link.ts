@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { Backoff, type BackoffOptions } from "../../util/backoff.js";
 import {
   AuthenticationError,
+  BrokerConnectError,
   ConnectionLostError,
   NameInUseError,
   NotConnectedError,
@@ -18,7 +19,7 @@ import type {
 
 /** What every failover link is configured with, besides what it connects through. */
 export interface FailoverOptions {
-  /** The nodes to try, in order from a random one; at least one. */
+  /** The nodes to try, in order from a random one (none: `open()` fails). */
   urls: readonly string[];
   /** Shown in log lines (and, for AMQP, in the broker's connection list). */
   connectionName: string;
@@ -56,7 +57,6 @@ export abstract class FailoverLink
 
   protected constructor(opts: FailoverOptions) {
     super();
-    if (opts.urls.length === 0) throw new TypeError("a broker link needs at least one URL");
     this.urls = opts.urls;
     this.label = opts.connectionName;
     this.log = opts.log;
@@ -92,7 +92,7 @@ export abstract class FailoverLink
 
   /** The URL connected to (or about to be tried), password included: for the subclass. */
   protected get currentUrl(): string {
-    return this.urls[this.position]!;
+    return this.urls[this.position] ?? "";
   }
 
   /** Has close() been called (or a fatal error closed the link)? */
@@ -139,6 +139,9 @@ export abstract class FailoverLink
    * cluster would say the same.
    */
   private async connectRound(start: number): Promise<void> {
+    if (this.urls.length === 0) {
+      throw new BrokerConnectError("CONNECT_FAILED", "no broker URL was given");
+    }
     let lastError: Error | undefined;
     for (let i = 0; i < this.urls.length; i++) {
       if (this.closed) throw new ConnectionLostError("transport closed while connecting");

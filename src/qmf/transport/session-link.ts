@@ -3,11 +3,10 @@ import type { BackoffOptions } from "../../util/backoff.js";
 import { AmqpLink } from "./amqp-link.js";
 import type {
   BrokerLink,
+  BrokerLinkEvents,
   BrokerLinkFactory,
-  BrokerNode,
   LinkRequest,
   Logger,
-  ReconnectInfo,
 } from "./link.js";
 
 /** Connection options every QMF session (agent or console) has. */
@@ -20,7 +19,8 @@ export interface SessionConnectionOptions {
   url?: string | readonly string[];
   /**
    * Makes the session's broker link instead of the AMQP one the URL options describe (e.g. a
-   * {@link MemoryBroker}'s links, for tests).
+   * {@link MemoryBroker}'s links, for tests). The link's own settings apply then: `url`,
+   * `maxBodyBytes`, `reconnect`, `amqpHeartbeatSeconds` and `connectTimeoutMs` are not used.
    */
   link?: BrokerLinkFactory;
   /** Largest body sent or accepted (default 16 MiB). */
@@ -35,18 +35,12 @@ export interface SessionConnectionOptions {
   observer?: Observer;
 }
 
-/** Connection events every QMF session (agent or console) emits. */
-export interface SessionConnectionEvents {
-  /** Connected, to `node`. */
-  connected: [node: BrokerNode];
-  disconnected: [err: Error];
-  /** A reconnect attempt is scheduled (after `delayMs`); `error` is why the last one failed. */
-  reconnecting: [info: ReconnectInfo];
-  /** Back, on `node` (another node of the list than before, when that one is gone). */
-  reconnected: [node: BrokerNode];
-  blocked: [reason: string];
-  unblocked: [];
-  /** Fatal (credentials refused after a reconnect): the session is closed. */
+/**
+ * Connection events every QMF session (agent or console) emits: its link's (see
+ * {@link BrokerLinkEvents}), with `error` for the link's `fatal` (the session is closed then).
+ * `connected` comes once the session is ready (after its first heartbeat, for an agent).
+ */
+export interface SessionConnectionEvents extends Omit<BrokerLinkEvents, "fatal"> {
   error: [err: Error];
 }
 
