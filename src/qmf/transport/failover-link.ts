@@ -116,7 +116,7 @@ export abstract class FailoverLink
     if (this.state === "closed") return;
     this.state = "closed";
     this.cancelSleep();
-    this.forget(new ConnectionLostError("transport closed"));
+    this.forget(new ConnectionLostError("broker link closed"));
     await this.disconnect();
   }
 
@@ -144,7 +144,7 @@ export abstract class FailoverLink
     }
     let lastError: Error | undefined;
     for (let i = 0; i < this.urls.length; i++) {
-      if (this.closed) throw new ConnectionLostError("transport closed while connecting");
+      if (this.closed) throw new ConnectionLostError("broker link closed while connecting");
       const at = (start + i) % this.urls.length;
       this.position = at;
       const url = this.urls[at]!;
@@ -153,7 +153,7 @@ export abstract class FailoverLink
         const startDelivering = await this.connectTo(url, gen);
         if (this.closed) {
           await this.disconnect();
-          throw new ConnectionLostError("transport closed while connecting");
+          throw new ConnectionLostError("broker link closed while connecting");
         }
         this.connected = { url: redactUrl(url) };
         this.state = "open";
