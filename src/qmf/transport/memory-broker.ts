@@ -1,5 +1,5 @@
 import { BrokerConnectError, NameInUseError } from "../errors.js";
-import { APP_ID, DIRECT_EXCHANGE, TOPIC_EXCHANGE } from "./envelope.js";
+import { APP_ID, DIRECT_EXCHANGE, Header, TOPIC_EXCHANGE } from "./envelope.js";
 import {
   type Binding,
   type BrokerLinkFactory,
@@ -276,7 +276,7 @@ export class MemoryBroker {
       throw new Error(`no exchange ${JSON.stringify(exchange)} on the in-memory broker`);
     }
     const headers = { ...(props.headers ?? this.headers.get(props)) };
-    if (appId === undefined) delete headers["x-amqp-0-10.app-id"];
+    if (appId === undefined) delete headers[Header.APP_ID_0_10];
     const m: StoredMessage = {
       body,
       properties: {
