@@ -7,7 +7,6 @@ import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { access } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { redactUrl } from "../console/broker-url.js";
 import { ReconnectingLibvirt } from "../libvirt/index.js";
 import type { Observer } from "../observe/observer.js";
 import {
@@ -21,6 +20,7 @@ import {
   type Schema,
   Uuid,
 } from "../qmf/index.js";
+import { redactUrl } from "../qmf/transport/broker-url.js";
 import type { AgentConfig } from "./config.js";
 import type { HandlerContext } from "./handlers.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
@@ -148,6 +148,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         log: this.log.child({ component: "qmf" }),
         authorize: (a) => authorizeCall(p.config.controlUsers, a),
         onMethod: (call: MethodCall) => executeMethod(handlers, call),
+        observer: p.observer,
       });
       this.mirror = new Mirror({
         libvirt: this.libvirt,

@@ -1,7 +1,7 @@
 // The agent's settings: defaults, then a JSON config file, then LVQ_* environment variables,
 // then command-line flags (each overrides the one before). Every value is checked here, so a
 // typo stops the agent at start with a message naming the setting and where it came from.
-import { brokerUrlProblem } from "../console/broker-url.js";
+import { brokerUrlProblem } from "../qmf/transport/broker-url.js";
 import {
   anyValue,
   type ConfigFileFormat,

@@ -10,10 +10,10 @@ import {
   isLibvirtError,
   type LibvirtError,
 } from "../libvirt/index.js";
-import { MethodError, QmfStatus } from "../qmf/index.js";
+import { libvirtStatus, MethodError, QmfStatus } from "../qmf/index.js";
 
 /** error_code of a libvirt failure: 0x10000 + libvirt's error number. */
-export const LIBVIRT_ERROR_BASE = 0x10000;
+export const LIBVIRT_ERROR_BASE = QmfStatus.USER;
 
 /** A method refused before libvirt was called (bad argument): PARAMETER_INVALID. */
 export function badArgument(method: string, arg: string, why: string): MethodError {
@@ -33,7 +33,7 @@ export function libvirtFailure(call: string, err: unknown): MethodError {
   if (err instanceof MethodError) return err;
   if (isLibvirtError(err)) {
     const e = err as LibvirtError;
-    return new MethodError(LIBVIRT_ERROR_BASE + e.libvirtCode, `${call}: ${e.message}`);
+    return new MethodError(libvirtStatus(e.libvirtCode), `${call}: ${e.message}`);
   }
   if (isConnectionLost(err) || isCallTimeout(err)) {
     return new MethodError(

@@ -2,7 +2,7 @@
 // (--config, else ~/.config/lvq/config.json), else the local RabbitMQ with guest/guest.
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { brokerUrlProblem, redactUrl } from "../console/broker-url.js";
+import { brokerUrlProblem, redactUrl } from "../qmf/transport/broker-url.js";
 import {
   aPositive,
   aString,

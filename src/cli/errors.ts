@@ -1,8 +1,8 @@
 // How a failure becomes an exit code and one plain message on stderr. Errors are recognised
-// by `name` (and `code`), not by class, so this file loads none of the QMF sessions or AMQP
-// code (only the import-free QMF error module, for its status names): a `--help` or a usage
-// error stays fast.
-import { QmfStatus } from "../qmf/errors.js";
+// by `name` and `code`, not by class or message text, so this file loads none of the QMF
+// sessions or AMQP code (only the import-free QMF error module, for its status names and
+// connect codes): a `--help` or a usage error stays fast.
+import { CONNECT_ERROR_CODES, libvirtCodeOf, QmfStatus } from "../qmf/errors.js";
 import { safeText } from "./output.js";
 
 /** lvq's exit codes. */
@@ -25,9 +25,6 @@ export class UsageError extends Error {
   readonly code = "USAGE";
 }
 
-/** QMF's status code for a failure reported by libvirt is 0x10000 + libvirt's error number. */
-export const QMF_USER_STATUS = QmfStatus.USER;
-
 /** The name of a QMF status below USER ("FORBIDDEN"), so a refusal reads as one. */
 function statusName(status: number): string | undefined {
   return Object.entries(QmfStatus).find(([, v]) => v === status)?.[0];
@@ -48,13 +45,24 @@ function qmfStatus(e: Describable): number | undefined {
   return typeof e.status === "number" ? e.status : undefined;
 }
 
+/** Did connecting to the broker fail (a `code` of the QMF link's connect errors)? */
+function connectCode(e: Describable): string | undefined {
+  const code = e.code;
+  return typeof code === "string" && (CONNECT_ERROR_CODES as readonly string[]).includes(code)
+    ? code
+    : undefined;
+}
+
 /** The exit code for an error thrown by a command. */
 export function exitCodeFor(err: unknown): number {
   const e = (err ?? {}) as Describable;
+  const connect = connectCode(e);
+  // Our queue's name held by another session: a second agent of that name, a usage mistake.
+  if (connect === "NAME_IN_USE") return ExitCode.USAGE;
+  if (connect !== undefined) return ExitCode.UNREACHABLE;
   switch (e.name) {
     case "UsageError":
     case "ArgumentError":
-    case "NameInUseError":
     case "PredicateError":
       return ExitCode.USAGE;
     case "NotFoundError":
@@ -65,7 +73,6 @@ export function exitCodeFor(err: unknown): number {
     case "TimeoutError":
     case "AgentLostError":
     case "ConnectionLostError":
-    case "AuthenticationError":
     case "NotConnectedError":
       return ExitCode.UNREACHABLE;
     case "MethodError":
@@ -83,9 +90,8 @@ export function describeError(err: unknown): string {
     // libvirt's XML errors span lines (the line, then a caret under the fault): newlines stay,
     // every other control character is escaped.
     const text = (e.text ?? e.message ?? "").split("\n").map(safeText).join("\n");
-    if (status >= QMF_USER_STATUS) {
-      return `libvirt error ${status - QMF_USER_STATUS}: ${text}`;
-    }
+    const libvirtCode = libvirtCodeOf(status);
+    if (libvirtCode !== undefined) return `libvirt error ${libvirtCode}: ${text}`;
     const name = statusName(status);
     return `method failed (QMF status ${status}${name ? ` ${name}` : ""}): ${text}`;
   }

@@ -1,15 +1,19 @@
 // Opening a fleet: the QMF console session on the broker, the initial discovery, and the
 // plain error that says why a broker cannot be used.
-import { ConsoleSession, isAuthenticationError } from "../qmf/index.js";
-import { redactUrl, userOf, vhostOf } from "./broker-url.js";
+import { ConsoleSession, describeConnectFailure } from "../qmf/index.js";
+import { redactUrl } from "../qmf/transport/broker-url.js";
 import { discover, LIBVIRT_AGENTS } from "./discovery.js";
 import { BrokerUnreachableError } from "./errors.js";
 import { Fleet } from "./fleet.js";
 
 /** Options of {@link connectFleet}. */
 export interface FleetOptions {
-  /** Broker URL, e.g. `amqp://guest:guest@127.0.0.1:5672`. */
-  broker: string;
+  /**
+   * Broker URL, e.g. `amqp://guest:guest@127.0.0.1:5672`, or the nodes of a cluster: an array
+   * or a comma-separated list. The session starts at a random one and, when it loses it, moves
+   * to the next that answers.
+   */
+  broker: string | readonly string[];
   /** Timeout of each query and method call, in ms (default 10000). */
   timeoutMs?: number;
   /**
@@ -88,35 +92,9 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
 }
 
 /** A plain error for a broker that cannot be used, with the password kept out of it. */
-export function brokerError(url: string, err: unknown): BrokerUnreachableError {
-  const where = redactUrl(url);
-  const chain: string[] = [];
-  let codes = "";
-  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
-    chain.push(String((e as Error).message ?? e));
-    codes += ` ${String((e as { code?: unknown }).code ?? "")}`;
-  }
-  const text = `${chain.join(" ")} ${codes}`;
-  let why: string;
-  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) {
-    // amqplib's words when the login worked but opening the vhost was refused (RabbitMQ's 530
-    // NOT_ALLOWED): the vhost does not exist or the user has no permissions on it.
-    why = `the broker refused the virtual host "${vhostOf(url)}" to user "${userOf(url)}": it does not exist or the user has no permissions on it`;
-  } else if (
-    isAuthenticationError(err) ||
-    /ACCESS_REFUSED|403|authenticat|credential/i.test(text)
-  ) {
-    why = "the broker refused the login: wrong user name or password, or no access to the vhost";
-  } else if (/ECONNREFUSED/.test(text)) {
-    why = "connection refused (is RabbitMQ running, and is the host and port right?)";
-  } else if (/ENOTFOUND|EAI_AGAIN/.test(text)) {
-    why = "unknown host name";
-  } else if (/no AMQP handshake within/.test(text)) {
-    why = chain.find((m) => m.startsWith("no AMQP handshake")) as string;
-  } else if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/.test(text)) {
-    why = "the host did not answer";
-  } else {
-    why = chain[0] ?? "unknown error";
-  }
-  return new BrokerUnreachableError(`cannot use the broker at ${where}: ${why}`, { cause: err });
+export function brokerError(url: string | readonly string[], err: unknown): BrokerUnreachableError {
+  return new BrokerUnreachableError(
+    `cannot use the broker at ${redactUrl(url)}: ${describeConnectFailure(err)}`,
+    { cause: err },
+  );
 }

@@ -5,15 +5,21 @@
 
 /** Things counted, by the component that counts them. */
 export type CounterName =
-  /** A QMF message dropped (malformed body, wrong content type, unknown opcode, …). */
+  /**
+   * A QMF message dropped or refused (malformed body, wrong content type, unknown opcode, …);
+   * labelled `reason`.
+   */
   | "qmf_messages_dropped"
-  /** A QMF method request executed by an agent (each request id once). */
+  /** A QMF method request whose handler an agent started (each request id once). */
   | "qmf_methods_executed"
   /** A duplicate method request answered from the dedupe table instead of executed. */
   | "qmf_methods_deduplicated"
   /** A QMF method request refused before it ran (unknown method or object, bad argument, forbidden). */
   | "qmf_methods_refused"
-  /** A console request that ended in an error (timeout, connection lost, agent gone). */
+  /**
+   * A console request that ended in an error (timeout, connection lost, agent gone, an answer
+   * that cannot be read); an agent's `_exception` is an answer and is not counted.
+   */
   | "qmf_requests_failed"
   /** A broker link was lost. */
   | "broker_disconnects"

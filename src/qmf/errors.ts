@@ -18,6 +18,16 @@ export const QmfStatus = {
   USER: 0x10000,
 } as const;
 
+/** The QMF status of a libvirt failure: `USER` + libvirt's error number (libvirt-qpid's rule). */
+export function libvirtStatus(libvirtCode: number): number {
+  return QmfStatus.USER + libvirtCode;
+}
+
+/** The libvirt error number inside a QMF status; undefined for QMF's own statuses. */
+export function libvirtCodeOf(status: number): number | undefined {
+  return status >= QmfStatus.USER ? status - QmfStatus.USER : undefined;
+}
+
 /** Base class of every error raised by the QMF layer. */
 export class QmfError extends Error {
   /**
@@ -94,13 +104,81 @@ export class BodyTooLargeError extends QmfError {
 }
 
 /**
- * The broker refused our credentials or access to the virtual host. Fatal: the transport does
- * not retry, since retrying cannot fix a configuration error.
+ * Why connecting to the broker failed, as a stable code:
+ * - `REFUSED`: nothing listens at the host and port (or a firewall rejects);
+ * - `HOST_NOT_FOUND`: the host name does not resolve;
+ * - `UNREACHABLE`: the host does not answer (no route, or TCP connect timed out);
+ * - `CONNECT_TIMEOUT`: TCP connected but the AMQP handshake did not finish in time (a hung or
+ *   overloaded broker);
+ * - `AUTH_FAILED`: the broker refused the user name or password ({@link AuthenticationError});
+ * - `VHOST_DENIED`: the login worked but the virtual host does not exist or the user has no
+ *   permission on it ({@link AuthenticationError});
+ * - `NAME_IN_USE`: another connection holds our queue's name ({@link NameInUseError});
+ * - `CONNECT_FAILED`: anything else (the `cause` says what).
  */
-export class AuthenticationError extends QmfError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("AUTHENTICATION", message, options);
+export type ConnectErrorCode =
+  | "REFUSED"
+  | "HOST_NOT_FOUND"
+  | "UNREACHABLE"
+  | "CONNECT_TIMEOUT"
+  | "AUTH_FAILED"
+  | "VHOST_DENIED"
+  | "NAME_IN_USE"
+  | "CONNECT_FAILED";
+
+/** Every {@link ConnectErrorCode}, for callers that sort errors by code. */
+export const CONNECT_ERROR_CODES: readonly ConnectErrorCode[] = [
+  "REFUSED",
+  "HOST_NOT_FOUND",
+  "UNREACHABLE",
+  "CONNECT_TIMEOUT",
+  "AUTH_FAILED",
+  "VHOST_DENIED",
+  "NAME_IN_USE",
+  "CONNECT_FAILED",
+];
+
+/**
+ * Connecting to the broker (or setting up our queue on it) failed. `url` is the broker URL
+ * tried, its password redacted.
+ */
+export class BrokerConnectError extends QmfError {
+  declare readonly code: ConnectErrorCode;
+  readonly url: string | undefined;
+  constructor(
+    code: ConnectErrorCode,
+    message: string,
+    options?: { cause?: unknown; url?: string },
+  ) {
+    super(code, message, options);
+    this.name = "BrokerConnectError";
+    this.url = options?.url;
+  }
+}
+
+/**
+ * The broker refused our credentials (`AUTH_FAILED`) or access to the virtual host
+ * (`VHOST_DENIED`). Fatal: the link does not retry, since retrying cannot fix a
+ * configuration error. `user` and `vhost` are those of the URL tried.
+ */
+export class AuthenticationError extends BrokerConnectError {
+  declare readonly code: "AUTH_FAILED" | "VHOST_DENIED";
+  readonly user: string | undefined;
+  readonly vhost: string | undefined;
+  constructor(
+    message: string,
+    options?: {
+      cause?: unknown;
+      code?: "AUTH_FAILED" | "VHOST_DENIED";
+      url?: string;
+      user?: string;
+      vhost?: string;
+    },
+  ) {
+    super(options?.code ?? "AUTH_FAILED", message, options);
     this.name = "AuthenticationError";
+    this.user = options?.user;
+    this.vhost = options?.vhost;
   }
 }
 
@@ -110,8 +188,9 @@ export class AuthenticationError extends QmfError {
  * the name unique (the agent's queue is exclusive and named after it), and the second agent
  * is refused.
  */
-export class NameInUseError extends QmfError {
-  constructor(message: string, options?: { cause?: unknown }) {
+export class NameInUseError extends BrokerConnectError {
+  declare readonly code: "NAME_IN_USE";
+  constructor(message: string, options?: { cause?: unknown; url?: string }) {
     super("NAME_IN_USE", message, options);
     this.name = "NameInUseError";
   }
@@ -147,6 +226,9 @@ export const isConnectionLost = (e: unknown): e is ConnectionLostError =>
 /** Was a body over the size limit? */
 export const isBodyTooLarge = (e: unknown): e is BodyTooLargeError =>
   e instanceof BodyTooLargeError;
+/** Did connecting to the broker fail (any {@link ConnectErrorCode})? */
+export const isBrokerConnectError = (e: unknown): e is BrokerConnectError =>
+  e instanceof BrokerConnectError;
 /** Did the broker refuse the credentials or vhost? */
 export const isAuthenticationError = (e: unknown): e is AuthenticationError =>
   e instanceof AuthenticationError;
@@ -167,3 +249,44 @@ export const isParameterInvalid = (e: unknown): boolean =>
 /** Is `e` an `_exception` with QMF status FORBIDDEN? */
 export const isForbidden = (e: unknown): boolean =>
   e instanceof MethodError && e.code === QmfStatus.FORBIDDEN;
+
+/** The {@link BrokerConnectError} that is `e` or in its `cause` chain, if any. */
+function connectErrorIn(e: unknown): BrokerConnectError | undefined {
+  for (let x: unknown = e, depth = 0; x && depth < 8; x = (x as Error).cause, depth++) {
+    if (x instanceof BrokerConnectError) return x;
+  }
+  return undefined;
+}
+
+/**
+ * The connect code of `e` or of an error in its `cause` chain (a wrapper such as the
+ * console's `BrokerUnreachableError` keeps the link's error as its cause); undefined if none.
+ */
+export function connectErrorCode(e: unknown): ConnectErrorCode | undefined {
+  return connectErrorIn(e)?.code;
+}
+
+/** Why a connect failed, in a few plain words for a person, by its code. */
+export function describeConnectFailure(e: unknown): string {
+  const err = connectErrorIn(e);
+  if (!err) return e instanceof Error ? e.message : String(e ?? "unknown error");
+  switch (err.code) {
+    case "REFUSED":
+      return "connection refused (is RabbitMQ running, and is the host and port right?)";
+    case "HOST_NOT_FOUND":
+      return "unknown host name";
+    case "UNREACHABLE":
+      return "the host did not answer";
+    case "AUTH_FAILED":
+      return "the broker refused the login: wrong user name or password, or no access to the vhost";
+    case "VHOST_DENIED": {
+      const a = err as AuthenticationError;
+      return `the broker refused the virtual host "${a.vhost ?? "?"}" to user "${a.user ?? "?"}": it does not exist or the user has no permissions on it`;
+    }
+    case "CONNECT_FAILED":
+      // Our wrapper only adds the URL, which the caller shows already.
+      return err.cause instanceof Error ? err.cause.message : err.message;
+    default:
+      return err.message;
+  }
+}

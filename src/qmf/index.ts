@@ -6,18 +6,24 @@
  * - **schema** — the schema XML loader and QMF schema maps: `parseSchema`, `loadSchemaFile`,
  *   `Schema`, `SchemaClass`, `toWire`, `fromWire`, `checkArgument`, `SchemaError`.
  * - **predicate** — `compilePredicate` for query `where` and agent filters.
+ * - **broker link** — how a session reaches the broker. Both sessions take `url` (one URL, an
+ *   array, or URLs separated by commas: a cluster's nodes; a random one first, then failover
+ *   to the next that answers) and the link settings `maxBodyBytes?`, `reconnect?`
+ *   (`BackoffOptions`), `amqpHeartbeatSeconds?`, `connectTimeoutMs?`, `log?`; or `link`, a
+ *   {@link BrokerLinkFactory} such as `new MemoryBroker().linkFactory()` (in-process routing,
+ *   for tests). `observer?` (src/observe) is told what the session counts.
  * - **agent** — {@link AgentSession}:
  *   ```ts
  *   const agent = new AgentSession({ url, vendor, product, instance, schemas, onMethod,
  *     attributes?, epoch?, heartbeatIntervalMs? = 10000, authorize?, maxBodyBytes?, batchSize?,
- *     publishDelayMs?, dedupe?, maxConcurrentRequests?, reconnect?, log? });
+ *     publishDelayMs?, dedupe?, maxConcurrentRequests?, ...link settings, observer? });
  *   await agent.open();                         // heartbeat at once, then every interval
  *   agent.setObject(cls, name, values);         // add/replace; real changes published, coalesced
  *   agent.deleteObject(cls, name);              // published once more with _delete_ts
  *   agent.objectId(name); agent.setAttributes({...}); await agent.raiseEvent(ev, values, sev?);
  *   agent.name; agent.epoch; agent.methodsExecuted; agent.drops.counts; await agent.close();
- *   // events: connected, disconnected(err), reconnecting({attempt, delayMs, error}),
- *   //         reconnected, blocked(reason), unblocked, error(fatal, e.g. AuthenticationError)
+ *   // events: connected(node), disconnected(err), reconnecting({attempt, delayMs, error}),
+ *   //         reconnected(node), blocked(reason), unblocked, error(fatal, AuthenticationError)
  *   ```
  *   `onMethod(call)` gets `{objectId, className, objectName, methodName, args, userId,
  *   correlationId}` with `args` already checked against the schema and converted (int64 →
@@ -28,11 +34,11 @@
  * - **console** — {@link ConsoleSession}:
  *   ```ts
  *   const c = new ConsoleSession({ url, name?, agentFilter?, defaultTimeoutMs? = 10000,
- *     locateTimeoutMs? = 1000, missedHeartbeats? = 3, cacheObjects? = true, maxBodyBytes?,
- *     reconnect?, log? });
+ *     locateTimeoutMs? = 1000, missedHeartbeats? = 3, cacheObjects? = true, ...link settings,
+ *     observer? });
  *   await c.open(); c.agents(); c.agent(name); await c.waitForAgent(nameOrTest, ms?);
  *   await c.locate(filter?, ms?);               // AgentInfo[] that answered in the window
- *   await c.query({ agentName?, packageName?, className?, where?, objectId?, timeoutMs? });
+ *   await c.query({ agentName?, packageName?, className?, where?, objectId?, timeoutMs? }); // ObjectQuery
  *   await c.queryObjectIds(sameOptions); await c.schemaIds(agent, pkg?);
  *   await c.schema(agent, pkg, cls);            // SchemaInfo | undefined
  *   await c.callMethod(objectId, method, args, { timeoutMs? });   // out args
@@ -45,8 +51,12 @@
  *   `_exception`), `TimeoutError`, `AgentLostError`, `ConnectionLostError`, `BodyTooLargeError`,
  *   `NotConnectedError`. Nothing is retried.
  * - **errors** — `QmfError` (`name`, `code`, `cause`) and the classes above plus
- *   `AuthenticationError`, `NameInUseError`, `ProtocolError`; `QmfStatus`; predicates `isTimeout`,
- *   `isAgentLost`, `isConnectionLost`, `isMethodError`, `isUnknownObject`, `isForbidden` ….
+ *   `BrokerConnectError` (`code` REFUSED, HOST_NOT_FOUND, UNREACHABLE, CONNECT_TIMEOUT,
+ *   AUTH_FAILED, VHOST_DENIED, NAME_IN_USE, CONNECT_FAILED) with its kinds
+ *   `AuthenticationError` and `NameInUseError`, and `ProtocolError`; `QmfStatus`,
+ *   `libvirtStatus`/`libvirtCodeOf` (0x10000 + libvirt's error number), `connectErrorCode`,
+ *   `describeConnectFailure`; predicates `isTimeout`, `isAgentLost`, `isConnectionLost`,
+ *   `isMethodError`, `isUnknownObject`, `isForbidden` ….
  * - **ids** — `ObjectId` (`agentName`, `objectName`, `agentEpoch`), `ObjectIdLike`.
  *
  * @module
@@ -78,10 +88,26 @@ export * from "./errors.js";
 export * from "./predicate/index.js";
 export * from "./schema/index.js";
 export {
+  AmqpLink,
+  type AmqpLinkOptions,
   type BackoffOptions,
+  type Binding,
+  type BrokerLink,
+  type BrokerLinkEvents,
+  type BrokerLinkFactory,
+  type BrokerNode,
+  brokerUrlProblem,
+  type InboundMessage,
+  type LinkRequest,
   type Logger,
+  MemoryBroker,
+  type MemoryLinkOptions,
   ObjectId,
   type ObjectIdLike,
+  type OutboundProps,
+  parseBrokerUrls,
+  type ReconnectInfo,
+  redactUrl,
   type SessionConnectionEvents,
   type SessionConnectionOptions,
 } from "./transport/index.js";

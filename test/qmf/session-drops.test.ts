@@ -15,7 +15,7 @@ describe("drop counter", () => {
   it("counts every drop but logs each reason once per interval, with the count so far", (t) => {
     t.mock.timers.enable({ apis: ["Date"], now: 1_000_000 });
     const log = collectingLogger();
-    const drops = new DropCounter(log, "agent x:", 10_000);
+    const drops = new DropCounter(log, "agent x:", undefined, 10_000);
     for (let i = 0; i < 1000; i++) drops.note("malformed body", `garbage #${i}`);
     drops.note("unknown opcode", 'qmf.opcode "_x"');
     assert.deepEqual(drops.counts, { "malformed body": 1000, "unknown opcode": 1 });

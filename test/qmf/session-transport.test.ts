@@ -1,18 +1,24 @@
 /**
- * The QMF transport on its own, against the real broker: the envelope, publish backpressure
- * (held publishes go out in order after `drain`), the body size limit, reply addresses, and
- * connection errors.
+ * The AMQP broker link on its own, against the real broker: the envelope, publish
+ * backpressure (held publishes go out in order after `drain`), the body size limit, reply
+ * addresses, connection errors, and a list of URLs (the next one tried when one does not
+ * answer, at open and after a loss).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { BodyTooLargeError, ConnectionLostError } from "../../src/qmf/errors.js";
 import {
+  BodyTooLargeError,
+  BrokerConnectError,
+  ConnectionLostError,
+} from "../../src/qmf/errors.js";
+import {
+  AmqpLink,
   DIRECT_EXCHANGE,
   type InboundMessage,
   parseReplyTo,
   TOPIC_EXCHANGE,
-  Transport,
 } from "../../src/qmf/transport/index.js";
+import { FaultProxy } from "../support/fault-proxy.js";
 import { AMQP_URL, RawPeer, rabbitmqctl, uniqueName, waitFor } from "./fixtures/helpers.js";
 
 const props = { opcode: "_data_indication", contentType: "amqp/list" };
@@ -29,7 +35,7 @@ describe("transport", () => {
 
   it("puts the QMF envelope on every message", async () => {
     const got: InboundMessage[] = [];
-    const t = new Transport({
+    const t = new AmqpLink({
       url: AMQP_URL,
       connectionName: key,
       bindings: [{ exchange: DIRECT_EXCHANGE, key: `${key}-self` }],
@@ -71,7 +77,7 @@ describe("transport", () => {
   });
 
   it("holds publishes while the channel buffer is full and sends them in order after drain", async () => {
-    const t = new Transport({
+    const t = new AmqpLink({
       url: AMQP_URL,
       connectionName: key,
       bindings: [],
@@ -99,7 +105,7 @@ describe("transport", () => {
   });
 
   it("refuses a body over the limit before sending anything", async () => {
-    const t = new Transport({
+    const t = new AmqpLink({
       url: AMQP_URL,
       connectionName: key,
       bindings: [],
@@ -136,7 +142,7 @@ describe("transport", () => {
     await rabbitmqctl("add_vhost", vhost);
     try {
       await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
-      const t = new Transport({
+      const t = new AmqpLink({
         url: `amqp://guest:guest@127.0.0.1:5672/${vhost}`,
         connectionName: key,
         bindings: [
@@ -200,7 +206,7 @@ describe("transport", () => {
   });
 
   it("fails open() with the network error when nothing listens, without retrying", async () => {
-    const t = new Transport({
+    const t = new AmqpLink({
       url: "amqp://guest:guest@127.0.0.1:1",
       connectionName: key,
       bindings: [],
@@ -210,6 +216,109 @@ describe("transport", () => {
     t.on("reconnecting", () => attempts++);
     await assert.rejects(t.open(), /ECONNREFUSED/);
     assert.equal(attempts, 0);
+  });
+
+  it("a list whose first URL does not answer connects to the next, and says which", async (t) => {
+    const closed = "amqp://guest:guest@127.0.0.1:1";
+    const warnings: string[] = [];
+    const log = { warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
+    const openOn = async (random: number) => {
+      t.mock.method(Math, "random", () => random);
+      const link = new AmqpLink({
+        urls: [closed, AMQP_URL],
+        connectionName: key,
+        bindings: [],
+        onMessage: () => {},
+        log,
+      });
+      t.mock.restoreAll();
+      let reconnecting = 0;
+      link.on("reconnecting", () => reconnecting++);
+      const connected = new Promise<string>((r) => link.once("connected", (n) => r(n.url)));
+      await link.open();
+      return { link, reconnecting, connected: await connected };
+    };
+    const real = AMQP_URL.replace(/:[^:@/]*@/, ":***@");
+    // The random start is the first URL: it is refused, the second answers.
+    const first = await openOn(0);
+    try {
+      assert.equal(first.connected, real);
+      assert.deepEqual(first.link.node, { url: real });
+      assert.equal(first.link.userId, "guest");
+      assert.equal(first.reconnecting, 0);
+      assert.equal(warnings.length, 1);
+      assert.match(
+        warnings[0]!,
+        /broker amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1 did not answer .*ECONNREFUSED.*; trying the next$/,
+      );
+    } finally {
+      await first.link.close();
+    }
+    assert.equal(first.link.node, undefined);
+    // The random start is the second URL: connected at once, the closed one never tried.
+    const second = await openOn(0.99);
+    try {
+      assert.deepEqual(second.link.node, { url: real });
+      assert.equal(warnings.length, 1);
+    } finally {
+      await second.link.close();
+    }
+  });
+
+  it("after a loss it reconnects to the next URL of its list and declares its queue again", async (t) => {
+    // Two ways to the same broker, through proxies: closing the first is a node going away.
+    const first = new FaultProxy({ targetHost: "127.0.0.1", targetPort: 5672 });
+    const second = new FaultProxy({ targetHost: "127.0.0.1", targetPort: 5672 });
+    const urlOf = async (p: FaultProxy) => `amqp://guest:guest@127.0.0.1:${await p.port()}`;
+    const got: InboundMessage[] = [];
+    t.mock.method(Math, "random", () => 0);
+    const link = new AmqpLink({
+      urls: [await urlOf(first), await urlOf(second)],
+      connectionName: key,
+      bindings: [{ exchange: DIRECT_EXCHANGE, key: `${key}-failover` }],
+      onMessage: (m) => got.push(m),
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
+    t.mock.restoreAll();
+    const seen: string[] = [];
+    link.on("disconnected", () => seen.push("disconnected"));
+    link.on("reconnected", (n) => seen.push(`reconnected ${n.url}`));
+    await link.open();
+    try {
+      assert.deepEqual(link.node, { url: `amqp://guest:***@127.0.0.1:${await first.port()}` });
+      await first.close();
+      await waitFor("the second URL", () => seen.length === 2);
+      assert.deepEqual(seen, [
+        "disconnected",
+        `reconnected amqp://guest:***@127.0.0.1:${await second.port()}`,
+      ]);
+      assert.equal(second.accepted, 1);
+      peer.ch.publish(DIRECT_EXCHANGE, `${key}-failover`, Buffer.from([9]), {
+        appId: "qmf2",
+        headers: { "qmf.opcode": "_data_indication" },
+      });
+      await waitFor("a message through the second URL", () => got.length === 1);
+      assert.deepEqual([...got[0]!.body], [9]);
+    } finally {
+      await link.close();
+      await second.close();
+    }
+  });
+
+  it("a list of which no URL answers fails open() with the last one's error code", async () => {
+    const link = new AmqpLink({
+      urls: "amqp://guest:secret@127.0.0.1:1, amqp://guest:secret@127.0.0.1:2",
+      connectionName: key,
+      bindings: [],
+      onMessage: () => {},
+    });
+    await assert.rejects(link.open(), (e: unknown) => {
+      assert.ok(e instanceof BrokerConnectError);
+      assert.equal(e.code, "REFUSED");
+      assert.match(e.url!, /^amqp:\/\/guest:\*\*\*@127\.0\.0\.1:[12]$/);
+      assert.doesNotMatch(e.message, /secret/);
+      return true;
+    });
   });
 
   it("accepts only our exchanges (or the default one) as reply addresses", () => {

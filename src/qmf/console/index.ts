@@ -2,14 +2,15 @@
  * QMFv2 console session: discovers agents, queries objects, calls methods, keeps an object
  * cache. See {@link ConsoleSession}.
  */
+export type { CacheFilter } from "./object-cache.js";
+export { ConsoleSession } from "./session.js";
 export type {
   AgentInfo,
   ConsoleSessionEvents,
   ConsoleSessionOptions,
+  ObjectQuery,
   QmfEvent,
   QmfObject,
-  QueryOptions,
   SchemaId,
   SchemaInfo,
-} from "./session.js";
-export { ConsoleSession } from "./session.js";
+} from "./types.js";

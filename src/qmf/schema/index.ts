@@ -1,5 +1,5 @@
 /**
- * Schemas: the seed's schema XML language, the QMFv2 schema maps and class hash, and the type
+ * Schemas: the schema XML language (as qpid's qmf-gen read it), the QMFv2 schema maps and class hash, and the type
  * layer that turns JS values into exactly-typed wire values and back. Pure apart from
  * {@link loadSchemaFile} reading a file.
  *
@@ -20,7 +20,7 @@
  * ```
  * Types: uint8 uint16 uint32 uint64 int8 int16 int32 int64 bool float double sstr (≤ 255
  * bytes) lstr (≤ {@link LSTR_MAX_BYTES}) absTime (int64 ns) deltaTime (uint64 ns) objId uuid
- * map list; the seed's spelling `ObjID` is read as objId. `access` RO (default) | RC | RW;
+ * map list; the older spelling `ObjID` is read as objId. `access` RO (default) | RC | RW;
  * `dir` I (default) | O | IO; `optional` y/n (default n; input arguments of methods only:
  * refused on an output or event argument) marks an argument a request may omit; `index` y/n (also yes/no/true/false/1/0); `severity` 0–7 or a
  * syslog name (emergency … notice … debug, also emerg/crit/err/warn/inform). Names are
@@ -67,4 +67,4 @@ export {
   type ObjectIdMap,
   SSTR_MAX_BYTES,
   toWire,
-} from "./values.js";
+} from "./wire-values.js";

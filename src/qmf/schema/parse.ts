@@ -60,7 +60,7 @@ const CHILDREN: Record<string, readonly string[]> = {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PACKAGE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const TYPE_ALIASES: Record<string, QmfType> = {
-  // The seed mail spells the reference type both ways.
+  // Older schema files spell the reference type both ways.
   ObjID: "objId",
 };
 const SEVERITY_ALIASES: Record<string, number> = {
@@ -198,7 +198,7 @@ function optionalText(el: Element, name: string): string | undefined {
   return v === undefined || v === "" ? undefined : v;
 }
 
-/** `references` (or the seed's `reference`), only on objId. */
+/** `references` (or the older spelling `reference`), only on objId. */
 function referenceOf(el: Element, type: QmfType, pending: PendingReference[]): string | undefined {
   const plural = attr(el, "references");
   const singular = attr(el, "reference");

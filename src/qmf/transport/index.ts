@@ -1,8 +1,13 @@
 /**
- * QMF transport: one AMQP connection carrying QMF messages (QMF.md "Transport mapping").
- * Knows the QMF envelope (opcodes, headers, content types) but not the bodies' meaning.
+ * QMF transport: the broker link QMF messages travel on (QMF.md "Transport mapping"). Knows
+ * the QMF envelope (opcodes, headers, content types) but not the bodies' meaning.
+ * {@link AmqpLink} reaches RabbitMQ over a list of node URLs with failover;
+ * {@link MemoryBroker} routes in-process. Both are {@link BrokerLink}s.
  */
 
+export type { BackoffOptions } from "../../util/backoff.js";
+export { AmqpLink, type AmqpLinkOptions } from "./amqp-link.js";
+export { brokerUrlProblem, parseBrokerUrls, redactUrl, userOf, vhostOf } from "./broker-url.js";
 export type { ObjectIdLike } from "./envelope.js";
 export {
   APP_ID,
@@ -22,20 +27,24 @@ export {
   RoutingKey,
   TOPIC_EXCHANGE,
 } from "./envelope.js";
+export type {
+  Binding,
+  BrokerLink,
+  BrokerLinkEvents,
+  BrokerLinkFactory,
+  BrokerNode,
+  InboundMessage,
+  LinkRequest,
+  Logger,
+  OutboundProps,
+  ReconnectInfo,
+} from "./link.js";
 export { DropCounter } from "./log.js";
+export { type InjectedProps, MemoryBroker, topicMatches } from "./memory-broker.js";
+export { MemoryLink, type MemoryLinkOptions } from "./memory-link.js";
 export {
   type SessionConnectionEvents,
   type SessionConnectionOptions,
-  type SessionLink,
-  sessionTransport,
+  type SessionLinkHooks,
+  sessionLink,
 } from "./session-link.js";
-export type {
-  BackoffOptions,
-  Binding,
-  InboundMessage,
-  Logger,
-  OutboundProps,
-  TransportEvents,
-  TransportOptions,
-} from "./transport.js";
-export { Transport } from "./transport.js";

@@ -1,15 +1,28 @@
-import {
-  type BackoffOptions,
-  type Binding,
-  type InboundMessage,
-  type Logger,
-  Transport,
-} from "./transport.js";
+import type { Observer } from "../../observe/observer.js";
+import type { BackoffOptions } from "../../util/backoff.js";
+import { AmqpLink } from "./amqp-link.js";
+import type {
+  BrokerLink,
+  BrokerLinkEvents,
+  BrokerLinkFactory,
+  LinkRequest,
+  Logger,
+} from "./link.js";
 
 /** Connection options every QMF session (agent or console) has. */
 export interface SessionConnectionOptions {
-  /** Broker URL, e.g. `amqp://guest:guest@127.0.0.1:5672`. */
-  url: string;
+  /**
+   * The broker: one URL (`amqp://guest:guest@127.0.0.1:5672`), or the URLs of a cluster's
+   * nodes as an array or as one text separated by commas. The session connects to a random
+   * one and fails over to the next that answers. Not needed when `link` is given.
+   */
+  url?: string | readonly string[];
+  /**
+   * Makes the session's broker link instead of the AMQP one the URL options describe (e.g. a
+   * {@link MemoryBroker}'s links, for tests). The link's own settings apply then: `url`,
+   * `maxBodyBytes`, `reconnect`, `amqpHeartbeatSeconds` and `connectTimeoutMs` are not used.
+   */
+  link?: BrokerLinkFactory;
   /** Largest body sent or accepted (default 16 MiB). */
   maxBodyBytes?: number;
   reconnect?: BackoffOptions;
@@ -18,76 +31,73 @@ export interface SessionConnectionOptions {
   /** How long connecting (TCP and AMQP handshake) may take, in ms (default 10 s). */
   connectTimeoutMs?: number;
   log?: Logger;
+  /** Told what the session counts (drops, methods, requests, agents, link losses). */
+  observer?: Observer;
 }
 
-/** Connection events every QMF session (agent or console) emits. */
-export interface SessionConnectionEvents {
-  connected: [];
-  disconnected: [err: Error];
-  /** A reconnect attempt is scheduled (after `delayMs`); `error` is why the last one failed. */
-  reconnecting: [info: { attempt: number; delayMs: number; error?: Error }];
-  reconnected: [];
-  blocked: [reason: string];
-  unblocked: [];
-  /** Fatal (credentials refused after a reconnect): the session is closed. */
+/**
+ * Connection events every QMF session (agent or console) emits: its link's (see
+ * {@link BrokerLinkEvents}), with `error` for the link's `fatal` (the session is closed then).
+ * `connected` comes once the session is ready (after its first heartbeat, for an agent).
+ */
+export interface SessionConnectionEvents extends Omit<BrokerLinkEvents, "fatal"> {
   error: [err: Error];
 }
 
-/** What a session adds to its transport: its address, its subscriptions and its reactions. */
-export interface SessionLink {
-  /** Shown in the broker's connection list. */
-  connectionName: string;
-  bindings: Binding[];
-  onMessage(m: InboundMessage): void;
-  /** A fixed name for the session's exclusive queue (omitted: the broker picks one). */
-  queueName?: string;
-  /** Unacknowledged deliveries at most (manual acknowledgement); omitted = auto-ack. */
-  prefetch?: number;
+/** How a session reacts to its link's connection events, before it re-emits them. */
+export interface SessionLinkHooks {
   /** Runs before the session emits `disconnected`. */
   onDisconnected(err: Error): void;
   /** Runs before the session emits `reconnected`. */
   onReconnected(): void;
-  /** Runs before the session emits `error`: the transport has given up for good. */
+  /** Runs before the session emits `error`: the link has given up for good. */
   onFatal(err: Error): void;
 }
 
 /**
- * The transport of a session, with the transport's connection events passed on as the
- * session's own (after the session's reaction to each), so the agent and console behave
- * alike across a broker restart or a forced close.
+ * The broker link of a session (the one `opts.link` makes, else an {@link AmqpLink} on
+ * `opts.url`), with the link's connection events passed on as the session's own (after the
+ * session's reaction to each), so the agent and console behave alike across a broker restart,
+ * a forced close or a failover (`connected` is the session's own, once it is ready). Link
+ * losses and returns are counted on `opts.observer`.
  */
-export function sessionTransport(
+export function sessionLink(
   session: { emit(event: string, ...args: unknown[]): boolean },
   opts: SessionConnectionOptions,
-  link: SessionLink,
-): Transport {
-  const transport = new Transport({
-    url: opts.url,
-    connectionName: link.connectionName,
-    bindings: link.bindings,
-    queueName: link.queueName,
-    onMessage: link.onMessage,
+  request: LinkRequest,
+  hooks: SessionLinkHooks,
+): BrokerLink {
+  const link = opts.link ? opts.link(request) : amqpLinkFor(opts, request);
+  const observer = opts.observer;
+  link.on("disconnected", (e) => {
+    observer?.count?.("broker_disconnects", 1);
+    hooks.onDisconnected(e);
+    session.emit("disconnected", e);
+  });
+  link.on("reconnected", (node) => {
+    observer?.count?.("broker_reconnects", 1);
+    hooks.onReconnected();
+    session.emit("reconnected", node);
+  });
+  link.on("reconnecting", (info) => session.emit("reconnecting", info));
+  link.on("blocked", (r) => session.emit("blocked", r));
+  link.on("unblocked", () => session.emit("unblocked"));
+  link.on("fatal", (e) => {
+    hooks.onFatal(e);
+    session.emit("error", e);
+  });
+  return link;
+}
+
+function amqpLinkFor(opts: SessionConnectionOptions, request: LinkRequest): AmqpLink {
+  if (opts.url === undefined) throw new TypeError("a QMF session needs a broker url or a link");
+  return new AmqpLink({
+    ...request,
+    urls: opts.url,
     maxBodyBytes: opts.maxBodyBytes,
-    prefetch: link.prefetch,
     reconnect: opts.reconnect,
     heartbeatSeconds: opts.amqpHeartbeatSeconds,
     connectTimeoutMs: opts.connectTimeoutMs,
     log: opts.log,
   });
-  transport.on("disconnected", (e) => {
-    link.onDisconnected(e);
-    session.emit("disconnected", e);
-  });
-  transport.on("reconnected", () => {
-    link.onReconnected();
-    session.emit("reconnected");
-  });
-  transport.on("reconnecting", (info) => session.emit("reconnecting", info));
-  transport.on("blocked", (r) => session.emit("blocked", r));
-  transport.on("unblocked", () => session.emit("unblocked"));
-  transport.on("fatal", (e) => {
-    link.onFatal(e);
-    session.emit("error", e);
-  });
-  return transport;
 }

@@ -1,3 +1,5 @@
+// Each schema type's JS value and its exactly-typed wire value, both ways (toWire, fromWire),
+// and the check of a method argument against its declared type (checkArgument).
 import {
   INT_RANGE,
   isPlainObject,

@@ -1,0 +1,227 @@
+import type { Observer } from "../../observe/observer.js";
+import { encodeList, type QmfMap } from "../codec/index.js";
+import {
+  type BrokerLink,
+  Content,
+  ContentType,
+  type Logger,
+  nowNs,
+  ObjectId,
+  Opcode,
+  objectIdFromWire,
+  objectIdToWire,
+  TOPIC_EXCHANGE,
+} from "../transport/index.js";
+import type { ClassInfo } from "./schema-index.js";
+import { sameValues, typedValues } from "./typed-values.js";
+
+/** One object an agent publishes. */
+export interface ManagedObject {
+  info: ClassInfo;
+  name: string;
+  id: ObjectId;
+  idWire: QmfMap;
+  /** The application's values (predicates run on these). */
+  values: Record<string, unknown>;
+  /** The same values typed for the wire. */
+  wire: QmfMap;
+  createTs: bigint;
+  updateTs: bigint;
+  deleteTs: bigint;
+}
+
+/** What an object table needs to know of its agent. */
+export interface ObjectTableOptions {
+  agentName: string;
+  epoch: number;
+  /** Objects per data indication. */
+  batchSize: number;
+  /** Changes within this window go out as one indication per class. */
+  publishDelayMs: number;
+  log?: Logger;
+  observer?: Observer;
+}
+
+/**
+ * An agent's objects by name, and the publishing of their changes: a real change (or a
+ * deletion) marks the object, and the marked objects go out together `publishDelayMs` after
+ * the first, as one `_data_indication` per class (in batches). While the link is down they
+ * stay marked and go out once it is back. The number of objects is reported as the
+ * `qmf_objects_published` gauge.
+ */
+export class ObjectTable {
+  private readonly objects = new Map<string, ManagedObject>();
+  private readonly dirty = new Set<ManagedObject>();
+  private publishTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly link: BrokerLink,
+    private readonly opts: ObjectTableOptions,
+  ) {}
+
+  /** The id of one of the agent's objects. */
+  objectId(objectName: string): ObjectId {
+    return new ObjectId(this.opts.agentName, objectName, this.opts.epoch);
+  }
+
+  /** See {@link AgentSession.setObject}. */
+  set(info: ClassInfo, objectName: string, values: Record<string, unknown>): void {
+    const className = info.cls.name;
+    if (typeof objectName !== "string" || objectName.length === 0) {
+      throw new TypeError("setObject: the object name must be a non-empty string");
+    }
+    const existing = this.objects.get(objectName);
+    if (existing && existing.info !== info) {
+      throw new TypeError(
+        `setObject: object ${objectName} is a ${existing.info.cls.name}, not a ${className}`,
+      );
+    }
+    if (existing && sameValues(existing.values, values)) return;
+    const wire = typedValues(values, info.props, (k, e) =>
+      e
+        ? new TypeError(`setObject ${className}.${k}: ${e.message}`, { cause: e })
+        : new TypeError(`setObject ${className}: unknown property ${k}`),
+    );
+    const now = nowNs();
+    if (existing) {
+      existing.values = { ...values };
+      existing.wire = wire;
+      existing.updateTs = now;
+      this.dirty.add(existing);
+    } else {
+      const id = this.objectId(objectName);
+      const obj: ManagedObject = {
+        info,
+        name: objectName,
+        id,
+        idWire: objectIdToWire(id),
+        values: { ...values },
+        wire,
+        createTs: now,
+        updateTs: now,
+        deleteTs: 0n,
+      };
+      this.objects.set(objectName, obj);
+      this.dirty.add(obj);
+      this.opts.observer?.gauge?.("qmf_objects_published", this.objects.size);
+    }
+    this.schedulePublish(this.opts.publishDelayMs);
+  }
+
+  /** See {@link AgentSession.deleteObject}. */
+  delete(className: string, objectName: string): void {
+    const obj = this.objects.get(objectName);
+    if (!obj || obj.info.cls.name !== className) return;
+    this.objects.delete(objectName);
+    this.opts.observer?.gauge?.("qmf_objects_published", this.objects.size);
+    obj.deleteTs = nowNs();
+    obj.updateTs = obj.deleteTs;
+    this.dirty.add(obj);
+    this.schedulePublish(this.opts.publishDelayMs);
+  }
+
+  get(objectName: string): ManagedObject | undefined {
+    return this.objects.get(objectName);
+  }
+
+  /** Names of the current objects, optionally of one class. */
+  names(className?: string): string[] {
+    const out: string[] = [];
+    for (const o of this.objects.values()) {
+      if (className === undefined || o.info.cls.name === className) out.push(o.name);
+    }
+    return out;
+  }
+
+  /**
+   * The objects a query selects: the one its `_object_id` names, else those of the class and
+   * package given that pass `filter`.
+   */
+  select(
+    objectIdWire: unknown,
+    packageName: string | undefined,
+    className: string | undefined,
+    filter: ((values: Record<string, unknown>) => boolean) | null,
+  ): ManagedObject[] {
+    if (objectIdWire !== undefined && objectIdWire !== null) {
+      const id = objectIdFromWire(objectIdWire);
+      const o =
+        id && id.agentName === this.opts.agentName ? this.objects.get(id.objectName) : undefined;
+      return o ? [o] : [];
+    }
+    const out: ManagedObject[] = [];
+    for (const o of this.objects.values()) {
+      if (className !== undefined && o.info.cls.name !== className) continue;
+      if (packageName !== undefined && o.info.schema.packageName !== packageName) continue;
+      if (filter && !filter(o.values)) continue;
+      out.push(o);
+    }
+    return out;
+  }
+
+  /** The `_data` map of an object. */
+  dataMap(o: ManagedObject): QmfMap {
+    return {
+      _values: o.wire,
+      _object_id: o.idWire,
+      _schema_id: o.info.schemaId,
+      _create_ts: o.createTs,
+      _update_ts: o.updateTs,
+      _delete_ts: o.deleteTs,
+    };
+  }
+
+  /** Publishes the marked objects after `delayMs` (0: the link is back, send what waited). */
+  schedulePublish(delayMs: number): void {
+    if (this.publishTimer || this.dirty.size === 0 || this.stopped) return;
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = null;
+      void this.publishChanges();
+    }, delayMs);
+  }
+
+  /** No more publishing (the agent closed). */
+  stop(): void {
+    this.stopped = true;
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.publishTimer = null;
+  }
+
+  private async publishChanges(): Promise<void> {
+    if (!this.link.isOpen) return; // kept marked; sent when the link is back
+    const byClass = new Map<ClassInfo, QmfMap[]>();
+    for (const o of this.dirty) {
+      let list = byClass.get(o.info);
+      if (!list) {
+        list = [];
+        byClass.set(o.info, list);
+      }
+      list.push(this.dataMap(o));
+    }
+    this.dirty.clear();
+    const size = this.opts.batchSize;
+    try {
+      for (const [info, maps] of byClass) {
+        for (let i = 0; i < maps.length; i += size) {
+          await this.link.publish(
+            TOPIC_EXCHANGE,
+            info.routingKey,
+            encodeList(maps.slice(i, i + size)),
+            {
+              opcode: Opcode.DATA_INDICATION,
+              contentType: ContentType.LIST,
+              agentName: this.opts.agentName,
+              content: Content.DATA,
+              method: "indication",
+            },
+          );
+        }
+      }
+    } catch (e) {
+      this.opts.log?.warn(
+        `[qmf agent ${this.opts.agentName}] data indication lost: ${(e as Error).message}`,
+      );
+    }
+  }
+}

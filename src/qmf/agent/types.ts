@@ -1,0 +1,67 @@
+// The agent's public types: what a method handler and the authorisation hook receive, and
+// the session's options and events.
+import type { QmfValue } from "../codec/index.js";
+import type { Schema } from "../schema/index.js";
+import type {
+  ObjectId,
+  SessionConnectionEvents,
+  SessionConnectionOptions,
+} from "../transport/index.js";
+
+/** A method request, validated against the schema and converted to JS values. */
+export interface MethodCall {
+  objectId: ObjectId;
+  className: string;
+  objectName: string;
+  methodName: string;
+  /**
+   * Input arguments, checked and converted per the schema (int64 → bigint, lstr → string…).
+   * An optional argument the request left out (or sent as void) is absent.
+   */
+  args: Record<string, unknown>;
+  /** The broker-validated `user_id` of the caller. */
+  userId?: string;
+  /** The request's correlation id (the at-most-once key, with user and reply address). */
+  correlationId?: string;
+}
+
+/** What the authorisation hook sees; throw (a {@link MethodError} or anything) to refuse. */
+export interface AuthorizeContext {
+  userId?: string;
+  objectId: ObjectId;
+  className: string;
+  methodName: string;
+}
+
+/** Options of {@link AgentSession}: its connection's ({@link SessionConnectionOptions}) and these. */
+export interface AgentSessionOptions extends SessionConnectionOptions {
+  vendor: string;
+  product: string;
+  instance: string;
+  /** The schemas whose classes and events this agent publishes. */
+  schemas: Schema[];
+  /** Extra heartbeat attributes (e.g. `hostname`). */
+  attributes?: Record<string, QmfValue>;
+  /** Restart counter; a new value tells consoles to drop and re-query (default: start time). */
+  epoch?: number;
+  /** Default 10000 (qpidd's); heartbeats carry a TTL of twice this. */
+  heartbeatIntervalMs?: number;
+  /** Objects per `_query_response` / `_data_indication` message (default 100). */
+  batchSize?: number;
+  /** Changes within this window go out as one `_data_indication` per class (default 100). */
+  publishDelayMs?: number;
+  /**
+   * At-most-once table bounds (defaults 10000 ids, 10 minutes after completion, 32 MiB of
+   * response bodies — beyond that a duplicate gets an error instead of the old response).
+   */
+  dedupe?: { maxEntries?: number; ttlMs?: number; maxBytes?: number };
+  /** Concurrent method requests at most (unacknowledged deliveries; default 64). */
+  maxConcurrentRequests?: number;
+  /** Runs before every method handler with the broker-validated user id; throw to refuse. */
+  authorize?: (ctx: AuthorizeContext) => void | Promise<void>;
+  /** Executes a method; returns its output arguments. Throw {@link MethodError} for `_exception`. */
+  onMethod: (call: MethodCall) => Promise<Record<string, unknown>>;
+}
+
+/** Events of {@link AgentSession}: its connection's (see {@link SessionConnectionEvents}). */
+export type AgentSessionEvents = SessionConnectionEvents;
