@@ -270,10 +270,14 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         this.build(); // a session that failed to open cannot be opened again
       }
     }
-    log.info("agent on the broker", { agent: this.name, epoch: this.epoch });
+    log.info("agent on the broker", {
+      agent: this.name,
+      epoch: this.epoch,
+      node: this.session.getAttributes().broker_node,
+    });
     this.session.on("disconnected", (err) => log.warn("broker connection lost", { err }));
-    this.session.on("reconnected", () => {
-      log.info("broker reconnected; changes made meanwhile are published");
+    this.session.on("reconnected", (node) => {
+      log.info("broker reconnected; changes made meanwhile are published", { node: node.url });
       this.mirror.raiseHeldEvents();
     });
     this.session.on("error", (err) => log.error("QMF session failed", { err }));

@@ -167,9 +167,15 @@ function seconds(v: unknown, what: string, src: ConfigSource, min: number): numb
   return Math.round(n * 1000);
 }
 
-/** Checks an amqp(s):// URL. */
+/**
+ * Checks an amqp(s):// URL, or the nodes of a cluster: a comma-separated list (flag,
+ * environment) or an array of URLs (config file). Kept as one comma-separated text.
+ */
 function brokerUrl(v: unknown, src: ConfigSource): string {
-  const s = text(v, "broker", src);
+  const s =
+    Array.isArray(v) && v.length > 0 && v.every((u) => typeof u === "string")
+      ? v.join(",")
+      : text(v, "broker", src);
   const problem = brokerUrlProblem(s, src);
   if (problem) throw new ConfigError(problem);
   return s;

@@ -65,17 +65,23 @@ export function defaultConfigPath(): string {
   return join(base, "lvq", "config.json");
 }
 
+/** A broker URL, or a cluster's nodes as an array of URLs (kept as one comma-separated text). */
+const aBrokerList = (v: unknown): string | undefined =>
+  Array.isArray(v) && v.length > 0 && v.every((u) => typeof u === "string")
+    ? v.join(",")
+    : aString(v);
+
 /** lvq's config file: each key with the type of its value. */
 const CONFIG_FILE: ConfigFileFormat<LvqConfig> = {
   keys: {
-    broker: aString,
+    broker: aBrokerList,
     timeout: aPositive(),
     settleMs: aPositive(),
     expectAgents: aPositive(true),
   },
   refused: "unknown or mistyped key",
   expected:
-    '(expected "broker": string, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer)',
+    '(expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer)',
   example: '{"broker": "amqp://…"}',
   error: (message) => new UsageError(message),
 };

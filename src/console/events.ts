@@ -56,8 +56,12 @@ export interface FleetEvents {
   schemaEvent: [event: SchemaEvent];
   /** The broker connection was lost; the fleet reconnects by itself. Requests in flight failed. */
   brokerDisconnected: [error: Error];
-  /** The broker connection is back. Changes made while it was down were not seen. */
-  brokerReconnected: [];
+  /**
+   * The broker connection is back (on `node`, a cluster node's URL without password) and the
+   * agents have answered a locate again (`agents` of them). Changes made while it was down
+   * were not seen.
+   */
+  brokerReconnected: [info: { node: string; agents: number }];
   /** An agent was left out of a query result because it failed. */
   agentError: [failure: AgentFailure];
   /**

@@ -325,7 +325,7 @@ export class Fleet extends EventEmitter<FleetEvents> implements ObjectSource {
       this.emit("agentRestarted", this.remember(fleetAgentOf(a)), previous),
     );
     s.on("disconnected", (err) => this.emit("brokerDisconnected", err));
-    s.on("reconnected", () => this.emit("brokerReconnected"));
+    s.on("reconnected", (node) => void this.resyncAfterReconnect(node.url));
     const objects = (name: "objectChanged" | "objectDeleted") => (o: QmfObject) => {
       if (this.listenerCount(name) === 0 || o.packageName !== PACKAGE_NAME) return;
       const cls = findClass(o.className);
@@ -338,6 +338,21 @@ export class Fleet extends EventEmitter<FleetEvents> implements ObjectSource {
       const ev = schemaEventOf(e, (agentName) => this.hostOf(agentName));
       if (ev) this.emit("schemaEvent", ev);
     });
+  }
+
+  /**
+   * Back on the broker (maybe on another node of a cluster): asks every agent to answer a
+   * locate, so the agents list is whole again before the reconnect is reported; an agent's
+   * heartbeat would tell the same, but only an interval later.
+   */
+  private async resyncAfterReconnect(node: string): Promise<void> {
+    try {
+      await this.session.locate();
+    } catch {
+      // The link went again, or the fleet closed: what the directory knows is reported.
+    }
+    if (!this.closed)
+      this.emit("brokerReconnected", { node, agents: this.session.agents().length });
   }
 
   private wrap<T extends AnyObject>(cls: ManagedClass<T>, o: QmfObject): T {

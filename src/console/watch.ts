@@ -10,7 +10,12 @@ import type { ManagedObject } from "./managed-object.js";
 export type FleetChange =
   | { kind: "changed"; object: ManagedObject<object> }
   | { kind: "deleted"; object: ManagedObject<object> }
-  | ({ kind: "event" } & SchemaEvent);
+  | ({ kind: "event" } & SchemaEvent)
+  /**
+   * The fleet lost the broker and is back (on `node`), with `agents` agents answering again.
+   * Changes made while it was away were not seen: re-read what matters.
+   */
+  | { kind: "reconnected"; node: string; agents: number };
 
 /** Options of {@link Fleet.watch}. */
 export interface WatchOptions {
@@ -66,12 +71,16 @@ export function followChanges(
     if (agents && !agents.has(e.agentName)) return;
     sink({ kind: "event", ...e });
   };
+  const reconnected = (info: { node: string; agents: number }): void =>
+    sink({ kind: "reconnected", ...info });
   fleet.on("objectChanged", changed);
   fleet.on("objectDeleted", deleted);
+  fleet.on("brokerReconnected", reconnected);
   if (filter.events) fleet.on("schemaEvent", event);
   return () => {
     fleet.off("objectChanged", changed);
     fleet.off("objectDeleted", deleted);
+    fleet.off("brokerReconnected", reconnected);
     fleet.off("schemaEvent", event);
   };
 }

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
+import { redactUrl } from "../../src/qmf/transport/broker-url.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { type AgentHandle, startTestAgent } from "./agents.js";
 import { BIN, BROKER, buildOnce, jsonOf, lvq, waitFor } from "./harness.js";
@@ -313,12 +314,14 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       name: agentA.name,
       host: agentA.host,
       libvirt_state: "connected",
+      broker_node: redactUrl(BROKER),
       objects: { Domain: 2, Pool: 1, Volume: 2 },
     });
     assert.deepEqual(byName[agentB.name], {
       name: agentB.name,
       host: agentB.host,
       libvirt_state: "connected",
+      broker_node: redactUrl(BROKER),
       objects: { Domain: 1, Pool: 1, Volume: 0 },
     });
   });

@@ -62,6 +62,7 @@ async function take(watch: FleetWatch, n: number, ms = 10_000): Promise<FleetCha
 /** A change in short: `changed Domain <object id>`, `event DomainLifecycle <event>`. */
 function brief(c: FleetChange): string {
   if (c.kind === "event") return `event ${c.name} ${String((c.args as { event?: unknown }).event)}`;
+  if (c.kind === "reconnected") return `reconnected ${c.node}`;
   return `${c.kind} ${c.object.className} ${c.object.objectIdText}`;
 }
 
@@ -262,8 +263,14 @@ describe("fleet events and watch()", { timeout: 120_000 }, () => {
       await waitFor("reconnected", 10_000, async () => (link.length === 2 ? true : undefined));
       assert.deepEqual(link, ["disconnected ConnectionLostError", "reconnected"]);
       await dom.suspend();
-      const seen = await take(watch, 1);
-      assert.deepEqual(seen.map(brief), [`changed DomainInfo ${agent.name}/DomainInfo:${d.uuid}`]);
+      // First the reconnect itself (after the agents answered a locate again), then the change.
+      const seen = await take(watch, 2);
+      assert.deepEqual(seen.map(brief), [
+        `reconnected amqp://guest:***@127.0.0.1:${url.port}`,
+        `changed DomainInfo ${agent.name}/DomainInfo:${d.uuid}`,
+      ]);
+      const back = seen[0]!;
+      assert.ok(back.kind === "reconnected" && back.agents >= 1, "the test agent answered again");
     } finally {
       await cut.close();
       await proxy.close();

@@ -10,7 +10,7 @@ export function registerAgentsCommand(program: Command): void {
   program
     .command("agents")
     .description(
-      "list the agents on the broker: host, libvirt connection state, heartbeat age, epoch, object counts",
+      "list the agents on the broker: host, libvirt connection state, heartbeat age, epoch, the broker node each is on, object counts",
     )
     .addHelpText(
       "after",
@@ -40,6 +40,7 @@ Examples:
               node_hostname: node?.hostname ?? null,
               libvirt_state: node?.libvirt_state ?? attr(a.attributes, "libvirt_state"),
               heartbeat_age_ms: a.heartbeatAgeMs,
+              broker_node: attr(a.attributes, "broker_node"),
               epoch: a.epoch,
               objects: Object.fromEntries(
                 counted.map((c, i) => [c.meta.name, counts[i]!.get(a.name) ?? null]),
@@ -54,6 +55,7 @@ Examples:
               { header: "LIBVIRT" },
               { header: "HEARTBEAT", align: "right" },
               { header: "EPOCH", align: "right" },
+              { header: "BROKER" },
               ...counted.map(
                 (c): Column => ({ header: `${c.meta.name.toUpperCase()}S`, align: "right" }),
               ),
@@ -64,6 +66,7 @@ Examples:
               displayValue(r.libvirt_state ?? "?"),
               `${(r.heartbeat_age_ms / 1000).toFixed(1)} s`,
               String(r.epoch),
+              displayValue(nodeAddress(r.broker_node)),
               ...counted.map((c) => String(r.objects[c.meta.name] ?? "?")),
             ]),
           );
@@ -76,4 +79,14 @@ Examples:
 function attr(attrs: Record<string, unknown>, key: string): string | null {
   const v = attrs[key];
   return typeof v === "string" ? v : Buffer.isBuffer(v) ? v.toString("utf8") : null;
+}
+
+/** `host:port` of a broker node's URL (the user and scheme add nothing in a table); "?" if unknown. */
+function nodeAddress(url: string | null): string {
+  if (!url) return "?";
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
 }

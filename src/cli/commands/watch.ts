@@ -41,6 +41,7 @@ function changeJson(sdk: ConsoleModule, c: FleetChange): unknown {
       args,
     };
   }
+  if (c.kind === "reconnected") return c;
   return { kind: c.kind, ...c.object.toJSON() };
 }
 
@@ -52,6 +53,9 @@ function changeLine(sdk: ConsoleModule, c: FleetChange, json: boolean): string {
       .map(([k, v]) => `${k}=${cell(sdk, v)}`)
       .join(" ");
     return `${timeOf(c.timestamp)} ${displayValue(c.host)} ${colours.cyan(`event ${c.name}`)} ${args}`;
+  }
+  if (c.kind === "reconnected") {
+    return `${timeOf(undefined)} ${colours.yellow("reconnected")} to the broker at ${displayValue(c.node)}; resynced: ${c.agents} agent(s) answering (changes made meanwhile were not seen)`;
   }
   const tag = c.kind === "deleted" ? colours.red("deleted") : colours.green("changed");
   return `${timeOf(c.object.updateTs)} ${displayValue(c.object.host)} ${tag} ${describeObject(sdk, c.object)}`;

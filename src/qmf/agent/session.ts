@@ -141,10 +141,15 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     return this.objects.objectId(objectName);
   }
 
-  /** The current heartbeat attributes, including the `_`-prefixed QMF ones. */
+  /**
+   * The current heartbeat attributes, including the `_`-prefixed QMF ones and `broker_node`:
+   * the broker node this agent is connected to (URL without password), so that a console can
+   * show how a fleet spreads over a cluster and where an agent went after a failover.
+   */
   getAttributes(): Record<string, QmfValue> {
     return {
       ...this.attributes,
+      broker_node: this.link.node?.url ?? "",
       _vendor: this.opts.vendor,
       _product: this.opts.product,
       _instance: this.opts.instance,

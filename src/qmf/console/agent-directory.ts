@@ -14,7 +14,15 @@ export interface DirectoryListener {
   removed(agent: AgentInfo, reason: AgentLostError): void;
   /** An agent heard again after the console's reconnect, same epoch: what it cached may be old. */
   heardAgain(agent: AgentInfo): void;
+  /**
+   * An agent heard again after a silence longer than {@link SILENCE_FACTOR} heartbeat
+   * intervals but before it aged out (it moved to another broker node, or the broker was slow).
+   */
+  silent(agent: AgentInfo, silentMs: number): void;
 }
+
+/** Heartbeats this many intervals apart count as a silence worth reporting. */
+export const SILENCE_FACTOR = 1.5;
 
 interface AgentRecord {
   info: AgentInfo;
@@ -78,6 +86,7 @@ export class AgentDirectory {
       return info;
     }
     const previous = rec.info.epoch;
+    const silentMs = info.lastHeartbeatMs - rec.info.lastHeartbeatMs;
     rec.info = info;
     // A new timer rather than refresh(): node's mocked timers (the ageing tests) ignore it.
     clearTimeout(rec.timer);
@@ -86,6 +95,8 @@ export class AgentDirectory {
     if (previous !== info.epoch) {
       const reason = new AgentLostError(name, `restarted (epoch ${previous} → ${info.epoch})`);
       this.listener.restarted(info, previous, reason);
+    } else if (silentMs > SILENCE_FACTOR * info.heartbeatIntervalMs) {
+      this.listener.silent(info, silentMs);
     }
     return info;
   }

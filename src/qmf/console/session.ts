@@ -91,6 +91,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
           if (this.cache.enabled) this.reread(agent.name);
         },
         heardAgain: (agent) => this.reread(agent.name),
+        silent: (agent, silentMs) => this.emit("agentSilent", agent, silentMs),
       },
       this.drops,
       {

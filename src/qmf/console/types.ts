@@ -104,6 +104,11 @@ export interface ConsoleSessionEvents extends SessionConnectionEvents {
   agentAdded: [agent: AgentInfo];
   /** Aged out: no heartbeat for `missedHeartbeats` intervals. */
   agentRemoved: [agent: AgentInfo];
+  /**
+   * Heard again, same epoch, after a silence longer than 1.5 heartbeat intervals that did not
+   * age it out (e.g. it moved to another broker node): its objects were kept.
+   */
+  agentSilent: [agent: AgentInfo, silentMs: number];
   /** New epoch: its cached objects were dropped and are being re-queried. */
   agentRestarted: [agent: AgentInfo, previousEpoch: number];
   objectChanged: [obj: QmfObject];

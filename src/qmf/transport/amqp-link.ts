@@ -23,6 +23,8 @@ export interface AmqpLinkOptions extends LinkRequest {
    * `user_id`.
    */
   urls?: string | readonly string[];
+  /** Try the first of `urls` first instead of a random one. */
+  preferFirst?: boolean;
   /** A single broker URL: the same as `urls: [url]`. */
   url?: string;
   /** Largest body we send or accept (default 16 MiB). */
@@ -84,6 +86,7 @@ export class AmqpLink extends FailoverLink implements BrokerLink {
     const urls = parseBrokerUrls(opts.urls ?? opts.url ?? []);
     super({
       urls,
+      preferFirst: opts.preferFirst,
       connectionName: opts.connectionName,
       reconnect: opts.reconnect,
       log: opts.log,

@@ -21,6 +21,11 @@ import type {
 export interface FailoverOptions {
   /** The nodes to try, in order from a random one (none: `open()` fails). */
   urls: readonly string[];
+  /**
+   * Try the first URL first instead of a random one (a preferred node; tests that need to
+   * know where a session is). Failover after a loss is the same either way.
+   */
+  preferFirst?: boolean;
   /** Shown in log lines (and, for AMQP, in the broker's connection list). */
   connectionName: string;
   /** Delays between rounds of reconnect attempts (defaults 100 ms, growing to 5 s). */
@@ -61,7 +66,7 @@ export abstract class FailoverLink
     this.label = opts.connectionName;
     this.log = opts.log;
     this.backoff = new Backoff(opts.reconnect, { initialDelayMs: 100, maxDelayMs: 5000 });
-    this.position = Math.floor(Math.random() * opts.urls.length);
+    this.position = opts.preferFirst ? 0 : Math.floor(Math.random() * opts.urls.length);
   }
 
   /**

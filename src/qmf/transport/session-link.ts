@@ -17,6 +17,8 @@ export interface SessionConnectionOptions {
    * one and fails over to the next that answers. Not needed when `link` is given.
    */
   url?: string | readonly string[];
+  /** Connect to the first URL of the list first, not to a random one (a preferred node). */
+  preferFirst?: boolean;
   /**
    * Makes the session's broker link instead of the AMQP one the URL options describe (e.g. a
    * {@link MemoryBroker}'s links, for tests). The link's own settings apply then: `url`,
@@ -94,6 +96,7 @@ function amqpLinkFor(opts: SessionConnectionOptions, request: LinkRequest): Amqp
   return new AmqpLink({
     ...request,
     urls: opts.url,
+    preferFirst: opts.preferFirst,
     maxBodyBytes: opts.maxBodyBytes,
     reconnect: opts.reconnect,
     heartbeatSeconds: opts.amqpHeartbeatSeconds,
