@@ -108,8 +108,10 @@ export async function executeMethod(
       ctx,
     );
     ctx.log.info("method done", {
+      user: call.userId,
       object: call.objectName,
       method: call.methodName,
+      request: call.correlationId,
       ms: Math.round(performance.now() - t0),
     });
     return out as Record<string, unknown>;
@@ -117,10 +119,13 @@ export async function executeMethod(
     const err =
       e instanceof MethodError ? e : libvirtFailure(`${call.className}.${call.methodName}`, e);
     ctx.log.info("method failed", {
+      user: call.userId,
       object: call.objectName,
       method: call.methodName,
+      request: call.correlationId,
       code: err.code,
       text: err.text,
+      ms: Math.round(performance.now() - t0),
     });
     throw err;
   }

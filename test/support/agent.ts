@@ -16,6 +16,7 @@ import {
   LibvirtAgent,
   type LogLevel,
 } from "../../src/agent/index.js";
+import type { Observer } from "../../src/observe/observer.js";
 import { ConsoleSession, type QmfObject } from "../../src/qmf/index.js";
 
 /** The test broker (the real local RabbitMQ). */
@@ -59,6 +60,8 @@ export interface TestAgentOptions {
   reconnectMaxDelayMs?: number;
   /** Default "warn" (set LVQ_TEST_LOG=debug to see everything). */
   logLevel?: LogLevel;
+  /** Told what the agent and its session count (methods executed, …). */
+  observer?: Observer;
 }
 
 /** An agent running in this process. */
@@ -105,7 +108,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
   });
   let agent: LibvirtAgent;
   try {
-    agent = await LibvirtAgent.start(config, log);
+    agent = await LibvirtAgent.start(config, log, { observer: opts.observer });
   } catch (e) {
     made?.remove();
     throw e;

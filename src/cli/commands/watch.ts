@@ -111,7 +111,7 @@ Examples:
             process.on("SIGINT", stop);
             process.on("SIGTERM", stop);
             process.stderr.write(
-              `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agent(s) (Ctrl-C stops)\n`,
+              `watching ${meta?.name ?? "every class"} on ${fleet.agents().length} agent(s) through the broker at ${fleet.session.brokerNode ?? "?"} (Ctrl-C stops)\n`,
             );
             let seen = 0;
             try {

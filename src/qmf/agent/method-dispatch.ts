@@ -93,7 +93,12 @@ export class MethodDispatch {
         throw e;
       }
       this.executed++;
-      this.observer?.count?.("qmf_methods_executed", 1);
+      // `request` lets a test or an audit tell executions apart (a metric should not use it
+      // as a label: it is new with every call).
+      this.observer?.count?.("qmf_methods_executed", 1, {
+        method: `${call.className}.${call.methodName}`,
+        request: call.correlationId ?? "",
+      });
       const out = await this.opts.onMethod(call);
       return {
         opcode: Opcode.METHOD_RESPONSE,

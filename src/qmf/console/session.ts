@@ -152,6 +152,11 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     return this.link.userId;
   }
 
+  /** The broker node this console is connected to (URL, password redacted); undefined while away. */
+  get brokerNode(): string | undefined {
+    return this.link.isOpen ? this.link.node?.url : undefined;
+  }
+
   /** Requests waiting for an answer. */
   get pendingCount(): number {
     return this.pending.size;
