@@ -90,7 +90,7 @@ up() {
   command -v "$RMQ/rabbitmq-server" >/dev/null || die "rabbitmq-server is not installed (scripts/services.sh installs it)"
   mkdir -p "$B"
   if [ ! -s "$B/.erlang.cookie" ]; then
-    (umask 077; openssl rand -hex 16 | tr -d '\n' >"$B/.erlang.cookie")
+    (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$B/.erlang.cookie")
   fi
   chmod 400 "$B/.erlang.cookie"
   for n in "${NODES[@]}"; do start_node "$n"; done
