@@ -11,6 +11,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { connectFleet, Domain, type Fleet, type ForEachResult } from "../../src/console/index.js";
 import { type AgentHandle, startTestAgent } from "../cli/agents.js";
 import { BROKER, waitFor } from "../cli/harness.js";
+import { statesBecome as becomes } from "../support/domain-states.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 
@@ -31,13 +32,6 @@ let agentB: AgentHandle;
 let fleet: Fleet;
 let ours: string[];
 
-/** Each of our domains' state, by name, as the agents publish it now. */
-async function states(): Promise<Record<string, string>> {
-  const found = await fleet.domains(undefined, { agents: ours });
-  const pairs = await Promise.all(found.map(async (d) => [d.name, (await d.domain_info).state]));
-  return Object.fromEntries(pairs.sort(([a], [b]) => (a! < b! ? -1 : 1)));
-}
-
 /** A result as plain data: which target, and its value or its error's name, code and text. */
 function brief(r: ForEachResult<Domain, unknown>): unknown {
   const target = `${r.object.host}/${r.object.name}`;
@@ -46,13 +40,7 @@ function brief(r: ForEachResult<Domain, unknown>): unknown {
   return { target, ok: false, error: [e.name, e.code, e.text ?? e.message] };
 }
 
-/** What the agents publish equals `want` (they update DomainInfo right after each call). */
-async function statesBecome(want: Record<string, string>): Promise<void> {
-  await waitFor(`states ${JSON.stringify(want)}`, 5000, async () => {
-    const sorted = Object.fromEntries(Object.entries(want).sort(([a], [b]) => (a < b ? -1 : 1)));
-    return JSON.stringify(await states()) === JSON.stringify(sorted) ? true : undefined;
-  });
-}
+const statesBecome = (want: Record<string, string>) => becomes(fleet, ours, want);
 
 const initial = (): Record<string, string> =>
   Object.fromEntries([
