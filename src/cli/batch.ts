@@ -148,7 +148,7 @@ function resultJson(r: ForEachResult<Domain, unknown>): BatchResultJson {
  * else the name of the condition (a QMF status such as FORBIDDEN, or the error's code such
  * as CONNECTION_LOST or TIMEOUT) and its message.
  */
-function errorJson(err: Error): { code: number | string; message: string } {
+export function errorJson(err: Error): { code: number | string; message: string } {
   const e = err as Error & { code?: unknown; text?: string };
   if (e.name === "MethodError" && typeof e.code === "number") {
     const message = e.text ?? e.message;
