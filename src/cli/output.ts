@@ -183,27 +183,55 @@ export function formatKeyValues(pairs: [string, string][]): string {
     .concat("\n");
 }
 
+/** A line on a terminal's stderr that redraws itself: a spinner, then the text it shows. */
+export interface LiveLine {
+  /** Redraws the line with the current text. */
+  refresh(): void;
+  /** Ends the line with a success mark (a failure mark when `failed`), at its final text. */
+  end(failed?: boolean): void;
+}
+
+/**
+ * Starts a {@link LiveLine} showing `text()`, redrawn every 100 ms (so elapsed times tick);
+ * undefined when stderr is not a terminal (a script reading stdout or a log file must not
+ * see spinner frames).
+ */
+export async function startLiveLine(text: () => string): Promise<LiveLine | undefined> {
+  if (process.stderr.isTTY !== true) return undefined;
+  const { default: yoctoSpinner } = await import("yocto-spinner");
+  const spinner = yoctoSpinner({ text: text(), stream: process.stderr }).start();
+  const refresh = (): void => {
+    spinner.text = text();
+  };
+  const timer = setInterval(refresh, 100);
+  return {
+    refresh,
+    end(failed = false) {
+      clearInterval(timer);
+      if (failed) spinner.error(text());
+      else spinner.success(text());
+    },
+  };
+}
+
+/** Seconds since `started` (a `Date.now()`), as "1.2 s". */
+export function elapsedText(started: number): string {
+  return `${((Date.now() - started) / 1000).toFixed(1)} s`;
+}
+
 /**
  * Runs `work` with a spinner and the elapsed seconds on stderr, only when stderr is a
- * terminal (a script reading stdout or a log file must not see spinner frames).
+ * terminal.
  */
 export async function withSpinner<T>(label: string, work: () => Promise<T>): Promise<T> {
-  if (process.stderr.isTTY !== true) return work();
-  const { default: yoctoSpinner } = await import("yocto-spinner");
   const started = Date.now();
-  const text = (): string => `${label} (${((Date.now() - started) / 1000).toFixed(1)} s)`;
-  const spinner = yoctoSpinner({ text: text(), stream: process.stderr }).start();
-  const timer = setInterval(() => {
-    spinner.text = text();
-  }, 100);
+  const line = await startLiveLine(() => `${label} (${elapsedText(started)})`);
   try {
     const result = await work();
-    spinner.success(text());
+    line?.end();
     return result;
   } catch (err) {
-    spinner.error(text());
+    line?.end(true);
     throw err;
-  } finally {
-    clearInterval(timer);
   }
 }

@@ -2,6 +2,8 @@
 // as table rows or as `key: value` blocks. How a class is shown is read from its schema
 // metadata by the rules below, the same for every class: a class added to the schema lists,
 // shows and resolves without a change here.
+
+import { compareObjects } from "../console/for-each.js";
 import type {
   ClassMeta,
   ClassReference,
@@ -110,12 +112,7 @@ export function metaOf(o: AnyObject): ClassMeta {
   return (o.constructor as ManagedClass<AnyObject>).meta;
 }
 
-/** Sorts objects by host, then by name (or object name). */
+/** Sorts objects by host, then by name (or object name), then object id. */
 export function sortObjects<T extends AnyObject>(objs: T[]): T[] {
-  return objs.sort((a, b) => {
-    if (a.host !== b.host) return a.host < b.host ? -1 : 1;
-    const ka = a.label;
-    const kb = b.label;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  return objs.sort(compareObjects);
 }

@@ -17,6 +17,14 @@ import {
 } from "./field-values.js";
 import { compileFilter, equalityPredicate, type Filter, keepJoined } from "./filters.js";
 import {
+  compareObjects,
+  concurrencyOf,
+  type ForEachOptions,
+  type ForEachQuery,
+  type ForEachResult,
+  runEach,
+} from "./for-each.js";
+import {
   Domain,
   DomainInfo,
   Node,
@@ -262,6 +270,38 @@ export class Fleet extends EventEmitter<FleetEvents> implements ObjectSource {
   }
 
   /**
+   * Calls `fn` once on every object a query selects (or on the objects given), at most
+   * `opts.concurrency` (default 16) at a time, and resolves to one result per target:
+   * `{ object, ok: true, value }` or `{ object, ok: false, error }`. One target's failure
+   * (libvirt's error, a timeout, the connection lost under its call) is that target's result:
+   * forEach never rejects for it, and nothing is retried. It rejects when the query itself
+   * fails, and then calls nothing. Results are in the order of the objects given, or for a
+   * query sorted by host, then name.
+   *
+   * ```ts
+   * const results = await fleet.forEach(
+   *   { class: Domain, filter: { state: "running" } },
+   *   (d) => d.suspend(),
+   *   { concurrency: 8 },
+   * );
+   * for (const r of results) if (!r.ok) console.log(r.object.name, r.error.message);
+   * ```
+   */
+  async forEach<T extends AnyObject, R>(
+    targets: ForEachQuery<T> | readonly T[],
+    fn: (obj: T) => R | Promise<R>,
+    opts: ForEachOptions<T, R> = {},
+  ): Promise<ForEachResult<T, R>[]> {
+    concurrencyOf(opts); // a bad option fails before the query
+    if (isObjectList(targets)) return runEach(targets, fn, opts);
+    const found = await this.objects(targets.class, targets.filter, {
+      ...(targets.agents ? { agents: targets.agents } : {}),
+      ...(targets.where ? { where: targets.where } : {}),
+    });
+    return runEach(found.sort(compareObjects), fn, opts);
+  }
+
+  /**
    * Watches the fleet: `for await (const change of fleet.watch({ class: "Domain" }))` yields
    * each object change and schema event of the chosen classes and agents from now on. The loop
    * ends when it breaks, when the watch is closed, or when the fleet closes.
@@ -370,6 +410,10 @@ function wireRef(v: unknown, what: string): unknown {
   const ref = v instanceof ManagedObject ? v.objectId : toObjectRef(v);
   if (!ref) throw new ArgumentError(`${what}: expected an object or object id`);
   return { agentName: ref.agentName, objectName: ref.objectName };
+}
+
+function isObjectList<T extends AnyObject>(t: ForEachQuery<T> | readonly T[]): t is readonly T[] {
+  return Array.isArray(t);
 }
 
 function cmp(a: string, b: string): number {

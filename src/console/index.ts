@@ -11,6 +11,11 @@
  *   }
  *   const web = await fleet.resolve(Domain, "host1/web1"); // name, UUID, host/name or object id
  *   await web.suspend();
+ *   // One call per selected object, 16 at a time; one result per target, never a rejection.
+ *   const results = await fleet.forEach({ class: Domain, filter: { state: "running" } }, (d) =>
+ *     d.suspend(),
+ *   );
+ *   for (const r of results) if (!r.ok) console.log(r.object.name, r.error.message);
  *   const node = await fleet.nodeOf(web.agentName);
  *   const copy = await node.define_domain_xml({ xml_desc }); // resolves to a Domain
  *   fleet.on("agentJoined", (a) => console.log("new host", a.host));
@@ -38,6 +43,15 @@
  * `discoveryMs`) until that many agents answered, and `fleet.discoveryResult` says how many
  * did and how long it took. A host is named by the agent's
  * instance name when chosen by hand, else by its `hostname` attribute.
+ *
+ * `fleet.forEach(query, fn, { concurrency })` calls `fn` once on each object a query selects
+ * (`{ class, filter?, agents?, where? }`, or an array of objects already found), at most
+ * `concurrency` (16) at a time. It resolves to one {@link ForEachResult} per target —
+ * `{ object, ok: true, value }` or `{ object, ok: false, error }` — in the targets' order (a
+ * query's sorted by host, then name), and never rejects for one target's failure: libvirt's
+ * error, a timeout or the connection lost under that target's call is its result. Each call
+ * is made once; nothing is retried. It rejects only when the query itself fails (nothing is
+ * called then). `onResult` reports each target as it settles (for progress).
  *
  * Events are typed ({@link FleetEvents}): agents joining, leaving and restarting, objects
  * changed and deleted, schema events, the broker link lost and back. `fleet.watch(options)`
@@ -98,6 +112,12 @@ export {
 } from "./field-values.js";
 export { equalityPredicate, type Filter, filterField } from "./filters.js";
 export { Fleet, type FleetQuery } from "./fleet.js";
+export {
+  DEFAULT_CONCURRENCY,
+  type ForEachOptions,
+  type ForEachQuery,
+  type ForEachResult,
+} from "./for-each.js";
 export * from "./generated/libvirt.js";
 export { type ManagedClass, ManagedObject, type ObjectData } from "./managed-object.js";
 export {

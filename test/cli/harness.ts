@@ -90,3 +90,18 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A run's stderr without warnings about agents other than `own`: a whole-fleet lookup also
+ * asks the agents of tests running at the same time, which may be stopped or lost meanwhile
+ * ("lvq: warning: <agent> left out: …"). Warnings about our own agents stay.
+ */
+export function stderrOf(r: { stderr: string }, own: string[]): string {
+  return r.stderr
+    .split(/(?<=\n)/)
+    .filter((line) => {
+      const m = /^lvq: warning: (\S+) left out: /.exec(line);
+      return !m || own.includes(m[1]!);
+    })
+    .join("");
+}

@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { redactUrl } from "../../src/qmf/transport/broker-url.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { type AgentHandle, startTestAgent } from "./agents.js";
-import { BIN, BROKER, buildOnce, jsonOf, lvq, waitFor } from "./harness.js";
+import { BIN, BROKER, buildOnce, jsonOf, lvq, stderrOf, waitFor } from "./harness.js";
 
 const run = promisify(execFile);
 
@@ -41,19 +41,9 @@ type Row = {
   properties: Record<string, unknown>;
 };
 
-/**
- * A run's stderr without warnings about other helpers' agents: a whole-fleet lookup also asks
- * the agents of tests running at the same time, which may be stopped or lost meanwhile
- * ("lvq: warning: <agent> left out: …"). Warnings about our own agents stay.
- */
+/** A run's stderr without warnings about other helpers' agents (see stderrOf). */
 function ownStderr(r: { stderr: string }): string {
-  return r.stderr
-    .split(/(?<=\n)/)
-    .filter((line) => {
-      const m = /^lvq: warning: (\S+) left out: /.exec(line);
-      return !m || m[1] === agentA.name || m[1] === agentB.name;
-    })
-    .join("");
+  return stderrOf(r, [agentA.name, agentB.name]);
 }
 
 function domainXml(name: string, uuid: string): string {

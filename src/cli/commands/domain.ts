@@ -1,13 +1,18 @@
 // The virsh-like verbs for daily work on domains. Each one is a QMF method call on the object
-// the reference names, wherever in the fleet it lives.
+// the reference names, wherever in the fleet it lives; the simple verbs also act on every
+// domain a selection picks (see ../batch.ts).
 import { open, readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_CONCURRENCY } from "../../console/for-each.js";
 import type { Domain, Fleet, ManagedObject } from "../../console/index.js";
-import { type ConsoleModule, withFleet } from "../context.js";
+import { runBatch, type Selection } from "../batch.js";
+import { parsePositive } from "../config.js";
+import { type ConsoleModule, loadConsole, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { oneAgent } from "../hosts.js";
 import { displayValue, printJson, terminalText, withSpinner } from "../output.js";
+import { filterFromWords, isFilterWord, parseWhere } from "../selection.js";
 
 /**
  * How long save, restore and migrate may take: they move a guest's whole memory, so the
@@ -90,17 +95,117 @@ async function uuidInSaveImage(path: string): Promise<string | undefined> {
   }
 }
 
+/** The options of a verb that acts on one domain or on a selection of many. */
+interface VerbOptions {
+  where?: string;
+  host?: string;
+  agent?: string;
+  all?: boolean;
+  yes?: boolean;
+  parallel: number;
+}
+
+/** What a verb's words and options mean: one domain by reference, or a selection. */
+type VerbTarget = { ref: string } | { selection: Selection };
+
+/**
+ * Reads a verb's words: one word that is not a `prop=value` filter, with no selection
+ * option, is a reference to one domain (as ever); anything else is a selection, parsed as
+ * `lvq list` parses its filters.
+ */
+async function verbTarget(verb: string, words: string[], opts: VerbOptions): Promise<VerbTarget> {
+  if (opts.host !== undefined && opts.agent !== undefined && opts.host !== opts.agent) {
+    throw new UsageError(`${verb}: --host and --agent name different hosts; give one`);
+  }
+  const host = opts.host ?? opts.agent;
+  const selecting = opts.all === true || opts.where !== undefined || host !== undefined;
+  const sdk = await loadConsole();
+  const meta = sdk.Domain.meta;
+  if (!selecting && words.length === 1 && !isFilterWord(sdk, meta, words[0]!)) {
+    return { ref: words[0]! };
+  }
+  if (words.length === 0 && opts.all !== true && opts.where === undefined) {
+    throw new UsageError(
+      host === undefined
+        ? `${verb}: name a domain, or select domains with prop=value filters, --where or --all`
+        : `${verb}: --host only narrows a selection: add prop=value filters, --where, or --all for every domain of ${host}`,
+    );
+  }
+  for (const w of words) {
+    if (!w.includes("=")) {
+      throw new UsageError(
+        `${verb}: "${w}" is not a property=value filter (a single domain is named alone, as host/name to pick its host)`,
+      );
+    }
+  }
+  const eqs = filterFromWords(sdk, meta, words);
+  const where = opts.where !== undefined ? await parseWhere(opts.where) : undefined;
+  const text = [
+    ...words,
+    ...(opts.where !== undefined ? [`--where '${opts.where}'`] : []),
+    ...(host !== undefined ? [`--host ${host}`] : []),
+    ...(opts.all === true ? ["--all"] : []),
+  ].join(" ");
+  return {
+    selection: { filter: Object.keys(eqs).length ? eqs : undefined, where, host, text },
+  };
+}
+
+/** `--parallel`'s value: a positive integer. */
+function parallelOption(v: string): number {
+  const n = parsePositive(v, true);
+  if (n === undefined) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
 /** `lvq start|shutdown|reboot|destroy|suspend|resume|undefine|define|save|restore|dumpxml|migrate`. */
 export function registerDomainCommands(program: Command): void {
   for (const v of SIMPLE_VERBS) {
     program
       .command(v.verb)
-      .argument("<domain>", "a domain name, UUID, host/name or object id")
-      .description(v.desc)
-      .addHelpText("after", `\nExamples:\n  $ lvq ${v.verb} web1\n  $ lvq ${v.verb} host1/web1`)
-      .action(async (text: string, _opts, cmd: Command) => {
+      .argument(
+        "[domain|filters...]",
+        "a domain name, UUID, host/name or object id; or property=value filters selecting several (as `lvq list Domain` takes)",
+      )
+      .option("--where <predicate>", "select the domains a QMF predicate (JSON) matches")
+      .option("--host <host>", "select only the domains of this host")
+      .addOption(
+        new Option("--agent <host>", "the same as --host (as `lvq list` names it)").hideHelp(),
+      )
+      .option("--all", "select every domain (of --host, when given)")
+      .option("-y, --yes", "act on more than one domain without asking")
+      .addOption(
+        new Option("--parallel <n>", "how many calls run at once")
+          .argParser(parallelOption)
+          .default(DEFAULT_CONCURRENCY),
+      )
+      .description(`${v.desc} (or each domain a selection picks)`)
+      .addHelpText(
+        "after",
+        `
+A selection acts on many domains at once: the calls run --parallel at a time, with a progress
+bar on a terminal, and lvq prints one line per domain (sorted by host, then name): ok, or
+libvirt's error. It exits 1 when any of them failed, 3 when the selection picks nothing. More
+than one domain asks for confirmation on a terminal; without one, --yes is required.
+--json prints [{host, name, uuid, ok, error?: {code, message}}] (code: libvirt's error number,
+or the name of the condition, such as CONNECTION_LOST).
+
+Examples:
+  $ lvq ${v.verb} web1
+  $ lvq ${v.verb} host1/web1
+  $ lvq ${v.verb} state=running --host host1
+  $ lvq ${v.verb} --where '["re_match","name",["quote","^web-"]]' --yes
+  $ lvq --json ${v.verb} --all --host host1 --yes --parallel 32`,
+      )
+      .action(async (words: string[], opts: VerbOptions, cmd: Command) => {
+        const target = await verbTarget(v.verb, words, opts);
+        if ("selection" in target) {
+          const batch = { yes: opts.yes === true, parallel: opts.parallel };
+          await withFleet(cmd, (ctx) => runBatch(ctx, v.verb, v.method, target.selection, batch));
+          return;
+        }
         await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-          const d = await findDomain(sdk, fleet, text);
+          const d = await findDomain(sdk, fleet, target.ref);
           await fleet.callMethod(d, v.method, {});
           report(settings.json, d, d.name, v.verb, v.done);
         });

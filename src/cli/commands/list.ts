@@ -1,54 +1,10 @@
 import type { Command } from "commander";
-import type { ClassMeta, Filter } from "../../console/index.js";
-import { type ConsoleModule, loadConsole, withFleet } from "../context.js";
-import { UsageError } from "../errors.js";
+import type { Filter } from "../../console/index.js";
+import { loadConsole, withFleet } from "../context.js";
 import { agentsOption } from "../hosts.js";
 import { printJson, printTable } from "../output.js";
 import { sortObjects, stateDetails, tableColumns, tableRow } from "../present.js";
-
-/**
- * Builds the filter of `prop=value` words: each value is parsed by its property's schema type
- * (a property of a referenced class, such as Domain's `state` in DomainInfo, counts too).
- */
-function filterFromWords(
-  sdk: ConsoleModule,
-  meta: ClassMeta,
-  words: string[],
-): Record<string, unknown> {
-  const eqs: Record<string, unknown> = {};
-  for (const w of words) {
-    const eq = w.indexOf("=");
-    if (eq <= 0) throw new UsageError(`filter "${w}": expected property=value`);
-    const name = w.slice(0, eq);
-    const field = sdk.filterField(meta, name);
-    if (!field) {
-      throw new UsageError(
-        `filter "${w}": ${meta.name} has no property "${name}" (see \`lvq schema ${meta.name}\`)`,
-      );
-    }
-    if (field.type === "objId") {
-      throw new UsageError(`filter "${w}": "${name}" is a reference; filter on it with --where`);
-    }
-    eqs[name] = sdk.parseFieldText(field, w.slice(eq + 1), `filter "${name}"`);
-  }
-  return eqs;
-}
-
-/** Parses `--where` JSON into a predicate list, or a usage error saying what is wrong. */
-function parseWhere(text: string): unknown[] {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--where: not JSON (${(err as Error).message})`);
-  }
-  if (!Array.isArray(v)) {
-    throw new UsageError(
-      `--where: a predicate is a JSON list, e.g. '["eq","name",["quote","web1"]]'`,
-    );
-  }
-  return v;
-}
+import { filterFromWords, parseWhere } from "../selection.js";
 
 /** `lvq list <class> [prop=value …] [--where predicate] [--agent A]`. */
 export function registerListCommand(program: Command): void {
@@ -83,12 +39,7 @@ Examples:
       ) => {
         const cls = (await loadConsole()).classByName(className);
         const meta = cls.meta;
-        const where = opts.where !== undefined ? parseWhere(opts.where) : undefined;
-        if (where) {
-          // Checked here, before any connection: a bad predicate is a usage error (exit 2).
-          const { compilePredicate } = await import("../../qmf/predicate/index.js");
-          compilePredicate(where);
-        }
+        const where = opts.where !== undefined ? await parseWhere(opts.where) : undefined;
         await withFleet(
           cmd,
           async ({ fleet, sdk, settings, requireAgents }) => {

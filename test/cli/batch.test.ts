@@ -1,0 +1,293 @@
+// The domain verbs over a selection (`lvq suspend state=running --host h1`), through the real
+// built binary against the real RabbitMQ and two real agents on private test-driver files.
+// Every batch is scoped to our agents with --host: other helpers' agents share the broker.
+// Domain states are checked through the SDK, as the agents publish them.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { stripVTControlCharacters } from "node:util";
+import { connectFleet, Domain, type Fleet } from "../../src/console/index.js";
+import { statesBecome as becomes, withStates } from "../support/domain-states.js";
+import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { type AgentHandle, startTestAgent } from "./agents.js";
+import { BIN, BROKER, buildOnce, lvq, stderrOf, waitFor } from "./harness.js";
+
+const tag = randomBytes(3).toString("hex");
+const dir = mkdtempSync(join(tmpdir(), `lvq-batch-${tag}-`));
+// A: seven domains, the last one shut off in before(); B: two running.
+const specA = { domains: 7, pools: 0, volumesPerPool: 0, namePrefix: `bat${tag}a-` };
+const specB = { domains: 2, pools: 0, volumesPerPool: 0, namePrefix: `bat${tag}b-` };
+const namesA = testDriverNames(specA).domains;
+const namesB = testDriverNames(specB).domains;
+const runningA = namesA.slice(0, 6);
+const offA = namesA[6]!;
+let agentA: AgentHandle;
+let agentB: AgentHandle;
+let fleet: Fleet;
+
+/** The states the tests start from. */
+function initial(): Record<string, string> {
+  const s: Record<string, string> = {};
+  for (const d of [...runningA, ...namesB]) s[d.name] = "running";
+  s[offA.name] = "shutoff";
+  return s;
+}
+
+/** Our domains' states, by name. */
+const ours = (): string[] => [agentA.name, agentB.name];
+const statesBecome = (want: Record<string, string>) => becomes(fleet, ours(), want);
+const ownStderr = (r: { stderr: string }) => stderrOf(r, ours());
+
+/** The result lines lvq prints: `host/name` padded to the widest, two spaces, the outcome. */
+function lines(rows: [host: string, name: string, outcome: string][]): string {
+  const refs = rows.map(([h, n]) => `${h}/${n}`);
+  const w = Math.max(...refs.map((r) => r.length));
+  return rows.map(([, , o], i) => `${refs[i]!.padEnd(w)}  ${o}\n`).join("");
+}
+
+/** How lvq shows libvirt refusing to resume a domain that is not paused (test driver: 1). */
+const notPaused = (d: { name: string }) =>
+  `libvirt error 1: virDomainResume: internal error: domain '${d.name}' not paused`;
+
+describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
+  before(async () => {
+    [, agentA, agentB] = await Promise.all([
+      buildOnce(),
+      startTestAgent({
+        uri: writeTestDriverFile(join(dir, "a.xml"), specA),
+        instance: `bat-${tag}-a`,
+        broker: BROKER,
+      }),
+      startTestAgent({
+        uri: writeTestDriverFile(join(dir, "b.xml"), specB),
+        instance: `bat-${tag}-b`,
+        broker: BROKER,
+      }),
+    ]);
+    fleet = await connectFleet({ broker: BROKER });
+    await waitFor("both agents' domains", 20_000, async () =>
+      (await fleet.domains(undefined, { agents: ours() })).length === 9 ? true : undefined,
+    );
+    await (await fleet.resolve(Domain, offA.uuid)).destroy();
+  });
+  after(async () => {
+    await fleet?.close();
+    await Promise.allSettled([agentA?.stop(), agentB?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    // Back to the initial states, whatever a test left.
+    const want = initial();
+    const all = await fleet.domains(undefined, { agents: ours() });
+    await Promise.all(
+      all.map(async (d) => {
+        const state = (await d.domain_info).state;
+        if (state === want[d.name]) return;
+        if (state === "paused") await d.resume();
+        if (want[d.name] === "running" && state !== "paused") await d.create();
+        if (want[d.name] === "shutoff") await d.destroy();
+      }),
+    );
+    await statesBecome(want);
+  });
+
+  test("suspend state=running --host A: exactly A's running domains are suspended, B's untouched", async () => {
+    const r = await lvq(["suspend", "state=running", "--host", agentA.host, "--yes"]);
+    assert.equal(ownStderr(r), "");
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, lines(runningA.map((d) => [agentA.host, d.name, "ok"])));
+    await statesBecome(withStates(initial(), runningA, "paused"));
+  });
+
+  test("--json: one exact result per target, sorted by host then name", async () => {
+    const where = JSON.stringify(["re_match", "name", ["quote", "dom-[0-9]$"]]);
+    const r = await lvq(["--json", "suspend", "--where", where, "--host", agentB.host, "--yes"]);
+    assert.equal(ownStderr(r), "");
+    assert.equal(r.code, 0);
+    assert.deepEqual(
+      JSON.parse(r.stdout),
+      namesB.map((d) => ({ host: agentB.host, name: d.name, uuid: d.uuid, ok: true })),
+    );
+    await statesBecome(withStates(initial(), namesB, "paused"));
+  });
+
+  test("one failing target: its line has libvirt's error, the others are ok, exit 1", async () => {
+    const paused = namesA.slice(0, 2);
+    await Promise.all(paused.map(async (d) => (await fleet.resolve(Domain, d.uuid)).suspend()));
+    await statesBecome(withStates(initial(), paused, "paused"));
+    // Resume of every domain of A: the two paused ones resume; libvirt refuses the others.
+    const r = await lvq(["resume", "--all", "--host", agentA.host, "--yes", "--parallel", "3"]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stdout,
+      lines(namesA.map((d, i) => [agentA.host, d.name, i < 2 ? "ok" : notPaused(d)])),
+    );
+    assert.equal(ownStderr(r), "lvq: resume failed on 5 of 7 domains\n");
+    await statesBecome(initial());
+    // The same as JSON: libvirt's error number and message.
+    const j = await lvq(["--json", "resume", `name=${namesA[3]!.name}`, "--host", agentA.host]);
+    assert.equal(j.code, 1);
+    assert.deepEqual(JSON.parse(j.stdout), [
+      {
+        host: agentA.host,
+        name: namesA[3]!.name,
+        uuid: namesA[3]!.uuid,
+        ok: false,
+        error: {
+          code: 1,
+          message: `virDomainResume: internal error: domain '${namesA[3]!.name}' not paused`,
+        },
+      },
+    ]);
+    assert.equal(ownStderr(j), "lvq: resume failed on 1 of 1 domain\n");
+  });
+
+  test("no terminal and no --yes: more than one target exits 2 and nothing changes; one target needs no --yes", async () => {
+    const r = await lvq(["suspend", "state=running", "--host", agentA.host]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, "");
+    assert.equal(
+      ownStderr(r),
+      "lvq: suspend selects 6 domains on 1 host: add --yes to act on them (stdin is not a terminal, so lvq cannot ask)\n",
+    );
+    const all = await lvq(["suspend", "--all"]);
+    assert.equal(all.code, 2);
+    assert.match(ownStderr(all), /^lvq: suspend selects \d+ domains on \d+ hosts: add --yes /);
+    await statesBecome(initial());
+    const one = await lvq(["suspend", `name=${namesB[1]!.name}`, "--host", agentB.host]);
+    assert.equal(ownStderr(one), "");
+    assert.equal(one.code, 0);
+    assert.equal(one.stdout, lines([[agentB.host, namesB[1]!.name, "ok"]]));
+    await statesBecome(withStates(initial(), [namesB[1]!], "paused"));
+  });
+
+  test("--all --yes: every domain of the host, whatever its state", async () => {
+    const d = await lvq(["destroy", "--all", "--host", agentB.host, "--yes", "--parallel", "1"]);
+    assert.equal(ownStderr(d), "");
+    assert.equal(d.code, 0);
+    assert.equal(d.stdout, lines(namesB.map((x) => [agentB.host, x.name, "ok"])));
+    await statesBecome(withStates(initial(), namesB, "shutoff"));
+    const s = await lvq(["start", "--all", "--agent", agentB.host, "-y"]);
+    assert.equal(s.code, 0);
+    assert.equal(s.stdout, lines(namesB.map((x) => [agentB.host, x.name, "ok"])));
+    await statesBecome(initial());
+  });
+
+  test("a selection that picks nothing exits 3 and says so; usage mistakes exit 2", async () => {
+    const none = await lvq(["suspend", "state=paused", "--host", agentA.host, "--yes"]);
+    assert.equal(none.code, 3);
+    assert.equal(none.stdout, "");
+    assert.equal(ownStderr(none), `lvq: no domain matches state=paused --host ${agentA.host}\n`);
+    // A name no domain has (unique to this run), over the whole fleet.
+    const nosuch = JSON.stringify(["eq", "name", ["quote", `nosuch-${tag}`]]);
+    const where = await lvq(["shutdown", "--where", nosuch, "--yes"]);
+    assert.equal(where.code, 3);
+    assert.equal(ownStderr(where), `lvq: no domain matches --where '${nosuch}'\n`);
+    const usage: [string[], string][] = [
+      [
+        ["suspend"],
+        "lvq: suspend: name a domain, or select domains with prop=value filters, --where or --all\n",
+      ],
+      [
+        ["suspend", "--host", agentA.host],
+        `lvq: suspend: --host only narrows a selection: add prop=value filters, --where, or --all for every domain of ${agentA.host}\n`,
+      ],
+      [
+        ["suspend", namesA[0]!.name, "--host", agentA.host],
+        `lvq: suspend: "${namesA[0]!.name}" is not a property=value filter (a single domain is named alone, as host/name to pick its host)\n`,
+      ],
+      [
+        ["suspend", "colour=blue", "--all"],
+        'lvq: filter "colour=blue": Domain has no property "colour" (see `lvq schema Domain`)\n',
+      ],
+      [["suspend", "--where", "[not json"], "lvq: --where: not JSON"],
+      [
+        ["suspend", "--all", "--parallel", "0"],
+        "error: option '--parallel <n>' argument '0' is invalid. expected a positive integer\n",
+      ],
+    ];
+    for (const [args, err] of usage) {
+      const r = await lvq(args);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.ok(r.stderr.startsWith(err), `${args.join(" ")}: ${r.stderr}`);
+    }
+    await statesBecome(initial());
+  });
+
+  test("one reference keeps its own output, even with --yes and --parallel", async () => {
+    const d = namesA[0]!;
+    const r = await lvq(["suspend", `${agentA.host}/${d.name}`, "--yes", "--parallel", "4"]);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `Domain ${d.name} suspended on ${agentA.host}\n`);
+    const j = await lvq(["--json", "resume", d.uuid]);
+    assert.equal(j.code, 0);
+    assert.deepEqual(JSON.parse(j.stdout), {
+      object_id: `${agentA.name}/Domain:${d.uuid}`,
+      host: agentA.host,
+      name: d.name,
+      action: "resume",
+    });
+    await statesBecome(initial());
+  });
+
+  test("on a terminal: a y/N question naming the count and the first five, then a progress bar", async () => {
+    // `script` runs lvq on a pseudo-terminal; what we write to it is what the person types.
+    const onTty = (args: string[], answer: string) =>
+      new Promise<{ code: number; out: string }>((resolve, reject) => {
+        const cmd = [process.execPath, BIN, ...args]
+          .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+          .join(" ");
+        const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
+          env: {
+            ...process.env,
+            LVQ_BROKER: BROKER,
+            XDG_CONFIG_HOME: "/nonexistent",
+            NO_COLOR: "1",
+          },
+          stdio: ["pipe", "pipe", "pipe"],
+        });
+        let out = "";
+        let answered = false;
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+          out += d;
+          if (!answered && out.includes("[y/N] ")) {
+            answered = true;
+            child.stdin.write(answer);
+          }
+        });
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        child.on("error", reject);
+        child.on("close", (code) => {
+          clearTimeout(timer);
+          // Without the terminal's control sequences (cursor moves, the spinner's redraws).
+          resolve({ code: code ?? -1, out: stripVTControlCharacters(out).replace(/\r\n/g, "\n") });
+        });
+      });
+    const asked = [
+      "suspend 6 domains on 1 host:",
+      ...runningA.slice(0, 5).map((d) => `  ${agentA.host}/${d.name}`),
+      "  … and 1 more",
+      "Go ahead? [y/N] ",
+    ].join("\n");
+    const no = await onTty(["suspend", "state=running", "--host", agentA.host], "n\n");
+    assert.equal(no.code, 1);
+    assert.ok(no.out.startsWith(asked), no.out);
+    assert.match(no.out, /\nlvq: suspend: not confirmed, nothing done\n$/);
+    await statesBecome(initial());
+    const yes = await onTty(["suspend", "state=running", "--host", agentA.host], "y\n");
+    assert.equal(yes.code, 0, yes.out);
+    assert.ok(yes.out.startsWith(asked), yes.out);
+    // The bar's last state: all settled, no failure, the elapsed time.
+    assert.match(yes.out, /✔ suspend █{10,30} 6\/6 {2}0 failed {2}\d+\.\d s\n/);
+    assert.ok(yes.out.endsWith(lines(runningA.map((d) => [agentA.host, d.name, "ok"]))), yes.out);
+    await statesBecome(withStates(initial(), runningA, "paused"));
+    // A failure shows in the bar's count and its mark.
+    const failed = await onTty(["resume", `name=${offA.name}`, "--host", agentA.host], "");
+    assert.equal(failed.code, 1);
+    assert.match(failed.out, /✖ resume █{10,30} 1\/1 {2}1 failed {2}\d+\.\d s\n/);
+  });
+});
