@@ -36,7 +36,6 @@ import {
   startNode,
 } from "../test/support/cluster.js";
 import { BUILT_MAIN, startFleet } from "../test/support/fleet.js";
-import { writeTestDriverFile } from "../test/support/testdriver.js";
 
 const run = promisify(execFile);
 const AGENTS = Number(process.env.LVQ_FLEET_AGENTS ?? 100);
@@ -151,11 +150,7 @@ async function main(): Promise<void> {
     say(`list: lvq ${Math.round(list.ms)} ms, virsh on each host ${Math.round(virshListMs)} ms`);
 
     // --- batch of 1,000 --------------------------------------------------------------------
-    const where = JSON.stringify([
-      "re_match",
-      "name",
-      ["quote", `^${prefix}-h[0-9]+-dom-[0-9]$`],
-    ]);
+    const where = JSON.stringify(["re_match", "name", ["quote", `^${prefix}-h[0-9]+-dom-[0-9]$`]]);
     const batch = async (verb: string) => {
       const r = await lvq([
         "--json",
@@ -210,7 +205,8 @@ async function main(): Promise<void> {
       for (const line of h.agent.stderr) {
         if (!line.includes('"method done"') && !line.includes('"method failed"')) continue;
         const id = (JSON.parse(line) as { request?: string }).request;
-        if (id) executions.set(`${h.instance}/${id}`, (executions.get(`${h.instance}/${id}`) ?? 0) + 1);
+        if (id)
+          executions.set(`${h.instance}/${id}`, (executions.get(`${h.instance}/${id}`) ?? 0) + 1);
       }
     }
     const duplicates = [...executions.values()].filter((n) => n > 1).length;
@@ -223,7 +219,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     const bareRss = rssMb(bare.pid!);
     bare.kill();
-    say(`agent RSS (largest of ${AGENTS}): ${agentRss.toFixed(1)} MB; a bare node: ${bareRss.toFixed(1)} MB`);
+    say(
+      `agent RSS (largest of ${AGENTS}): ${agentRss.toFixed(1)} MB; a bare node: ${bareRss.toFixed(1)} MB`,
+    );
 
     // --- failover --------------------------------------------------------------------------
     const [victim] = [...perNode].sort((a, b) => b[1] - a[1])[0]!;
@@ -278,5 +276,3 @@ main().catch((e) => {
   process.stderr.write(`bench:fleet failed: ${e instanceof Error ? (e.stack ?? e.message) : e}\n`);
   process.exit(1);
 });
-
-void writeTestDriverFile;

@@ -4,10 +4,10 @@
 // request: nothing is retried, and a call that fails is that target's result.
 import stringWidth from "string-width";
 import type { Domain, ForEachResult } from "../console/index.js";
-import { QmfStatus } from "../qmf/errors.js";
+import { libvirtCodeOf, QmfStatus } from "../qmf/errors.js";
 import { confirm } from "./confirm.js";
 import type { FleetContext } from "./context.js";
-import { describeError, QMF_USER_STATUS, UsageError } from "./errors.js";
+import { describeError, UsageError } from "./errors.js";
 import { agentsOption } from "./hosts.js";
 import { colours, displayValue, printJson } from "./output.js";
 import { sortObjects } from "./present.js";
@@ -152,7 +152,8 @@ export function errorJson(err: Error): { code: number | string; message: string 
   const e = err as Error & { code?: unknown; text?: string };
   if (e.name === "MethodError" && typeof e.code === "number") {
     const message = e.text ?? e.message;
-    if (e.code >= QMF_USER_STATUS) return { code: e.code - QMF_USER_STATUS, message };
+    const libvirtCode = libvirtCodeOf(e.code);
+    if (libvirtCode !== undefined) return { code: libvirtCode, message };
     const status = Object.entries(QmfStatus).find(([, v]) => v === e.code)?.[0];
     return { code: status ?? e.code, message };
   }
