@@ -11,7 +11,8 @@ export interface CampaignOptions {
   inputs: number;
   /**
    * An input whose decoding takes longer than this (ms) on each of three reruns is a hang.
-   * Reruns keep a pause of the process (a GC, a busy machine) from counting as one.
+   * Reruns (of any input over a tenth of this) keep a pause of the process (a GC, a busy
+   * machine) from counting as one, or as the slowest input.
    */
   timeBoundMs: number;
   /** Stop after this many hangs (each costs four slow runs); default: never. */
@@ -45,7 +46,7 @@ export interface CampaignResult {
   /** Failing inputs of either kind (hangs included). */
   crashes: number;
   hangs: number;
-  /** The slowest input's decoding time (ms; the fastest rerun for one over the bound). */
+  /** The slowest input's decoding time (ms; for a slow one, the fastest of its reruns). */
   slowestMs: number;
   maxRssMb: number;
   seconds: number;
@@ -102,15 +103,22 @@ export function runCampaign(target: FuzzTarget, opts: CampaignOptions): Campaign
     const outcome = attempt(target, input, rng);
     let ms = performance.now() - t0;
     result.inputs++;
-    if (ms > opts.timeBoundMs) {
-      for (let k = 0; k < RERUNS && ms > opts.timeBoundMs; k++) {
+    // A slow input is timed again: its fastest run is its cost, the rest was a pause of the
+    // process (a GC, the scheduler of a busy machine), not the decoder.
+    if (ms > opts.timeBoundMs / 10) {
+      for (let k = 0; k < RERUNS && ms > opts.timeBoundMs / 10; k++) {
         const again = inputAt(target, opts.seed, i);
         const t1 = performance.now();
         attempt(target, again.input, again.rng);
         ms = Math.min(ms, performance.now() - t1);
       }
       if (ms > opts.timeBoundMs) {
-        fail(i, "hang", input, `took ${ms.toFixed(1)} ms (bound ${opts.timeBoundMs} ms)`);
+        fail(
+          i,
+          "hang",
+          input,
+          `took ${ms.toFixed(1)} ms at best of four runs (bound ${opts.timeBoundMs} ms)`,
+        );
       }
     }
     if (ms > result.slowestMs) result.slowestMs = ms;
