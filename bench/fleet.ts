@@ -46,7 +46,11 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 /** Runs lvq (the built CLI) against the cluster; its stdout, stderr, exit code and wall time. */
-async function lvq(args: string[], broker = CLUSTER_URLS.join(",")) {
+async function lvq(
+  args: string[],
+  broker = CLUSTER_URLS.join(","),
+  env: Record<string, string> = {},
+) {
   const t0 = performance.now();
   return new Promise<{ code: number; stdout: string; stderr: string; ms: number }>((resolve) => {
     const child = spawn(process.execPath, [BUILT_MAIN, ...args], {
@@ -56,6 +60,7 @@ async function lvq(args: string[], broker = CLUSTER_URLS.join(",")) {
         LVQ_BROKER: broker,
         XDG_CONFIG_HOME: "/nonexistent-lvq-bench-config",
         NO_COLOR: "1",
+        ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -135,8 +140,8 @@ async function main(): Promise<void> {
     // --- list 10k --------------------------------------------------------------------------
     const list = await lvq(["--json", "--expect-agents", String(AGENTS), "list", "Domain"]);
     if (list.code !== 0) throw new Error(`lvq list: ${list.stderr}`);
-    const rows = (JSON.parse(list.stdout) as { name: string }[]).filter((r) =>
-      r.name.startsWith(prefix),
+    const rows = (JSON.parse(list.stdout) as { properties: { name: string } }[]).filter((r) =>
+      r.properties.name.startsWith(prefix),
     );
     if (rows.length !== AGENTS * DOMAINS) throw new Error(`lvq list gave ${rows.length} domains`);
     const v0 = performance.now();
@@ -230,7 +235,7 @@ async function main(): Promise<void> {
     await killNode(victim);
     let failoverMs = Number.NaN;
     for (let i = 0; i < 120; i++) {
-      const r = await lvq(["--json", "--discovery-ms", "3000", "agents"], survivors);
+      const r = await lvq(["--json", "agents"], survivors, { LVQ_DISCOVERY_MS: "3000" });
       if (r.code === 0) {
         const back = (JSON.parse(r.stdout) as { name: string; broker_node: string }[]).filter(
           (a) => a.name.includes(prefix) && nodeOfUrl(a.broker_node) !== victim,
