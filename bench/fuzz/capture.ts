@@ -27,12 +27,12 @@ import { DEFAULT_SOCKET_PATH } from "../../src/libvirt/transport/index.js";
 import { decodeList, decodeMap } from "../../src/qmf/codec/index.js";
 import { ConsoleSession } from "../../src/qmf/index.js";
 import {
+  AmqpLink,
   ContentType,
   DIRECT_EXCHANGE,
   type InboundMessage,
   RoutingKey,
   TOPIC_EXCHANGE,
-  Transport,
 } from "../../src/qmf/transport/index.js";
 import { agentNameOf, BROKER, startTestAgent, uniqueName } from "../../test/support/agent.js";
 import { writeTestDriverFile } from "../../test/support/testdriver.js";
@@ -239,7 +239,7 @@ async function captureQmf(dir: string): Promise<{ map: Seed[]; list: Seed[] }> {
     m.routingKey === agentName ||
     m.agentName === agentName ||
     (m.replyTo ?? "").endsWith(consoleName);
-  const tap = new Transport({
+  const tap = new AmqpLink({
     url: BROKER,
     connectionName: `fuzz capture ${consoleName}`,
     bindings: [
