@@ -209,9 +209,12 @@ async function main(): Promise<void> {
     for (const h of fleet.hosts) {
       for (const line of h.agent.stderr) {
         if (!line.includes('"method done"') && !line.includes('"method failed"')) continue;
-        const id = (JSON.parse(line) as { request?: string }).request;
-        if (id)
-          executions.set(`${h.instance}/${id}`, (executions.get(`${h.instance}/${id}`) ?? 0) + 1);
+        // A correlation id is unique per console, not per fleet: the key adds the method and
+        // the object (each of which one command calls once).
+        const a = JSON.parse(line) as { request?: string; method?: string; object?: string };
+        if (!a.request) continue;
+        const key = `${h.instance}/${a.object}/${a.method}/${a.request}`;
+        executions.set(key, (executions.get(key) ?? 0) + 1);
       }
     }
     const duplicates = [...executions.values()].filter((n) => n > 1).length;
