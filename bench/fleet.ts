@@ -7,7 +7,8 @@
 //   discovery_ms     a cold `lvq agents --expect-agents 100`
 //   list10k_ms       `lvq list Domain --json` of the 10,000 domains, against
 //                    virsh_list_all_hosts_ms: `virsh list --all` on each of the 100 hosts one
-//                    after the other (virsh opens its own copy of each host's file)
+//                    after the other, through libvirtd as for any host (each connection to a
+//                    test-driver file gets its own copy of that host)
 //   batch1k_ms       `lvq suspend` of 1,000 running domains (ten per host) with one command,
 //                    then `lvq resume` of them, against virsh_batch1k_ms: `virsh suspend` and
 //                    `virsh resume` of the same domains through `xargs -P 16` (each call on a
@@ -90,7 +91,7 @@ async function virshBatch(jobs: { file: string; verb: string; domain: string }[]
   await new Promise<void>((resolve, reject) => {
     const x = spawn(
       "xargs",
-      ["-P", "16", "-L", "1", "sh", "-c", 'virsh -q -c "test://$0" "$1" "$2" >/dev/null'],
+      ["-P", "16", "-L", "1", "sh", "-c", 'virsh -q -c "test+unix://$0" "$1" "$2" >/dev/null'],
       { stdio: ["pipe", "ignore", "inherit"] },
     );
     x.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`xargs virsh: ${code}`))));
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
     const v0 = performance.now();
     let virshRows = 0;
     for (const h of fleet.hosts) {
-      const { stdout } = await run("virsh", ["-q", "-c", `test://${h.file}`, "list", "--all"]);
+      const { stdout } = await run("virsh", ["-q", "-c", h.uri, "list", "--all"]);
       virshRows += stdout.split("\n").filter((l) => l.trim() !== "").length;
     }
     const virshListMs = performance.now() - v0;
