@@ -86,6 +86,8 @@ async function readConfig(path: string, explicit: boolean): Promise<LvqConfig> {
     else if (key === "settleMs" && typeof value === "number" && value > 0) config.settleMs = value;
     else if (key === "expectAgents" && Number.isInteger(value) && (value as number) > 0)
       config.expectAgents = value as number;
+    // `lvq web`'s own section: read and checked by that command (src/cli/commands/web.ts).
+    else if (key === "web" && value && typeof value === "object" && !Array.isArray(value)) continue;
     else
       throw new UsageError(
         `config file ${path}: unknown or mistyped key "${key}" (expected "broker": string, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer)`,
