@@ -9,7 +9,24 @@ function css(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
 }
 
-const FORMATS = { pct: (v) => pct(v, 1), bytes, rate };
+const FORMATS = { pct: (v) => pct(v, 0), bytes, rate };
+const LEGEND_FORMATS = { pct: (v) => pct(v, 1), bytes, rate };
+
+/** Tick steps on byte axes: 1, 2, 4 … 512 of each binary unit, so ticks read 256 MiB, 1 GiB. */
+const BYTE_INCRS = [];
+for (let k = 0; k < 6; k++)
+  for (const m of [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]) BYTE_INCRS.push(m * 1024 ** k);
+
+/** The smallest byte step above `v` (a round top for the axis). */
+function niceBytes(v) {
+  return BYTE_INCRS.find((x) => x >= v) ?? v;
+}
+
+const two = (n) => String(n).padStart(2, "0");
+function timeTick(t, withSeconds) {
+  const d = new Date(t * 1000);
+  return `${two(d.getHours())}:${two(d.getMinutes())}${withSeconds ? `:${two(d.getSeconds())}` : ""}`;
+}
 
 /**
  * A chart in `el`: `series` = [{ label }], `unit` = "pct" | "bytes" | "rate". `data` is
@@ -34,7 +51,22 @@ export class TimeChart {
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
       legend: { live: true },
       scales: { x: { time: true }, y: { range: (_u, min, max) => yRange(unit, min, max) } },
-      axes: [{ ...axis }, { ...axis, size: 70, values: (_u, ticks) => ticks.map((v) => fmt(v)) }],
+      axes: [
+        {
+          ...axis,
+          space: 60,
+          values: (_u, ticks) => {
+            const span = ticks.length > 1 ? ticks[ticks.length - 1] - ticks[0] : 0;
+            return ticks.map((t) => timeTick(t, span < 300));
+          },
+        },
+        {
+          ...axis,
+          size: 72,
+          ...(unit === "pct" ? {} : { incrs: BYTE_INCRS }),
+          values: (_u, ticks) => ticks.map((v) => fmt(v)),
+        },
+      ],
       series: [
         {
           value: (_u, v) =>
@@ -47,7 +79,7 @@ export class TimeChart {
           fill: series.length === 1 ? `${COLOURS[i]}1f` : undefined,
           spanGaps: false,
           points: { show: false },
-          value: (_u, v) => (v === null || v === undefined ? "–" : fmt(v)),
+          value: (_u, v) => (v === null || v === undefined ? "–" : LEGEND_FORMATS[unit](v)),
         })),
       ],
     };
@@ -87,8 +119,8 @@ export class TimeChart {
 }
 
 function yRange(unit, _min, max) {
-  if (unit === "pct")
+  if (unit === "pct") {
     return [0, Math.min(100, Math.max(10, Math.ceil(((max ?? 0) * 1.15) / 10) * 10))];
-  const top = max > 0 ? max * 1.15 : 1024;
-  return [0, top];
+  }
+  return [0, niceBytes(max > 0 ? max * 1.1 : 1024)];
 }

@@ -100,7 +100,7 @@ function updateChrome(live) {
     const since = live.broker.since;
     showBanner(
       "bad",
-      `The broker is unreachable (since ${clock(since)}, ${ago(live.now() - since)}).`,
+      `Broker unreachable since ${clock(since)} (${ago(live.now() - since)}).`,
       `Showing the last known state; lvq web reconnects by itself.${live.broker.error ? ` ${live.broker.error}` : ""}`,
     );
   } else {

@@ -177,7 +177,7 @@ export function mount(root, { params, navigate }) {
     }
   }
   function updateChartEmpty() {
-    for (const c of charts) c.emptyEl.hidden = !!c.chart && c.chart.length > 0;
+    for (const c of charts) c.emptyEl.hidden = !!c.chart && c.chart.length > 1;
   }
   let lastAt = 0;
   function pushSample(r) {
@@ -310,7 +310,7 @@ export function mount(root, { params, navigate }) {
         "State",
         silent
           ? `unknown (host silent; last known: ${r.state})`
-          : `${r.state || "–"}${r.reason ? ` (${r.reason})` : ""}`,
+          : `${r.state || "–"}${r.reason && r.reason !== "unknown" ? ` (${r.reason})` : ""}`,
       ],
       ["Host", r.host],
       ["UUID", r.uuid],
