@@ -16,7 +16,7 @@ import { FleetCache } from "./cache.js";
 import { errorResponse, HttpError } from "./errors.js";
 import { checkHost, checkOrigin, isLoopbackHost } from "./guard.js";
 import { Router, readForm, sendJson } from "./http.js";
-import { fleetRegistry } from "./metrics.js";
+import { fleetMetrics } from "./metrics.js";
 import { StaticFiles } from "./static.js";
 import { StreamHub } from "./stream.js";
 import { FleetSync } from "./sync.js";
@@ -85,13 +85,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   hub = new StreamHub(cache);
   const sync = new FleetSync(opts.fleet, cache, log);
   const files = new StaticFiles();
-  const registry = fleetRegistry(cache);
+  const metrics = fleetMetrics(cache);
   const router = new Router();
   registerReadApi(router, cache, hub, access.required);
   registerActions(router, opts.fleet, cache);
   router.get("/metrics", async ({ res }) => {
-    const text = await registry.metrics();
-    res.writeHead(200, { "Content-Type": registry.contentType, "Cache-Control": "no-store" });
+    const t0 = performance.now();
+    const text = await metrics.render();
+    res.writeHead(200, {
+      "Content-Type": metrics.contentType,
+      "Cache-Control": "no-store",
+      "Server-Timing": `render;dur=${(performance.now() - t0).toFixed(1)}`,
+    });
     res.end(text);
   });
 
