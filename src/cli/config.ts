@@ -22,6 +22,8 @@ export interface LvqConfig {
   settleMs?: number;
   /** How many agents the fleet has (see {@link Settings.expectAgents}). */
   expectAgents?: number;
+  /** `lvq web`'s own section, read and checked by that command (src/cli/commands/web.ts). */
+  web?: Record<string, unknown>;
 }
 
 /** The global options every command accepts (set on the root program). */
@@ -78,10 +80,14 @@ const CONFIG_FILE: ConfigFileFormat<LvqConfig> = {
     timeout: aPositive(),
     settleMs: aPositive(),
     expectAgents: aPositive(true),
+    web: (v) =>
+      v !== null && typeof v === "object" && !Array.isArray(v)
+        ? (v as Record<string, unknown>)
+        : undefined,
   },
   refused: "unknown or mistyped key",
   expected:
-    '(expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer)',
+    '(expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer, "web": an object)',
   example: '{"broker": "amqp://…"}',
   error: (message) => new UsageError(message),
 };

@@ -12,6 +12,7 @@ import { registerSchemaCommand } from "./commands/schema.js";
 import { registerShowCommand } from "./commands/show.js";
 import { registerStorageCommands } from "./commands/storage.js";
 import { registerWatchCommand } from "./commands/watch.js";
+import { registerWebCommand } from "./commands/web.js";
 import { parsePositive } from "./config.js";
 import { describeError, ExitCode, exitCodeFor } from "./errors.js";
 import { errColours } from "./output.js";
@@ -85,6 +86,7 @@ registerCallCommand(program);
 registerDomainCommands(program);
 registerStorageCommands(program);
 registerWatchCommand(program);
+registerWebCommand(program);
 // `lvq agent` and `lvq inventory` load libvirt and the agent when their modules load (tens of
 // milliseconds): they are registered only when the command line may need them, so that the
 // fleet commands — run often, from scripts — start fast. The fleet commands are those

@@ -1,0 +1,59 @@
+// The JSON API the pages read: all of it from the cache, except a domain's XML (a read-only
+// method on its agent, asked only when someone opens it).
+import type { FleetCache } from "./cache.js";
+import { HttpError } from "./errors.js";
+import { type RequestContext, type Router, sendJson } from "./http.js";
+import type { StreamHub } from "./stream.js";
+import { topicsOf } from "./stream.js";
+
+/** Registers the read-only API on `router`. */
+export function registerReadApi(
+  router: Router,
+  cache: FleetCache,
+  hub: StreamHub,
+  authRequired: boolean,
+): void {
+  const domainOf = (ctx: RequestContext) => {
+    const e = cache.domains.get(ctx.params.id!);
+    if (!e?.domain)
+      throw new HttpError(404, `no domain ${ctx.params.id} (undefined, or its host forgot it)`);
+    return e;
+  };
+  router
+    .get("/api/whoami", ({ res, who }) =>
+      sendJson(res, 200, { name: who.name, via: who.via, authRequired }),
+    )
+    .get("/api/fleet", ({ res }) =>
+      sendJson(res, 200, { now: Date.now(), broker: cache.broker, hosts: cache.hostRows() }),
+    )
+    .get("/api/domains", ({ res }) =>
+      sendJson(res, 200, { now: Date.now(), domains: cache.domainRows() }),
+    )
+    .get("/api/domains/:id", (ctx) => {
+      const e = domainOf(ctx);
+      sendJson(ctx.res, 200, {
+        now: Date.now(),
+        domain: cache.domainRow(e.id),
+        host: cache.hostRows().find((h) => h.agent === e.agent) ?? null,
+      });
+    })
+    .get("/api/domains/:id/history", (ctx) => {
+      const e = domainOf(ctx);
+      const since = Number(ctx.url.searchParams.get("since") ?? 0) || 0;
+      sendJson(ctx.res, 200, {
+        // What the web server saw since it started (the agent does not keep history yet).
+        source: "web",
+        capacity: cache.history.capacity,
+        series: cache.history.columns(e.id, since),
+      });
+    })
+    .get("/api/domains/:id/xml", async (ctx) => {
+      const e = domainOf(ctx);
+      sendJson(ctx.res, 200, { xml: await e.domain!.xml_desc() });
+    })
+    .get("/api/storage", ({ res }) =>
+      sendJson(res, 200, { now: Date.now(), pools: cache.poolRows(), volumes: cache.volumeRows() }),
+    )
+    .get("/api/events", ({ res }) => sendJson(res, 200, { events: cache.feed.all() }))
+    .get("/api/stream", ({ req, res, url }) => hub.attach(req, res, topicsOf(url)));
+}
