@@ -62,6 +62,11 @@ export interface FleetEvents {
    * were not seen.
    */
   brokerReconnected: [info: { node: string; agents: number }];
+  /**
+   * The broker refused this console for good (its login, on a reconnect): the fleet stopped
+   * trying and its requests fail. Open a new fleet once the broker accepts the login again.
+   */
+  brokerFailed: [error: Error];
   /** An agent was left out of a query result because it failed. */
   agentError: [failure: AgentFailure];
   /**

@@ -365,6 +365,8 @@ export class Fleet extends EventEmitter<FleetEvents> implements ObjectSource {
       this.emit("agentRestarted", this.remember(fleetAgentOf(a)), previous),
     );
     s.on("disconnected", (err) => this.emit("brokerDisconnected", err));
+    // A session's fatal error, unheard, would end the process: it is the fleet's event.
+    s.on("error", (err) => this.emit("brokerFailed", err));
     s.on("reconnected", (node) => void this.resyncAfterReconnect(node.url));
     const objects = (name: "objectChanged" | "objectDeleted") => (o: QmfObject) => {
       if (this.listenerCount(name) === 0 || o.packageName !== PACKAGE_NAME) return;

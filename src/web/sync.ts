@@ -110,14 +110,10 @@ export class FleetSync {
         severity: 3,
       });
     });
-    // The fleet does not pass on the session's fatal error (the broker refused the login on a
-    // reconnect: it stops trying). Unheard, that error would end the process; the pages say it.
-    const session = (this.fleet as unknown as { session?: NodeJS.EventEmitter }).session;
-    const fatal = (err: Error) => {
+    // The broker refused the login on a reconnect: the fleet stops trying; the pages say it.
+    this.on("brokerFailed", (err) => {
       c.setBroker(false, `${err.message}; restart lvq web once the broker accepts it again`);
-    };
-    session?.on("error", fatal);
-    this.off.push(() => session?.off("error", fatal));
+    });
     this.on("brokerReconnected", () => {
       c.setBroker(true);
       c.addEvent({
