@@ -7,12 +7,15 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createLogger, defaultSchemaPath, KINDS } from "../../src/agent/index.js";
 import { domainKind } from "../../src/agent/kinds/domain.js";
+import { networkKind } from "../../src/agent/kinds/network.js";
 import { poolKind } from "../../src/agent/kinds/pool.js";
 import { MAX_HELD_EVENTS, Mirror, type Publisher } from "../../src/agent/mirror.js";
 import {
   type Domain,
   ErrorCode,
   LibvirtError,
+  ListNetworksFlags,
+  type Network,
   type ReconnectingLibvirt,
   type StoragePool,
   type StorageVol,
@@ -37,10 +40,13 @@ const notFound = (code: number, what: string) =>
 function fakeHost() {
   const domains = new Map<string, { d: Domain; state: number }>();
   const pools = new Map<string, { p: StoragePool; vols: StorageVol[] }>();
+  type NetState = { n: Network; active: boolean; transient: boolean; autostart: boolean };
+  const networks = new Map<string, NetState>();
   const calls = new Map<string, number>();
   const world = {
     domains,
     pools,
+    networks,
     calls,
     failPoolListing: false,
     /** Held once: the next GET_INFO of this domain waits for `release`. */
@@ -51,6 +57,9 @@ function fakeHost() {
     addPool(uuid: string, volumes: string[]) {
       const p = { name: `pool-${uuid}`, uuid };
       pools.set(uuid, { p, vols: volumes.map((v) => ({ pool: p.name, name: v, key: `/${v}` })) });
+    },
+    addNetwork(uuid: string, facts: Omit<NetState, "n">) {
+      networks.set(uuid, { n: { name: `net-${uuid}`, uuid }, ...facts });
     },
   };
   const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
@@ -65,6 +74,17 @@ function fakeHost() {
     if (!x) throw notFound(ErrorCode.NO_DOMAIN, "domain");
     return x;
   };
+  const net = (n: Network) => {
+    const x = networks.get(n.uuid);
+    if (!x) throw notFound(ErrorCode.NO_NETWORK, "network");
+    return x;
+  };
+  /** The filters of virConnectListAllNetworks that the network row uses. */
+  const netFilters: [number, (x: NetState) => boolean][] = [
+    [ListNetworksFlags.ACTIVE, (x) => x.active],
+    [ListNetworksFlags.TRANSIENT, (x) => x.transient],
+    [ListNetworksFlags.AUTOSTART, (x) => x.autostart],
+  ];
   const records = () =>
     [...domains.values()].map((x) => ({
       domain: x.d,
@@ -119,6 +139,19 @@ function fakeHost() {
     storagePoolListAllVolumes: async (p: StoragePool) => pools.get(p.uuid)?.vols ?? [],
     storageVolGetInfo: async () => ({ type: 0, capacity: 5n, allocation: 1n }),
     storageVolGetPath: async (v: StorageVol) => v.key,
+    listAllNetworks: counted("listAllNetworks", async (flags: number) =>
+      [...networks.values()]
+        .filter((x) => netFilters.every(([bit, has]) => !(flags & bit) || has(x)))
+        .map((x) => x.n),
+    ),
+    networkLookupByUuid: async (uuid: string) => net({ name: "", uuid }).n,
+    networkIsActive: counted("networkIsActive", async (n: Network) => net(n).active),
+    networkIsPersistent: counted("networkIsPersistent", async (n: Network) => !net(n).transient),
+    networkGetAutostart: counted("networkGetAutostart", async (n: Network) => net(n).autostart),
+    networkGetBridgeName: counted("networkGetBridgeName", async (n: Network) => {
+      net(n);
+      return `br-${n.uuid}`;
+    }),
   };
   const libvirt = { connected: true, client } as unknown as ReconnectingLibvirt;
   return { world, libvirt };
@@ -197,12 +230,63 @@ describe("the kind table", () => {
         ["domainGetInfo", 2],
         ["getAllDomainStats", 1],
         ["listAllDomains", 1],
+        ["listAllNetworks", 4],
       ],
-      "one listing, one bulk stats call, one GET_INFO per domain, no GET_STATE",
+      "one listing, one bulk stats call, one GET_INFO per domain, no GET_STATE; four network listings",
     );
     assert.equal(objects.get("DomainInfo:u1")?.state, "running");
     assert.equal(objects.get("Volume:/a")?.storage_pool?.toString(), "agent/Pool:p1");
     assert.equal((objects.get("Node:h1")?.last_sync as bigint) > 0n, true);
+  });
+
+  test("networks: a resync reads their state from four listings, an event reads one network whole", async () => {
+    const { world, mirror, objects } = setup();
+    world.addNetwork("n1", { active: true, transient: false, autostart: true });
+    world.addNetwork("n2", { active: true, transient: true, autostart: false });
+    world.addNetwork("n3", { active: false, transient: false, autostart: false });
+    await mirror.resync();
+    const facts = (uuid: string) => {
+      const v = objects.get(`Network:${uuid}`);
+      return [v?.name, v?.active, v?.persistent, v?.autostart, v?.bridge, String(v?.node)];
+    };
+    assert.deepEqual(["n1", "n2", "n3"].map(facts), [
+      ["net-n1", true, true, true, "br-n1", "agent/Node:h1"],
+      ["net-n2", true, false, false, "br-n2", "agent/Node:h1"],
+      ["net-n3", false, true, false, "br-n3", "agent/Node:h1"],
+    ]);
+    const networkCalls = () =>
+      [...world.calls].filter(([k]) => k.startsWith("network") || k === "listAllNetworks").sort();
+    assert.deepEqual(networkCalls(), [
+      ["listAllNetworks", 4],
+      ["networkGetBridgeName", 3],
+    ]);
+
+    world.calls.clear();
+    world.networks.get("n3")!.active = true; // started: libvirt says so, and an event comes
+    const started = networkKind.events?.[0];
+    assert.ok(started);
+    mirror.onEvent(networkKind, started, {
+      network: world.networks.get("n3")!.n,
+      event: 2,
+      detail: 0,
+    });
+    await idle(mirror);
+    assert.deepEqual(facts("n3"), ["net-n3", true, true, false, "br-n3", "agent/Node:h1"]);
+    assert.deepEqual(networkCalls(), [
+      ["networkGetAutostart", 1],
+      ["networkGetBridgeName", 1],
+      ["networkIsActive", 1],
+      ["networkIsPersistent", 1],
+    ]);
+    world.networks.delete("n2"); // destroyed, and transient: gone
+    mirror.onEvent(networkKind, started, {
+      network: { name: "net-n2", uuid: "n2" },
+      event: 3,
+      detail: 0,
+    });
+    await idle(mirror);
+    assert.equal(objects.has("Network:n2"), false);
+    assert.equal(mirror.count(networkKind), 2);
   });
 
   test("nothing is deleted while a listing fails; then a gone pool takes its volumes along", async () => {

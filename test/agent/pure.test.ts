@@ -270,6 +270,8 @@ describe("schema/libvirt.xml", () => {
       ["Node", "define_domain_xml", "domain", "Domain"],
       ["Node", "storage_pool_define_xml", "pool", "Pool"],
       ["Node", "storage_pool_create_xml", "pool", "Pool"],
+      ["Node", "network_define_xml", "network", "Network"],
+      ["Node", "network_create_xml", "network", "Network"],
       ["Pool", "create_volume_xml", "volume", "Volume"],
       ["Pool", "lookup_volume_by_name", "volume", "Volume"],
       ["Pool", "lookup_volume_by_key", "volume", "Volume"],
@@ -290,7 +292,7 @@ describe("schema/libvirt.xml", () => {
           .map((a) => `${c.name}.${m.name}(${a.name}):${a.type}`),
       ),
     );
-    assert.equal(xmlArgs.length, 7);
+    assert.equal(xmlArgs.length, 10);
     assert.deepEqual(
       xmlArgs.filter((t) => !t.endsWith(":lstr")),
       [],
@@ -301,11 +303,11 @@ describe("schema/libvirt.xml", () => {
         m.args.filter((a) => a.references !== undefined).map((a) => a.type),
       ),
     ]);
-    assert.equal(refs.length, 16);
+    assert.equal(refs.length, 19);
     assert.deepEqual([...new Set(refs)], ["objId"]);
     assert.deepEqual(
       schema.events.map((e) => e.name),
-      ["DomainLifecycle", "PoolLifecycle"],
+      ["DomainLifecycle", "PoolLifecycle", "NetworkLifecycle"],
     );
   });
 });

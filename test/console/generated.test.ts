@@ -21,7 +21,7 @@ describe("generated SDK", () => {
   test("carries the schema as data: classes, typed methods, references, events", () => {
     assert.deepEqual(
       SCHEMA.classes.map((c) => c.name),
-      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume"],
+      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume", "Network"],
     );
     assert.equal(SCHEMA.packageName, "Libvirt");
     assert.deepEqual(
@@ -63,6 +63,7 @@ describe("generated SDK", () => {
       [
         ["DomainLifecycle", 5, 5],
         ["PoolLifecycle", 5, 4],
+        ["NetworkLifecycle", 5, 4],
       ],
     );
     // Method proxies exist on the prototype with the schema's names.

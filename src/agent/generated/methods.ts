@@ -48,6 +48,30 @@ export interface NodeStoragePoolCreateXmlResult {
   pool: ObjectIdLike;
 }
 
+/** Inputs of Node.network_define_xml. */
+export interface NodeNetworkDefineXmlArgs {
+  /** XML description of the network. */
+  xml_desc: string;
+}
+
+/** Output of Node.network_define_xml. */
+export interface NodeNetworkDefineXmlResult {
+  /** Newly defined network. References Network. */
+  network: ObjectIdLike;
+}
+
+/** Inputs of Node.network_create_xml. */
+export interface NodeNetworkCreateXmlArgs {
+  /** XML description of the network. */
+  xml_desc: string;
+}
+
+/** Output of Node.network_create_xml. */
+export interface NodeNetworkCreateXmlResult {
+  /** Newly created network. References Network. */
+  network: ObjectIdLike;
+}
+
 /** Inputs of Domain.save. */
 export interface DomainSaveArgs {
   /** Name of file to save VM image in (absolute path on the host). */
@@ -146,6 +170,30 @@ export interface VolumeXmlDescResult {
   description: string;
 }
 
+/** Inputs of Network.set_autostart. */
+export interface NetworkSetAutostartArgs {
+  /** true to start it at boot, false not to. */
+  autostart: boolean;
+}
+
+/** Output of Network.xml_desc. */
+export interface NetworkXmlDescResult {
+  /** XML description of the network. */
+  description: string;
+}
+
+/** Inputs of Network.dhcp_leases. */
+export interface NetworkDhcpLeasesArgs {
+  /** Only the leases of this MAC address; absent or empty: all. */
+  mac?: string;
+}
+
+/** Output of Network.dhcp_leases. */
+export interface NetworkDhcpLeasesResult {
+  /** One map per lease: mac, ip, prefix, type (ipv4 or ipv6), hostname (empty when unknown), iface (the bridge) and expiry (seconds since the epoch). */
+  leases: unknown[];
+}
+
 /** Every method of the schema, by class: what its handler receives and returns. */
 export interface SchemaMethods {
   Node: {
@@ -163,6 +211,10 @@ export interface SchemaMethods {
       args: NodeStoragePoolCreateXmlArgs;
       result: NodeStoragePoolCreateXmlResult;
     };
+    /** added: define a new (inactive, persistent) virtual network from its XML description (virNetworkDefineXML). */
+    network_define_xml: { args: NodeNetworkDefineXmlArgs; result: NodeNetworkDefineXmlResult };
+    /** added: create and start a transient virtual network from its XML description (virNetworkCreateXML); it disappears when destroyed. */
+    network_create_xml: { args: NodeNetworkCreateXmlArgs; result: NodeNetworkCreateXmlResult };
   };
   Domain: {
     /** Start stopped VM */
@@ -223,5 +275,19 @@ export interface SchemaMethods {
     xml_desc: { args: None; result: VolumeXmlDescResult };
     /** added: delete the volume and its storage (virStorageVolDelete). */
     delete: { args: None; result: None };
+  };
+  Network: {
+    /** Start the defined network (virNetworkCreate). */
+    create: { args: None; result: None };
+    /** Stop the network (virNetworkDestroy); a transient network disappears. */
+    destroy: { args: None; result: None };
+    /** Remove the network's persistent definition (virNetworkUndefine). */
+    undefine: { args: None; result: None };
+    /** Whether libvirt starts the network when the host boots (virNetworkSetAutostart). */
+    set_autostart: { args: NetworkSetAutostartArgs; result: None };
+    /** Return an XML description of the network. */
+    xml_desc: { args: None; result: NetworkXmlDescResult };
+    /** The DHCP leases the network's DHCP server handed out (virNetworkGetDHCPLeases). */
+    dhcp_leases: { args: NetworkDhcpLeasesArgs; result: NetworkDhcpLeasesResult };
   };
 }

@@ -113,7 +113,7 @@ export const domainKind: KindRow<Domain, DomainRead, DomainBulk, DomainMemo> = {
   // time and queues the rest): 10,000 GET_INFO take ~0.4 s this way, ~1.2 s at 8.
   concurrency: (limit) => limit,
 
-  async read(c, d, bulk) {
+  async read(c, d, { bulk }) {
     const params = bulk?.get(d.uuid);
     const state = params?.["state.state"];
     if (typeof state === "number") {
