@@ -82,6 +82,11 @@ interface KindState {
   readonly entries: Map<string, Entry<unknown, unknown>>;
   /** Object key by the name its children use for it (pools by name, for volumes). */
   readonly byChildRef: Map<string, string> | undefined;
+  /**
+   * The keys of the objects of a child kind, by their parent's key: reading or removing one
+   * parent touches its own children only (10,000 domains, each with its snapshots).
+   */
+  readonly byParent: Map<string, Set<string>> | undefined;
   /** The kinds listed through this one. */
   readonly children: AnyKind[];
 }
@@ -133,6 +138,7 @@ export class Mirror {
       this.kinds.set(row, {
         entries: new Map(),
         byChildRef: row.childRef ? new Map() : undefined,
+        byParent: row.parent ? new Map() : undefined,
         children: this.rows.filter((r) => r.parent?.row === row),
       });
     }
@@ -226,10 +232,31 @@ export class Mirror {
       st.entries.set(key, e);
     } else {
       e.handle = h;
-      if (parentKey !== undefined) e.parentKey = parentKey;
+      if (parentKey !== undefined && parentKey !== e.parentKey) {
+        this.unlinkChild(st, e);
+        e.parentKey = parentKey;
+      }
+    }
+    if (st.byParent && e.parentKey !== undefined) {
+      const kids = st.byParent.get(e.parentKey);
+      if (kids) kids.add(key);
+      else st.byParent.set(e.parentKey, new Set([key]));
     }
     if (st.byChildRef && row.childRef) st.byChildRef.set(row.childRef(h), key);
     row.publish(this.sink, e, r);
+  }
+
+  /** Takes a child object out of its parent's set of children. */
+  private unlinkChild(st: KindState, e: Entry<unknown, unknown>): void {
+    if (!st.byParent || e.parentKey === undefined) return;
+    const kids = st.byParent.get(e.parentKey);
+    kids?.delete(e.key);
+    if (kids?.size === 0) st.byParent.delete(e.parentKey);
+  }
+
+  /** The keys of the known children of kind `child` of the object `parentKey`. */
+  private childKeys(child: AnyKind, parentKey: string): string[] {
+    return [...(this.state(child).byParent?.get(parentKey) ?? [])];
   }
 
   /** Forgets an object and the objects that belong to it, deleting their QMF objects. */
@@ -238,13 +265,13 @@ export class Mirror {
     const e = st.entries.get(key);
     if (!e) return;
     st.entries.delete(key);
+    this.unlinkChild(st, e);
     if (st.byChildRef && row.childRef) {
       const ref = row.childRef(e.handle);
       if (st.byChildRef.get(ref) === key) st.byChildRef.delete(ref);
     }
     for (const child of st.children) {
-      for (const [k, c] of this.state(child).entries)
-        if (c.parentKey === key) this.remove(child, k);
+      for (const k of this.childKeys(child, key)) this.remove(child, k);
     }
     if (this.stopped) return;
     for (const className of row.classes) {
@@ -283,8 +310,8 @@ export class Mirror {
         keep.add(child.key(x.h));
         this.publish(child, cst, x.h, x.r, parentKey);
       }
-      for (const [key, e] of cst.entries) {
-        if (e.parentKey === parentKey && !keep.has(key)) this.remove(child, key);
+      for (const key of this.childKeys(child, parentKey)) {
+        if (!keep.has(key)) this.remove(child, key);
       }
     });
   }

@@ -9,11 +9,14 @@ import { createLogger, defaultSchemaPath, KINDS } from "../../src/agent/index.js
 import { domainKind } from "../../src/agent/kinds/domain.js";
 import { networkKind } from "../../src/agent/kinds/network.js";
 import { poolKind } from "../../src/agent/kinds/pool.js";
+import { snapshotKind } from "../../src/agent/kinds/snapshot.js";
 import { MAX_HELD_EVENTS, Mirror, type Publisher } from "../../src/agent/mirror.js";
 import {
   type Domain,
+  type DomainSnapshot,
   ErrorCode,
   LibvirtError,
+  ListDomainsFlags,
   ListNetworksFlags,
   type Network,
   type ReconnectingLibvirt,
@@ -38,7 +41,9 @@ const notFound = (code: number, what: string) =>
 
 /** A libvirt host in memory, counting the calls made to it. */
 function fakeHost() {
-  const domains = new Map<string, { d: Domain; state: number }>();
+  /** A domain, with its snapshots as [name, parent name] and the current one's name. */
+  type DomState = { d: Domain; state: number; snapshots: [string, string?][]; current?: string };
+  const domains = new Map<string, DomState>();
   const pools = new Map<string, { p: StoragePool; vols: StorageVol[] }>();
   type NetState = { n: Network; active: boolean; transient: boolean; autostart: boolean };
   const networks = new Map<string, NetState>();
@@ -52,7 +57,7 @@ function fakeHost() {
     /** Held once: the next GET_INFO of this domain waits for `release`. */
     hold: undefined as { uuid: string; until: Promise<void> } | undefined,
     addDomain(uuid: string, state = 5) {
-      domains.set(uuid, { d: { name: `dom-${uuid}`, uuid, id: -1 }, state });
+      domains.set(uuid, { d: { name: `dom-${uuid}`, uuid, id: -1 }, state, snapshots: [] });
     },
     addPool(uuid: string, volumes: string[]) {
       const p = { name: `pool-${uuid}`, uuid };
@@ -85,6 +90,15 @@ function fakeHost() {
     [ListNetworksFlags.TRANSIENT, (x) => x.transient],
     [ListNetworksFlags.AUTOSTART, (x) => x.autostart],
   ];
+  /** The filters of virConnectListAllDomains that the domain row uses. */
+  const domFilters: [number, (x: DomState) => boolean][] = [
+    [ListDomainsFlags.HAS_SNAPSHOT, (x) => x.snapshots.length > 0],
+  ];
+  const snapshot = (s: DomainSnapshot) => {
+    const x = dom(s.dom.uuid).snapshots.find(([name]) => name === s.name);
+    if (!x) throw notFound(ErrorCode.NO_DOMAIN_SNAPSHOT, "snapshot");
+    return x;
+  };
   const records = () =>
     [...domains.values()].map((x) => ({
       domain: x.d,
@@ -105,7 +119,23 @@ function fakeHost() {
       cores: 2,
       threads: 1,
     }),
-    listAllDomains: counted("listAllDomains", async () => [...domains.values()].map((x) => x.d)),
+    listAllDomains: counted("listAllDomains", async (flags: number) =>
+      [...domains.values()]
+        .filter((x) => domFilters.every(([bit, has]) => !(flags & bit) || has(x)))
+        .map((x) => x.d),
+    ),
+    domainListAllSnapshots: counted("domainListAllSnapshots", async (d: Domain) =>
+      dom(d.uuid).snapshots.map(([name]) => ({ name, dom: d })),
+    ),
+    domainSnapshotGetXmlDesc: counted("domainSnapshotGetXmlDesc", async (s: DomainSnapshot) => {
+      const [name, parent] = snapshot(s);
+      const p = parent ? `<parent><name>${parent}</name></parent>` : "";
+      return `<domainsnapshot><name>${name}</name><state>running</state>${p}<creationTime>100</creationTime><domain><name>not this</name></domain></domainsnapshot>`;
+    }),
+    domainSnapshotIsCurrent: counted(
+      "domainSnapshotIsCurrent",
+      async (s: DomainSnapshot) => snapshot(s)[0] === dom(s.dom.uuid).current,
+    ),
     getAllDomainStats: counted("getAllDomainStats", async () => records()),
     getAllDomainStatsLazily: counted("getAllDomainStatsLazily", async () => records()),
     domainLookupByUuid: async (uuid: string) => dom(uuid).d,
@@ -229,10 +259,10 @@ describe("the kind table", () => {
       [
         ["domainGetInfo", 2],
         ["getAllDomainStats", 1],
-        ["listAllDomains", 1],
+        ["listAllDomains", 2],
         ["listAllNetworks", 4],
       ],
-      "one listing, one bulk stats call, one GET_INFO per domain, no GET_STATE; four network listings",
+      "two domain listings (all, with snapshots), one bulk stats call, one GET_INFO per domain, no GET_STATE; four network listings",
     );
     assert.equal(objects.get("DomainInfo:u1")?.state, "running");
     assert.equal(objects.get("Volume:/a")?.storage_pool?.toString(), "agent/Pool:p1");
@@ -287,6 +317,58 @@ describe("the kind table", () => {
     await idle(mirror);
     assert.equal(objects.has("Network:n2"), false);
     assert.equal(mirror.count(networkKind), 2);
+  });
+
+  test("snapshots: listed only for the domains a listing says have some; read again with their domain; gone with it", async () => {
+    const { world, mirror, objects } = setup();
+    world.addDomain("u1", 1);
+    world.addDomain("u2", 1);
+    world.addDomain("u3", 1);
+    world.domains.get("u1")!.snapshots = [["s1"], ["s2", "s1"]];
+    world.domains.get("u1")!.current = "s2";
+    world.domains.get("u2")!.snapshots = [["s1"]];
+    await mirror.resync();
+    assert.deepEqual(
+      names(objects).filter((n) => n.startsWith("Snapshot")),
+      ["Snapshot:u1/s1", "Snapshot:u1/s2", "Snapshot:u2/s1"],
+    );
+    assert.deepEqual(
+      [world.calls.get("domainListAllSnapshots"), world.calls.get("domainSnapshotGetXmlDesc")],
+      [2, 3],
+      "one listing per domain with snapshots, none for u3",
+    );
+    const s2 = objects.get("Snapshot:u1/s2")!;
+    assert.deepEqual(
+      [s2.name, String(s2.domain), String(s2.parent), s2.creation_time, s2.state, s2.is_current],
+      ["s2", "agent/Domain:u1", "agent/Snapshot:u1/s1", 100_000_000_000n, "running", true],
+    );
+    assert.equal(objects.get("Snapshot:u1/s1")?.parent, undefined, "a root has no parent");
+    assert.equal(objects.get("Snapshot:u1/s1")?.is_current, false);
+
+    // s1 deleted behind the agent's back, s2 now a root; a domain event reads them again.
+    world.domains.get("u1")!.snapshots = [["s2"]];
+    const event = domainKind.events?.[0];
+    assert.ok(event);
+    mirror.onEvent(domainKind, event, { domain: world.domains.get("u1")!.d, event: 4, detail: 0 });
+    await idle(mirror);
+    assert.deepEqual(
+      names(objects).filter((n) => n.startsWith("Snapshot:u1")),
+      ["Snapshot:u1/s2"],
+    );
+    assert.equal(objects.get("Snapshot:u1/s2")?.parent, undefined);
+
+    world.domains.delete("u2"); // undefined: its snapshots go with it
+    mirror.onEvent(domainKind, event, {
+      domain: { name: "dom-u2", uuid: "u2", id: -1 },
+      event: 1,
+      detail: 0,
+    });
+    await idle(mirror);
+    assert.deepEqual(
+      names(objects).filter((n) => n.startsWith("Snapshot")),
+      ["Snapshot:u1/s2"],
+    );
+    assert.equal(mirror.count(snapshotKind), 1);
   });
 
   test("nothing is deleted while a listing fails; then a gone pool takes its volumes along", async () => {

@@ -277,6 +277,7 @@ describe("schema/libvirt.xml", () => {
       ["Pool", "lookup_volume_by_key", "volume", "Volume"],
       ["Pool", "lookup_volume_by_path", "volume", "Volume"],
       ["Domain", "migrate", "domain", "Domain"],
+      ["Domain", "snapshot_create_xml", "snapshot", "Snapshot"],
     ] as const) {
       const out = schema
         .getClass(c)
@@ -292,7 +293,7 @@ describe("schema/libvirt.xml", () => {
           .map((a) => `${c.name}.${m.name}(${a.name}):${a.type}`),
       ),
     );
-    assert.equal(xmlArgs.length, 10);
+    assert.equal(xmlArgs.length, 12);
     assert.deepEqual(
       xmlArgs.filter((t) => !t.endsWith(":lstr")),
       [],
@@ -303,7 +304,7 @@ describe("schema/libvirt.xml", () => {
         m.args.filter((a) => a.references !== undefined).map((a) => a.type),
       ),
     ]);
-    assert.equal(refs.length, 19);
+    assert.equal(refs.length, 22);
     assert.deepEqual([...new Set(refs)], ["objId"]);
     assert.deepEqual(
       schema.events.map((e) => e.name),

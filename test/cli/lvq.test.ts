@@ -313,13 +313,13 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       name: agentA.name,
       host: agentA.host,
       libvirt_state: "connected",
-      objects: { Domain: 2, Pool: 1, Volume: 2, Network: 0 },
+      objects: { Domain: 2, Pool: 1, Volume: 2, Network: 0, Snapshot: 0 },
     });
     assert.deepEqual(byName[agentB.name], {
       name: agentB.name,
       host: agentB.host,
       libvirt_state: "connected",
-      objects: { Domain: 1, Pool: 1, Volume: 0, Network: 0 },
+      objects: { Domain: 1, Pool: 1, Volume: 0, Network: 0, Snapshot: 0 },
     });
   });
 
@@ -393,7 +393,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     const all = jsonOf(await lvq(["--json", "schema"])) as { classes: { name: string }[] };
     assert.deepEqual(
       all.classes.map((c) => c.name),
-      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume", "Network"],
+      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume", "Network", "Snapshot"],
     );
     const dom = await lvq(["schema", "Domain"]);
     assert.equal(dom.code, 0);
@@ -415,7 +415,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     assert.equal(none.code, 3);
     assert.equal(
       none.stderr,
-      'lvq: no class "Frob" in the schema (classes: Node, NodeInfo, Domain, DomainInfo, Pool, Volume, Network)\n',
+      'lvq: no class "Frob" in the schema (classes: Node, NodeInfo, Domain, DomainInfo, Pool, Volume, Network, Snapshot)\n',
     );
   });
 

@@ -21,7 +21,7 @@ describe("generated SDK", () => {
   test("carries the schema as data: classes, typed methods, references, events", () => {
     assert.deepEqual(
       SCHEMA.classes.map((c) => c.name),
-      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume", "Network"],
+      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume", "Network", "Snapshot"],
     );
     assert.equal(SCHEMA.packageName, "Libvirt");
     assert.deepEqual(
@@ -38,6 +38,7 @@ describe("generated SDK", () => {
         "reboot",
         "xml_desc",
         "migrate",
+        "snapshot_create_xml",
       ],
     );
     assert.deepEqual(

@@ -110,6 +110,20 @@ export interface DomainMigrateResult {
   domain: ObjectIdLike;
 }
 
+/** Inputs of Domain.snapshot_create_xml. */
+export interface DomainSnapshotCreateXmlArgs {
+  /** XML description of the snapshot (<domainsnapshot/> lets libvirt name it). */
+  xml_desc: string;
+  /** virDomainSnapshotCreateFlags (e.g. 8 HALT, 16 DISK_ONLY, 256 LIVE); absent or 0: none. */
+  flags?: number;
+}
+
+/** Output of Domain.snapshot_create_xml. */
+export interface DomainSnapshotCreateXmlResult {
+  /** The new snapshot. References Snapshot. */
+  snapshot: ObjectIdLike;
+}
+
 /** Output of Pool.xml_desc. */
 export interface PoolXmlDescResult {
   /** XML description of the storage pool. */
@@ -194,6 +208,18 @@ export interface NetworkDhcpLeasesResult {
   leases: unknown[];
 }
 
+/** Inputs of Snapshot.delete. */
+export interface SnapshotDeleteArgs {
+  /** Delete the snapshot's descendants too; absent: false. */
+  children?: boolean;
+}
+
+/** Output of Snapshot.xml_desc. */
+export interface SnapshotXmlDescResult {
+  /** XML description of the snapshot. */
+  description: string;
+}
+
 /** Every method of the schema, by class: what its handler receives and returns. */
 export interface SchemaMethods {
   Node: {
@@ -239,6 +265,11 @@ export interface SchemaMethods {
     xml_desc: { args: None; result: DomainXmlDescResult };
     /** Migrate this VM to another host (peer-to-peer; live unless flags say otherwise). Give uri or destination_node (or both). */
     migrate: { args: DomainMigrateArgs; result: DomainMigrateResult };
+    /** added: take a snapshot of the domain (virDomainSnapshotCreateXML). */
+    snapshot_create_xml: {
+      args: DomainSnapshotCreateXmlArgs;
+      result: DomainSnapshotCreateXmlResult;
+    };
   };
   Pool: {
     /** Return an XML description of the storage pool. */
@@ -289,5 +320,13 @@ export interface SchemaMethods {
     xml_desc: { args: None; result: NetworkXmlDescResult };
     /** The DHCP leases the network's DHCP server handed out (virNetworkGetDHCPLeases). */
     dhcp_leases: { args: NetworkDhcpLeasesArgs; result: NetworkDhcpLeasesResult };
+  };
+  Snapshot: {
+    /** Revert the domain to this snapshot (virDomainRevertToSnapshot). */
+    revert: { args: None; result: None };
+    /** Delete this snapshot (virDomainSnapshotDelete); its children go to its parent unless deleted too. */
+    delete: { args: SnapshotDeleteArgs; result: None };
+    /** Return an XML description of the snapshot. */
+    xml_desc: { args: None; result: SnapshotXmlDescResult };
   };
 }

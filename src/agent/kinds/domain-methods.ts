@@ -2,12 +2,13 @@
 // file (domain-migrate.ts).
 import type { Domain } from "../../libvirt/index.js";
 import { xmlText } from "../../util/xml.js";
-import { pathArg } from "../arguments.js";
+import { pathArg, xmlArg } from "../arguments.js";
 import { badArgument } from "../errors.js";
 import type { DomainRestoreArgs, None } from "../generated/methods.js";
 import { act, describe, type HandlerCall, type HandlerContext, methodsOf } from "../handlers.js";
 import { domainKind } from "./domain.js";
 import { migrate } from "./domain-migrate.js";
+import { snapshotKey } from "./snapshot.js";
 
 /** The name and UUID of the domain a saved image's definition describes. */
 function savedDomain(xml: string): { name?: string; uuid?: string } {
@@ -68,4 +69,17 @@ export const domainMethods = methodsOf("Domain", domainKind, {
   restore: { access: "write", run: restore },
   xml_desc: describe("virDomainGetXMLDesc", (c, d) => c.domainGetXmlDesc(d)),
   migrate: { access: "write", run: migrate },
+  snapshot_create_xml: {
+    access: "write",
+    async run(call, ctx) {
+      const d = call.target;
+      const xml = xmlArg(call, "xml_desc");
+      const s = await ctx.callLibvirt("virDomainSnapshotCreateXML", (c) =>
+        c.domainSnapshotCreateXml(d, xml, call.args.flags ?? 0),
+      );
+      // libvirt raises no snapshot event: the domain is read again with its snapshots.
+      await ctx.mirror.refresh(domainKind, d.uuid);
+      return { snapshot: ctx.objectId("Snapshot", snapshotKey(s)) };
+    },
+  },
 });

@@ -11,11 +11,20 @@ import { nodeKind } from "./node.js";
 import { nodeMethods } from "./node-methods.js";
 import { poolKind } from "./pool.js";
 import { poolMethods } from "./pool-methods.js";
+import { snapshotKind } from "./snapshot.js";
+import { snapshotMethods } from "./snapshot-methods.js";
 import { volumeKind } from "./volume.js";
 import { volumeMethods } from "./volume-methods.js";
 
 /** Every kind. */
-export const KINDS: readonly AnyKind[] = [nodeKind, domainKind, poolKind, volumeKind, networkKind];
+export const KINDS: readonly AnyKind[] = [
+  nodeKind,
+  domainKind,
+  poolKind,
+  volumeKind,
+  networkKind,
+  snapshotKind,
+];
 
 /** The handlers of every class that has methods (a class left out does not compile). */
 export const METHODS = {
@@ -24,4 +33,5 @@ export const METHODS = {
   Pool: poolMethods,
   Volume: volumeMethods,
   Network: networkMethods,
+  Snapshot: snapshotMethods,
 } satisfies { readonly [C in ClassWithMethods]: MethodTable<C> };

@@ -565,6 +565,32 @@ export class Domain extends ManagedObject<DomainProperties> {
           },
         ],
       },
+      {
+        name: "snapshot_create_xml",
+        desc: "added: take a snapshot of the domain (virDomainSnapshotCreateXML).",
+        args: [
+          {
+            name: "xml_desc",
+            type: "lstr",
+            desc: "XML description of the snapshot (<domainsnapshot/> lets libvirt name it)",
+            dir: "I",
+          },
+          {
+            name: "flags",
+            type: "uint32",
+            desc: "virDomainSnapshotCreateFlags (e.g. 8 HALT, 16 DISK_ONLY, 256 LIVE); absent or 0: none",
+            dir: "I",
+            optional: true,
+          },
+          {
+            name: "snapshot",
+            type: "objId",
+            desc: "The new snapshot",
+            dir: "O",
+            references: "Snapshot",
+          },
+        ],
+      },
     ],
   };
 
@@ -677,6 +703,17 @@ export class Domain extends ManagedObject<DomainProperties> {
   }): Promise<Domain> {
     const out = await this.invoke("migrate", { ...args });
     return this.resolveRef(out.domain, "Domain.migrate", Domain);
+  }
+
+  /**
+   * added: take a snapshot of the domain (virDomainSnapshotCreateXML).
+   * @param args.xml_desc XML description of the snapshot (<domainsnapshot/> lets libvirt name it).
+   * @param args.flags virDomainSnapshotCreateFlags (e.g. 8 HALT, 16 DISK_ONLY, 256 LIVE); absent or 0: none.
+   * @returns The new snapshot. References Snapshot.
+   */
+  async snapshot_create_xml(args: { xml_desc: string; flags?: number }): Promise<Snapshot> {
+    const out = await this.invoke("snapshot_create_xml", { ...args });
+    return this.resolveRef(out.snapshot, "Domain.snapshot_create_xml", Snapshot);
   }
 }
 
@@ -1509,6 +1546,152 @@ export class Network extends ManagedObject<NetworkProperties> {
   }
 }
 
+/** Properties of Snapshot: added: a snapshot of a domain (virDomainSnapshot). */
+export interface SnapshotProperties {
+  /** Snapshot name (unique per domain). */
+  name: string;
+  /** The domain the snapshot is of. References Domain. */
+  domain: ObjectRef;
+  /** The snapshot this one was taken on top of; absent for a root snapshot. References Snapshot. */
+  parent: ObjectRef;
+  /** When the snapshot was taken. Unit: ns. */
+  creation_time: bigint;
+  /** The domain's state when the snapshot was taken: running, paused, shutoff, disk-snapshot, ... */
+  state: string;
+  /** Whether this is the domain's current snapshot (the one last taken or reverted to). */
+  is_current: boolean;
+}
+
+/** added: a snapshot of a domain (virDomainSnapshot). */
+export class Snapshot extends ManagedObject<SnapshotProperties> {
+  /** Snapshot's schema, as data. */
+  static readonly meta: ClassMeta = {
+    name: "Snapshot",
+    desc: "added: a snapshot of a domain (virDomainSnapshot).",
+    properties: [
+      { name: "name", type: "sstr", desc: "Snapshot name (unique per domain)", access: "RO" },
+      {
+        name: "domain",
+        type: "objId",
+        desc: "The domain the snapshot is of",
+        access: "RO",
+        references: "Domain",
+      },
+      {
+        name: "parent",
+        type: "objId",
+        desc: "The snapshot this one was taken on top of; absent for a root snapshot",
+        access: "RO",
+        references: "Snapshot",
+      },
+      {
+        name: "creation_time",
+        type: "absTime",
+        desc: "When the snapshot was taken",
+        unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "state",
+        type: "sstr",
+        desc: "The domain's state when the snapshot was taken: running, paused, shutoff, disk-snapshot, ...",
+        access: "RO",
+      },
+      {
+        name: "is_current",
+        type: "bool",
+        desc: "Whether this is the domain's current snapshot (the one last taken or reverted to)",
+        access: "RO",
+      },
+    ],
+    methods: [
+      {
+        name: "revert",
+        desc: "Revert the domain to this snapshot (virDomainRevertToSnapshot).",
+        args: [],
+      },
+      {
+        name: "delete",
+        desc: "Delete this snapshot (virDomainSnapshotDelete); its children go to its parent unless deleted too.",
+        args: [
+          {
+            name: "children",
+            type: "bool",
+            desc: "Delete the snapshot's descendants too; absent: false",
+            dir: "I",
+            optional: true,
+          },
+        ],
+      },
+      {
+        name: "xml_desc",
+        desc: "Return an XML description of the snapshot.",
+        args: [
+          { name: "description", type: "lstr", desc: "XML description of the snapshot.", dir: "O" },
+        ],
+      },
+    ],
+  };
+
+  /** Snapshot name (unique per domain). */
+  get name(): string {
+    return this.props.name;
+  }
+
+  /**
+   * The domain the snapshot is of. References Domain.
+   * Resolves to the Domain object (one query); the raw id is `props.domain`.
+   */
+  get domain(): Promise<Domain> {
+    return this.follow("domain", Domain);
+  }
+
+  /**
+   * The snapshot this one was taken on top of; absent for a root snapshot. References Snapshot.
+   * Resolves to the Snapshot object (one query); the raw id is `props.parent`.
+   */
+  get parent(): Promise<Snapshot> {
+    return this.follow("parent", Snapshot);
+  }
+
+  /** When the snapshot was taken. Unit: ns. */
+  get creation_time(): bigint {
+    return this.props.creation_time;
+  }
+
+  /** The domain's state when the snapshot was taken: running, paused, shutoff, disk-snapshot, ... */
+  get state(): string {
+    return this.props.state;
+  }
+
+  /** Whether this is the domain's current snapshot (the one last taken or reverted to). */
+  get is_current(): boolean {
+    return this.props.is_current;
+  }
+
+  /** Revert the domain to this snapshot (virDomainRevertToSnapshot). */
+  async revert(): Promise<void> {
+    await this.invoke("revert", {});
+  }
+
+  /**
+   * Delete this snapshot (virDomainSnapshotDelete); its children go to its parent unless deleted too.
+   * @param args.children Delete the snapshot's descendants too; absent: false.
+   */
+  async delete(args: { children?: boolean }): Promise<void> {
+    await this.invoke("delete", { ...args });
+  }
+
+  /**
+   * Return an XML description of the snapshot.
+   * @returns XML description of the snapshot.
+   */
+  async xml_desc(): Promise<string> {
+    const out = await this.invoke("xml_desc", {});
+    return out.description as string;
+  }
+}
+
 /** Arguments of the DomainLifecycle event: added: a domain was defined, started, suspended, resumed, stopped, undefined, ... */
 export interface DomainLifecycleEvent {
   /** The Domain object. References Domain. */
@@ -1622,6 +1805,7 @@ export const CLASSES = {
   Pool,
   Volume,
   Network,
+  Snapshot,
 } as const;
 
 /** A schema class name. */
@@ -1638,6 +1822,7 @@ export const SCHEMA: PackageMeta = {
     Pool.meta,
     Volume.meta,
     Network.meta,
+    Snapshot.meta,
   ],
   events: EVENTS,
 };
