@@ -42,7 +42,17 @@ const notFound = (code: number, what: string) =>
 /** A libvirt host in memory, counting the calls made to it. */
 function fakeHost() {
   /** A domain, with its snapshots as [name, parent name] and the current one's name. */
-  type DomState = { d: Domain; state: number; snapshots: [string, string?][]; current?: string };
+  type DomState = {
+    d: Domain;
+    state: number;
+    snapshots: [string, string?][];
+    current?: string;
+    transient?: boolean;
+    autostart?: boolean;
+    managedSave?: boolean;
+    /** The port of its VNC display. */
+    vnc?: number;
+  };
   const domains = new Map<string, DomState>();
   const pools = new Map<string, { p: StoragePool; vols: StorageVol[] }>();
   type NetState = { n: Network; active: boolean; transient: boolean; autostart: boolean };
@@ -56,8 +66,10 @@ function fakeHost() {
     failPoolListing: false,
     /** Held once: the next GET_INFO of this domain waits for `release`. */
     hold: undefined as { uuid: string; until: Promise<void> } | undefined,
-    addDomain(uuid: string, state = 5) {
-      domains.set(uuid, { d: { name: `dom-${uuid}`, uuid, id: -1 }, state, snapshots: [] });
+    /** A domain; running ones (state 1) get an id and may have a VNC display. */
+    addDomain(uuid: string, state = 5, more: Partial<DomState> = {}) {
+      const id = state === 1 ? domains.size + 1 : -1;
+      domains.set(uuid, { d: { name: `dom-${uuid}`, uuid, id }, state, snapshots: [], ...more });
     },
     addPool(uuid: string, volumes: string[]) {
       const p = { name: `pool-${uuid}`, uuid };
@@ -93,6 +105,9 @@ function fakeHost() {
   /** The filters of virConnectListAllDomains that the domain row uses. */
   const domFilters: [number, (x: DomState) => boolean][] = [
     [ListDomainsFlags.HAS_SNAPSHOT, (x) => x.snapshots.length > 0],
+    [ListDomainsFlags.TRANSIENT, (x) => x.transient === true],
+    [ListDomainsFlags.AUTOSTART, (x) => x.autostart === true],
+    [ListDomainsFlags.MANAGEDSAVE, (x) => x.managedSave === true],
   ];
   const snapshot = (s: DomainSnapshot) => {
     const x = dom(s.dom.uuid).snapshots.find(([name]) => name === s.name);
@@ -124,6 +139,17 @@ function fakeHost() {
         .filter((x) => domFilters.every(([bit, has]) => !(flags & bit) || has(x)))
         .map((x) => x.d),
     ),
+    domainIsPersistent: counted("domainIsPersistent", async (d: Domain) => !dom(d.uuid).transient),
+    domainGetAutostart: counted("domainGetAutostart", async (d: Domain) => !!dom(d.uuid).autostart),
+    domainHasManagedSaveImage: counted(
+      "domainHasManagedSaveImage",
+      async (d: Domain) => !!dom(d.uuid).managedSave,
+    ),
+    domainGetXmlDesc: counted("domainGetXmlDesc", async (d: Domain) => {
+      const port = dom(d.uuid).vnc;
+      const g = port ? `<graphics type='vnc' port='${port}' listen='127.0.0.1'/>` : "";
+      return `<domain type='test'><name>${d.name}</name><devices>${g}</devices></domain>`;
+    }),
     domainListAllSnapshots: counted("domainListAllSnapshots", async (d: Domain) =>
       dom(d.uuid).snapshots.map(([name]) => ({ name, dom: d })),
     ),
@@ -258,11 +284,12 @@ describe("the kind table", () => {
       [...world.calls].sort(),
       [
         ["domainGetInfo", 2],
+        ["domainGetXmlDesc", 1],
         ["getAllDomainStats", 1],
-        ["listAllDomains", 2],
+        ["listAllDomains", 5],
         ["listAllNetworks", 4],
       ],
-      "two domain listings (all, with snapshots), one bulk stats call, one GET_INFO per domain, no GET_STATE; four network listings",
+      "five domain listings (all, with snapshots, transient, autostart, managed save), one bulk stats call, one GET_INFO per domain, no GET_STATE, the XML of the running one; four network listings",
     );
     assert.equal(objects.get("DomainInfo:u1")?.state, "running");
     assert.equal(objects.get("Volume:/a")?.storage_pool?.toString(), "agent/Pool:p1");
@@ -317,6 +344,56 @@ describe("the kind table", () => {
     await idle(mirror);
     assert.equal(objects.has("Network:n2"), false);
     assert.equal(mirror.count(networkKind), 2);
+  });
+
+  test("domain settings: a resync takes them from filtered listings; the XML is read for running domains first seen or after an event", async () => {
+    const { world, mirror, objects } = setup();
+    world.addDomain("u1", 1, { autostart: true, vnc: 5901 });
+    world.addDomain("u2", 1, { transient: true });
+    world.addDomain("u3", 5, { managedSave: true, vnc: 5903 });
+    await mirror.resync();
+    const shown = (uuid: string) => {
+      const v = objects.get(`Domain:${uuid}`);
+      return [v?.persistent, v?.autostart, v?.has_managed_save, v?.graphics];
+    };
+    assert.deepEqual(["u1", "u2", "u3"].map(shown), [
+      [true, true, false, [{ type: "vnc", address: "127.0.0.1", port: 5901 }]],
+      [false, false, false, []],
+      [true, false, true, []],
+    ]);
+    const perDomain = ["domainIsPersistent", "domainGetAutostart", "domainHasManagedSaveImage"];
+    assert.deepEqual(
+      [...perDomain, "domainGetXmlDesc"].map((k) => world.calls.get(k) ?? 0),
+      [0, 0, 0, 2],
+      "no per-domain setting call; the XML of the two running domains only",
+    );
+    world.calls.clear();
+    await mirror.resync();
+    assert.equal(world.calls.get("domainGetXmlDesc"), undefined, "known domains: no XML again");
+    assert.deepEqual(shown("u1"), [
+      true,
+      true,
+      false,
+      [{ type: "vnc", address: "127.0.0.1", port: 5901 }],
+    ]);
+
+    // u1's display moved and its autostart was turned off: its event reads both.
+    world.domains.get("u1")!.vnc = 5911;
+    world.domains.get("u1")!.autostart = false;
+    const event = domainKind.events?.[0];
+    assert.ok(event);
+    mirror.onEvent(domainKind, event, { domain: world.domains.get("u1")!.d, event: 4, detail: 0 });
+    await idle(mirror);
+    assert.deepEqual(shown("u1"), [
+      true,
+      false,
+      false,
+      [{ type: "vnc", address: "127.0.0.1", port: 5911 }],
+    ]);
+    assert.deepEqual(
+      [...perDomain, "domainGetXmlDesc"].map((k) => world.calls.get(k) ?? 0),
+      [1, 1, 1, 1],
+    );
   });
 
   test("snapshots: listed only for the domains a listing says have some; read again with their domain; gone with it", async () => {

@@ -38,6 +38,11 @@ describe("generated SDK", () => {
         "reboot",
         "xml_desc",
         "migrate",
+        "set_autostart",
+        "set_vcpus",
+        "set_memory",
+        "interface_addresses",
+        "managed_save",
         "snapshot_create_xml",
       ],
     );

@@ -110,6 +110,40 @@ export interface DomainMigrateResult {
   domain: ObjectIdLike;
 }
 
+/** Inputs of Domain.set_autostart. */
+export interface DomainSetAutostartArgs {
+  /** true to start it at boot, false not to. */
+  autostart: boolean;
+}
+
+/** Inputs of Domain.set_vcpus. */
+export interface DomainSetVcpusArgs {
+  /** Number of virtual CPUs. */
+  count: number;
+  /** Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config). */
+  flags?: string;
+}
+
+/** Inputs of Domain.set_memory. */
+export interface DomainSetMemoryArgs {
+  /** Memory in KiB. Unit: KiB. */
+  memory: bigint;
+  /** Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config). */
+  flags?: string;
+}
+
+/** Inputs of Domain.interface_addresses. */
+export interface DomainInterfaceAddressesArgs {
+  /** Where libvirt learns the addresses: lease (the DHCP leases of libvirt's networks), agent (the guest agent) or arp (the host's ARP table); absent or empty: lease. */
+  source?: string;
+}
+
+/** Output of Domain.interface_addresses. */
+export interface DomainInterfaceAddressesResult {
+  /** One map per interface: name, hwaddr (MAC address, empty when unknown) and addrs, a list of maps with type (ipv4 or ipv6), addr and prefix. */
+  interfaces: unknown[];
+}
+
 /** Inputs of Domain.snapshot_create_xml. */
 export interface DomainSnapshotCreateXmlArgs {
   /** XML description of the snapshot (<domainsnapshot/> lets libvirt name it). */
@@ -265,6 +299,19 @@ export interface SchemaMethods {
     xml_desc: { args: None; result: DomainXmlDescResult };
     /** Migrate this VM to another host (peer-to-peer; live unless flags say otherwise). Give uri or destination_node (or both). */
     migrate: { args: DomainMigrateArgs; result: DomainMigrateResult };
+    /** added: whether libvirt starts the domain when the host boots (virDomainSetAutostart). */
+    set_autostart: { args: DomainSetAutostartArgs; result: None };
+    /** added: set the number of virtual CPUs (virDomainSetVcpusFlags). */
+    set_vcpus: { args: DomainSetVcpusArgs; result: None };
+    /** added: set the memory the guest may use, through its balloon while it runs (virDomainSetMemoryFlags). */
+    set_memory: { args: DomainSetMemoryArgs; result: None };
+    /** added: the guest's network interfaces and their IP addresses (virDomainInterfaceAddresses). */
+    interface_addresses: {
+      args: DomainInterfaceAddressesArgs;
+      result: DomainInterfaceAddressesResult;
+    };
+    /** added: save the running domain's memory to a file libvirt manages and stop it; its next start resumes from there (virDomainManagedSave). */
+    managed_save: { args: None; result: None };
     /** added: take a snapshot of the domain (virDomainSnapshotCreateXML). */
     snapshot_create_xml: {
       args: DomainSnapshotCreateXmlArgs;

@@ -422,6 +422,14 @@ export interface DomainProperties {
   node: ObjectRef;
   /** Domain information.  This will be updated on a regular basis. References DomainInfo. */
   domain_info: ObjectRef;
+  /** added: whether the domain has a persistent definition (false: transient, gone once stopped). */
+  persistent: boolean;
+  /** added: whether libvirt starts the domain when the host boots. */
+  autostart: boolean;
+  /** added: whether the domain has a managed-save image (its next start resumes from it). */
+  has_managed_save: boolean;
+  /** added: where the domain's displays listen while it runs, for a viewer: one map per display with type (vnc, spice, ...), address (listen address, or socket path) and port (-1 when none); empty while the domain is not running. */
+  graphics: unknown[];
 }
 
 /** A virtual machine (virDomain). */
@@ -446,6 +454,30 @@ export class Domain extends ManagedObject<DomainProperties> {
         desc: "Domain information.  This will be updated on a regular basis.",
         access: "RO",
         references: "DomainInfo",
+      },
+      {
+        name: "persistent",
+        type: "bool",
+        desc: "added: whether the domain has a persistent definition (false: transient, gone once stopped)",
+        access: "RO",
+      },
+      {
+        name: "autostart",
+        type: "bool",
+        desc: "added: whether libvirt starts the domain when the host boots",
+        access: "RO",
+      },
+      {
+        name: "has_managed_save",
+        type: "bool",
+        desc: "added: whether the domain has a managed-save image (its next start resumes from it)",
+        access: "RO",
+      },
+      {
+        name: "graphics",
+        type: "list",
+        desc: "added: where the domain's displays listen while it runs, for a viewer: one map per display with type (vnc, spice, ...), address (listen address, or socket path) and port (-1 when none); empty while the domain is not running",
+        access: "RO",
       },
     ],
     methods: [
@@ -566,6 +598,70 @@ export class Domain extends ManagedObject<DomainProperties> {
         ],
       },
       {
+        name: "set_autostart",
+        desc: "added: whether libvirt starts the domain when the host boots (virDomainSetAutostart).",
+        args: [
+          {
+            name: "autostart",
+            type: "bool",
+            desc: "true to start it at boot, false not to",
+            dir: "I",
+          },
+        ],
+      },
+      {
+        name: "set_vcpus",
+        desc: "added: set the number of virtual CPUs (virDomainSetVcpusFlags).",
+        args: [
+          { name: "count", type: "uint32", desc: "Number of virtual CPUs", dir: "I" },
+          {
+            name: "flags",
+            type: "sstr",
+            desc: "Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config)",
+            dir: "I",
+            optional: true,
+          },
+        ],
+      },
+      {
+        name: "set_memory",
+        desc: "added: set the memory the guest may use, through its balloon while it runs (virDomainSetMemoryFlags).",
+        args: [
+          { name: "memory", type: "uint64", desc: "Memory in KiB", unit: "KiB", dir: "I" },
+          {
+            name: "flags",
+            type: "sstr",
+            desc: "Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config)",
+            dir: "I",
+            optional: true,
+          },
+        ],
+      },
+      {
+        name: "interface_addresses",
+        desc: "added: the guest's network interfaces and their IP addresses (virDomainInterfaceAddresses).",
+        args: [
+          {
+            name: "source",
+            type: "sstr",
+            desc: "Where libvirt learns the addresses: lease (the DHCP leases of libvirt's networks), agent (the guest agent) or arp (the host's ARP table); absent or empty: lease",
+            dir: "I",
+            optional: true,
+          },
+          {
+            name: "interfaces",
+            type: "list",
+            desc: "One map per interface: name, hwaddr (MAC address, empty when unknown) and addrs, a list of maps with type (ipv4 or ipv6), addr and prefix",
+            dir: "O",
+          },
+        ],
+      },
+      {
+        name: "managed_save",
+        desc: "added: save the running domain's memory to a file libvirt manages and stop it; its next start resumes from there (virDomainManagedSave).",
+        args: [],
+      },
+      {
         name: "snapshot_create_xml",
         desc: "added: take a snapshot of the domain (virDomainSnapshotCreateXML).",
         args: [
@@ -623,6 +719,26 @@ export class Domain extends ManagedObject<DomainProperties> {
    */
   get domain_info(): Promise<DomainInfo> {
     return this.follow("domain_info", DomainInfo);
+  }
+
+  /** added: whether the domain has a persistent definition (false: transient, gone once stopped). */
+  get persistent(): boolean {
+    return this.props.persistent;
+  }
+
+  /** added: whether libvirt starts the domain when the host boots. */
+  get autostart(): boolean {
+    return this.props.autostart;
+  }
+
+  /** added: whether the domain has a managed-save image (its next start resumes from it). */
+  get has_managed_save(): boolean {
+    return this.props.has_managed_save;
+  }
+
+  /** added: where the domain's displays listen while it runs, for a viewer: one map per display with type (vnc, spice, ...), address (listen address, or socket path) and port (-1 when none); empty while the domain is not running. */
+  get graphics(): unknown[] {
+    return this.props.graphics;
   }
 
   /** Start stopped VM */
@@ -703,6 +819,47 @@ export class Domain extends ManagedObject<DomainProperties> {
   }): Promise<Domain> {
     const out = await this.invoke("migrate", { ...args });
     return this.resolveRef(out.domain, "Domain.migrate", Domain);
+  }
+
+  /**
+   * added: whether libvirt starts the domain when the host boots (virDomainSetAutostart).
+   * @param args.autostart true to start it at boot, false not to.
+   */
+  async set_autostart(args: { autostart: boolean }): Promise<void> {
+    await this.invoke("set_autostart", { ...args });
+  }
+
+  /**
+   * added: set the number of virtual CPUs (virDomainSetVcpusFlags).
+   * @param args.count Number of virtual CPUs.
+   * @param args.flags Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config).
+   */
+  async set_vcpus(args: { count: number; flags?: string }): Promise<void> {
+    await this.invoke("set_vcpus", { ...args });
+  }
+
+  /**
+   * added: set the memory the guest may use, through its balloon while it runs (virDomainSetMemoryFlags).
+   * @param args.memory Memory in KiB. Unit: KiB.
+   * @param args.flags Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config).
+   */
+  async set_memory(args: { memory: bigint; flags?: string }): Promise<void> {
+    await this.invoke("set_memory", { ...args });
+  }
+
+  /**
+   * added: the guest's network interfaces and their IP addresses (virDomainInterfaceAddresses).
+   * @param args.source Where libvirt learns the addresses: lease (the DHCP leases of libvirt's networks), agent (the guest agent) or arp (the host's ARP table); absent or empty: lease.
+   * @returns One map per interface: name, hwaddr (MAC address, empty when unknown) and addrs, a list of maps with type (ipv4 or ipv6), addr and prefix.
+   */
+  async interface_addresses(args: { source?: string }): Promise<unknown[]> {
+    const out = await this.invoke("interface_addresses", { ...args });
+    return out.interfaces as unknown[];
+  }
+
+  /** added: save the running domain's memory to a file libvirt manages and stop it; its next start resumes from there (virDomainManagedSave). */
+  async managed_save(): Promise<void> {
+    await this.invoke("managed_save", {});
   }
 
   /**
