@@ -58,8 +58,12 @@ export async function readDisplays(
   settings: KindSettings,
   log: { warn(msg: string, fields: Record<string, unknown>): void },
 ): Promise<Displays> {
-  const root = parseXml(await c.domainGetXmlDesc(d));
-  if (settings.balloonStatsPeriod > 0 && lacksStatsPeriod(root)) {
+  const xml = await c.domainGetXmlDesc(d);
+  const balloon = settings.balloonStatsPeriod > 0 && xml.includes("<memballoon");
+  // Most of a resync's first reads at scale find neither: no parse then.
+  if (!balloon && !xml.includes("<graphics")) return { of: d.id, graphics: NO_DISPLAYS.graphics };
+  const root = parseXml(xml);
+  if (balloon && lacksStatsPeriod(root)) {
     const period = settings.balloonStatsPeriod;
     try {
       await c.domainSetMemoryStatsPeriod(d, period, DomainModificationImpact.LIVE);
