@@ -524,6 +524,7 @@ export class Mirror {
       const recs = records[i];
       if (!spec || !recs) return;
       const st = this.state(row);
+      const reported = spec.domainRecords !== false;
       let known = 0;
       for (const rec of recs) {
         const key = spec.key(rec);
@@ -535,10 +536,11 @@ export class Mirror {
         }
         known++;
         const bits = spec.apply(this.sink, e, rec, now);
+        if (!reported) continue;
         if (bits & SWEPT_CHANGED) changed++;
         if (bits & SWEPT_STALE) stale++;
       }
-      if (spec.domainRecords !== false) total += recs.length;
+      if (reported) total += recs.length;
       if (known !== st.entries.size) {
         // Some object we publish was not in the record set: gone? its refresh will tell.
         // (Rare: the records are decoded a second time to collect their keys.)

@@ -64,6 +64,8 @@ function fakeHost() {
     networks,
     calls,
     failPoolListing: false,
+    /** The host's CPU counters (NODE_GET_CPU_STATS); it has no memory statistics. */
+    cpu: { kernel: 10n, user: 20n, idle: 30n, iowait: 40n } as Record<string, bigint>,
     /** Held once: the next GET_INFO of this domain waits for `release`. */
     hold: undefined as { uuid: string; until: Promise<void> } | undefined,
     /** A domain; running ones (state 1) get an id and may have a VNC display. */
@@ -133,6 +135,10 @@ function fakeHost() {
       sockets: 1,
       cores: 2,
       threads: 1,
+    }),
+    nodeGetCpuStats: counted("nodeGetCpuStats", async () => ({ ...world.cpu })),
+    nodeGetMemoryStats: counted("nodeGetMemoryStats", async () => {
+      throw notFound(ErrorCode.NO_SUPPORT, "virNodeGetMemoryStats"); // as the test driver says
     }),
     listAllDomains: counted("listAllDomains", async (flags: number) =>
       [...domains.values()]
@@ -288,6 +294,8 @@ describe("the kind table", () => {
         ["getAllDomainStats", 1],
         ["listAllDomains", 5],
         ["listAllNetworks", 4],
+        ["nodeGetCpuStats", 1],
+        ["nodeGetMemoryStats", 1],
       ],
       "five domain listings (all, with snapshots, transient, autostart, managed save), one bulk stats call, one GET_INFO per domain, no GET_STATE, the XML of the running one; four network listings",
     );
@@ -485,6 +493,36 @@ describe("the kind table", () => {
     release(); // the resync's answer (read before the start) arrives late
     await resync;
     assert.equal(objects.get("DomainInfo:u1")?.state, "running", "the older read was not used");
+  });
+
+  test("the host's statistics: read with the host and at each sweep, the ones libvirt refuses absent, not counted as domains", async () => {
+    const { world, mirror, objects } = setup();
+    world.addDomain("u1", 1);
+    await mirror.resync();
+    const stats = () => {
+      const v = objects.get("Node:h1") ?? {};
+      return [
+        v.cpu_kernel,
+        v.cpu_user,
+        v.cpu_idle,
+        v.cpu_iowait,
+        v.memory_total,
+        v.memory_free,
+        v.memory_buffers,
+        v.memory_cached,
+      ];
+    };
+    assert.deepEqual(stats(), [10n, 20n, 30n, 40n, undefined, undefined, undefined, undefined]);
+    world.cpu = { kernel: 11n, user: 21n, idle: 31n, iowait: 41n };
+    world.calls.clear();
+    const r = await mirror.sweep();
+    assert.deepEqual(stats(), [11n, 21n, 31n, 41n, undefined, undefined, undefined, undefined]);
+    assert.deepEqual([r?.domains, r?.changed, r?.stale], [1, 0, 0], "the host is not a domain");
+    assert.deepEqual([...world.calls].sort(), [
+      ["getAllDomainStatsLazily", 1],
+      ["nodeGetCpuStats", 1],
+      ["nodeGetMemoryStats", 1],
+    ]);
   });
 
   test("a sweep is one bulk call; it reads unknown objects whole and re-reads missing ones", async () => {

@@ -127,8 +127,8 @@ export interface SweepSpec<H, M, Rec> {
    */
   read(c: LibvirtClient, host: Host): Promise<Iterable<Rec> & { readonly length: number }>;
   /**
-   * Whether the sweep report counts the records as domains (default true): the host's own
-   * statistics are swept as well, but the report is about guests.
+   * Whether the sweep report counts the records, and those changed or stale, as domains
+   * (default true): the host's own statistics are swept as well, but the report is about guests.
    */
   readonly domainRecords?: boolean;
   /** The key of the object a record is about. */

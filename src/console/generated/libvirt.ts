@@ -33,6 +33,22 @@ export interface NodeProperties {
   libvirt_state_since: bigint;
   /** added: end of the last full resync with libvirt. Unit: ns. */
   last_sync: bigint;
+  /** added: CPU time the host spent in its kernel, summed over all CPUs (virNodeGetCPUStats); refreshed with each stats sweep, absent when libvirt does not report it. Unit: ns. */
+  cpu_kernel: bigint;
+  /** added: CPU time the host spent in user space, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  cpu_user: bigint;
+  /** added: CPU time the host's CPUs were idle, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  cpu_idle: bigint;
+  /** added: CPU time the host's CPUs waited for I/O, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  cpu_iowait: bigint;
+  /** added: the host's memory (virNodeGetMemoryStats); refreshed with each stats sweep, absent when libvirt does not report it. Unit: KiB. */
+  memory_total: bigint;
+  /** added: the host's free memory; absent when libvirt does not report it. Unit: KiB. */
+  memory_free: bigint;
+  /** added: the host's memory in buffers; absent when libvirt does not report it. Unit: KiB. */
+  memory_buffers: bigint;
+  /** added: the host's memory in the page cache; absent when libvirt does not report it. Unit: KiB. */
+  memory_cached: bigint;
 }
 
 /** A managed host: one libvirt connection. */
@@ -105,6 +121,62 @@ export class Node extends ManagedObject<NodeProperties> {
         type: "absTime",
         desc: "added: end of the last full resync with libvirt",
         unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "cpu_kernel",
+        type: "uint64",
+        desc: "added: CPU time the host spent in its kernel, summed over all CPUs (virNodeGetCPUStats); refreshed with each stats sweep, absent when libvirt does not report it",
+        unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "cpu_user",
+        type: "uint64",
+        desc: "added: CPU time the host spent in user space, summed over all CPUs; absent when libvirt does not report it",
+        unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "cpu_idle",
+        type: "uint64",
+        desc: "added: CPU time the host's CPUs were idle, summed over all CPUs; absent when libvirt does not report it",
+        unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "cpu_iowait",
+        type: "uint64",
+        desc: "added: CPU time the host's CPUs waited for I/O, summed over all CPUs; absent when libvirt does not report it",
+        unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "memory_total",
+        type: "uint64",
+        desc: "added: the host's memory (virNodeGetMemoryStats); refreshed with each stats sweep, absent when libvirt does not report it",
+        unit: "KiB",
+        access: "RO",
+      },
+      {
+        name: "memory_free",
+        type: "uint64",
+        desc: "added: the host's free memory; absent when libvirt does not report it",
+        unit: "KiB",
+        access: "RO",
+      },
+      {
+        name: "memory_buffers",
+        type: "uint64",
+        desc: "added: the host's memory in buffers; absent when libvirt does not report it",
+        unit: "KiB",
+        access: "RO",
+      },
+      {
+        name: "memory_cached",
+        type: "uint64",
+        desc: "added: the host's memory in the page cache; absent when libvirt does not report it",
+        unit: "KiB",
         access: "RO",
       },
     ],
@@ -251,6 +323,46 @@ export class Node extends ManagedObject<NodeProperties> {
   /** added: end of the last full resync with libvirt. Unit: ns. */
   get last_sync(): bigint {
     return this.props.last_sync;
+  }
+
+  /** added: CPU time the host spent in its kernel, summed over all CPUs (virNodeGetCPUStats); refreshed with each stats sweep, absent when libvirt does not report it. Unit: ns. */
+  get cpu_kernel(): bigint {
+    return this.props.cpu_kernel;
+  }
+
+  /** added: CPU time the host spent in user space, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  get cpu_user(): bigint {
+    return this.props.cpu_user;
+  }
+
+  /** added: CPU time the host's CPUs were idle, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  get cpu_idle(): bigint {
+    return this.props.cpu_idle;
+  }
+
+  /** added: CPU time the host's CPUs waited for I/O, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  get cpu_iowait(): bigint {
+    return this.props.cpu_iowait;
+  }
+
+  /** added: the host's memory (virNodeGetMemoryStats); refreshed with each stats sweep, absent when libvirt does not report it. Unit: KiB. */
+  get memory_total(): bigint {
+    return this.props.memory_total;
+  }
+
+  /** added: the host's free memory; absent when libvirt does not report it. Unit: KiB. */
+  get memory_free(): bigint {
+    return this.props.memory_free;
+  }
+
+  /** added: the host's memory in buffers; absent when libvirt does not report it. Unit: KiB. */
+  get memory_buffers(): bigint {
+    return this.props.memory_buffers;
+  }
+
+  /** added: the host's memory in the page cache; absent when libvirt does not report it. Unit: KiB. */
+  get memory_cached(): bigint {
+    return this.props.memory_cached;
   }
 
   /**
