@@ -6,7 +6,6 @@
 // their code and message; and on test:///default, read only, the properties agree with virsh.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { LIBVIRT_ERROR_BASE } from "../../src/agent/index.js";
@@ -22,17 +21,20 @@ import { type ConsoleSession, type ObjectIdLike, QmfStatus } from "../../src/qmf
 import {
   type AgentHandle,
   objectsByName,
-  openConsole,
   startTestAgent,
-  tempDir,
   uniqueName,
   waitUntil,
 } from "../support/agent.js";
-import { type AgentView, agentView, refused } from "../support/agent-view.js";
-import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import {
+  type AgentView,
+  agentView,
+  refused,
+  type ViewedAgent,
+  viewedTestAgent,
+} from "../support/agent-view.js";
+import { testDriverNames } from "../support/testdriver.js";
 
 const run = promisify(execFile);
-const dir = tempDir("domset");
 const prefix = `${uniqueName("domset")}-`;
 const spec = { domains: 2, pools: 0, volumesPerPool: 0, networks: 1, namePrefix: prefix };
 const names = testDriverNames(spec);
@@ -43,19 +45,14 @@ let qc: ConsoleSession;
 let lv: LibvirtClient;
 let view: AgentView;
 
+let t: ViewedAgent | undefined;
+
 before(async () => {
-  h = await startTestAgent({ uri: writeTestDriverFile(join(dir.path, "node.xml"), spec) });
-  lv = h.agent.libvirt.client;
-  qc = await openConsole();
-  await qc.waitForAgent(h.name, 10_000);
-  view = agentView(qc, h.name);
+  t = await viewedTestAgent("domset", spec);
+  ({ h, qc, lv, view } = t);
 });
 
-after(async () => {
-  await qc?.close();
-  await h?.stop();
-  dir.remove();
-});
+after(() => t?.stop());
 
 /** A test-driver domain: 128 MiB of which 64 in use, 1 of 4 vCPUs, with these devices. */
 const domainXml = (name: string, devices = "") =>

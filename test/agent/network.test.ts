@@ -3,7 +3,6 @@
 // lifecycle runs through the agent's methods with its NetworkLifecycle events, libvirt's
 // refusals come back with its own code and message, and the resync catches what no event told.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { LIBVIRT_ERROR_BASE } from "../../src/agent/index.js";
 import {
@@ -13,19 +12,16 @@ import {
   type Network,
 } from "../../src/libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike, QmfEvent } from "../../src/qmf/index.js";
+import { type AgentHandle, objectsByName, uniqueName, waitUntil } from "../support/agent.js";
 import {
-  type AgentHandle,
-  objectsByName,
-  openConsole,
-  startTestAgent,
-  tempDir,
-  uniqueName,
-  waitUntil,
-} from "../support/agent.js";
-import { type AgentView, agentView, refName, refused } from "../support/agent-view.js";
-import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+  type AgentView,
+  refName,
+  refused,
+  type ViewedAgent,
+  viewedTestAgent,
+} from "../support/agent-view.js";
+import { testDriverNames } from "../support/testdriver.js";
 
-const dir = tempDir("net");
 const prefix = `${uniqueName("net")}-`;
 const spec = { domains: 0, pools: 0, volumesPerPool: 0, networks: 2, namePrefix: prefix };
 const names = testDriverNames(spec);
@@ -36,22 +32,17 @@ let lv: LibvirtClient;
 let view: AgentView;
 const events: QmfEvent[] = [];
 
+let t: ViewedAgent | undefined;
+
 before(async () => {
-  h = await startTestAgent({ uri: writeTestDriverFile(join(dir.path, "node.xml"), spec) });
-  lv = h.agent.libvirt.client;
-  qc = await openConsole();
+  t = await viewedTestAgent("net", spec);
+  ({ h, qc, lv, view } = t);
   qc.on("event", (e) => {
     if (e.agentName === h.name && e.eventName === "NetworkLifecycle") events.push(e);
   });
-  await qc.waitForAgent(h.name, 10_000);
-  view = agentView(qc, h.name);
 });
 
-after(async () => {
-  await qc?.close();
-  await h?.stop();
-  dir.remove();
-});
+after(() => t?.stop());
 
 /** What libvirt reports of a network, as the Network properties say it. */
 async function libvirtFacts(n: Network) {

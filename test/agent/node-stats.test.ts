@@ -3,7 +3,6 @@
 // driver has no NODE_GET_MEMORY_STATS) is absent, and every stats sweep reads them again
 // without failing.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   isNoSupport,
@@ -11,38 +10,23 @@ import {
   NodeCpuStats,
   NodeMemoryStats,
 } from "../../src/libvirt/index.js";
-import type { ConsoleSession } from "../../src/qmf/index.js";
-import {
-  type AgentHandle,
-  openConsole,
-  startTestAgent,
-  tempDir,
-  uniqueName,
-} from "../support/agent.js";
-import { type AgentView, agentView } from "../support/agent-view.js";
-import { writeTestDriverFile } from "../support/testdriver.js";
+import { type AgentHandle, uniqueName } from "../support/agent.js";
+import { type AgentView, type ViewedAgent, viewedTestAgent } from "../support/agent-view.js";
 
-const dir = tempDir("nodestats");
 const spec = { domains: 2, pools: 0, volumesPerPool: 0, namePrefix: `${uniqueName("ns")}-` };
 
 let h: AgentHandle;
-let qc: ConsoleSession;
 let lv: LibvirtClient;
 let view: AgentView;
 
+let t: ViewedAgent | undefined;
+
 before(async () => {
-  h = await startTestAgent({ uri: writeTestDriverFile(join(dir.path, "node.xml"), spec) });
-  lv = h.agent.libvirt.client;
-  qc = await openConsole();
-  await qc.waitForAgent(h.name, 10_000);
-  view = agentView(qc, h.name);
+  t = await viewedTestAgent("nodestats", spec);
+  ({ h, lv, view } = t);
 });
 
-after(async () => {
-  await qc?.close();
-  await h?.stop();
-  dir.remove();
-});
+after(() => t?.stop());
 
 const STATS = [
   "cpu_kernel",

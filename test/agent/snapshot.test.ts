@@ -4,7 +4,6 @@
 // resync; each step is checked against what libvirt reports on the agent's own connection
 // (a test-driver file gives each connection its own copy of the host).
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { LIBVIRT_ERROR_BASE } from "../../src/agent/index.js";
 import {
@@ -15,19 +14,16 @@ import {
   type LibvirtClient,
 } from "../../src/libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike } from "../../src/qmf/index.js";
+import { type AgentHandle, objectsByName, uniqueName, waitUntil } from "../support/agent.js";
 import {
-  type AgentHandle,
-  objectsByName,
-  openConsole,
-  startTestAgent,
-  tempDir,
-  uniqueName,
-  waitUntil,
-} from "../support/agent.js";
-import { type AgentView, agentView, refName, refused } from "../support/agent-view.js";
-import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+  type AgentView,
+  refName,
+  refused,
+  type ViewedAgent,
+  viewedTestAgent,
+} from "../support/agent-view.js";
+import { testDriverNames } from "../support/testdriver.js";
 
-const dir = tempDir("snap");
 const prefix = `${uniqueName("snap")}-`;
 const spec = { domains: 4, pools: 0, volumesPerPool: 0, namePrefix: prefix };
 const names = testDriverNames(spec);
@@ -37,19 +33,14 @@ let qc: ConsoleSession;
 let lv: LibvirtClient;
 let view: AgentView;
 
+let t: ViewedAgent | undefined;
+
 before(async () => {
-  h = await startTestAgent({ uri: writeTestDriverFile(join(dir.path, "node.xml"), spec) });
-  lv = h.agent.libvirt.client;
-  qc = await openConsole();
-  await qc.waitForAgent(h.name, 10_000);
-  view = agentView(qc, h.name);
+  t = await viewedTestAgent("snap", spec);
+  ({ h, qc, lv, view } = t);
 });
 
-after(async () => {
-  await qc?.close();
-  await h?.stop();
-  dir.remove();
-});
+after(() => t?.stop());
 
 /** A snapshot as the Snapshot class shows it: [name, parent name, state, is_current, seconds]. */
 type Row = [string, string | null, string, boolean, bigint];

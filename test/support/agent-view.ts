@@ -1,13 +1,17 @@
 // One agent's objects and methods as a console sees them, for the agent tests: read one
-// object, wait until it satisfies a condition or is gone, call a method, catch a refusal.
+// object, wait until it satisfies a condition or is gone, call a method, catch a refusal; and
+// an agent on a private test-driver file with a console session of its own to see it by.
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { LibvirtClient } from "../../src/libvirt/index.js";
 import {
   type ConsoleSession,
   isMethodError,
   type ObjectIdLike,
   type QmfObject,
 } from "../../src/qmf/index.js";
-import { waitUntil } from "./agent.js";
+import { type AgentHandle, openConsole, startTestAgent, tempDir, waitUntil } from "./agent.js";
+import { type TestDriverSpec, writeTestDriverFile } from "./testdriver.js";
 
 /** The object name a reference points at. */
 export const refName = (v: unknown): string => (v as ObjectIdLike).objectName;
@@ -71,4 +75,37 @@ export async function refused(p: Promise<unknown>): Promise<{ code: number; text
     throw e;
   }
   assert.fail("the call succeeded but should have been refused");
+}
+
+/** An agent on a private test-driver file, and a console session that sees it. */
+export interface ViewedAgent {
+  h: AgentHandle;
+  qc: ConsoleSession;
+  /** The agent's own libvirt connection (the only one that sees its copy of the host). */
+  lv: LibvirtClient;
+  view: AgentView;
+  /** Folder of the test's files (removed by stop). */
+  dir: string;
+  /** Closes the console, stops the agent, removes the folder. */
+  stop(): Promise<void>;
+}
+
+/** Starts an agent on a fresh test-driver file of `spec`, and a console that sees it. */
+export async function viewedTestAgent(tag: string, spec: TestDriverSpec): Promise<ViewedAgent> {
+  const dir = tempDir(tag);
+  const h = await startTestAgent({ uri: writeTestDriverFile(join(dir.path, "node.xml"), spec) });
+  const qc = await openConsole();
+  await qc.waitForAgent(h.name, 10_000);
+  return {
+    h,
+    qc,
+    lv: h.agent.libvirt.client,
+    view: agentView(qc, h.name),
+    dir: dir.path,
+    async stop() {
+      await qc.close();
+      await h.stop();
+      dir.remove();
+    },
+  };
 }
