@@ -111,11 +111,16 @@ function metaField(f: FieldLike): string {
   return `{ ${parts.join(", ")} }`;
 }
 
-function checkName(where: string, name: string): void {
+/**
+ * A property, method or class name must be an identifier that no member of ManagedObject
+ * takes. A method argument only needs to be an identifier: it is a key of the method's
+ * `args` object, never a member of the class (`interface_addresses({ source })`).
+ */
+function checkName(where: string, name: string, member = true): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     throw new Error(`${where}: "${name}" is not usable as a TypeScript identifier`);
   }
-  if (RESERVED.has(name)) {
+  if (member && RESERVED.has(name)) {
     throw new Error(`${where}: "${name}" clashes with a member of ManagedObject`);
   }
 }
@@ -201,7 +206,7 @@ export function generateSdkSource(schemaXml: string, sourceName: string): string
 
     for (const m of cls.methods) {
       const args = m.args as FieldLike[];
-      for (const a of args) checkName(`${cls.name}.${m.name}(${a.name})`, a.name);
+      for (const a of args) checkName(`${cls.name}.${m.name}(${a.name})`, a.name, false);
       const ins = args.filter((a) => a.dir !== "O");
       const outs = args.filter((a) => a.dir === "O" || a.dir === "IO");
       let result: string;
@@ -352,15 +357,22 @@ export function generateAgentMethodsSource(schemaXml: string, sourceName: string
   ].join("");
 }
 
-/** Formats TypeScript source with the project's biome settings, as the committed file is. */
+/**
+ * Formats TypeScript source with the project's biome settings, imports organised, as the
+ * committed file is (so that `biome check` passes on it too).
+ */
 export function formatWithBiome(source: string, filePath: string): string {
   const biome = join(ROOT, "node_modules", ".bin", "biome");
-  return execFileSync(biome, ["format", `--stdin-file-path=${relative(ROOT, filePath)}`], {
-    cwd: ROOT,
-    input: source,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  return execFileSync(
+    biome,
+    ["check", "--write", `--stdin-file-path=${relative(ROOT, filePath)}`],
+    {
+      cwd: ROOT,
+      input: source,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
 }
 
 /** The exact text the committed generated file must have. */

@@ -158,6 +158,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         log: this.log.child({ component: "mirror" }),
         sweepTimeoutMs: Math.max(1000, Math.min(p.config.statsIntervalMs, 10_000)),
         observer: p.observer,
+        settings: { balloonStatsPeriod: p.config.balloonStatsPeriodSeconds },
       });
       const session = this.session;
       handlers = handlerContext({

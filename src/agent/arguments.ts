@@ -72,3 +72,47 @@ export function intArg<A>(
   }
   return v;
 }
+
+/** The words a text argument may hold, as their values. */
+export type Words<V> = Readonly<Record<string, V>>;
+
+const wordList = (table: Words<unknown>): string => Object.keys(table).join(", ");
+
+/** One word of `table`, as its value; `absent` when the optional argument is left out or empty. */
+export function wordArg<A, V>(
+  call: Call<A>,
+  name: KeyOf<A, string>,
+  table: Words<V>,
+  absent: V,
+): V {
+  const v = ((value(call, name) as string | undefined) ?? "").trim();
+  if (v === "") return absent;
+  if (!Object.hasOwn(table, v)) {
+    throw badArgument(
+      call.methodName,
+      name,
+      `is ${JSON.stringify(v)}, not one of ${wordList(table)}`,
+    );
+  }
+  return table[v] as V;
+}
+
+/**
+ * Flag words of `table` separated by commas or spaces (libvirt's names, such as "live,config"),
+ * their values or-ed; 0 when the optional argument is left out or empty.
+ */
+export function flagsArg<A>(call: Call<A>, name: KeyOf<A, string>, table: Words<number>): number {
+  const v = (value(call, name) as string | undefined) ?? "";
+  let flags = 0;
+  for (const word of v.split(/[\s,]+/).filter((w) => w !== "")) {
+    if (!Object.hasOwn(table, word)) {
+      throw badArgument(
+        call.methodName,
+        name,
+        `has ${JSON.stringify(word)}, not one of ${wordList(table)}`,
+      );
+    }
+    flags |= table[word] as number;
+  }
+  return flags;
+}

@@ -52,6 +52,12 @@ export interface AgentConfig {
   libvirtKeepaliveCount?: number;
   /** Longest wait between libvirt reconnection attempts. Default 5 s. */
   reconnectMaxDelayMs: number;
+  /**
+   * The balloon stats period (whole seconds) the agent sets on running QEMU domains whose
+   * balloon has none, so that libvirt reports their memory statistics (cockpit does the same).
+   * 0: the agent leaves every balloon alone. Default 5.
+   */
+  balloonStatsPeriodSeconds: number;
   logLevel: LogLevel;
 }
 
@@ -71,6 +77,7 @@ export function defaultConfig(): AgentConfig {
     resyncIntervalMs: 300_000,
     libvirtCallTimeoutMs: 30_000,
     reconnectMaxDelayMs: 5_000,
+    balloonStatsPeriodSeconds: 5,
     logLevel: "info",
   };
 }
@@ -94,6 +101,7 @@ export interface RawSettings {
   statsInterval?: unknown;
   resyncInterval?: unknown;
   libvirtTimeout?: unknown;
+  balloonStatsPeriod?: unknown;
   logLevel?: unknown;
 }
 
@@ -110,6 +118,7 @@ export const ENV_VARS: Record<keyof RawSettings, string> = {
   statsInterval: "LVQ_STATS_INTERVAL",
   resyncInterval: "LVQ_RESYNC_INTERVAL",
   libvirtTimeout: "LVQ_LIBVIRT_TIMEOUT",
+  balloonStatsPeriod: "LVQ_BALLOON_STATS_PERIOD",
   logLevel: "LVQ_LOG_LEVEL",
 };
 
@@ -165,6 +174,16 @@ function seconds(v: unknown, what: string, src: ConfigSource, min: number): numb
     );
   }
   return Math.round(n * 1000);
+}
+
+function wholeSeconds(v: unknown, what: string, src: ConfigSource, hint: string): number {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
+    throw new ConfigError(
+      `${what} (${src}) must be a whole number of seconds ≥ 0 (${hint}), got ${JSON.stringify(v)}`,
+    );
+  }
+  return n;
 }
 
 /**
@@ -239,6 +258,14 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
   }
   if (raw.libvirtTimeout !== undefined) {
     out.libvirtCallTimeoutMs = seconds(raw.libvirtTimeout, "libvirtTimeout", src, 0.1);
+  }
+  if (raw.balloonStatsPeriod !== undefined) {
+    out.balloonStatsPeriodSeconds = wholeSeconds(
+      raw.balloonStatsPeriod,
+      "balloonStatsPeriod",
+      src,
+      "0: leave balloons alone",
+    );
   }
   if (raw.logLevel !== undefined) {
     try {

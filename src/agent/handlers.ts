@@ -97,18 +97,19 @@ export function methodsOf<C extends ClassWithMethods, H>(
 }
 
 /**
- * A `write` method without output on one object: run one libvirt call on it, then read the
- * object again (its events would too, but the caller should see the new state at once).
+ * A `write` method without output on one object: run one libvirt call on it (given the
+ * call's arguments), then read the object again (its events would too, but the caller should
+ * see the new state at once).
  */
-export function act<H>(
+export function act<H, A = unknown>(
   kind: KindRow<H, unknown, unknown, unknown>,
   name: string,
-  fn: (c: LibvirtClient, target: H) => Promise<unknown>,
-): Handler<unknown, Record<string, never>, H> {
+  fn: (c: LibvirtClient, target: H, args: A) => Promise<unknown>,
+): Handler<A, Record<string, never>, H> {
   return {
     access: "write",
     async run(call, ctx) {
-      await ctx.callLibvirt(name, (c) => fn(c, call.target));
+      await ctx.callLibvirt(name, (c) => fn(c, call.target, call.args));
       await ctx.mirror.refresh(kind as AnyKind, kind.key(call.target));
       return {};
     },

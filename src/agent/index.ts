@@ -1,8 +1,8 @@
 /**
  * The managed-node agent (`lvq agent`): publishes one libvirt host — Node, NodeInfo, Domain,
- * DomainInfo, Pool, Volume of `schema/libvirt.xml` — as QMFv2 objects on the broker, follows
- * libvirt at once (lifecycle events, periodic resync, one bulk stats call per sweep), and runs
- * the schema's methods against libvirt.
+ * DomainInfo, Pool, Volume, Network, Snapshot of `schema/libvirt.xml` — as QMFv2 objects on
+ * the broker, follows libvirt at once (lifecycle events, periodic resync, one bulk stats call
+ * per sweep), and runs the schema's methods against libvirt.
  *
  * ```ts
  * import { LibvirtAgent, resolveAgentConfig, createLogger } from "./agent/index.js";
@@ -14,16 +14,21 @@
  *
  * Object names (deterministic; consumers should treat them as opaque): `Node:<host uuid>`,
  * `NodeInfo:<host uuid>`, `Domain:<uuid>`, `DomainInfo:<uuid>`, `Pool:<uuid>`,
- * `Volume:<key>`. Agent heartbeat attributes add `hostname`, `host_uuid`, `libvirt_uri` and
+ * `Volume:<key>`, `Network:<uuid>`, `Snapshot:<domain uuid>/<name>`. Agent heartbeat attributes add `hostname`, `host_uuid`, `libvirt_uri` and
  * `libvirt_state` (connected | disconnected).
  *
  * Authorisation: with `controlUsers` set (flag `--control-users`), methods that change libvirt
  * are refused (FORBIDDEN, 6) to other broker users; read-only methods stay open to all.
  *
- * Lifecycle events (DomainLifecycle, PoolLifecycle) that happen while the broker is unreachable
- * are held (at most 1000) and raised after the reconnect. Volumes have no libvirt events: ones
- * created or deleted outside the agent appear at the next full resync (`resyncIntervalMs`,
- * default 5 min) or pool refresh event.
+ * Lifecycle events (DomainLifecycle, PoolLifecycle, NetworkLifecycle) that happen while the
+ * broker is unreachable are held (at most 1000) and raised after the reconnect. Volumes and
+ * snapshots have no libvirt events: ones created or deleted outside the agent appear at the
+ * next full resync (`resyncIntervalMs`, default 5 min), a pool refresh event, or (snapshots)
+ * the next lifecycle event or method of their domain.
+ *
+ * The agent sets the balloon stats period (`balloonStatsPeriodSeconds`, default 5; 0: never)
+ * on running QEMU domains whose balloon has none, so that their memory statistics are
+ * reported.
  *
  * `Domain.restore` refuses (PARAMETER_INVALID) a file saved from another domain.
  * `Domain.migrate` takes `uri` and/or `destination_node` (all inputs are optional, one of these

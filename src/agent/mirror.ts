@@ -20,8 +20,10 @@ import {
   type Host,
   type HostStatus,
   type KindRow,
+  type KindSettings,
   type LinkState,
   type ObjectSink,
+  type ReadContext,
   SWEPT_CHANGED,
   SWEPT_STALE,
   type Values,
@@ -62,7 +64,15 @@ export interface MirrorOptions {
   sweepTimeoutMs?: number;
   /** Told of every sweep and of events lost while the broker was away. */
   observer?: Observer;
+  /**
+   * The settings the rows act on (default: none that changes libvirt; the agent passes its
+   * own).
+   */
+  settings?: KindSettings;
 }
+
+/** Settings under which reading libvirt changes nothing in it. */
+const HANDS_OFF: KindSettings = { balloonStatsPeriod: 0 };
 
 /** Result of one stats sweep (for logs, the observer and the benchmark). */
 export type SweepResult = SweepReport;
@@ -72,6 +82,11 @@ interface KindState {
   readonly entries: Map<string, Entry<unknown, unknown>>;
   /** Object key by the name its children use for it (pools by name, for volumes). */
   readonly byChildRef: Map<string, string> | undefined;
+  /**
+   * The keys of the objects of a child kind, by their parent's key: reading or removing one
+   * parent touches its own children only (10,000 domains, each with its snapshots).
+   */
+  readonly byParent: Map<string, Set<string>> | undefined;
   /** The kinds listed through this one. */
   readonly children: AnyKind[];
 }
@@ -89,6 +104,7 @@ export class Mirror {
   private readonly kinds = new Map<AnyKind, KindState>();
   private readonly host: Host;
   private readonly sink: ObjectSink;
+  private readonly settings: KindSettings;
   private readonly lanes = new KeyedLanes();
   /**
    * Objects an event touched since the current resync began (as `<kind>:<key>`): the resync does not
@@ -117,10 +133,12 @@ export class Mirror {
     this.log = opts.log;
     this.rows = opts.kinds ?? KINDS;
     this.host = { uuid: opts.hostUuid, publicUri: opts.publicUri };
+    this.settings = opts.settings ?? HANDS_OFF;
     for (const row of this.rows) {
       this.kinds.set(row, {
         entries: new Map(),
         byChildRef: row.childRef ? new Map() : undefined,
+        byParent: row.parent ? new Map() : undefined,
         children: this.rows.filter((r) => r.parent?.row === row),
       });
     }
@@ -200,6 +218,11 @@ export class Mirror {
 
   // ---- one object -----------------------------------------------------------------------
 
+  /** What a read of the object `key` of a kind gets besides libvirt. */
+  private readContext(st: KindState, key: string, bulk: unknown): ReadContext<unknown, unknown> {
+    return { bulk, memo: st.entries.get(key)?.memo, settings: this.settings, log: this.log };
+  }
+
   private publish(row: AnyKind, st: KindState, h: unknown, r: unknown, parentKey?: string): void {
     if (this.stopped) return;
     const key = row.key(h);
@@ -209,10 +232,31 @@ export class Mirror {
       st.entries.set(key, e);
     } else {
       e.handle = h;
-      if (parentKey !== undefined) e.parentKey = parentKey;
+      if (parentKey !== undefined && parentKey !== e.parentKey) {
+        this.unlinkChild(st, e);
+        e.parentKey = parentKey;
+      }
+    }
+    if (st.byParent && e.parentKey !== undefined) {
+      const kids = st.byParent.get(e.parentKey);
+      if (kids) kids.add(key);
+      else st.byParent.set(e.parentKey, new Set([key]));
     }
     if (st.byChildRef && row.childRef) st.byChildRef.set(row.childRef(h), key);
     row.publish(this.sink, e, r);
+  }
+
+  /** Takes a child object out of its parent's set of children. */
+  private unlinkChild(st: KindState, e: Entry<unknown, unknown>): void {
+    if (!st.byParent || e.parentKey === undefined) return;
+    const kids = st.byParent.get(e.parentKey);
+    kids?.delete(e.key);
+    if (kids?.size === 0) st.byParent.delete(e.parentKey);
+  }
+
+  /** The keys of the known children of kind `child` of the object `parentKey`. */
+  private childKeys(child: AnyKind, parentKey: string): string[] {
+    return [...(this.state(child).byParent?.get(parentKey) ?? [])];
   }
 
   /** Forgets an object and the objects that belong to it, deleting their QMF objects. */
@@ -221,13 +265,13 @@ export class Mirror {
     const e = st.entries.get(key);
     if (!e) return;
     st.entries.delete(key);
+    this.unlinkChild(st, e);
     if (st.byChildRef && row.childRef) {
       const ref = row.childRef(e.handle);
       if (st.byChildRef.get(ref) === key) st.byChildRef.delete(ref);
     }
     for (const child of st.children) {
-      for (const [k, c] of this.state(child).entries)
-        if (c.parentKey === key) this.remove(child, k);
+      for (const k of this.childKeys(child, key)) this.remove(child, k);
     }
     if (this.stopped) return;
     for (const className of row.classes) {
@@ -242,9 +286,11 @@ export class Mirror {
       st.children.map(async (child) => {
         const handles = await (child.parent as NonNullable<AnyKind["parent"]>).list(c, h, r);
         const limit = child.concurrency?.(this.limit) ?? this.limit;
+        const cst = this.state(child);
         const read = await mapLimit(handles, limit, async (ch): Promise<ChildRead | null> => {
           try {
-            return { h: ch, r: await child.read(c, ch, undefined) };
+            const at = this.readContext(cst, child.key(ch), undefined);
+            return { h: ch, r: await child.read(c, ch, at) };
           } catch (e) {
             if (child.isGone(e)) return null; // gone between the listing and the read
             throw e;
@@ -264,8 +310,8 @@ export class Mirror {
         keep.add(child.key(x.h));
         this.publish(child, cst, x.h, x.r, parentKey);
       }
-      for (const [key, e] of cst.entries) {
-        if (e.parentKey === parentKey && !keep.has(key)) this.remove(child, key);
+      for (const key of this.childKeys(child, parentKey)) {
+        if (!keep.has(key)) this.remove(child, key);
       }
     });
   }
@@ -286,7 +332,7 @@ export class Mirror {
       try {
         const c = this.client;
         const h = await row.lookup(c, key);
-        const r = await row.read(c, h, undefined);
+        const r = await row.read(c, h, this.readContext(st, row.key(h), undefined));
         const children = st.children.length > 0 ? await this.readChildren(st, h, r) : undefined;
         this.publish(row, st, h, r);
         if (children) this.applyChildren(st, key, children);
@@ -312,8 +358,10 @@ export class Mirror {
       return;
     }
     const any = row as AnyKind;
+    const st = this.state(any);
     try {
-      this.publish(any, this.state(any), h, await row.read(c, h, undefined), parentKey);
+      const r = await row.read(c, h, this.readContext(st, row.key(h), undefined));
+      this.publish(any, st, h, r, parentKey);
     } catch (e) {
       if (row.isGone(e)) this.remove(any, row.key(h));
       else throw e;
@@ -402,9 +450,9 @@ export class Mirror {
         const { handles, bulk } = await row.list(c, this.host);
         await mapLimit(handles, row.concurrency?.(this.limit) ?? this.limit, async (h) => {
           try {
-            const r = await row.read(c, h, bulk);
-            const children = st.children.length > 0 ? await this.readChildren(st, h, r) : undefined;
             const key = row.key(h);
+            const r = await row.read(c, h, this.readContext(st, key, bulk));
+            const children = st.children.length > 0 ? await this.readChildren(st, h, r) : undefined;
             keys.add(key);
             if (this.touched.has(`${row.name}:${key}`) || this.stopped) return;
             this.publish(row, st, h, r);
@@ -433,8 +481,8 @@ export class Mirror {
   // ---- statistics -----------------------------------------------------------------------
 
   /**
-   * One stats sweep: a single bulk call per kind that has one. A sweep still running when the
-   * next is due is not doubled. Returns null when libvirt is not connected.
+   * One stats sweep: one bulk read per kind that has one. A sweep still running when the next
+   * is due is not doubled. Returns null when libvirt is not connected.
    */
   sweep(): Promise<SweepResult | null> {
     if (!this.sweeping) {
@@ -463,7 +511,7 @@ export class Mirror {
     const gen = ++this.sweepsStarted;
     const c = this.client;
     const rows = this.rows.filter((r) => r.sweep);
-    const records = await Promise.all(rows.map((r) => r.sweep?.read(c) ?? []));
+    const records = await Promise.all(rows.map((r) => r.sweep?.read(c, this.host) ?? []));
     // A sweep that answered after a newer one was applied brings older values: drop it.
     if (gen < this.sweepApplied) return null;
     this.sweepApplied = gen;
@@ -476,6 +524,7 @@ export class Mirror {
       const recs = records[i];
       if (!spec || !recs) return;
       const st = this.state(row);
+      const reported = spec.domainRecords !== false;
       let known = 0;
       for (const rec of recs) {
         const key = spec.key(rec);
@@ -487,10 +536,11 @@ export class Mirror {
         }
         known++;
         const bits = spec.apply(this.sink, e, rec, now);
+        if (!reported) continue;
         if (bits & SWEPT_CHANGED) changed++;
         if (bits & SWEPT_STALE) stale++;
       }
-      total += recs.length;
+      if (reported) total += recs.length;
       if (known !== st.entries.size) {
         // Some object we publish was not in the record set: gone? its refresh will tell.
         // (Rare: the records are decoded a second time to collect their keys.)

@@ -8,8 +8,11 @@ import { registerAgentsCommand } from "./commands/agents.js";
 import { registerCallCommand } from "./commands/call.js";
 import { registerDomainCommands } from "./commands/domain.js";
 import { registerListCommand } from "./commands/list.js";
+import { registerNetworkCommands } from "./commands/network.js";
+import { CONFIG_FLAG, registerResizeCommands, VERBS_WITH_CONFIG_FLAG } from "./commands/resize.js";
 import { registerSchemaCommand } from "./commands/schema.js";
 import { registerShowCommand } from "./commands/show.js";
+import { registerSnapshotCommands } from "./commands/snapshot.js";
 import { registerStorageCommands } from "./commands/storage.js";
 import { registerWatchCommand } from "./commands/watch.js";
 import { registerWebCommand } from "./commands/web.js";
@@ -85,6 +88,9 @@ registerShowCommand(program);
 registerCallCommand(program);
 registerDomainCommands(program);
 registerStorageCommands(program);
+registerNetworkCommands(program);
+registerSnapshotCommands(program);
+registerResizeCommands(program);
 registerWatchCommand(program);
 registerWebCommand(program);
 // `lvq agent` and `lvq inventory` load libvirt and the agent when their modules load (tens of
@@ -100,22 +106,27 @@ const VALUE_OPTIONS = new Set(
     .filter((f): f is string => f !== undefined),
 );
 
-/** The command word of an argument list: the first word that is not a global option. */
-function commandWord(args: string[]): string | undefined {
+/** Where the command word of an argument list is: the first word that is not a global option. */
+function commandIndex(args: string[]): number {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === "--") return args[i + 1];
+    if (a === "--") return i + 1;
     if (a.startsWith("-")) {
       if (VALUE_OPTIONS.has(a)) i++;
       continue;
     }
-    return a;
+    return i;
   }
-  return undefined;
+  return args.length;
 }
 
-const argv = process.argv.slice(2);
-const word = commandWord(argv);
+const given = process.argv.slice(2);
+const at = commandIndex(given);
+const word: string | undefined = given[at];
+// After setvcpus or setmem, --config is virsh's flag, not lvq's --config <file>.
+const argv = VERBS_WITH_CONFIG_FLAG.has(word ?? "")
+  ? given.map((a, i) => (i > at && a === "--config" ? CONFIG_FLAG : a))
+  : given;
 const asksHelp = argv.includes("--help") || argv.includes("-h");
 if (word === undefined || !FLEET_COMMANDS.has(word) || asksHelp) {
   const [{ registerInventoryCommand }, { registerAgentCommand }] = await Promise.all([
@@ -128,7 +139,7 @@ if (word === undefined || !FLEET_COMMANDS.has(word) || asksHelp) {
 
 let code: number = ExitCode.OK;
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(argv, { from: "user" });
 } catch (err) {
   if (err instanceof CommanderError) {
     // Help and version end with exitCode 0; everything else commander refuses is usage.

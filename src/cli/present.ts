@@ -66,17 +66,19 @@ export function tableColumns(meta: ClassMeta, extra: string[] = []): Column[] {
 /** Where an object is reached (a file path, a libvirt URI): the widest cells, listed last. */
 const LOCATORS = ["path", "uri"];
 
+/** Types a table cell cannot show: references, timestamps, structured values. */
+const UNLISTED_TYPES = new Set(["objId", "absTime", "map", "list"]);
+
 /**
  * Which properties a listing shows, in this order: the label (name, host name or key), the
  * short properties in schema order, the object's `uuid`, then its locators. Left out:
- * references, long texts, timestamps, and the UUIDs of other things (a Node's `host_uuid`:
- * the Node is named by its host name).
+ * references, long texts, timestamps, maps and lists (a Domain's `graphics`: `show` has them),
+ * and the UUIDs of other things (a Node's `host_uuid`: the Node is named by its host name).
  */
 function listedProperties(meta: ClassMeta): string[] {
   const label = labelProperty(meta);
   const shown = meta.properties.filter(
-    (p) =>
-      p.name !== label && p.type !== "objId" && p.type !== "absTime" && !p.name.endsWith("_uuid"),
+    (p) => p.name !== label && !UNLISTED_TYPES.has(p.type) && !p.name.endsWith("_uuid"),
   );
   const names = (keep: (p: FieldMeta) => boolean) => shown.filter(keep).map((p) => p.name);
   return [

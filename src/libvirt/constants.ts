@@ -118,8 +118,25 @@ export const VolType = {
   PLOOP: 5,
 } as const;
 
-/** virConnectListAllDomainsFlags (subset). */
-export const ListDomainsFlags = { ACTIVE: 1, INACTIVE: 2, PERSISTENT: 4, TRANSIENT: 8 } as const;
+/** virConnectListAllDomainsFlags: each filter keeps the domains that have the property. */
+export const ListDomainsFlags = {
+  ACTIVE: 1,
+  INACTIVE: 2,
+  PERSISTENT: 4,
+  TRANSIENT: 8,
+  RUNNING: 16,
+  PAUSED: 32,
+  SHUTOFF: 64,
+  OTHER: 128,
+  MANAGEDSAVE: 256,
+  NO_MANAGEDSAVE: 512,
+  AUTOSTART: 1024,
+  NO_AUTOSTART: 2048,
+  HAS_SNAPSHOT: 4096,
+  NO_SNAPSHOT: 8192,
+  HAS_CHECKPOINT: 16384,
+  NO_CHECKPOINT: 32768,
+} as const;
 /** virConnectListAllStoragePoolsFlags (subset). */
 export const ListPoolsFlags = { INACTIVE: 1, ACTIVE: 2 } as const;
 /** virDomainCreateFlags. */

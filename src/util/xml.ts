@@ -33,3 +33,56 @@ export function xmlText(xml: string, path: readonly string[]): string | undefine
   parser.write(xml).close();
   return text;
 }
+
+/** An element of a parsed XML document. */
+export interface XmlElement {
+  readonly name: string;
+  /** Its attributes, entities decoded. */
+  readonly attrs: Readonly<Record<string, string>>;
+  readonly children: readonly XmlElement[];
+  /** Its own text (not its children's), entities decoded. */
+  readonly text: string;
+}
+
+/**
+ * A whole document as a tree of elements (its root), for reading several values of one
+ * document (a domain's devices, a snapshot's facts) in one parse.
+ */
+export function parseXml(xml: string): XmlElement {
+  type Open = { name: string; attrs: Record<string, string>; children: XmlElement[]; text: string };
+  const parser = new SaxesParser();
+  const stack: Open[] = [];
+  let root: Open | undefined;
+  parser.on("opentag", (t) => {
+    const el: Open = {
+      name: t.name,
+      attrs: { ...(t.attributes as Record<string, string>) },
+      children: [],
+      text: "",
+    };
+    stack.at(-1)?.children.push(el);
+    root ??= el;
+    stack.push(el);
+  });
+  parser.on("text", (t) => {
+    const top = stack.at(-1);
+    if (top) top.text += t;
+  });
+  parser.on("closetag", () => {
+    stack.pop();
+  });
+  parser.write(xml).close();
+  if (!root) throw new Error("the XML document has no root element");
+  return root;
+}
+
+/** The child elements of `el` named `name`. */
+export const childrenNamed = (el: XmlElement, name: string): XmlElement[] =>
+  el.children.filter((c) => c.name === name);
+
+/** The first child element of `el` at `path` (names, one level each), if any. */
+export function childAt(el: XmlElement, ...path: string[]): XmlElement | undefined {
+  let at: XmlElement | undefined = el;
+  for (const name of path) at = at?.children.find((c) => c.name === name);
+  return at;
+}

@@ -7,12 +7,18 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createLogger, defaultSchemaPath, KINDS } from "../../src/agent/index.js";
 import { domainKind } from "../../src/agent/kinds/domain.js";
+import { networkKind } from "../../src/agent/kinds/network.js";
 import { poolKind } from "../../src/agent/kinds/pool.js";
+import { snapshotKind } from "../../src/agent/kinds/snapshot.js";
 import { MAX_HELD_EVENTS, Mirror, type Publisher } from "../../src/agent/mirror.js";
 import {
   type Domain,
+  type DomainSnapshot,
   ErrorCode,
   LibvirtError,
+  ListDomainsFlags,
+  ListNetworksFlags,
+  type Network,
   type ReconnectingLibvirt,
   type StoragePool,
   type StorageVol,
@@ -35,22 +41,44 @@ const notFound = (code: number, what: string) =>
 
 /** A libvirt host in memory, counting the calls made to it. */
 function fakeHost() {
-  const domains = new Map<string, { d: Domain; state: number }>();
+  /** A domain, with its snapshots as [name, parent name] and the current one's name. */
+  type DomState = {
+    d: Domain;
+    state: number;
+    snapshots: [string, string?][];
+    current?: string;
+    transient?: boolean;
+    autostart?: boolean;
+    managedSave?: boolean;
+    /** The port of its VNC display. */
+    vnc?: number;
+  };
+  const domains = new Map<string, DomState>();
   const pools = new Map<string, { p: StoragePool; vols: StorageVol[] }>();
+  type NetState = { n: Network; active: boolean; transient: boolean; autostart: boolean };
+  const networks = new Map<string, NetState>();
   const calls = new Map<string, number>();
   const world = {
     domains,
     pools,
+    networks,
     calls,
     failPoolListing: false,
+    /** The host's CPU counters (NODE_GET_CPU_STATS); it has no memory statistics. */
+    cpu: { kernel: 10n, user: 20n, idle: 30n, iowait: 40n } as Record<string, bigint>,
     /** Held once: the next GET_INFO of this domain waits for `release`. */
     hold: undefined as { uuid: string; until: Promise<void> } | undefined,
-    addDomain(uuid: string, state = 5) {
-      domains.set(uuid, { d: { name: `dom-${uuid}`, uuid, id: -1 }, state });
+    /** A domain; running ones (state 1) get an id and may have a VNC display. */
+    addDomain(uuid: string, state = 5, more: Partial<DomState> = {}) {
+      const id = state === 1 ? domains.size + 1 : -1;
+      domains.set(uuid, { d: { name: `dom-${uuid}`, uuid, id }, state, snapshots: [], ...more });
     },
     addPool(uuid: string, volumes: string[]) {
       const p = { name: `pool-${uuid}`, uuid };
       pools.set(uuid, { p, vols: volumes.map((v) => ({ pool: p.name, name: v, key: `/${v}` })) });
+    },
+    addNetwork(uuid: string, facts: Omit<NetState, "n">) {
+      networks.set(uuid, { n: { name: `net-${uuid}`, uuid }, ...facts });
     },
   };
   const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
@@ -63,6 +91,29 @@ function fakeHost() {
   const dom = (uuid: string) => {
     const x = domains.get(uuid);
     if (!x) throw notFound(ErrorCode.NO_DOMAIN, "domain");
+    return x;
+  };
+  const net = (n: Network) => {
+    const x = networks.get(n.uuid);
+    if (!x) throw notFound(ErrorCode.NO_NETWORK, "network");
+    return x;
+  };
+  /** The filters of virConnectListAllNetworks that the network row uses. */
+  const netFilters: [number, (x: NetState) => boolean][] = [
+    [ListNetworksFlags.ACTIVE, (x) => x.active],
+    [ListNetworksFlags.TRANSIENT, (x) => x.transient],
+    [ListNetworksFlags.AUTOSTART, (x) => x.autostart],
+  ];
+  /** The filters of virConnectListAllDomains that the domain row uses. */
+  const domFilters: [number, (x: DomState) => boolean][] = [
+    [ListDomainsFlags.HAS_SNAPSHOT, (x) => x.snapshots.length > 0],
+    [ListDomainsFlags.TRANSIENT, (x) => x.transient === true],
+    [ListDomainsFlags.AUTOSTART, (x) => x.autostart === true],
+    [ListDomainsFlags.MANAGEDSAVE, (x) => x.managedSave === true],
+  ];
+  const snapshot = (s: DomainSnapshot) => {
+    const x = dom(s.dom.uuid).snapshots.find(([name]) => name === s.name);
+    if (!x) throw notFound(ErrorCode.NO_DOMAIN_SNAPSHOT, "snapshot");
     return x;
   };
   const records = () =>
@@ -85,7 +136,38 @@ function fakeHost() {
       cores: 2,
       threads: 1,
     }),
-    listAllDomains: counted("listAllDomains", async () => [...domains.values()].map((x) => x.d)),
+    nodeGetCpuStats: counted("nodeGetCpuStats", async () => ({ ...world.cpu })),
+    nodeGetMemoryStats: counted("nodeGetMemoryStats", async () => {
+      throw notFound(ErrorCode.NO_SUPPORT, "virNodeGetMemoryStats"); // as the test driver says
+    }),
+    listAllDomains: counted("listAllDomains", async (flags: number) =>
+      [...domains.values()]
+        .filter((x) => domFilters.every(([bit, has]) => !(flags & bit) || has(x)))
+        .map((x) => x.d),
+    ),
+    domainIsPersistent: counted("domainIsPersistent", async (d: Domain) => !dom(d.uuid).transient),
+    domainGetAutostart: counted("domainGetAutostart", async (d: Domain) => !!dom(d.uuid).autostart),
+    domainHasManagedSaveImage: counted(
+      "domainHasManagedSaveImage",
+      async (d: Domain) => !!dom(d.uuid).managedSave,
+    ),
+    domainGetXmlDesc: counted("domainGetXmlDesc", async (d: Domain) => {
+      const port = dom(d.uuid).vnc;
+      const g = port ? `<graphics type='vnc' port='${port}' listen='127.0.0.1'/>` : "";
+      return `<domain type='test'><name>${d.name}</name><devices>${g}</devices></domain>`;
+    }),
+    domainListAllSnapshots: counted("domainListAllSnapshots", async (d: Domain) =>
+      dom(d.uuid).snapshots.map(([name]) => ({ name, dom: d })),
+    ),
+    domainSnapshotGetXmlDesc: counted("domainSnapshotGetXmlDesc", async (s: DomainSnapshot) => {
+      const [name, parent] = snapshot(s);
+      const p = parent ? `<parent><name>${parent}</name></parent>` : "";
+      return `<domainsnapshot><name>${name}</name><state>running</state>${p}<creationTime>100</creationTime><domain><name>not this</name></domain></domainsnapshot>`;
+    }),
+    domainSnapshotIsCurrent: counted(
+      "domainSnapshotIsCurrent",
+      async (s: DomainSnapshot) => snapshot(s)[0] === dom(s.dom.uuid).current,
+    ),
     getAllDomainStats: counted("getAllDomainStats", async () => records()),
     getAllDomainStatsLazily: counted("getAllDomainStatsLazily", async () => records()),
     domainLookupByUuid: async (uuid: string) => dom(uuid).d,
@@ -119,6 +201,19 @@ function fakeHost() {
     storagePoolListAllVolumes: async (p: StoragePool) => pools.get(p.uuid)?.vols ?? [],
     storageVolGetInfo: async () => ({ type: 0, capacity: 5n, allocation: 1n }),
     storageVolGetPath: async (v: StorageVol) => v.key,
+    listAllNetworks: counted("listAllNetworks", async (flags: number) =>
+      [...networks.values()]
+        .filter((x) => netFilters.every(([bit, has]) => !(flags & bit) || has(x)))
+        .map((x) => x.n),
+    ),
+    networkLookupByUuid: async (uuid: string) => net({ name: "", uuid }).n,
+    networkIsActive: counted("networkIsActive", async (n: Network) => net(n).active),
+    networkIsPersistent: counted("networkIsPersistent", async (n: Network) => !net(n).transient),
+    networkGetAutostart: counted("networkGetAutostart", async (n: Network) => net(n).autostart),
+    networkGetBridgeName: counted("networkGetBridgeName", async (n: Network) => {
+      net(n);
+      return `br-${n.uuid}`;
+    }),
   };
   const libvirt = { connected: true, client } as unknown as ReconnectingLibvirt;
   return { world, libvirt };
@@ -195,14 +290,170 @@ describe("the kind table", () => {
       [...world.calls].sort(),
       [
         ["domainGetInfo", 2],
+        ["domainGetXmlDesc", 1],
         ["getAllDomainStats", 1],
-        ["listAllDomains", 1],
+        ["listAllDomains", 5],
+        ["listAllNetworks", 4],
+        ["nodeGetCpuStats", 1],
+        ["nodeGetMemoryStats", 1],
       ],
-      "one listing, one bulk stats call, one GET_INFO per domain, no GET_STATE",
+      "five domain listings (all, with snapshots, transient, autostart, managed save), one bulk stats call, one GET_INFO per domain, no GET_STATE, the XML of the running one; four network listings",
     );
     assert.equal(objects.get("DomainInfo:u1")?.state, "running");
     assert.equal(objects.get("Volume:/a")?.storage_pool?.toString(), "agent/Pool:p1");
     assert.equal((objects.get("Node:h1")?.last_sync as bigint) > 0n, true);
+  });
+
+  test("networks: a resync reads their state from four listings, an event reads one network whole", async () => {
+    const { world, mirror, objects } = setup();
+    world.addNetwork("n1", { active: true, transient: false, autostart: true });
+    world.addNetwork("n2", { active: true, transient: true, autostart: false });
+    world.addNetwork("n3", { active: false, transient: false, autostart: false });
+    await mirror.resync();
+    const facts = (uuid: string) => {
+      const v = objects.get(`Network:${uuid}`);
+      return [v?.name, v?.active, v?.persistent, v?.autostart, v?.bridge, String(v?.node)];
+    };
+    assert.deepEqual(["n1", "n2", "n3"].map(facts), [
+      ["net-n1", true, true, true, "br-n1", "agent/Node:h1"],
+      ["net-n2", true, false, false, "br-n2", "agent/Node:h1"],
+      ["net-n3", false, true, false, "br-n3", "agent/Node:h1"],
+    ]);
+    const networkCalls = () =>
+      [...world.calls].filter(([k]) => k.startsWith("network") || k === "listAllNetworks").sort();
+    assert.deepEqual(networkCalls(), [
+      ["listAllNetworks", 4],
+      ["networkGetBridgeName", 3],
+    ]);
+
+    world.calls.clear();
+    world.networks.get("n3")!.active = true; // started: libvirt says so, and an event comes
+    const started = networkKind.events?.[0];
+    assert.ok(started);
+    mirror.onEvent(networkKind, started, {
+      network: world.networks.get("n3")!.n,
+      event: 2,
+      detail: 0,
+    });
+    await idle(mirror);
+    assert.deepEqual(facts("n3"), ["net-n3", true, true, false, "br-n3", "agent/Node:h1"]);
+    assert.deepEqual(networkCalls(), [
+      ["networkGetAutostart", 1],
+      ["networkGetBridgeName", 1],
+      ["networkIsActive", 1],
+      ["networkIsPersistent", 1],
+    ]);
+    world.networks.delete("n2"); // destroyed, and transient: gone
+    mirror.onEvent(networkKind, started, {
+      network: { name: "net-n2", uuid: "n2" },
+      event: 3,
+      detail: 0,
+    });
+    await idle(mirror);
+    assert.equal(objects.has("Network:n2"), false);
+    assert.equal(mirror.count(networkKind), 2);
+  });
+
+  test("domain settings: a resync takes them from filtered listings; the XML is read for running domains first seen or after an event", async () => {
+    const { world, mirror, objects } = setup();
+    world.addDomain("u1", 1, { autostart: true, vnc: 5901 });
+    world.addDomain("u2", 1, { transient: true });
+    world.addDomain("u3", 5, { managedSave: true, vnc: 5903 });
+    await mirror.resync();
+    const shown = (uuid: string) => {
+      const v = objects.get(`Domain:${uuid}`);
+      return [v?.persistent, v?.autostart, v?.has_managed_save, v?.graphics];
+    };
+    assert.deepEqual(["u1", "u2", "u3"].map(shown), [
+      [true, true, false, [{ type: "vnc", address: "127.0.0.1", port: 5901 }]],
+      [false, false, false, []],
+      [true, false, true, []],
+    ]);
+    const perDomain = ["domainIsPersistent", "domainGetAutostart", "domainHasManagedSaveImage"];
+    assert.deepEqual(
+      [...perDomain, "domainGetXmlDesc"].map((k) => world.calls.get(k) ?? 0),
+      [0, 0, 0, 2],
+      "no per-domain setting call; the XML of the two running domains only",
+    );
+    world.calls.clear();
+    await mirror.resync();
+    assert.equal(world.calls.get("domainGetXmlDesc"), undefined, "known domains: no XML again");
+    assert.deepEqual(shown("u1"), [
+      true,
+      true,
+      false,
+      [{ type: "vnc", address: "127.0.0.1", port: 5901 }],
+    ]);
+
+    // u1's display moved and its autostart was turned off: its event reads both.
+    world.domains.get("u1")!.vnc = 5911;
+    world.domains.get("u1")!.autostart = false;
+    const event = domainKind.events?.[0];
+    assert.ok(event);
+    mirror.onEvent(domainKind, event, { domain: world.domains.get("u1")!.d, event: 4, detail: 0 });
+    await idle(mirror);
+    assert.deepEqual(shown("u1"), [
+      true,
+      false,
+      false,
+      [{ type: "vnc", address: "127.0.0.1", port: 5911 }],
+    ]);
+    assert.deepEqual(
+      [...perDomain, "domainGetXmlDesc"].map((k) => world.calls.get(k) ?? 0),
+      [1, 1, 1, 1],
+    );
+  });
+
+  test("snapshots: listed only for the domains a listing says have some; read again with their domain; gone with it", async () => {
+    const { world, mirror, objects } = setup();
+    world.addDomain("u1", 1);
+    world.addDomain("u2", 1);
+    world.addDomain("u3", 1);
+    world.domains.get("u1")!.snapshots = [["s1"], ["s2", "s1"]];
+    world.domains.get("u1")!.current = "s2";
+    world.domains.get("u2")!.snapshots = [["s1"]];
+    await mirror.resync();
+    assert.deepEqual(
+      names(objects).filter((n) => n.startsWith("Snapshot")),
+      ["Snapshot:u1/s1", "Snapshot:u1/s2", "Snapshot:u2/s1"],
+    );
+    assert.deepEqual(
+      [world.calls.get("domainListAllSnapshots"), world.calls.get("domainSnapshotGetXmlDesc")],
+      [2, 3],
+      "one listing per domain with snapshots, none for u3",
+    );
+    const s2 = objects.get("Snapshot:u1/s2")!;
+    assert.deepEqual(
+      [s2.name, String(s2.domain), String(s2.parent), s2.creation_time, s2.state, s2.is_current],
+      ["s2", "agent/Domain:u1", "agent/Snapshot:u1/s1", 100_000_000_000n, "running", true],
+    );
+    assert.equal(objects.get("Snapshot:u1/s1")?.parent, undefined, "a root has no parent");
+    assert.equal(objects.get("Snapshot:u1/s1")?.is_current, false);
+
+    // s1 deleted behind the agent's back, s2 now a root; a domain event reads them again.
+    world.domains.get("u1")!.snapshots = [["s2"]];
+    const event = domainKind.events?.[0];
+    assert.ok(event);
+    mirror.onEvent(domainKind, event, { domain: world.domains.get("u1")!.d, event: 4, detail: 0 });
+    await idle(mirror);
+    assert.deepEqual(
+      names(objects).filter((n) => n.startsWith("Snapshot:u1")),
+      ["Snapshot:u1/s2"],
+    );
+    assert.equal(objects.get("Snapshot:u1/s2")?.parent, undefined);
+
+    world.domains.delete("u2"); // undefined: its snapshots go with it
+    mirror.onEvent(domainKind, event, {
+      domain: { name: "dom-u2", uuid: "u2", id: -1 },
+      event: 1,
+      detail: 0,
+    });
+    await idle(mirror);
+    assert.deepEqual(
+      names(objects).filter((n) => n.startsWith("Snapshot")),
+      ["Snapshot:u1/s2"],
+    );
+    assert.equal(mirror.count(snapshotKind), 1);
   });
 
   test("nothing is deleted while a listing fails; then a gone pool takes its volumes along", async () => {
@@ -242,6 +493,36 @@ describe("the kind table", () => {
     release(); // the resync's answer (read before the start) arrives late
     await resync;
     assert.equal(objects.get("DomainInfo:u1")?.state, "running", "the older read was not used");
+  });
+
+  test("the host's statistics: read with the host and at each sweep, the ones libvirt refuses absent, not counted as domains", async () => {
+    const { world, mirror, objects } = setup();
+    world.addDomain("u1", 1);
+    await mirror.resync();
+    const stats = () => {
+      const v = objects.get("Node:h1") ?? {};
+      return [
+        v.cpu_kernel,
+        v.cpu_user,
+        v.cpu_idle,
+        v.cpu_iowait,
+        v.memory_total,
+        v.memory_free,
+        v.memory_buffers,
+        v.memory_cached,
+      ];
+    };
+    assert.deepEqual(stats(), [10n, 20n, 30n, 40n, undefined, undefined, undefined, undefined]);
+    world.cpu = { kernel: 11n, user: 21n, idle: 31n, iowait: 41n };
+    world.calls.clear();
+    const r = await mirror.sweep();
+    assert.deepEqual(stats(), [11n, 21n, 31n, 41n, undefined, undefined, undefined, undefined]);
+    assert.deepEqual([r?.domains, r?.changed, r?.stale], [1, 0, 0], "the host is not a domain");
+    assert.deepEqual([...world.calls].sort(), [
+      ["getAllDomainStatsLazily", 1],
+      ["nodeGetCpuStats", 1],
+      ["nodeGetMemoryStats", 1],
+    ]);
   });
 
   test("a sweep is one bulk call; it reads unknown objects whole and re-reads missing ones", async () => {

@@ -23,8 +23,10 @@ import { defaultSchemaPath, derivedUuid, IMPLEMENTED_METHODS } from "../../src/a
 import { domainInfoValues } from "../../src/agent/kinds/domain.js";
 import { mergeStats, missesJobStats } from "../../src/agent/kinds/domain-stats.js";
 import { domainReasonText, domainStateText } from "../../src/agent/kinds/domain-words.js";
+import { graphicsOf, lacksStatsPeriod } from "../../src/agent/kinds/domain-xml.js";
 import { versionText } from "../../src/agent/names.js";
 import { loadSchemaFile } from "../../src/qmf/index.js";
+import { childAt, parseXml } from "../../src/util/xml.js";
 import { tempDir } from "../support/agent.js";
 
 describe("agent settings", () => {
@@ -56,6 +58,31 @@ describe("agent settings", () => {
       );
     } finally {
       dir.remove();
+    }
+  });
+
+  test("balloonStatsPeriod: 5 s unless a file, variable or flag says otherwise; 0 turns it off", async () => {
+    assert.equal(defaultConfig().balloonStatsPeriodSeconds, 5);
+    const dir = tempDir("balloon");
+    try {
+      const file = join(dir.path, "agent.json");
+      writeFileSync(file, JSON.stringify({ balloonStatsPeriod: 2 }));
+      const at = async (env: NodeJS.ProcessEnv, flags = {}) =>
+        (await resolveAgentConfig({ configFile: file, env, flags })).balloonStatsPeriodSeconds;
+      assert.equal(await at({}), 2);
+      assert.equal(await at({ LVQ_BALLOON_STATS_PERIOD: "0" }), 0);
+      assert.equal(await at({ LVQ_BALLOON_STATS_PERIOD: "0" }, { balloonStatsPeriod: "10" }), 10);
+    } finally {
+      dir.remove();
+    }
+    for (const bad of ["-1", "1.5", "soon", ""]) {
+      assert.throws(
+        () => applySettings(defaultConfig(), { balloonStatsPeriod: bad }, "flag"),
+        (e: Error) =>
+          e instanceof ConfigError &&
+          e.message ===
+            `balloonStatsPeriod (flag) must be a whole number of seconds ≥ 0 (0: leave balloons alone), got ${JSON.stringify(bad)}`,
+      );
     }
   });
 
@@ -270,11 +297,14 @@ describe("schema/libvirt.xml", () => {
       ["Node", "define_domain_xml", "domain", "Domain"],
       ["Node", "storage_pool_define_xml", "pool", "Pool"],
       ["Node", "storage_pool_create_xml", "pool", "Pool"],
+      ["Node", "network_define_xml", "network", "Network"],
+      ["Node", "network_create_xml", "network", "Network"],
       ["Pool", "create_volume_xml", "volume", "Volume"],
       ["Pool", "lookup_volume_by_name", "volume", "Volume"],
       ["Pool", "lookup_volume_by_key", "volume", "Volume"],
       ["Pool", "lookup_volume_by_path", "volume", "Volume"],
       ["Domain", "migrate", "domain", "Domain"],
+      ["Domain", "snapshot_create_xml", "snapshot", "Snapshot"],
     ] as const) {
       const out = schema
         .getClass(c)
@@ -290,7 +320,7 @@ describe("schema/libvirt.xml", () => {
           .map((a) => `${c.name}.${m.name}(${a.name}):${a.type}`),
       ),
     );
-    assert.equal(xmlArgs.length, 7);
+    assert.equal(xmlArgs.length, 12);
     assert.deepEqual(
       xmlArgs.filter((t) => !t.endsWith(":lstr")),
       [],
@@ -301,11 +331,49 @@ describe("schema/libvirt.xml", () => {
         m.args.filter((a) => a.references !== undefined).map((a) => a.type),
       ),
     ]);
-    assert.equal(refs.length, 16);
+    assert.equal(refs.length, 22);
     assert.deepEqual([...new Set(refs)], ["objId"]);
     assert.deepEqual(
       schema.events.map((e) => e.name),
-      ["DomainLifecycle", "PoolLifecycle"],
+      ["DomainLifecycle", "PoolLifecycle", "NetworkLifecycle"],
     );
+  });
+});
+
+describe("a domain's XML → Domain.graphics and the balloon's stats period", () => {
+  const domain = (type: string, devices: string) =>
+    parseXml(`<domain type='${type}'><name>x</name><devices>${devices}</devices></domain>`);
+
+  test("each display with its type, listen address (or socket) and port", () => {
+    const d = domain(
+      "kvm",
+      [
+        "<graphics type='vnc' port='5901' autoport='yes' listen='127.0.0.1'><listen type='address' address='127.0.0.1'/></graphics>",
+        "<graphics type='spice' autoport='yes'><listen type='socket' socket='/run/spice.sock'/></graphics>",
+        "<graphics type='vnc' port='-1' listen='0.0.0.0'/>",
+        "<video><model type='qxl'/></video>",
+      ].join(""),
+    );
+    assert.deepEqual(graphicsOf(childAt(d, "devices")), [
+      { type: "vnc", address: "127.0.0.1", port: 5901 },
+      { type: "spice", address: "/run/spice.sock", port: -1 },
+      { type: "vnc", address: "0.0.0.0", port: -1 },
+    ]);
+    assert.deepEqual(graphicsOf(childAt(domain("test", ""), "devices")), []);
+  });
+
+  test("only a QEMU domain whose balloon has no stats period lacks one", () => {
+    const balloon = "<memballoon model='virtio'><address type='pci'/></memballoon>";
+    assert.equal(lacksStatsPeriod(domain("kvm", balloon)), true);
+    assert.equal(lacksStatsPeriod(domain("qemu", balloon)), true);
+    assert.equal(
+      lacksStatsPeriod(
+        domain("kvm", "<memballoon model='virtio'><stats period='5'/></memballoon>"),
+      ),
+      false,
+    );
+    assert.equal(lacksStatsPeriod(domain("kvm", "<memballoon model='none'/>")), false);
+    assert.equal(lacksStatsPeriod(domain("kvm", "")), false, "no balloon");
+    assert.equal(lacksStatsPeriod(domain("test", balloon)), false, "not QEMU");
   });
 });

@@ -97,6 +97,22 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       "migrate",
       "pools",
       "vols",
+      "net-list",
+      "net-define",
+      "net-start",
+      "net-destroy",
+      "net-undefine",
+      "net-autostart",
+      "net-dhcp-leases",
+      "snapshot-create",
+      "snapshot-list",
+      "snapshot-revert",
+      "snapshot-delete",
+      "setvcpus",
+      "setmem",
+      "autostart",
+      "domifaddr",
+      "managedsave",
       "watch",
     ]) {
       const h = await lvq([c, "--help"]);
@@ -305,14 +321,14 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       host: agentA.host,
       libvirt_state: "connected",
       broker_node: redactUrl(BROKER),
-      objects: { Domain: 2, Pool: 1, Volume: 2 },
+      objects: { Domain: 2, Pool: 1, Volume: 2, Network: 0, Snapshot: 0 },
     });
     assert.deepEqual(byName[agentB.name], {
       name: agentB.name,
       host: agentB.host,
       libvirt_state: "connected",
       broker_node: redactUrl(BROKER),
-      objects: { Domain: 1, Pool: 1, Volume: 0 },
+      objects: { Domain: 1, Pool: 1, Volume: 0, Network: 0, Snapshot: 0 },
     });
   });
 
@@ -334,6 +350,10 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
           id: String(i + 1),
           node: node.object_id,
           domain_info: `${agentA.name}/DomainInfo:${d.uuid}`,
+          persistent: true,
+          autostart: false,
+          has_managed_save: false,
+          graphics: [],
         },
       })),
     );
@@ -369,14 +389,34 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     const h = agentA.host;
     const w = Math.max(4, h.length);
     const nw = Math.max(d0!.name.length, d1!.name.length);
-    const line = (a: string, b: string, c: string, d: string, e: string) =>
-      `${a.padEnd(w)}  ${b.padEnd(nw)}  ${c.padEnd(2)}  ${d.padEnd(36)}  ${e}`.trimEnd();
+    // The settings of the domain in schema order; its graphics (a list) is not listed.
+    const line = (a: string, b: string, c: string, f: string[], d: string, e: string) =>
+      [
+        a.padEnd(w),
+        b.padEnd(nw),
+        c.padEnd(2),
+        f[0]!.padEnd(10),
+        f[1]!.padEnd(9),
+        f[2]!.padEnd(16),
+        d.padEnd(36),
+        e,
+      ]
+        .join("  ")
+        .trimEnd();
+    const settings = ["true", "false", "false"];
     assert.equal(
       r.stdout,
       [
-        line("HOST", "NAME", "ID", "UUID", "STATE"),
-        line(h, d0!.name, "1", d0!.uuid, "running"),
-        line(h, d1!.name, "2", d1!.uuid, "running"),
+        line(
+          "HOST",
+          "NAME",
+          "ID",
+          ["PERSISTENT", "AUTOSTART", "HAS_MANAGED_SAVE"],
+          "UUID",
+          "STATE",
+        ),
+        line(h, d0!.name, "1", settings, d0!.uuid, "running"),
+        line(h, d1!.name, "2", settings, d1!.uuid, "running"),
         "",
       ].join("\n"),
     );
@@ -386,7 +426,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     const all = jsonOf(await lvq(["--json", "schema"])) as { classes: { name: string }[] };
     assert.deepEqual(
       all.classes.map((c) => c.name),
-      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume"],
+      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume", "Network", "Snapshot"],
     );
     const dom = await lvq(["schema", "Domain"]);
     assert.equal(dom.code, 0);
@@ -395,20 +435,24 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       [
         "class Domain: A virtual machine (virDomain).",
         "",
-        "PROPERTY     TYPE                ACCESS  UNIT  DESCRIPTION",
-        "uuid         sstr                RO            Domain UUID",
-        "name         sstr                RO            Domain name",
-        "id           sstr                RO            Hypervisor Domain id, in decimal; -1 while the domain is not running",
-        "node         objId → Node        RO            Node of this VM",
-        "domain_info  objId → DomainInfo  RO            Domain information.  This will be updated on a regular basis.",
+        "PROPERTY          TYPE                ACCESS  UNIT  DESCRIPTION",
+        "uuid              sstr                RO            Domain UUID",
+        "name              sstr                RO            Domain name",
+        "id                sstr                RO            Hypervisor Domain id, in decimal; -1 while the domain is not running",
+        "node              objId → Node        RO            Node of this VM",
+        "domain_info       objId → DomainInfo  RO            Domain information.  This will be updated on a regular basis.",
+        "persistent        bool                RO            added: whether the domain has a persistent definition (false: transient, gone once stopped)",
+        "autostart         bool                RO            added: whether libvirt starts the domain when the host boots",
+        "has_managed_save  bool                RO            added: whether the domain has a managed-save image (its next start resumes from it)",
+        "graphics          list                RO            added: where the domain's displays listen while it runs, for a viewer: one map per display with type (vnc, spice, ...), address (listen address, or socket path) and port (-1 when none); empty while the domain is not running",
       ].join("\n"),
     );
-    assert.match(dom.stdout, /\nsave {6}filename: lstr +Save this VM/);
+    assert.match(dom.stdout, /\nsave {17}filename: lstr +Save this VM/);
     const none = await lvq(["schema", "Frob"]);
     assert.equal(none.code, 3);
     assert.equal(
       none.stderr,
-      'lvq: no class "Frob" in the schema (classes: Node, NodeInfo, Domain, DomainInfo, Pool, Volume)\n',
+      'lvq: no class "Frob" in the schema (classes: Node, NodeInfo, Domain, DomainInfo, Pool, Volume, Network, Snapshot)\n',
     );
   });
 
@@ -765,7 +809,10 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     assert.ok(coloured.includes("\u001b[1mHOST"), coloured);
     const plain = await onTty(["list", "Domain", "--agent", agentA.name], { NO_COLOR: "1" });
     assert.ok(!plain.includes("\u001b["), plain);
-    assert.match(plain, /^HOST +NAME +ID +UUID +STATE\r?\n/);
+    assert.match(
+      plain,
+      /^HOST +NAME +ID +PERSISTENT +AUTOSTART +HAS_MANAGED_SAVE +UUID +STATE\r?\n/,
+    );
     const d = namesA.domains[0]!;
     const file = join(dir, "tty.save");
     let restored = false;

@@ -21,7 +21,7 @@ describe("generated SDK", () => {
   test("carries the schema as data: classes, typed methods, references, events", () => {
     assert.deepEqual(
       SCHEMA.classes.map((c) => c.name),
-      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume"],
+      ["Node", "NodeInfo", "Domain", "DomainInfo", "Pool", "Volume", "Network", "Snapshot"],
     );
     assert.equal(SCHEMA.packageName, "Libvirt");
     assert.deepEqual(
@@ -38,6 +38,12 @@ describe("generated SDK", () => {
         "reboot",
         "xml_desc",
         "migrate",
+        "set_autostart",
+        "set_vcpus",
+        "set_memory",
+        "interface_addresses",
+        "managed_save",
+        "snapshot_create_xml",
       ],
     );
     assert.deepEqual(
@@ -63,6 +69,7 @@ describe("generated SDK", () => {
       [
         ["DomainLifecycle", 5, 5],
         ["PoolLifecycle", 5, 4],
+        ["NetworkLifecycle", 5, 4],
       ],
     );
     // Method proxies exist on the prototype with the schema's names.

@@ -58,6 +58,8 @@ export interface TestAgentOptions {
   libvirtKeepaliveIntervalMs?: number;
   libvirtKeepaliveCount?: number;
   reconnectMaxDelayMs?: number;
+  /** The balloon stats period the agent sets on QEMU domains without one (default: the agent's). */
+  balloonStatsPeriodSeconds?: number;
   /** Default "warn" (set LVQ_TEST_LOG=debug to see everything). */
   logLevel?: LogLevel;
   /** Told what the agent and its session count (methods executed, …). */
@@ -99,6 +101,9 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
   };
   if (opts.libvirtKeepaliveIntervalMs !== undefined) {
     config.libvirtKeepaliveIntervalMs = opts.libvirtKeepaliveIntervalMs;
+  }
+  if (opts.balloonStatsPeriodSeconds !== undefined) {
+    config.balloonStatsPeriodSeconds = opts.balloonStatsPeriodSeconds;
   }
   if (opts.libvirtKeepaliveCount !== undefined)
     config.libvirtKeepaliveCount = opts.libvirtKeepaliveCount;

@@ -12,6 +12,11 @@ export interface TestDriverSpec {
   pools: number;
   /** Volumes per pool (`<prefix>vol-<p>-<v>`, 1 MiB each). */
   volumesPerPool: number;
+  /**
+   * Virtual networks (`<prefix>net-<n>`, bridge `lvqbr<n>`, 10.<n / 250>.<n % 250>.1/24 with
+   * a DHCP range), all active. Default 0.
+   */
+  networks?: number;
   /** Domains start running (default) or shut off (`<test:runstate>5</test:runstate>`). */
   runningDomains?: boolean;
   /**
@@ -37,6 +42,7 @@ const esc = (s: string): string =>
 export function testDriverNames(spec: TestDriverSpec): {
   domains: { name: string; uuid: string }[];
   pools: { name: string; uuid: string; path: string; volumes: { name: string; path: string }[] }[];
+  networks: { name: string; uuid: string; bridge: string; subnet: string }[];
 } {
   const prefix = spec.namePrefix ?? "lvqtest-";
   const domains = Array.from({ length: spec.domains }, (_, i) => ({
@@ -56,7 +62,13 @@ export function testDriverNames(spec: TestDriverSpec): {
       })),
     };
   });
-  return { domains, pools };
+  const networks = Array.from({ length: spec.networks ?? 0 }, (_, n) => ({
+    name: `${prefix}net-${n}`,
+    uuid: testUuid(`${prefix}network-${n}`),
+    bridge: `lvqbr${n}`,
+    subnet: `10.${Math.floor(n / 250)}.${n % 250}`,
+  }));
+  return { domains, pools, networks };
 }
 
 /**
@@ -65,7 +77,7 @@ export function testDriverNames(spec: TestDriverSpec): {
  */
 export function writeTestDriverFile(path: string, spec: TestDriverSpec): string {
   const abs = isAbsolute(path) ? path : resolve(path);
-  const { domains, pools } = testDriverNames(spec);
+  const { domains, pools, networks } = testDriverNames(spec);
   const running = spec.runningDomains ?? true;
   const model = esc(
     Buffer.from(spec.hostName ?? "lvq-test-cpu")
@@ -92,6 +104,11 @@ export function writeTestDriverFile(path: string, spec: TestDriverSpec): string 
       );
     }
     parts.push("  </pool>");
+  }
+  for (const n of networks) {
+    parts.push(
+      `  <network><name>${esc(n.name)}</name><uuid>${n.uuid}</uuid><bridge name='${n.bridge}'/><ip address='${n.subnet}.1' netmask='255.255.255.0'><dhcp><range start='${n.subnet}.2' end='${n.subnet}.254'/></dhcp></ip></network>`,
+    );
   }
   parts.push("</node>", "");
   writeFileSync(abs, parts.join("\n"));

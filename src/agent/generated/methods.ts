@@ -48,6 +48,30 @@ export interface NodeStoragePoolCreateXmlResult {
   pool: ObjectIdLike;
 }
 
+/** Inputs of Node.network_define_xml. */
+export interface NodeNetworkDefineXmlArgs {
+  /** XML description of the network. */
+  xml_desc: string;
+}
+
+/** Output of Node.network_define_xml. */
+export interface NodeNetworkDefineXmlResult {
+  /** Newly defined network. References Network. */
+  network: ObjectIdLike;
+}
+
+/** Inputs of Node.network_create_xml. */
+export interface NodeNetworkCreateXmlArgs {
+  /** XML description of the network. */
+  xml_desc: string;
+}
+
+/** Output of Node.network_create_xml. */
+export interface NodeNetworkCreateXmlResult {
+  /** Newly created network. References Network. */
+  network: ObjectIdLike;
+}
+
 /** Inputs of Domain.save. */
 export interface DomainSaveArgs {
   /** Name of file to save VM image in (absolute path on the host). */
@@ -84,6 +108,54 @@ export interface DomainMigrateArgs {
 export interface DomainMigrateResult {
   /** New VM object on new host, as the destination's agent publishes it. References Domain. */
   domain: ObjectIdLike;
+}
+
+/** Inputs of Domain.set_autostart. */
+export interface DomainSetAutostartArgs {
+  /** true to start it at boot, false not to. */
+  autostart: boolean;
+}
+
+/** Inputs of Domain.set_vcpus. */
+export interface DomainSetVcpusArgs {
+  /** Number of virtual CPUs. */
+  count: number;
+  /** Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config). */
+  flags?: string;
+}
+
+/** Inputs of Domain.set_memory. */
+export interface DomainSetMemoryArgs {
+  /** Memory in KiB. Unit: KiB. */
+  memory: bigint;
+  /** Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config). */
+  flags?: string;
+}
+
+/** Inputs of Domain.interface_addresses. */
+export interface DomainInterfaceAddressesArgs {
+  /** Where libvirt learns the addresses: lease (the DHCP leases of libvirt's networks), agent (the guest agent) or arp (the host's ARP table); absent or empty: lease. */
+  source?: string;
+}
+
+/** Output of Domain.interface_addresses. */
+export interface DomainInterfaceAddressesResult {
+  /** One map per interface: name, hwaddr (MAC address, empty when unknown) and addrs, a list of maps with type (ipv4 or ipv6), addr and prefix. */
+  interfaces: unknown[];
+}
+
+/** Inputs of Domain.snapshot_create_xml. */
+export interface DomainSnapshotCreateXmlArgs {
+  /** XML description of the snapshot (<domainsnapshot/> lets libvirt name it). */
+  xml_desc: string;
+  /** virDomainSnapshotCreateFlags (e.g. 8 HALT, 16 DISK_ONLY, 256 LIVE); absent or 0: none. */
+  flags?: number;
+}
+
+/** Output of Domain.snapshot_create_xml. */
+export interface DomainSnapshotCreateXmlResult {
+  /** The new snapshot. References Snapshot. */
+  snapshot: ObjectIdLike;
 }
 
 /** Output of Pool.xml_desc. */
@@ -146,6 +218,42 @@ export interface VolumeXmlDescResult {
   description: string;
 }
 
+/** Inputs of Network.set_autostart. */
+export interface NetworkSetAutostartArgs {
+  /** true to start it at boot, false not to. */
+  autostart: boolean;
+}
+
+/** Output of Network.xml_desc. */
+export interface NetworkXmlDescResult {
+  /** XML description of the network. */
+  description: string;
+}
+
+/** Inputs of Network.dhcp_leases. */
+export interface NetworkDhcpLeasesArgs {
+  /** Only the leases of this MAC address; absent or empty: all. */
+  mac?: string;
+}
+
+/** Output of Network.dhcp_leases. */
+export interface NetworkDhcpLeasesResult {
+  /** One map per lease: mac, ip, prefix, type (ipv4 or ipv6), hostname (empty when unknown), iface (the bridge) and expiry (seconds since the epoch). */
+  leases: unknown[];
+}
+
+/** Inputs of Snapshot.delete. */
+export interface SnapshotDeleteArgs {
+  /** Delete the snapshot's descendants too; absent: false. */
+  children?: boolean;
+}
+
+/** Output of Snapshot.xml_desc. */
+export interface SnapshotXmlDescResult {
+  /** XML description of the snapshot. */
+  description: string;
+}
+
 /** Every method of the schema, by class: what its handler receives and returns. */
 export interface SchemaMethods {
   Node: {
@@ -163,6 +271,10 @@ export interface SchemaMethods {
       args: NodeStoragePoolCreateXmlArgs;
       result: NodeStoragePoolCreateXmlResult;
     };
+    /** added: define a new (inactive, persistent) virtual network from its XML description (virNetworkDefineXML). */
+    network_define_xml: { args: NodeNetworkDefineXmlArgs; result: NodeNetworkDefineXmlResult };
+    /** added: create and start a transient virtual network from its XML description (virNetworkCreateXML); it disappears when destroyed. */
+    network_create_xml: { args: NodeNetworkCreateXmlArgs; result: NodeNetworkCreateXmlResult };
   };
   Domain: {
     /** Start stopped VM */
@@ -187,6 +299,24 @@ export interface SchemaMethods {
     xml_desc: { args: None; result: DomainXmlDescResult };
     /** Migrate this VM to another host (peer-to-peer; live unless flags say otherwise). Give uri or destination_node (or both). */
     migrate: { args: DomainMigrateArgs; result: DomainMigrateResult };
+    /** added: whether libvirt starts the domain when the host boots (virDomainSetAutostart). */
+    set_autostart: { args: DomainSetAutostartArgs; result: None };
+    /** added: set the number of virtual CPUs (virDomainSetVcpusFlags). */
+    set_vcpus: { args: DomainSetVcpusArgs; result: None };
+    /** added: set the memory the guest may use, through its balloon while it runs (virDomainSetMemoryFlags). */
+    set_memory: { args: DomainSetMemoryArgs; result: None };
+    /** added: the guest's network interfaces and their IP addresses (virDomainInterfaceAddresses). */
+    interface_addresses: {
+      args: DomainInterfaceAddressesArgs;
+      result: DomainInterfaceAddressesResult;
+    };
+    /** added: save the running domain's memory to a file libvirt manages and stop it; its next start resumes from there (virDomainManagedSave). */
+    managed_save: { args: None; result: None };
+    /** added: take a snapshot of the domain (virDomainSnapshotCreateXML). */
+    snapshot_create_xml: {
+      args: DomainSnapshotCreateXmlArgs;
+      result: DomainSnapshotCreateXmlResult;
+    };
   };
   Pool: {
     /** Return an XML description of the storage pool. */
@@ -223,5 +353,27 @@ export interface SchemaMethods {
     xml_desc: { args: None; result: VolumeXmlDescResult };
     /** added: delete the volume and its storage (virStorageVolDelete). */
     delete: { args: None; result: None };
+  };
+  Network: {
+    /** Start the defined network (virNetworkCreate). */
+    create: { args: None; result: None };
+    /** Stop the network (virNetworkDestroy); a transient network disappears. */
+    destroy: { args: None; result: None };
+    /** Remove the network's persistent definition (virNetworkUndefine). */
+    undefine: { args: None; result: None };
+    /** Whether libvirt starts the network when the host boots (virNetworkSetAutostart). */
+    set_autostart: { args: NetworkSetAutostartArgs; result: None };
+    /** Return an XML description of the network. */
+    xml_desc: { args: None; result: NetworkXmlDescResult };
+    /** The DHCP leases the network's DHCP server handed out (virNetworkGetDHCPLeases). */
+    dhcp_leases: { args: NetworkDhcpLeasesArgs; result: NetworkDhcpLeasesResult };
+  };
+  Snapshot: {
+    /** Revert the domain to this snapshot (virDomainRevertToSnapshot). */
+    revert: { args: None; result: None };
+    /** Delete this snapshot (virDomainSnapshotDelete); its children go to its parent unless deleted too. */
+    delete: { args: SnapshotDeleteArgs; result: None };
+    /** Return an XML description of the snapshot. */
+    xml_desc: { args: None; result: SnapshotXmlDescResult };
   };
 }

@@ -1,13 +1,33 @@
 // The methods of Domain (schema/libvirt.xml), executed against libvirt. Migration has its own
 // file (domain-migrate.ts).
-import type { Domain } from "../../libvirt/index.js";
+import {
+  type Domain,
+  type DomainInterface,
+  DomainModificationImpact,
+  InterfaceAddressesSource,
+  IpAddrType,
+  type LibvirtClient,
+} from "../../libvirt/index.js";
 import { xmlText } from "../../util/xml.js";
-import { pathArg } from "../arguments.js";
+import { flagsArg, pathArg, wordArg, xmlArg } from "../arguments.js";
 import { badArgument } from "../errors.js";
-import type { DomainRestoreArgs, None } from "../generated/methods.js";
-import { act, describe, type HandlerCall, type HandlerContext, methodsOf } from "../handlers.js";
+import type {
+  DomainRestoreArgs,
+  DomainSetMemoryArgs,
+  DomainSetVcpusArgs,
+  None,
+} from "../generated/methods.js";
+import {
+  act,
+  describe,
+  type Handler,
+  type HandlerCall,
+  type HandlerContext,
+  methodsOf,
+} from "../handlers.js";
 import { domainKind } from "./domain.js";
 import { migrate } from "./domain-migrate.js";
+import { snapshotKey } from "./snapshot.js";
 
 /** The name and UUID of the domain a saved image's definition describes. */
 function savedDomain(xml: string): { name?: string; uuid?: string } {
@@ -48,6 +68,48 @@ async function restore(
   return {};
 }
 
+/** libvirt's names of the flags that say which definition a change applies to. */
+const IMPACT = { live: DomainModificationImpact.LIVE, config: DomainModificationImpact.CONFIG };
+
+/**
+ * A `write` method whose `flags` argument names libvirt's impact flags (live, config): the
+ * flags checked before libvirt is called, one call, then the domain read again.
+ */
+function resize<A extends { flags?: string }>(
+  name: string,
+  fn: (c: LibvirtClient, d: Domain, args: A, flags: number) => Promise<unknown>,
+): Handler<A, None, Domain> {
+  return {
+    access: "write",
+    async run(call, ctx) {
+      const flags = flagsArg<{ flags?: string }>(call, "flags", IMPACT);
+      await ctx.callLibvirt(name, (c) => fn(c, call.target, call.args, flags));
+      await ctx.mirror.refresh(domainKind, call.target.uuid);
+      return {};
+    },
+  };
+}
+
+/** Where Domain.interface_addresses may learn the addresses (virDomainInterfaceAddressesSource). */
+const ADDRESS_SOURCES = {
+  lease: InterfaceAddressesSource.LEASE,
+  agent: InterfaceAddressesSource.AGENT,
+  arp: InterfaceAddressesSource.ARP,
+};
+
+/** One guest interface as Domain.interface_addresses returns it. */
+export function interfaceValues(i: DomainInterface) {
+  return {
+    name: i.name,
+    hwaddr: i.hwaddr ?? "",
+    addrs: i.addrs.map((a) => ({
+      type: a.type === IpAddrType.IPV6 ? "ipv6" : "ipv4",
+      addr: a.addr,
+      prefix: a.prefix,
+    })),
+  };
+}
+
 export const domainMethods = methodsOf("Domain", domainKind, {
   create: act(domainKind, "virDomainCreate", (c, d) => c.domainCreate(d)),
   destroy: act(domainKind, "virDomainDestroy", (c, d) => c.domainDestroy(d)),
@@ -68,4 +130,37 @@ export const domainMethods = methodsOf("Domain", domainKind, {
   restore: { access: "write", run: restore },
   xml_desc: describe("virDomainGetXMLDesc", (c, d) => c.domainGetXmlDesc(d)),
   migrate: { access: "write", run: migrate },
+  set_autostart: act(domainKind, "virDomainSetAutostart", (c, d, a) =>
+    c.domainSetAutostart(d, a.autostart),
+  ),
+  set_vcpus: resize("virDomainSetVcpusFlags", (c, d, a: DomainSetVcpusArgs, flags) =>
+    c.domainSetVcpusFlags(d, a.count, flags),
+  ),
+  set_memory: resize("virDomainSetMemoryFlags", (c, d, a: DomainSetMemoryArgs, flags) =>
+    c.domainSetMemoryFlags(d, a.memory, flags),
+  ),
+  interface_addresses: {
+    access: "read",
+    async run(call, ctx) {
+      const source = wordArg(call, "source", ADDRESS_SOURCES, InterfaceAddressesSource.LEASE);
+      const ifaces = await ctx.callLibvirt("virDomainInterfaceAddresses", (c) =>
+        c.domainInterfaceAddresses(call.target, source),
+      );
+      return { interfaces: ifaces.map(interfaceValues) };
+    },
+  },
+  managed_save: act(domainKind, "virDomainManagedSave", (c, d) => c.domainManagedSave(d)),
+  snapshot_create_xml: {
+    access: "write",
+    async run(call, ctx) {
+      const d = call.target;
+      const xml = xmlArg(call, "xml_desc");
+      const s = await ctx.callLibvirt("virDomainSnapshotCreateXML", (c) =>
+        c.domainSnapshotCreateXml(d, xml, call.args.flags ?? 0),
+      );
+      // libvirt raises no snapshot event: the domain is read again with its snapshots.
+      await ctx.mirror.refresh(domainKind, d.uuid);
+      return { snapshot: ctx.objectId("Snapshot", snapshotKey(s)) };
+    },
+  },
 });

@@ -4,6 +4,7 @@
 import { DomainState, StatsTypes, type StatValue } from "../../libvirt/index.js";
 import type { ObjectIdLike } from "../../qmf/index.js";
 import { domainReasonText, domainStateText } from "./domain-words.js";
+import type { Displays } from "./domain-xml.js";
 import type { Values } from "./kind.js";
 
 /** Every stats group the DomainInfo class uses. */
@@ -21,6 +22,8 @@ export const STATS_NOWAIT = 1 << 29;
 export interface DomainMemo {
   /** The DomainInfo values last published. */
   info: Values | undefined;
+  /** Where its displays listen, as last read from its XML (domain-xml.ts). */
+  displays: Displays | undefined;
   /**
    * When the last fresh stats record came; for a domain never seen fresh (its job lock taken
    * since it started), when the first stale one came, so that the age still grows.

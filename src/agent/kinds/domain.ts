@@ -1,8 +1,19 @@
-// Domains: a Domain object (identity) and its DomainInfo (state and statistics) per libvirt
-// domain, keyed by UUID. A full listing takes the bulk statistics of every domain in the same
-// breath (so the state comes from there, not one GET_STATE per domain); a sweep takes them
-// again, in one call, and publishes only what changed.
-import { type Domain, type DomainInfo, isNoDomain, type StatValue } from "../../libvirt/index.js";
+// Domains: a Domain object (identity and settings) and its DomainInfo (state and statistics)
+// per libvirt domain, keyed by UUID. A full listing takes the bulk statistics of every domain
+// in the same breath (so the state comes from there, not one GET_STATE per domain), and asks
+// which domains are transient, autostarted, managed-saved or have snapshots with one filtered
+// listing each (so a resync makes a constant number of calls for those, and only the domains
+// with snapshots list theirs); a read after an event or a method asks for each setting itself.
+// Where a running domain's displays listen comes from its XML, read as domain-xml.ts says. A
+// sweep takes the statistics again, in one call, and publishes only what changed.
+import {
+  type Domain,
+  type DomainInfo,
+  isNoDomain,
+  type LibvirtClient,
+  ListDomainsFlags,
+  type StatValue,
+} from "../../libvirt/index.js";
 import type { ObjectIdLike } from "../../qmf/index.js";
 import { nowNs } from "../../util/clock.js";
 import { objectName } from "../names.js";
@@ -19,6 +30,7 @@ import {
   domainReasonText,
   domainStateText,
 } from "./domain-words.js";
+import { type Displays, NO_DISPLAYS, readDisplays } from "./domain-xml.js";
 import { type KindRow, SWEPT_CHANGED, SWEPT_STALE, type Values } from "./kind.js";
 
 /** What one read of a domain returns: GET_INFO, and its state (from the bulk record if any). */
@@ -28,14 +40,38 @@ export interface DomainRead {
   reason: number;
   /** The domain's bulk stats record, when read in a resync. */
   params: Record<string, StatValue> | undefined;
+  /** Whether it has snapshots, when a listing said so (undefined: its snapshots are listed). */
+  hasSnapshots: boolean | undefined;
+  settings: DomainSettings;
+  /** Where its displays listen; undefined: as last read (the XML was not read again). */
+  displays: Displays | undefined;
 }
 
-/** The bulk records of a listing, by domain UUID. */
-export type DomainBulk = Map<string, Record<string, StatValue>>;
+/** The settings of a domain the Domain object shows. */
+export interface DomainSettings {
+  persistent: boolean;
+  autostart: boolean;
+  managedSave: boolean;
+}
+
+/** What a full listing reads in bulk besides the handles. */
+export interface DomainBulk {
+  /** The bulk stats record of each domain, by UUID. */
+  stats: Map<string, Record<string, StatValue>>;
+  /** The UUIDs of the domains each filtered listing returned. */
+  withSnapshots: Set<string>;
+  transient: Set<string>;
+  autostart: Set<string>;
+  managedSave: Set<string>;
+}
+
+const uuids = (ds: Domain[]) => new Set(ds.map((d) => d.uuid));
 
 /** The Domain object. `id` is libvirt's, in decimal (-1 while inactive). */
 export function domainValues(
   d: Domain,
+  settings: DomainSettings,
+  displays: Displays,
   refs: { node: ObjectIdLike; domainInfo: ObjectIdLike },
 ): Values {
   return {
@@ -44,7 +80,32 @@ export function domainValues(
     id: String(d.id),
     node: refs.node,
     domain_info: refs.domainInfo,
+    persistent: settings.persistent,
+    autostart: settings.autostart,
+    has_managed_save: settings.managedSave,
+    graphics: displays.graphics,
   };
+}
+
+/** The settings of a domain, from a listing's filtered listings or else from libvirt. */
+async function settingsOf(
+  c: LibvirtClient,
+  d: Domain,
+  bulk: DomainBulk | undefined,
+): Promise<DomainSettings> {
+  if (bulk) {
+    return {
+      persistent: !bulk.transient.has(d.uuid),
+      autostart: bulk.autostart.has(d.uuid),
+      managedSave: bulk.managedSave.has(d.uuid),
+    };
+  }
+  const [persistent, autostart, managedSave] = await Promise.all([
+    c.domainIsPersistent(d),
+    c.domainGetAutostart(d),
+    c.domainHasManagedSaveImage(d),
+  ]);
+  return { persistent, autostart, managedSave };
 }
 
 /**
@@ -103,25 +164,58 @@ export const domainKind: KindRow<Domain, DomainRead, DomainBulk, DomainMemo> = {
   key: (d) => d.uuid,
 
   async list(c) {
-    const [handles, stats] = await Promise.all([
+    // The filters that keep few domains on most hosts (transient rather than persistent).
+    const [handles, stats, withSnapshots, transient, autostart, managedSave] = await Promise.all([
       c.listAllDomains(0),
       c.getAllDomainStats([], SWEEP_STATS, STATS_NOWAIT),
+      c.listAllDomains(ListDomainsFlags.HAS_SNAPSHOT),
+      c.listAllDomains(ListDomainsFlags.TRANSIENT),
+      c.listAllDomains(ListDomainsFlags.AUTOSTART),
+      c.listAllDomains(ListDomainsFlags.MANAGEDSAVE),
     ]);
-    return { handles, bulk: new Map(stats.map((r) => [r.domain.uuid, r.params])) };
+    return {
+      handles,
+      bulk: {
+        stats: new Map(stats.map((r) => [r.domain.uuid, r.params])),
+        withSnapshots: uuids(withSnapshots),
+        transient: uuids(transient),
+        autostart: uuids(autostart),
+        managedSave: uuids(managedSave),
+      },
+    };
   },
   // Many small calls in flight hide the round trip (the daemon works on 5 per client at a
   // time and queues the rest): 10,000 GET_INFO take ~0.4 s this way, ~1.2 s at 8.
   concurrency: (limit) => limit,
 
-  async read(c, d, bulk) {
-    const params = bulk?.get(d.uuid);
+  async read(c, d, { bulk, memo, settings: agent, log }) {
+    const params = bulk?.stats.get(d.uuid);
+    const hasSnapshots = bulk?.withSnapshots.has(d.uuid);
+    // The XML of a running domain, unless a resync finds it as it was last read (same run).
+    const displays =
+      d.id === -1
+        ? NO_DISPLAYS
+        : bulk && memo?.displays?.of === d.id
+          ? undefined
+          : readDisplays(c, d, agent, log);
     const state = params?.["state.state"];
     if (typeof state === "number") {
-      const info = await c.domainGetInfo(d);
-      return { info, state, reason: Number(params?.["state.reason"] ?? 0), params };
+      const [info, settings, shown] = await Promise.all([
+        c.domainGetInfo(d),
+        settingsOf(c, d, bulk),
+        displays,
+      ]);
+      const reason = Number(params?.["state.reason"] ?? 0);
+      return { info, state, reason, params, hasSnapshots, settings, displays: shown };
     }
-    const [info, s] = await Promise.all([c.domainGetInfo(d), c.domainGetState(d)]);
-    return { info, state: s.state, reason: s.reason, params };
+    const [info, s, settings, shown] = await Promise.all([
+      c.domainGetInfo(d),
+      c.domainGetState(d),
+      settingsOf(c, d, bulk),
+      displays,
+    ]);
+    const { state: st, reason } = s;
+    return { info, state: st, reason, params, hasSnapshots, settings, displays: shown };
   },
   // By UUID: the name and id may have changed since the handle was read.
   lookup: (c, uuid) => c.domainLookupByUuid(uuid),
@@ -129,13 +223,18 @@ export const domainKind: KindRow<Domain, DomainRead, DomainBulk, DomainMemo> = {
   publish(out, e, r) {
     const dn = objectName("Domain", e.key);
     const din = objectName("DomainInfo", e.key);
-    out.set("Domain", dn, domainValues(e.handle, { node: out.node, domainInfo: out.ref(din) }));
-    e.memo ??= { info: undefined, freshNs: undefined };
+    e.memo ??= { info: undefined, displays: undefined, freshNs: undefined };
+    if (r.displays) e.memo.displays = r.displays;
+    const refs = { node: out.node, domainInfo: out.ref(din) };
+    const displays = e.memo.displays ?? NO_DISPLAYS;
+    out.set("Domain", dn, domainValues(e.handle, r.settings, displays, refs));
     let next = domainInfoValues(r.info, r, out.ref(dn), e.memo.info);
     if (r.params) next = withStats(out.driver, e.memo, next, r.params, nowNs());
     publishInfo(out, e.key, e.memo, next);
   },
   isGone: isNoDomain,
+  // Snapshot handles name their domain by UUID.
+  childRef: (d) => d.uuid,
 
   events: [
     {

@@ -5,15 +5,26 @@ import type { ClassWithMethods, MethodTable } from "../handlers.js";
 import { domainKind } from "./domain.js";
 import { domainMethods } from "./domain-methods.js";
 import type { AnyKind } from "./kind.js";
+import { networkKind } from "./network.js";
+import { networkMethods } from "./network-methods.js";
 import { nodeKind } from "./node.js";
 import { nodeMethods } from "./node-methods.js";
 import { poolKind } from "./pool.js";
 import { poolMethods } from "./pool-methods.js";
+import { snapshotKind } from "./snapshot.js";
+import { snapshotMethods } from "./snapshot-methods.js";
 import { volumeKind } from "./volume.js";
 import { volumeMethods } from "./volume-methods.js";
 
 /** Every kind. */
-export const KINDS: readonly AnyKind[] = [nodeKind, domainKind, poolKind, volumeKind];
+export const KINDS: readonly AnyKind[] = [
+  nodeKind,
+  domainKind,
+  poolKind,
+  volumeKind,
+  networkKind,
+  snapshotKind,
+];
 
 /** The handlers of every class that has methods (a class left out does not compile). */
 export const METHODS = {
@@ -21,4 +32,6 @@ export const METHODS = {
   Domain: domainMethods,
   Pool: poolMethods,
   Volume: volumeMethods,
+  Network: networkMethods,
+  Snapshot: snapshotMethods,
 } satisfies { readonly [C in ClassWithMethods]: MethodTable<C> };

@@ -5,6 +5,7 @@
 import type { LibvirtClient } from "../../libvirt/index.js";
 import type { ObjectIdLike } from "../../qmf/index.js";
 import type { LibvirtEventPayloads } from "../libvirt-events.js";
+import type { AgentLogger } from "../log.js";
 
 /** Property values of one object, as given to AgentSession.setObject. */
 export type Values = Record<string, unknown>;
@@ -40,6 +41,26 @@ export interface ObjectSink {
    * reports job statistics at all); kept for the life of the mirror.
    */
   readonly driver: Set<string>;
+}
+
+/** The agent's settings that rows act on. */
+export interface KindSettings {
+  /**
+   * The balloon stats period (seconds) set on running QEMU domains that have none, so that
+   * libvirt refreshes their memory statistics; 0 leaves every balloon alone.
+   */
+  readonly balloonStatsPeriod: number;
+}
+
+/** What one read of an object may use besides libvirt. */
+export interface ReadContext<B, M> {
+  /** What the listing read in bulk, during a full resync (undefined for any other read). */
+  readonly bulk: B | undefined;
+  /** What the row kept of the object at its last read, when it is known. */
+  readonly memo: M | undefined;
+  readonly settings: KindSettings;
+  /** Where a read reports what it let pass without failing (say, a setting libvirt refused). */
+  readonly log: AgentLogger;
 }
 
 /** One known object of a kind, as the mirror keeps it between reads. */
@@ -98,10 +119,18 @@ export const SWEPT_CHANGED = 1;
 /** A sweep result bit: the record lacked part of what it should have (values kept, marked). */
 export const SWEPT_STALE = 2;
 
-/** A periodic bulk read of every object's statistics: one libvirt call per sweep. */
+/** A periodic bulk read of every object's statistics: a constant number of calls per sweep. */
 export interface SweepSpec<H, M, Rec> {
-  /** Reads the statistics of every object; records are decoded as they are iterated. */
-  read(c: LibvirtClient): Promise<Iterable<Rec> & { readonly length: number }>;
+  /**
+   * Reads the statistics of every object; records are decoded as they are iterated. The host
+   * is the agent's own.
+   */
+  read(c: LibvirtClient, host: Host): Promise<Iterable<Rec> & { readonly length: number }>;
+  /**
+   * Whether the sweep report counts the records, and those changed or stale, as domains
+   * (default true): the host's own statistics are swept as well, but the report is about guests.
+   */
+  readonly domainRecords?: boolean;
   /** The key of the object a record is about. */
   key(rec: Rec): string;
   /** Merges one record into a known object; returns SWEPT_CHANGED and SWEPT_STALE bits. */
@@ -128,8 +157,8 @@ export interface KindRow<H, R, B, M> {
   list?(c: LibvirtClient, host: Host): Promise<Listing<H, B>>;
   /** libvirt reads in flight for this kind, given the resync's overall limit. */
   concurrency?(limit: number): number;
-  /** Reads what the values need; `bulk` is the listing's bulk data during a resync. */
-  read(c: LibvirtClient, h: H, bulk: B | undefined): Promise<R>;
+  /** Reads what the values need (in a resync, with what the listing read in bulk). */
+  read(c: LibvirtClient, h: H, at: ReadContext<B, M>): Promise<R>;
   /** Looks one object up again by key (after an event or a method). */
   lookup?(c: LibvirtClient, key: string): Promise<H>;
   /** Publishes the object's classes from one read. */

@@ -1,6 +1,7 @@
 // The methods of Node (schema/libvirt.xml), executed against libvirt.
 import { fromXml, methodsOf } from "../handlers.js";
 import { domainKind } from "./domain.js";
+import { networkKind } from "./network.js";
 import { nodeKind } from "./node.js";
 import { poolKind } from "./pool.js";
 
@@ -20,5 +21,11 @@ export const nodeMethods = methodsOf("Node", nodeKind, {
   ),
   storage_pool_create_xml: fromXml(poolKind, "pool", "virStoragePoolCreateXML", (c, xml) =>
     c.storagePoolCreateXml(xml),
+  ),
+  network_define_xml: fromXml(networkKind, "network", "virNetworkDefineXML", (c, xml) =>
+    c.networkDefineXml(xml),
+  ),
+  network_create_xml: fromXml(networkKind, "network", "virNetworkCreateXML", (c, xml) =>
+    c.networkCreateXml(xml),
   ),
 });

@@ -23,6 +23,7 @@ interface AgentFlags {
   statsInterval?: string;
   resyncInterval?: string;
   libvirtTimeout?: string;
+  balloonStatsPeriod?: string;
   logLevel?: string;
   config?: string;
 }
@@ -87,6 +88,10 @@ export function registerAgentCommand(program: Command): void {
       `libvirt per-call timeout [${ENV_VARS.libvirtTimeout}] (default 30)`,
     )
     .option(
+      "--balloon-stats-period <seconds>",
+      `balloon stats period set on running QEMU domains that have none, so their memory statistics are reported; 0 leaves balloons alone [${ENV_VARS.balloonStatsPeriod}] (default 5)`,
+    )
+    .option(
       "--log-level <level>",
       `debug, info, warn or error [${ENV_VARS.logLevel}] (default info)`,
     )
@@ -97,7 +102,8 @@ Also (options of every lvq command):
   --broker <url>   AMQP broker URL [${ENV_VARS.broker}] (default amqp://guest:guest@127.0.0.1:5672)
   --config <file>  JSON config file (default ${DEFAULT_CONFIG_FILE} if present), keys:
                    broker, uri, publicUri, instance, hostUuid, controlUsers, stateDir, heartbeatInterval,
-                   statsInterval, resyncInterval, libvirtTimeout (seconds), logLevel
+                   statsInterval, resyncInterval, libvirtTimeout, balloonStatsPeriod (seconds),
+                   logLevel
 Precedence: flags, then LVQ_* environment variables, then the config file, then defaults.
 Logs are JSON lines on stderr. SIGTERM or SIGINT stops the agent cleanly.
 
@@ -118,6 +124,7 @@ Example:
         statsInterval: flags.statsInterval,
         resyncInterval: flags.resyncInterval,
         libvirtTimeout: flags.libvirtTimeout,
+        balloonStatsPeriod: flags.balloonStatsPeriod,
         logLevel: flags.logLevel,
       };
       for (const k of Object.keys(raw) as (keyof RawSettings)[]) {

@@ -33,6 +33,22 @@ export interface NodeProperties {
   libvirt_state_since: bigint;
   /** added: end of the last full resync with libvirt. Unit: ns. */
   last_sync: bigint;
+  /** added: CPU time the host spent in its kernel, summed over all CPUs (virNodeGetCPUStats); refreshed with each stats sweep, absent when libvirt does not report it. Unit: ns. */
+  cpu_kernel: bigint;
+  /** added: CPU time the host spent in user space, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  cpu_user: bigint;
+  /** added: CPU time the host's CPUs were idle, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  cpu_idle: bigint;
+  /** added: CPU time the host's CPUs waited for I/O, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  cpu_iowait: bigint;
+  /** added: the host's memory (virNodeGetMemoryStats); refreshed with each stats sweep, absent when libvirt does not report it. Unit: KiB. */
+  memory_total: bigint;
+  /** added: the host's free memory; absent when libvirt does not report it. Unit: KiB. */
+  memory_free: bigint;
+  /** added: the host's memory in buffers; absent when libvirt does not report it. Unit: KiB. */
+  memory_buffers: bigint;
+  /** added: the host's memory in the page cache; absent when libvirt does not report it. Unit: KiB. */
+  memory_cached: bigint;
 }
 
 /** A managed host: one libvirt connection. */
@@ -107,6 +123,62 @@ export class Node extends ManagedObject<NodeProperties> {
         unit: "ns",
         access: "RO",
       },
+      {
+        name: "cpu_kernel",
+        type: "uint64",
+        desc: "added: CPU time the host spent in its kernel, summed over all CPUs (virNodeGetCPUStats); refreshed with each stats sweep, absent when libvirt does not report it",
+        unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "cpu_user",
+        type: "uint64",
+        desc: "added: CPU time the host spent in user space, summed over all CPUs; absent when libvirt does not report it",
+        unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "cpu_idle",
+        type: "uint64",
+        desc: "added: CPU time the host's CPUs were idle, summed over all CPUs; absent when libvirt does not report it",
+        unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "cpu_iowait",
+        type: "uint64",
+        desc: "added: CPU time the host's CPUs waited for I/O, summed over all CPUs; absent when libvirt does not report it",
+        unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "memory_total",
+        type: "uint64",
+        desc: "added: the host's memory (virNodeGetMemoryStats); refreshed with each stats sweep, absent when libvirt does not report it",
+        unit: "KiB",
+        access: "RO",
+      },
+      {
+        name: "memory_free",
+        type: "uint64",
+        desc: "added: the host's free memory; absent when libvirt does not report it",
+        unit: "KiB",
+        access: "RO",
+      },
+      {
+        name: "memory_buffers",
+        type: "uint64",
+        desc: "added: the host's memory in buffers; absent when libvirt does not report it",
+        unit: "KiB",
+        access: "RO",
+      },
+      {
+        name: "memory_cached",
+        type: "uint64",
+        desc: "added: the host's memory in the page cache; absent when libvirt does not report it",
+        unit: "KiB",
+        access: "RO",
+      },
     ],
     methods: [
       {
@@ -161,6 +233,34 @@ export class Node extends ManagedObject<NodeProperties> {
             desc: "Newly created storage pool",
             dir: "O",
             references: "Pool",
+          },
+        ],
+      },
+      {
+        name: "network_define_xml",
+        desc: "added: define a new (inactive, persistent) virtual network from its XML description (virNetworkDefineXML).",
+        args: [
+          { name: "xml_desc", type: "lstr", desc: "XML description of the network", dir: "I" },
+          {
+            name: "network",
+            type: "objId",
+            desc: "Newly defined network",
+            dir: "O",
+            references: "Network",
+          },
+        ],
+      },
+      {
+        name: "network_create_xml",
+        desc: "added: create and start a transient virtual network from its XML description (virNetworkCreateXML); it disappears when destroyed.",
+        args: [
+          { name: "xml_desc", type: "lstr", desc: "XML description of the network", dir: "I" },
+          {
+            name: "network",
+            type: "objId",
+            desc: "Newly created network",
+            dir: "O",
+            references: "Network",
           },
         ],
       },
@@ -225,6 +325,46 @@ export class Node extends ManagedObject<NodeProperties> {
     return this.props.last_sync;
   }
 
+  /** added: CPU time the host spent in its kernel, summed over all CPUs (virNodeGetCPUStats); refreshed with each stats sweep, absent when libvirt does not report it. Unit: ns. */
+  get cpu_kernel(): bigint {
+    return this.props.cpu_kernel;
+  }
+
+  /** added: CPU time the host spent in user space, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  get cpu_user(): bigint {
+    return this.props.cpu_user;
+  }
+
+  /** added: CPU time the host's CPUs were idle, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  get cpu_idle(): bigint {
+    return this.props.cpu_idle;
+  }
+
+  /** added: CPU time the host's CPUs waited for I/O, summed over all CPUs; absent when libvirt does not report it. Unit: ns. */
+  get cpu_iowait(): bigint {
+    return this.props.cpu_iowait;
+  }
+
+  /** added: the host's memory (virNodeGetMemoryStats); refreshed with each stats sweep, absent when libvirt does not report it. Unit: KiB. */
+  get memory_total(): bigint {
+    return this.props.memory_total;
+  }
+
+  /** added: the host's free memory; absent when libvirt does not report it. Unit: KiB. */
+  get memory_free(): bigint {
+    return this.props.memory_free;
+  }
+
+  /** added: the host's memory in buffers; absent when libvirt does not report it. Unit: KiB. */
+  get memory_buffers(): bigint {
+    return this.props.memory_buffers;
+  }
+
+  /** added: the host's memory in the page cache; absent when libvirt does not report it. Unit: KiB. */
+  get memory_cached(): bigint {
+    return this.props.memory_cached;
+  }
+
   /**
    * provides the free memory available on the Node.
    * @returns Amount of free memory in KB. Unit: KiB.
@@ -262,6 +402,26 @@ export class Node extends ManagedObject<NodeProperties> {
   async storage_pool_create_xml(args: { xml_desc: string }): Promise<Pool> {
     const out = await this.invoke("storage_pool_create_xml", { ...args });
     return this.resolveRef(out.pool, "Node.storage_pool_create_xml", Pool);
+  }
+
+  /**
+   * added: define a new (inactive, persistent) virtual network from its XML description (virNetworkDefineXML).
+   * @param args.xml_desc XML description of the network.
+   * @returns Newly defined network. References Network.
+   */
+  async network_define_xml(args: { xml_desc: string }): Promise<Network> {
+    const out = await this.invoke("network_define_xml", { ...args });
+    return this.resolveRef(out.network, "Node.network_define_xml", Network);
+  }
+
+  /**
+   * added: create and start a transient virtual network from its XML description (virNetworkCreateXML); it disappears when destroyed.
+   * @param args.xml_desc XML description of the network.
+   * @returns Newly created network. References Network.
+   */
+  async network_create_xml(args: { xml_desc: string }): Promise<Network> {
+    const out = await this.invoke("network_create_xml", { ...args });
+    return this.resolveRef(out.network, "Node.network_create_xml", Network);
   }
 }
 
@@ -374,6 +534,14 @@ export interface DomainProperties {
   node: ObjectRef;
   /** Domain information.  This will be updated on a regular basis. References DomainInfo. */
   domain_info: ObjectRef;
+  /** added: whether the domain has a persistent definition (false: transient, gone once stopped). */
+  persistent: boolean;
+  /** added: whether libvirt starts the domain when the host boots. */
+  autostart: boolean;
+  /** added: whether the domain has a managed-save image (its next start resumes from it). */
+  has_managed_save: boolean;
+  /** added: where the domain's displays listen while it runs, for a viewer: one map per display with type (vnc, spice, ...), address (listen address, or socket path) and port (-1 when none); empty while the domain is not running. */
+  graphics: unknown[];
 }
 
 /** A virtual machine (virDomain). */
@@ -398,6 +566,30 @@ export class Domain extends ManagedObject<DomainProperties> {
         desc: "Domain information.  This will be updated on a regular basis.",
         access: "RO",
         references: "DomainInfo",
+      },
+      {
+        name: "persistent",
+        type: "bool",
+        desc: "added: whether the domain has a persistent definition (false: transient, gone once stopped)",
+        access: "RO",
+      },
+      {
+        name: "autostart",
+        type: "bool",
+        desc: "added: whether libvirt starts the domain when the host boots",
+        access: "RO",
+      },
+      {
+        name: "has_managed_save",
+        type: "bool",
+        desc: "added: whether the domain has a managed-save image (its next start resumes from it)",
+        access: "RO",
+      },
+      {
+        name: "graphics",
+        type: "list",
+        desc: "added: where the domain's displays listen while it runs, for a viewer: one map per display with type (vnc, spice, ...), address (listen address, or socket path) and port (-1 when none); empty while the domain is not running",
+        access: "RO",
       },
     ],
     methods: [
@@ -517,6 +709,96 @@ export class Domain extends ManagedObject<DomainProperties> {
           },
         ],
       },
+      {
+        name: "set_autostart",
+        desc: "added: whether libvirt starts the domain when the host boots (virDomainSetAutostart).",
+        args: [
+          {
+            name: "autostart",
+            type: "bool",
+            desc: "true to start it at boot, false not to",
+            dir: "I",
+          },
+        ],
+      },
+      {
+        name: "set_vcpus",
+        desc: "added: set the number of virtual CPUs (virDomainSetVcpusFlags).",
+        args: [
+          { name: "count", type: "uint32", desc: "Number of virtual CPUs", dir: "I" },
+          {
+            name: "flags",
+            type: "sstr",
+            desc: "Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config)",
+            dir: "I",
+            optional: true,
+          },
+        ],
+      },
+      {
+        name: "set_memory",
+        desc: "added: set the memory the guest may use, through its balloon while it runs (virDomainSetMemoryFlags).",
+        args: [
+          { name: "memory", type: "uint64", desc: "Memory in KiB", unit: "KiB", dir: "I" },
+          {
+            name: "flags",
+            type: "sstr",
+            desc: "Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config)",
+            dir: "I",
+            optional: true,
+          },
+        ],
+      },
+      {
+        name: "interface_addresses",
+        desc: "added: the guest's network interfaces and their IP addresses (virDomainInterfaceAddresses).",
+        args: [
+          {
+            name: "source",
+            type: "sstr",
+            desc: "Where libvirt learns the addresses: lease (the DHCP leases of libvirt's networks), agent (the guest agent) or arp (the host's ARP table); absent or empty: lease",
+            dir: "I",
+            optional: true,
+          },
+          {
+            name: "interfaces",
+            type: "list",
+            desc: "One map per interface: name, hwaddr (MAC address, empty when unknown) and addrs, a list of maps with type (ipv4 or ipv6), addr and prefix",
+            dir: "O",
+          },
+        ],
+      },
+      {
+        name: "managed_save",
+        desc: "added: save the running domain's memory to a file libvirt manages and stop it; its next start resumes from there (virDomainManagedSave).",
+        args: [],
+      },
+      {
+        name: "snapshot_create_xml",
+        desc: "added: take a snapshot of the domain (virDomainSnapshotCreateXML).",
+        args: [
+          {
+            name: "xml_desc",
+            type: "lstr",
+            desc: "XML description of the snapshot (<domainsnapshot/> lets libvirt name it)",
+            dir: "I",
+          },
+          {
+            name: "flags",
+            type: "uint32",
+            desc: "virDomainSnapshotCreateFlags (e.g. 8 HALT, 16 DISK_ONLY, 256 LIVE); absent or 0: none",
+            dir: "I",
+            optional: true,
+          },
+          {
+            name: "snapshot",
+            type: "objId",
+            desc: "The new snapshot",
+            dir: "O",
+            references: "Snapshot",
+          },
+        ],
+      },
     ],
   };
 
@@ -549,6 +831,26 @@ export class Domain extends ManagedObject<DomainProperties> {
    */
   get domain_info(): Promise<DomainInfo> {
     return this.follow("domain_info", DomainInfo);
+  }
+
+  /** added: whether the domain has a persistent definition (false: transient, gone once stopped). */
+  get persistent(): boolean {
+    return this.props.persistent;
+  }
+
+  /** added: whether libvirt starts the domain when the host boots. */
+  get autostart(): boolean {
+    return this.props.autostart;
+  }
+
+  /** added: whether the domain has a managed-save image (its next start resumes from it). */
+  get has_managed_save(): boolean {
+    return this.props.has_managed_save;
+  }
+
+  /** added: where the domain's displays listen while it runs, for a viewer: one map per display with type (vnc, spice, ...), address (listen address, or socket path) and port (-1 when none); empty while the domain is not running. */
+  get graphics(): unknown[] {
+    return this.props.graphics;
   }
 
   /** Start stopped VM */
@@ -629,6 +931,58 @@ export class Domain extends ManagedObject<DomainProperties> {
   }): Promise<Domain> {
     const out = await this.invoke("migrate", { ...args });
     return this.resolveRef(out.domain, "Domain.migrate", Domain);
+  }
+
+  /**
+   * added: whether libvirt starts the domain when the host boots (virDomainSetAutostart).
+   * @param args.autostart true to start it at boot, false not to.
+   */
+  async set_autostart(args: { autostart: boolean }): Promise<void> {
+    await this.invoke("set_autostart", { ...args });
+  }
+
+  /**
+   * added: set the number of virtual CPUs (virDomainSetVcpusFlags).
+   * @param args.count Number of virtual CPUs.
+   * @param args.flags Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config).
+   */
+  async set_vcpus(args: { count: number; flags?: string }): Promise<void> {
+    await this.invoke("set_vcpus", { ...args });
+  }
+
+  /**
+   * added: set the memory the guest may use, through its balloon while it runs (virDomainSetMemoryFlags).
+   * @param args.memory Memory in KiB. Unit: KiB.
+   * @param args.flags Which definition to change, as libvirt names its flags: live, config, or both (live,config); absent or empty: the current one (live while running, else config).
+   */
+  async set_memory(args: { memory: bigint; flags?: string }): Promise<void> {
+    await this.invoke("set_memory", { ...args });
+  }
+
+  /**
+   * added: the guest's network interfaces and their IP addresses (virDomainInterfaceAddresses).
+   * @param args.source Where libvirt learns the addresses: lease (the DHCP leases of libvirt's networks), agent (the guest agent) or arp (the host's ARP table); absent or empty: lease.
+   * @returns One map per interface: name, hwaddr (MAC address, empty when unknown) and addrs, a list of maps with type (ipv4 or ipv6), addr and prefix.
+   */
+  async interface_addresses(args: { source?: string }): Promise<unknown[]> {
+    const out = await this.invoke("interface_addresses", { ...args });
+    return out.interfaces as unknown[];
+  }
+
+  /** added: save the running domain's memory to a file libvirt manages and stop it; its next start resumes from there (virDomainManagedSave). */
+  async managed_save(): Promise<void> {
+    await this.invoke("managed_save", {});
+  }
+
+  /**
+   * added: take a snapshot of the domain (virDomainSnapshotCreateXML).
+   * @param args.xml_desc XML description of the snapshot (<domainsnapshot/> lets libvirt name it).
+   * @param args.flags virDomainSnapshotCreateFlags (e.g. 8 HALT, 16 DISK_ONLY, 256 LIVE); absent or 0: none.
+   * @returns The new snapshot. References Snapshot.
+   */
+  async snapshot_create_xml(args: { xml_desc: string; flags?: number }): Promise<Snapshot> {
+    const out = await this.invoke("snapshot_create_xml", { ...args });
+    return this.resolveRef(out.snapshot, "Domain.snapshot_create_xml", Snapshot);
   }
 }
 
@@ -1269,6 +1623,344 @@ export class Volume extends ManagedObject<VolumeProperties> {
   }
 }
 
+/** Properties of Network: added: a virtual network (virNetwork). */
+export interface NetworkProperties {
+  /** Network UUID. */
+  uuid: string;
+  /** Network name. */
+  name: string;
+  /** Node of this network. References Node. */
+  node: ObjectRef;
+  /** Whether the network is running. */
+  active: boolean;
+  /** Whether the network has a persistent definition (false: transient, gone once destroyed). */
+  persistent: boolean;
+  /** Whether libvirt starts the network when the host boots. */
+  autostart: boolean;
+  /** The host bridge device the network uses, e.g. virbr0 (empty when it has none). */
+  bridge: string;
+}
+
+/** added: a virtual network (virNetwork). */
+export class Network extends ManagedObject<NetworkProperties> {
+  /** Network's schema, as data. */
+  static readonly meta: ClassMeta = {
+    name: "Network",
+    desc: "added: a virtual network (virNetwork).",
+    properties: [
+      { name: "uuid", type: "sstr", desc: "Network UUID", access: "RO", index: true },
+      { name: "name", type: "sstr", desc: "Network name", access: "RO" },
+      {
+        name: "node",
+        type: "objId",
+        desc: "Node of this network",
+        access: "RO",
+        references: "Node",
+      },
+      { name: "active", type: "bool", desc: "Whether the network is running", access: "RO" },
+      {
+        name: "persistent",
+        type: "bool",
+        desc: "Whether the network has a persistent definition (false: transient, gone once destroyed)",
+        access: "RO",
+      },
+      {
+        name: "autostart",
+        type: "bool",
+        desc: "Whether libvirt starts the network when the host boots",
+        access: "RO",
+      },
+      {
+        name: "bridge",
+        type: "sstr",
+        desc: "The host bridge device the network uses, e.g. virbr0 (empty when it has none)",
+        access: "RO",
+      },
+    ],
+    methods: [
+      {
+        name: "create",
+        desc: "Start the defined network (virNetworkCreate).",
+        args: [],
+      },
+      {
+        name: "destroy",
+        desc: "Stop the network (virNetworkDestroy); a transient network disappears.",
+        args: [],
+      },
+      {
+        name: "undefine",
+        desc: "Remove the network's persistent definition (virNetworkUndefine).",
+        args: [],
+      },
+      {
+        name: "set_autostart",
+        desc: "Whether libvirt starts the network when the host boots (virNetworkSetAutostart).",
+        args: [
+          {
+            name: "autostart",
+            type: "bool",
+            desc: "true to start it at boot, false not to",
+            dir: "I",
+          },
+        ],
+      },
+      {
+        name: "xml_desc",
+        desc: "Return an XML description of the network.",
+        args: [
+          { name: "description", type: "lstr", desc: "XML description of the network.", dir: "O" },
+        ],
+      },
+      {
+        name: "dhcp_leases",
+        desc: "The DHCP leases the network's DHCP server handed out (virNetworkGetDHCPLeases).",
+        args: [
+          {
+            name: "mac",
+            type: "sstr",
+            desc: "Only the leases of this MAC address; absent or empty: all",
+            dir: "I",
+            optional: true,
+          },
+          {
+            name: "leases",
+            type: "list",
+            desc: "One map per lease: mac, ip, prefix, type (ipv4 or ipv6), hostname (empty when unknown), iface (the bridge) and expiry (seconds since the epoch)",
+            dir: "O",
+          },
+        ],
+      },
+    ],
+  };
+
+  /** Network UUID. */
+  get uuid(): string {
+    return this.props.uuid;
+  }
+
+  /** Network name. */
+  get name(): string {
+    return this.props.name;
+  }
+
+  /**
+   * Node of this network. References Node.
+   * Resolves to the Node object (one query); the raw id is `props.node`.
+   */
+  get node(): Promise<Node> {
+    return this.follow("node", Node);
+  }
+
+  /** Whether the network is running. */
+  get active(): boolean {
+    return this.props.active;
+  }
+
+  /** Whether the network has a persistent definition (false: transient, gone once destroyed). */
+  get persistent(): boolean {
+    return this.props.persistent;
+  }
+
+  /** Whether libvirt starts the network when the host boots. */
+  get autostart(): boolean {
+    return this.props.autostart;
+  }
+
+  /** The host bridge device the network uses, e.g. virbr0 (empty when it has none). */
+  get bridge(): string {
+    return this.props.bridge;
+  }
+
+  /** Start the defined network (virNetworkCreate). */
+  async create(): Promise<void> {
+    await this.invoke("create", {});
+  }
+
+  /** Stop the network (virNetworkDestroy); a transient network disappears. */
+  async destroy(): Promise<void> {
+    await this.invoke("destroy", {});
+  }
+
+  /** Remove the network's persistent definition (virNetworkUndefine). */
+  async undefine(): Promise<void> {
+    await this.invoke("undefine", {});
+  }
+
+  /**
+   * Whether libvirt starts the network when the host boots (virNetworkSetAutostart).
+   * @param args.autostart true to start it at boot, false not to.
+   */
+  async set_autostart(args: { autostart: boolean }): Promise<void> {
+    await this.invoke("set_autostart", { ...args });
+  }
+
+  /**
+   * Return an XML description of the network.
+   * @returns XML description of the network.
+   */
+  async xml_desc(): Promise<string> {
+    const out = await this.invoke("xml_desc", {});
+    return out.description as string;
+  }
+
+  /**
+   * The DHCP leases the network's DHCP server handed out (virNetworkGetDHCPLeases).
+   * @param args.mac Only the leases of this MAC address; absent or empty: all.
+   * @returns One map per lease: mac, ip, prefix, type (ipv4 or ipv6), hostname (empty when unknown), iface (the bridge) and expiry (seconds since the epoch).
+   */
+  async dhcp_leases(args: { mac?: string }): Promise<unknown[]> {
+    const out = await this.invoke("dhcp_leases", { ...args });
+    return out.leases as unknown[];
+  }
+}
+
+/** Properties of Snapshot: added: a snapshot of a domain (virDomainSnapshot). */
+export interface SnapshotProperties {
+  /** Snapshot name (unique per domain). */
+  name: string;
+  /** The domain the snapshot is of. References Domain. */
+  domain: ObjectRef;
+  /** The snapshot this one was taken on top of; absent for a root snapshot. References Snapshot. */
+  parent: ObjectRef;
+  /** When the snapshot was taken. Unit: ns. */
+  creation_time: bigint;
+  /** The domain's state when the snapshot was taken: running, paused, shutoff, disk-snapshot, ... */
+  state: string;
+  /** Whether this is the domain's current snapshot (the one last taken or reverted to). */
+  is_current: boolean;
+}
+
+/** added: a snapshot of a domain (virDomainSnapshot). */
+export class Snapshot extends ManagedObject<SnapshotProperties> {
+  /** Snapshot's schema, as data. */
+  static readonly meta: ClassMeta = {
+    name: "Snapshot",
+    desc: "added: a snapshot of a domain (virDomainSnapshot).",
+    properties: [
+      { name: "name", type: "sstr", desc: "Snapshot name (unique per domain)", access: "RO" },
+      {
+        name: "domain",
+        type: "objId",
+        desc: "The domain the snapshot is of",
+        access: "RO",
+        references: "Domain",
+      },
+      {
+        name: "parent",
+        type: "objId",
+        desc: "The snapshot this one was taken on top of; absent for a root snapshot",
+        access: "RO",
+        references: "Snapshot",
+      },
+      {
+        name: "creation_time",
+        type: "absTime",
+        desc: "When the snapshot was taken",
+        unit: "ns",
+        access: "RO",
+      },
+      {
+        name: "state",
+        type: "sstr",
+        desc: "The domain's state when the snapshot was taken: running, paused, shutoff, disk-snapshot, ...",
+        access: "RO",
+      },
+      {
+        name: "is_current",
+        type: "bool",
+        desc: "Whether this is the domain's current snapshot (the one last taken or reverted to)",
+        access: "RO",
+      },
+    ],
+    methods: [
+      {
+        name: "revert",
+        desc: "Revert the domain to this snapshot (virDomainRevertToSnapshot).",
+        args: [],
+      },
+      {
+        name: "delete",
+        desc: "Delete this snapshot (virDomainSnapshotDelete); its children go to its parent unless deleted too.",
+        args: [
+          {
+            name: "children",
+            type: "bool",
+            desc: "Delete the snapshot's descendants too; absent: false",
+            dir: "I",
+            optional: true,
+          },
+        ],
+      },
+      {
+        name: "xml_desc",
+        desc: "Return an XML description of the snapshot.",
+        args: [
+          { name: "description", type: "lstr", desc: "XML description of the snapshot.", dir: "O" },
+        ],
+      },
+    ],
+  };
+
+  /** Snapshot name (unique per domain). */
+  get name(): string {
+    return this.props.name;
+  }
+
+  /**
+   * The domain the snapshot is of. References Domain.
+   * Resolves to the Domain object (one query); the raw id is `props.domain`.
+   */
+  get domain(): Promise<Domain> {
+    return this.follow("domain", Domain);
+  }
+
+  /**
+   * The snapshot this one was taken on top of; absent for a root snapshot. References Snapshot.
+   * Resolves to the Snapshot object (one query); the raw id is `props.parent`.
+   */
+  get parent(): Promise<Snapshot> {
+    return this.follow("parent", Snapshot);
+  }
+
+  /** When the snapshot was taken. Unit: ns. */
+  get creation_time(): bigint {
+    return this.props.creation_time;
+  }
+
+  /** The domain's state when the snapshot was taken: running, paused, shutoff, disk-snapshot, ... */
+  get state(): string {
+    return this.props.state;
+  }
+
+  /** Whether this is the domain's current snapshot (the one last taken or reverted to). */
+  get is_current(): boolean {
+    return this.props.is_current;
+  }
+
+  /** Revert the domain to this snapshot (virDomainRevertToSnapshot). */
+  async revert(): Promise<void> {
+    await this.invoke("revert", {});
+  }
+
+  /**
+   * Delete this snapshot (virDomainSnapshotDelete); its children go to its parent unless deleted too.
+   * @param args.children Delete the snapshot's descendants too; absent: false.
+   */
+  async delete(args: { children?: boolean }): Promise<void> {
+    await this.invoke("delete", { ...args });
+  }
+
+  /**
+   * Return an XML description of the snapshot.
+   * @returns XML description of the snapshot.
+   */
+  async xml_desc(): Promise<string> {
+    const out = await this.invoke("xml_desc", {});
+    return out.description as string;
+  }
+}
+
 /** Arguments of the DomainLifecycle event: added: a domain was defined, started, suspended, resumed, stopped, undefined, ... */
 export interface DomainLifecycleEvent {
   /** The Domain object. References Domain. */
@@ -1295,10 +1987,23 @@ export interface PoolLifecycleEvent {
   event: string;
 }
 
+/** Arguments of the NetworkLifecycle event: added: a virtual network was defined, started, stopped or undefined */
+export interface NetworkLifecycleEvent {
+  /** The Network object. References Network. */
+  network: ObjectRef;
+  /** Network UUID. */
+  uuid: string;
+  /** Network name. */
+  name: string;
+  /** defined, undefined, started or stopped. */
+  event: string;
+}
+
 /** Every event by name, with its argument type. */
 export interface EventArgsByName {
   DomainLifecycle: DomainLifecycleEvent;
   PoolLifecycle: PoolLifecycleEvent;
+  NetworkLifecycle: NetworkLifecycleEvent;
 }
 
 /** The events' schemas, as data. */
@@ -1341,6 +2046,23 @@ export const EVENTS: readonly EventMeta[] = [
       },
     ],
   },
+  {
+    name: "NetworkLifecycle",
+    desc: "added: a virtual network was defined, started, stopped or undefined",
+    severity: 5,
+    args: [
+      {
+        name: "network",
+        type: "objId",
+        desc: "The Network object",
+        dir: "I",
+        references: "Network",
+      },
+      { name: "uuid", type: "sstr", desc: "Network UUID", dir: "I" },
+      { name: "name", type: "sstr", desc: "Network name", dir: "I" },
+      { name: "event", type: "sstr", desc: "defined, undefined, started or stopped", dir: "I" },
+    ],
+  },
 ];
 
 /** Every generated class by its schema name. */
@@ -1351,6 +2073,8 @@ export const CLASSES = {
   DomainInfo,
   Pool,
   Volume,
+  Network,
+  Snapshot,
 } as const;
 
 /** A schema class name. */
@@ -1359,6 +2083,15 @@ export type ClassName = keyof typeof CLASSES;
 /** The whole schema as data (classes, methods, events). */
 export const SCHEMA: PackageMeta = {
   packageName: PACKAGE_NAME,
-  classes: [Node.meta, NodeInfo.meta, Domain.meta, DomainInfo.meta, Pool.meta, Volume.meta],
+  classes: [
+    Node.meta,
+    NodeInfo.meta,
+    Domain.meta,
+    DomainInfo.meta,
+    Pool.meta,
+    Volume.meta,
+    Network.meta,
+    Snapshot.meta,
+  ],
   events: EVENTS,
 };
