@@ -16,6 +16,7 @@ import {
   LibvirtAgent,
   type LogLevel,
 } from "../../src/agent/index.js";
+import type { RoleUsers } from "../../src/agent/roles.js";
 import type { Observer } from "../../src/observe/observer.js";
 import { ConsoleSession, type QmfObject } from "../../src/qmf/index.js";
 
@@ -47,7 +48,9 @@ export interface TestAgentOptions {
   publicUri?: string;
   /** The host UUID (skips reading libvirt's capabilities). */
   hostUuid?: string;
-  /** Broker users allowed to call methods that change libvirt (default: everyone). */
+  /** The broker users of each role (default: none, so everyone may do everything). */
+  roles?: RoleUsers;
+  /** Admins (a shorthand, added to `roles.admin`). */
   controlUsers?: string[];
   /** Default: a fresh temporary folder (removed by stop() unless given). */
   stateDir?: string;
@@ -89,6 +92,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
     uri: opts.uri,
     publicUri: opts.publicUri,
     hostUuid: opts.hostUuid,
+    roles: opts.roles,
     controlUsers: opts.controlUsers,
     instance,
     stateDir,

@@ -7,6 +7,7 @@ import {
   DEFAULT_CONFIG_FILE,
   ENV_VARS,
   type RawSettings,
+  ROLES_EXAMPLE,
   resolveAgentConfig,
 } from "../../agent/config.js";
 import { UsageError } from "../errors.js";
@@ -17,6 +18,7 @@ interface AgentFlags {
   publicUri?: string;
   instance?: string;
   hostUuid?: string;
+  roles?: string;
   controlUsers?: string;
   stateDir?: string;
   heartbeatInterval?: string;
@@ -64,8 +66,12 @@ export function registerAgentCommand(program: Command): void {
       `this host's UUID, naming the agent and its Node [${ENV_VARS.hostUuid}] (default: libvirt's, recorded in the state dir at the first start)`,
     )
     .option(
+      "--roles <json>",
+      `the broker users of each role, e.g. '${ROLES_EXAMPLE}'; a user with no role gets nothing (see lvq schema --roles) [${ENV_VARS.roles}] (default: every user may do everything)`,
+    )
+    .option(
       "--control-users <users>",
-      `broker users (comma-separated) allowed to call methods that change libvirt; others may only read [${ENV_VARS.controlUsers}] (default: every user)`,
+      `broker users (comma-separated) who are admins, as if listed under admin in --roles [${ENV_VARS.controlUsers}]`,
     )
     .option(
       "--state-dir <dir>",
@@ -101,7 +107,7 @@ export function registerAgentCommand(program: Command): void {
 Also (options of every lvq command):
   --broker <url>   AMQP broker URL [${ENV_VARS.broker}] (default amqp://guest:guest@127.0.0.1:5672)
   --config <file>  JSON config file (default ${DEFAULT_CONFIG_FILE} if present), keys:
-                   broker, uri, publicUri, instance, hostUuid, controlUsers, stateDir, heartbeatInterval,
+                   broker, uri, publicUri, instance, hostUuid, roles, controlUsers, stateDir, heartbeatInterval,
                    statsInterval, resyncInterval, libvirtTimeout, balloonStatsPeriod (seconds),
                    logLevel
 Precedence: flags, then LVQ_* environment variables, then the config file, then defaults.
@@ -118,6 +124,7 @@ Example:
         publicUri: flags.publicUri,
         instance: flags.instance,
         hostUuid: flags.hostUuid,
+        roles: flags.roles,
         controlUsers: flags.controlUsers,
         stateDir: flags.stateDir,
         heartbeatInterval: flags.heartbeatInterval,

@@ -8,4 +8,5 @@ export type {
   AgentSessionOptions,
   AuthorizeContext,
   MethodCall,
+  QueryAuthorizeContext,
 } from "./types.js";

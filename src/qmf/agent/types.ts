@@ -33,6 +33,12 @@ export interface AuthorizeContext {
   methodName: string;
 }
 
+/** What the query authorisation hook sees. */
+export interface QueryAuthorizeContext {
+  /** The broker-validated `user_id` of the caller. */
+  userId?: string;
+}
+
 /** Options of {@link AgentSession}: its connection's ({@link SessionConnectionOptions}) and these. */
 export interface AgentSessionOptions extends SessionConnectionOptions {
   vendor: string;
@@ -59,6 +65,12 @@ export interface AgentSessionOptions extends SessionConnectionOptions {
   maxConcurrentRequests?: number;
   /** Runs before every method handler with the broker-validated user id; throw to refuse. */
   authorize?: (ctx: AuthorizeContext) => void | Promise<void>;
+  /**
+   * Runs before every query (objects, object ids, schemas) is answered; throw to refuse it
+   * with an `_exception` (a {@link MethodError}'s code and text, else FORBIDDEN). Locate
+   * requests are always answered: they tell no more than the heartbeats every user receives.
+   */
+  authorizeQuery?: (ctx: QueryAuthorizeContext) => void;
   /** Executes a method; returns its output arguments. Throw {@link MethodError} for `_exception`. */
   onMethod: (call: MethodCall) => Promise<Record<string, unknown>>;
 }
