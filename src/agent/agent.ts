@@ -21,6 +21,7 @@ import {
   Uuid,
 } from "../qmf/index.js";
 import { redactUrl } from "../qmf/transport/broker-url.js";
+import { auditTrail } from "./audit.js";
 import type { AgentConfig } from "./config.js";
 import type { HandlerContext } from "./handlers.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
@@ -131,6 +132,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     this.instance = p.instance;
     this.epoch = p.epoch;
     const policy = new AccessPolicy(p.config.roles, p.config.controlUsers);
+    const audit = auditTrail(this.log.child({ component: "audit" }), (u) => policy.roleOf(u));
     this.build = () => {
       let handlers!: HandlerContext; // made below, once the mirror exists; used only later
       this.session = new AgentSession({
@@ -151,6 +153,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         authorize: (a) => authorizeCall(policy, a),
         authorizeQuery: (q) => authorizeQuery(policy, q),
         onMethod: (call: MethodCall) => executeMethod(handlers, call),
+        onMethodOutcome: audit,
         observer: p.observer,
       });
       this.mirror = new Mirror({

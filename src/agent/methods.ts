@@ -94,7 +94,6 @@ export async function executeMethod(
       `class ${call.className} has no method ${call.methodName}`,
     );
   }
-  const t0 = performance.now();
   try {
     const kind = found.table.kind;
     const target = ctx.mirror.find(kind, call.objectName);
@@ -111,26 +110,9 @@ export async function executeMethod(
       },
       ctx,
     );
-    ctx.log.info("method done", {
-      user: call.userId,
-      object: call.objectName,
-      method: call.methodName,
-      request: call.correlationId,
-      ms: Math.round(performance.now() - t0),
-    });
     return out as Record<string, unknown>;
   } catch (e) {
-    const err =
-      e instanceof MethodError ? e : libvirtFailure(`${call.className}.${call.methodName}`, e);
-    ctx.log.info("method failed", {
-      user: call.userId,
-      object: call.objectName,
-      method: call.methodName,
-      request: call.correlationId,
-      code: err.code,
-      text: err.text,
-      ms: Math.round(performance.now() - t0),
-    });
-    throw err;
+    // The audit line (audit.ts) tells the outcome.
+    throw e instanceof MethodError ? e : libvirtFailure(`${call.className}.${call.methodName}`, e);
   }
 }

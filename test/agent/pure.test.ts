@@ -1,10 +1,13 @@
 // The agent's pure parts: settings (precedence and validation), identity (capabilities,
 // derived UUIDs, the state file), the libvirt → property mapping (bulk stats merge, staleness)
-// the schema file (every seed item kept, every method implemented) and the roles.
+// the schema file (every seed item kept, every method implemented), the roles and the audit
+// line's values.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { auditValue } from "../../src/agent/audit.js";
 import {
   applySettings,
   ConfigError,
@@ -29,6 +32,7 @@ import { versionText } from "../../src/agent/names.js";
 import { AccessPolicy, type Role } from "../../src/agent/roles.js";
 import { MethodError, QmfStatus } from "../../src/qmf/errors.js";
 import { loadSchemaFile } from "../../src/qmf/index.js";
+import { withoutPasswords } from "../../src/util/redact.js";
 import { childAt, parseXml } from "../../src/util/xml.js";
 import { tempDir } from "../support/agent.js";
 
@@ -219,6 +223,40 @@ describe("roles", () => {
       assert.equal(role, expected, method);
     }
     assert.equal(METHOD_ROLES.size, IMPLEMENTED_METHODS.length);
+  });
+});
+
+describe("audit values", () => {
+  test("long texts cut with length and hash; URL passwords masked; maps, lists and depth bounded", () => {
+    const long = "é".repeat(100);
+    assert.deepEqual(auditValue(long), {
+      head: "é".repeat(80),
+      bytes: 200,
+      sha256: createHash("sha256").update(long).digest("hex"),
+    });
+    assert.equal(auditValue(Buffer.from("short")), "short");
+    assert.equal(auditValue("x".repeat(80)), "x".repeat(80));
+    assert.equal(
+      auditValue("qemu+ssh://me:pw@h/system and amqp://u:p@q"),
+      "qemu+ssh://me:***@h/system and amqp://u:***@q",
+    );
+    assert.equal(withoutPasswords("no url: a:b@c"), "no url: a:b@c");
+    assert.deepEqual(auditValue({ a: 1n, b: null, c: true }), { a: 1n, b: null, c: true });
+    assert.deepEqual(
+      auditValue({ d: { agentName: "ag", objectName: "Domain:1", agentEpoch: 3 } }),
+      {
+        d: { agentName: "ag", objectName: "Domain:1" },
+      },
+    );
+    const wide = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${i}`, i]));
+    const shown = auditValue(wide) as Record<string, unknown>;
+    assert.equal(Object.keys(shown).length, 21);
+    assert.equal(shown["…"], "5 more keys");
+    const list = Array.from({ length: 22 }, (_, i) => i);
+    assert.deepEqual(auditValue(list), { items: 22, first: list.slice(0, 20) });
+    assert.deepEqual(auditValue({ a: { b: { c: { d: { e: 1 } } } } }), {
+      a: { b: { c: { d: "…" } } },
+    });
   });
 });
 

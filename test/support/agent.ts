@@ -38,6 +38,8 @@ export function tempDir(tag = "agent"): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+const AUDIT_LINE = /^\{"ts":"[^"]*","level":"audit"/;
+
 /** Options of {@link startTestAgent}. */
 export interface TestAgentOptions {
   /** libvirt URI (a private test-driver file: `writeTestDriverFile` in testdriver.ts). */
@@ -65,6 +67,11 @@ export interface TestAgentOptions {
   balloonStatsPeriodSeconds?: number;
   /** Default "warn" (set LVQ_TEST_LOG=debug to see everything). */
   logLevel?: LogLevel;
+  /**
+   * Where the agent's log lines go. Default: stderr, without the audit lines (one per method
+   * call) unless LVQ_TEST_LOG is set.
+   */
+  logSink?: (line: string) => void;
   /** Told what the agent and its session count (methods executed, …). */
   observer?: Observer;
 }
@@ -111,9 +118,15 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
   }
   if (opts.libvirtKeepaliveCount !== undefined)
     config.libvirtKeepaliveCount = opts.libvirtKeepaliveCount;
+  const quiet = process.env.LVQ_TEST_LOG === undefined;
   const log = createLogger({
     level: config.logLevel,
     fields: { instance: instance ?? "(host uuid)" },
+    sink:
+      opts.logSink ??
+      ((line) => {
+        if (!quiet || !AUDIT_LINE.test(line)) process.stderr.write(line);
+      }),
   });
   let agent: LibvirtAgent;
   try {

@@ -297,7 +297,10 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     }
     const limit = this.link.maxBodyBytes;
     if (m.body.length > limit) {
-      this.replier.refuse(m, "body too large", `${m.body.length} bytes, limit ${limit}`);
+      const detail = `${m.body.length} bytes, limit ${limit}`;
+      this.replier.refuse(m, "body too large", detail);
+      if (m.opcode === Opcode.METHOD_REQUEST)
+        this.methods.refusedUnread(m, `body too large: ${detail}`);
       return;
     }
     switch (m.opcode) {
