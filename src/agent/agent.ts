@@ -22,6 +22,7 @@ import {
 } from "../qmf/index.js";
 import { redactUrl } from "../qmf/transport/broker-url.js";
 import { auditTrail } from "./audit.js";
+import { JobSlots } from "./concurrency.js";
 import type { AgentConfig } from "./config.js";
 import type { HandlerContext } from "./handlers.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
@@ -133,6 +134,9 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     this.epoch = p.epoch;
     const policy = new AccessPolicy(p.config.roles, p.config.controlUsers);
     const audit = auditTrail(this.log.child({ component: "audit" }), (u) => policy.roleOf(u));
+    const longJobs = new JobSlots(p.config.maxLongJobs);
+    const perSecond = p.config.maxRequestsPerSecond;
+    const rateLimit = perSecond > 0 ? { perSecond, burst: Math.max(1, 2 * perSecond) } : undefined;
     this.build = () => {
       let handlers!: HandlerContext; // made below, once the mirror exists; used only later
       this.session = new AgentSession({
@@ -152,7 +156,8 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         log: this.log.child({ component: "qmf" }),
         authorize: (a) => authorizeCall(policy, a),
         authorizeQuery: (q) => authorizeQuery(policy, q),
-        onMethod: (call: MethodCall) => executeMethod(handlers, call),
+        rateLimit,
+        onMethod: (call: MethodCall) => executeMethod(handlers, call, longJobs),
         onMethodOutcome: audit,
         observer: p.observer,
       });

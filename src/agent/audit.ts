@@ -2,10 +2,12 @@
 // included, written whatever the log level. A line says who (the broker-checked user and its
 // role), what (Class.method, object, arguments), how it ended and how long it took. Long
 // texts (XML, in practice) are cut to their first characters, with their length and SHA-256
-// so a copy can be matched; a password in a URL is never written.
+// so a copy can be matched; a password in a URL is never written. Requests refused by the
+// rate limit are written at most once a second per user, the line counting those left out:
+// a flood must not become a flood of lines.
 import { createHash } from "node:crypto";
 import { type MethodOutcome, QmfStatus } from "../qmf/index.js";
-import { withoutPasswords } from "../util/redact.js";
+import { headWithoutPasswords, withoutPasswords } from "../util/redact.js";
 import type { AgentLogger } from "./log.js";
 import type { Role } from "./roles.js";
 
@@ -18,10 +20,9 @@ const MAX_DEPTH = 4;
 
 /** A text as the audit line shows it: itself if short, else its head, length and hash. */
 function text(s: string): unknown {
-  const shown = withoutPasswords(s);
-  if (shown.length <= AUDIT_TEXT_CHARS) return shown;
+  if (s.length <= AUDIT_TEXT_CHARS) return withoutPasswords(s);
   return {
-    head: shown.slice(0, AUDIT_TEXT_CHARS),
+    head: headWithoutPasswords(s, AUDIT_TEXT_CHARS),
     bytes: Buffer.byteLength(s, "utf8"),
     sha256: createHash("sha256").update(s, "utf8").digest("hex"),
   };
@@ -50,6 +51,15 @@ export function auditValue(v: unknown, depth = 0): unknown {
   for (const k of keys.slice(0, MAX_ITEMS)) out[k] = auditValue(o[k], depth + 1);
   if (keys.length > MAX_ITEMS) out["…"] = `${keys.length - MAX_ITEMS} more keys`;
   return out;
+}
+
+/** Error texts longer than this are cut (libvirt's may quote a line of the caller's XML). */
+const MAX_ERROR_CHARS = 2000;
+
+/** An error text as the audit line shows it: passwords masked, at most MAX_ERROR_CHARS. */
+function errorText(s: string): string {
+  if (s.length <= MAX_ERROR_CHARS) return withoutPasswords(s);
+  return `${headWithoutPasswords(s, MAX_ERROR_CHARS)}… (${s.length} characters)`;
 }
 
 /** The name of a QMF status below USER ("FORBIDDEN"); libvirt's are "LIBVIRT". */
@@ -84,15 +94,42 @@ export function auditFields(o: MethodOutcome, role: Role | undefined): Record<st
     result: "error",
     code: o.error.code,
     status: statusName(o.error.code),
-    error: withoutPasswords(o.error.text),
+    error: errorText(o.error.text),
     ...tail,
   };
 }
 
-/** Writes the audit line of each method request to `log` (level "audit": always written). */
+/** Users remembered for the rate-limit lines at most; past that, the quiet ones are forgotten. */
+const MAX_FLOODERS = 1000;
+
+/**
+ * Writes the audit line of each method request to `log` (level "audit": always written).
+ * Of the requests a user has refused by the rate limit, one line a second is written, with
+ * `suppressed`: how many of that user's were not written since the previous one.
+ */
 export function auditTrail(
   log: AgentLogger,
   roleOf: (user: string | undefined) => Role | undefined,
+  now: () => number = Date.now,
 ): (o: MethodOutcome) => void {
-  return (o) => log.audit("method request", auditFields(o, roleOf(o.userId)));
+  const limited = new Map<string, { at: number; suppressed: number }>();
+  return (o) => {
+    let suppressed: number | undefined;
+    if (o.stage === "limit") {
+      const t = now();
+      const user = o.userId ?? "";
+      const last = limited.get(user);
+      if (last && t - last.at < 1000) {
+        last.suppressed++;
+        return;
+      }
+      if (limited.size >= MAX_FLOODERS) {
+        for (const [u, l] of limited) if (t - l.at >= 1000 && l.suppressed === 0) limited.delete(u);
+      }
+      limited.set(user, { at: t, suppressed: 0 });
+      suppressed = last?.suppressed ?? 0;
+    }
+    const fields = auditFields(o, roleOf(o.userId));
+    log.audit("method request", suppressed === undefined ? fields : { ...fields, suppressed });
+  };
 }

@@ -57,3 +57,29 @@ export class KeyedLanes {
     return this.lanes.size;
   }
 }
+
+/**
+ * At most `limit` jobs at a time, each named for messages; one more is refused (not queued),
+ * so a caller learns at once that the agent is busy instead of waiting behind hours of work.
+ */
+export class JobSlots {
+  private readonly jobs = new Map<number, string>();
+  private next = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** Takes a slot for the job `name`; returns its release, or undefined when all are taken. */
+  take(name: string): (() => void) | undefined {
+    if (this.jobs.size >= this.limit) return undefined;
+    const id = this.next++;
+    this.jobs.set(id, name);
+    return () => {
+      this.jobs.delete(id);
+    };
+  }
+
+  /** The names of the jobs running, oldest first. */
+  running(): string[] {
+    return [...this.jobs.values()];
+  }
+}

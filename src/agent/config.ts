@@ -39,6 +39,17 @@ export interface AgentConfig {
   roles?: RoleUsers;
   /** A shorthand for admins: these users are added to `roles.admin`. */
   controlUsers?: string[];
+  /**
+   * Method calls and queries (together) each broker user may send a second, on average; up to
+   * twice as many (at least 1) at once after a quiet time. One more is refused at once.
+   * 0: no limit. Default 50.
+   */
+  maxRequestsPerSecond: number;
+  /**
+   * Long jobs (save, restore, managed save, migrate, snapshot create and revert) the agent
+   * runs at a time; one more is refused at once, not queued. Default 2.
+   */
+  maxLongJobs: number;
   /** Where the epoch (restart counter) is kept. Default /var/lib/lvq (root) or ~/.local/state/lvq. */
   stateDir: string;
   /** QMF heartbeat interval. Default 10 s. */
@@ -81,6 +92,8 @@ export function defaultConfig(): AgentConfig {
     libvirtCallTimeoutMs: 30_000,
     reconnectMaxDelayMs: 5_000,
     balloonStatsPeriodSeconds: 5,
+    maxRequestsPerSecond: 50,
+    maxLongJobs: 2,
     logLevel: "info",
   };
 }
@@ -100,6 +113,8 @@ export interface RawSettings {
   hostUuid?: unknown;
   roles?: unknown;
   controlUsers?: unknown;
+  maxRequestsPerSecond?: unknown;
+  maxLongJobs?: unknown;
   stateDir?: unknown;
   heartbeatInterval?: unknown;
   statsInterval?: unknown;
@@ -118,6 +133,8 @@ export const ENV_VARS: Record<keyof RawSettings, string> = {
   hostUuid: "LVQ_HOST_UUID",
   roles: "LVQ_ROLES",
   controlUsers: "LVQ_CONTROL_USERS",
+  maxRequestsPerSecond: "LVQ_MAX_REQUESTS_PER_SECOND",
+  maxLongJobs: "LVQ_MAX_LONG_JOBS",
   stateDir: "LVQ_STATE_DIR",
   heartbeatInterval: "LVQ_HEARTBEAT_INTERVAL",
   statsInterval: "LVQ_STATS_INTERVAL",
@@ -220,6 +237,22 @@ function libvirtUri(v: unknown, what: string, src: ConfigSource): string {
   return s;
 }
 
+/** A number of at least `min` (an integer when `integer`), from a string or a JSON number. */
+function numberSetting(
+  v: unknown,
+  what: string,
+  src: ConfigSource,
+  opts: { min: number; integer: boolean; hint: string },
+): number {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n < opts.min || (opts.integer && !Number.isInteger(n))) {
+    throw new ConfigError(
+      `${what} (${src}) must be ${opts.integer ? "a whole number" : "a number"} ≥ ${opts.min} (${opts.hint}), got ${JSON.stringify(v)}`,
+    );
+  }
+  return n;
+}
+
 /** An example of the `roles` setting, for messages and help. */
 export const ROLES_EXAMPLE = '{"viewer":["ann"],"operator":["bob"],"admin":["lvq"]}';
 
@@ -294,6 +327,25 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
       );
     }
     out.controlUsers = users;
+  }
+  if (raw.maxRequestsPerSecond !== undefined) {
+    out.maxRequestsPerSecond = numberSetting(
+      raw.maxRequestsPerSecond,
+      "maxRequestsPerSecond",
+      src,
+      {
+        min: 0,
+        integer: false,
+        hint: "per broker user; 0: no limit",
+      },
+    );
+  }
+  if (raw.maxLongJobs !== undefined) {
+    out.maxLongJobs = numberSetting(raw.maxLongJobs, "maxLongJobs", src, {
+      min: 1,
+      integer: true,
+      hint: "save, restore, migrate… at a time",
+    });
   }
   if (raw.stateDir !== undefined) out.stateDir = text(raw.stateDir, "stateDir", src);
   if (raw.heartbeatInterval !== undefined) {

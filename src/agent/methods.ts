@@ -11,6 +11,7 @@ import {
   type ObjectIdLike,
   QmfStatus,
 } from "../qmf/index.js";
+import type { JobSlots } from "./concurrency.js";
 import { libvirtCall, libvirtFailure, notConnected } from "./errors.js";
 import type { Handler, HandlerContext, MethodTable } from "./handlers.js";
 import { METHODS } from "./kinds/index.js";
@@ -82,10 +83,24 @@ export function handlerContext(p: HandlerContextParts): HandlerContext {
   };
 }
 
+/**
+ * A slot for a long job (its handler row says `long`), or the error refusing it: the agent
+ * runs `maxLongJobs` at a time and refuses one more rather than queue it behind them.
+ */
+function longJobSlot(jobs: JobSlots, method: string, objectName: string): () => void {
+  const release = jobs.take(`${method} on ${objectName}`);
+  if (release) return release;
+  throw new MethodError(
+    QmfStatus.EXCEPTION,
+    `${method} refused: this agent runs at most ${jobs.limit} long jobs at a time (its maxLongJobs) and is running ${jobs.running().join(", ")}; try again when one has ended`,
+  );
+}
+
 /** Executes one method request (the AgentSession's onMethod). */
 export async function executeMethod(
   ctx: HandlerContext,
   call: MethodCall,
+  longJobs: JobSlots,
 ): Promise<Record<string, unknown>> {
   const found = HANDLERS.get(`${call.className}.${call.methodName}`);
   if (!found) {
@@ -99,18 +114,23 @@ export async function executeMethod(
     const target = ctx.mirror.find(kind, call.objectName);
     if (!target)
       throw new MethodError(QmfStatus.UNKNOWN_OBJECT, `no ${kind.name} ${call.objectName}`);
-    const out = await found.handler.run(
-      {
-        target: target.handle,
-        args: call.args,
-        className: call.className,
-        methodName: call.methodName,
-        objectName: call.objectName,
-        userId: call.userId,
-      },
-      ctx,
-    );
-    return out as Record<string, unknown>;
+    const method = `${call.className}.${call.methodName}`;
+    const release = found.handler.long ? longJobSlot(longJobs, method, call.objectName) : null;
+    try {
+      return (await found.handler.run(
+        {
+          target: target.handle,
+          args: call.args,
+          className: call.className,
+          methodName: call.methodName,
+          objectName: call.objectName,
+          userId: call.userId,
+        },
+        ctx,
+      )) as Record<string, unknown>;
+    } finally {
+      release?.();
+    }
   } catch (e) {
     // The audit line (audit.ts) tells the outcome.
     throw e instanceof MethodError ? e : libvirtFailure(`${call.className}.${call.methodName}`, e);

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { auditValue } from "../../src/agent/audit.js";
+import { JobSlots } from "../../src/agent/concurrency.js";
 import {
   applySettings,
   ConfigError,
@@ -132,6 +133,12 @@ describe("agent settings", () => {
         /^roles \(flag\): viewer must be a list of broker user names$/,
       ],
       [
+        { maxRequestsPerSecond: "-1" },
+        /^maxRequestsPerSecond \(flag\) must be a number ≥ 0 \(per broker user; 0: no limit\), got "-1"$/,
+      ],
+      [{ maxLongJobs: "1.5" }, /^maxLongJobs \(flag\) must be a whole number ≥ 1 \(save, restore/],
+      [{ maxLongJobs: 0 }, /^maxLongJobs \(flag\) must be a whole number ≥ 1 /],
+      [
         { roles: '{"viewer":[],"admin":[]}' },
         /^roles \(flag\) names no user, so every request would be refused; leave it out/,
       ],
@@ -146,6 +153,9 @@ describe("agent settings", () => {
       "ops",
       "lvq-admin",
     ]);
+    assert.deepEqual([base.maxRequestsPerSecond, base.maxLongJobs], [50, 2]);
+    const limits = applySettings(base, { maxRequestsPerSecond: "0.5", maxLongJobs: 4 }, "flag");
+    assert.deepEqual([limits.maxRequestsPerSecond, limits.maxLongJobs], [0.5, 4]);
     // The same JSON from a flag or the environment, or an object from the config file.
     const roles = { viewer: ["ann"], operator: ["bob"], admin: ["lvq"] };
     assert.deepEqual(applySettings(base, { roles: JSON.stringify(roles) }, "flag").roles, roles);
@@ -257,6 +267,20 @@ describe("audit values", () => {
     assert.deepEqual(auditValue({ a: { b: { c: { d: { e: 1 } } } } }), {
       a: { b: { c: { d: "…" } } },
     });
+  });
+});
+
+describe("long jobs", () => {
+  test("at most the limit, the running ones named oldest first, a release frees one", () => {
+    const slots = new JobSlots(2);
+    const a = slots.take("save on A")!;
+    slots.take("migrate on B");
+    assert.equal(slots.take("save on C"), undefined);
+    assert.deepEqual(slots.running(), ["save on A", "migrate on B"]);
+    a();
+    a();
+    assert.ok(slots.take("save on C"));
+    assert.deepEqual(slots.running(), ["migrate on B", "save on C"]);
   });
 });
 

@@ -54,6 +54,10 @@ export interface TestAgentOptions {
   roles?: RoleUsers;
   /** Admins (a shorthand, added to `roles.admin`). */
   controlUsers?: string[];
+  /** Requests a second per broker user (default: the agent's, 50; 0: no limit). */
+  maxRequestsPerSecond?: number;
+  /** Long jobs at a time (default: the agent's, 2). */
+  maxLongJobs?: number;
   /** Default: a fresh temporary folder (removed by stop() unless given). */
   stateDir?: string;
   statsIntervalMs?: number;
@@ -116,6 +120,10 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
   if (opts.balloonStatsPeriodSeconds !== undefined) {
     config.balloonStatsPeriodSeconds = opts.balloonStatsPeriodSeconds;
   }
+  if (opts.maxRequestsPerSecond !== undefined) {
+    config.maxRequestsPerSecond = opts.maxRequestsPerSecond;
+  }
+  if (opts.maxLongJobs !== undefined) config.maxLongJobs = opts.maxLongJobs;
   if (opts.libvirtKeepaliveCount !== undefined)
     config.libvirtKeepaliveCount = opts.libvirtKeepaliveCount;
   const quiet = process.env.LVQ_TEST_LOG === undefined;

@@ -20,6 +20,8 @@ interface AgentFlags {
   hostUuid?: string;
   roles?: string;
   controlUsers?: string;
+  maxRequestsPerSecond?: string;
+  maxLongJobs?: string;
   stateDir?: string;
   heartbeatInterval?: string;
   statsInterval?: string;
@@ -74,6 +76,14 @@ export function registerAgentCommand(program: Command): void {
       `broker users (comma-separated) who are admins, as if listed under admin in --roles [${ENV_VARS.controlUsers}]`,
     )
     .option(
+      "--max-requests-per-second <n>",
+      `method calls and queries each broker user may send a second (bursts of twice as many); more are refused; 0: no limit [${ENV_VARS.maxRequestsPerSecond}] (default 50)`,
+    )
+    .option(
+      "--max-long-jobs <n>",
+      `save, restore, managed save, migrate, snapshot create/revert run at a time; one more is refused [${ENV_VARS.maxLongJobs}] (default 2)`,
+    )
+    .option(
       "--state-dir <dir>",
       `where the epoch (restart counter) is kept [${ENV_VARS.stateDir}] (default /var/lib/lvq as root)`,
     )
@@ -107,9 +117,9 @@ export function registerAgentCommand(program: Command): void {
 Also (options of every lvq command):
   --broker <url>   AMQP broker URL [${ENV_VARS.broker}] (default amqp://guest:guest@127.0.0.1:5672)
   --config <file>  JSON config file (default ${DEFAULT_CONFIG_FILE} if present), keys:
-                   broker, uri, publicUri, instance, hostUuid, roles, controlUsers, stateDir, heartbeatInterval,
-                   statsInterval, resyncInterval, libvirtTimeout, balloonStatsPeriod (seconds),
-                   logLevel
+                   broker, uri, publicUri, instance, hostUuid, roles, controlUsers,
+                   maxRequestsPerSecond, maxLongJobs, stateDir, heartbeatInterval, statsInterval,
+                   resyncInterval, libvirtTimeout, balloonStatsPeriod (seconds), logLevel
 Precedence: flags, then LVQ_* environment variables, then the config file, then defaults.
 Logs are JSON lines on stderr. SIGTERM or SIGINT stops the agent cleanly.
 
@@ -126,6 +136,8 @@ Example:
         hostUuid: flags.hostUuid,
         roles: flags.roles,
         controlUsers: flags.controlUsers,
+        maxRequestsPerSecond: flags.maxRequestsPerSecond,
+        maxLongJobs: flags.maxLongJobs,
         stateDir: flags.stateDir,
         heartbeatInterval: flags.heartbeatInterval,
         statsInterval: flags.statsInterval,

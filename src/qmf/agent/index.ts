@@ -2,6 +2,7 @@
  * QMFv2 agent session: publishes managed objects, answers locate/query/method requests.
  * See {@link AgentSession}.
  */
+export type { RateLimit } from "./rate-limit.js";
 export { AgentSession } from "./session.js";
 export type {
   AgentSessionEvents,

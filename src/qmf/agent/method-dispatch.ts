@@ -5,6 +5,7 @@ import { checkArgument, fromWire } from "../schema/index.js";
 import { Content, type InboundMessage, Opcode, objectIdFromWire } from "../transport/index.js";
 import { DedupeTable, FORGOTTEN, type RecordedResponse } from "./dedupe.js";
 import type { ObjectTable } from "./object-table.js";
+import type { TokenBuckets } from "./rate-limit.js";
 import { exceptionBody, type Replier } from "./replies.js";
 import type { MethodInfo } from "./schema-index.js";
 import { typedValues } from "./typed-values.js";
@@ -39,6 +40,7 @@ export class MethodDispatch {
       AgentSessionOptions,
       "dedupe" | "authorize" | "onMethod" | "onMethodOutcome" | "observer" | "log"
     >,
+    private readonly limiter?: TokenBuckets,
   ) {
     this.dedupe = new DedupeTable(
       opts.dedupe?.maxEntries ?? 10_000,
@@ -51,6 +53,14 @@ export class MethodDispatch {
   /** Handles one `_method_request`; the promise (if any) ends when its reply is sent. */
   handle(m: InboundMessage): Promise<void> | undefined {
     if (!this.replier.canReply(m, "method request")) return;
+    // Before anything is decoded or remembered: a flood costs little, and a refused request
+    // may be sent again under the same id.
+    if (this.limiter && !this.limiter.take(m.userId ?? "")) {
+      const err = new MethodError(QmfStatus.EXCEPTION, this.limiter.refusal(m.userId));
+      this.observer?.count?.("qmf_methods_refused", 1);
+      this.tell({ userId: m.userId, correlationId: m.correlationId }, "limit", 0, undefined, err);
+      return this.replier.exception(m, err.code, err.text);
+    }
     const req = this.replier.decodeBody(m, "map") as QmfMap | undefined;
     if (!req) return;
     // At-most-once: the key binds the id to its caller, so two consoles cannot collide.

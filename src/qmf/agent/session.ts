@@ -18,6 +18,7 @@ import {
 import { MethodDispatch } from "./method-dispatch.js";
 import { ObjectTable } from "./object-table.js";
 import { answerLocate, answerQuery } from "./query-answers.js";
+import { TokenBuckets } from "./rate-limit.js";
 import { Replier } from "./replies.js";
 import { SchemaIndex } from "./schema-index.js";
 import { typedValues } from "./typed-values.js";
@@ -48,6 +49,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
   private readonly objects: ObjectTable;
   private readonly replier: Replier;
   private readonly methods: MethodDispatch;
+  private readonly limiter: TokenBuckets | undefined;
   private readonly attributes: Record<string, QmfValue>;
   private readonly intervalMs: number;
   private readonly schemaUpdated: bigint;
@@ -108,7 +110,8 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
       observer: opts.observer,
     });
     this.replier = new Replier(this.link, this.name, batchSize, this.drops);
-    this.methods = new MethodDispatch(this.name, this.objects, this.replier, opts);
+    this.limiter = opts.rateLimit ? new TokenBuckets(opts.rateLimit) : undefined;
+    this.methods = new MethodDispatch(this.name, this.objects, this.replier, opts, this.limiter);
   }
 
   /** Connects, subscribes and sends the first heartbeat. */
@@ -308,7 +311,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
         answerLocate(m, this.replier, () => this.getAttributes());
         return;
       case Opcode.QUERY_REQUEST:
-        if (!this.queryAllowed(m)) return;
+        if (!this.underLimit(m) || !this.queryAllowed(m)) return;
         return answerQuery(m, this.replier, this.objects, this.schemas);
       case Opcode.METHOD_REQUEST:
         return this.methods.handle(m);
@@ -316,6 +319,15 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
         this.replier.refuse(m, "unknown opcode", `qmf.opcode ${JSON.stringify(m.opcode)}`);
         return;
     }
+  }
+
+  /** Has the query's user a request left (the rate limit)? If not, the query is refused. */
+  private underLimit(m: InboundMessage): boolean {
+    if (!this.limiter || this.limiter.take(m.userId ?? "")) return true;
+    const text = this.limiter.refusal(m.userId);
+    this.drops.note("rate limited", text);
+    void this.replier.exception(m, QmfStatus.EXCEPTION, text);
+    return false;
   }
 
   /** Does `authorizeQuery` let the query's user read? If not, the query is refused. */

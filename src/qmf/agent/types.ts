@@ -8,6 +8,7 @@ import type {
   SessionConnectionEvents,
   SessionConnectionOptions,
 } from "../transport/index.js";
+import type { RateLimit } from "./rate-limit.js";
 
 /** A method request, validated against the schema and converted to JS values. */
 export interface MethodCall {
@@ -35,7 +36,7 @@ export interface AuthorizeContext {
 }
 
 /** Where a method request ended (see {@link MethodOutcome}). */
-export type MethodStage = "check" | "authorize" | "run";
+export type MethodStage = "limit" | "check" | "authorize" | "run";
 
 /**
  * What became of one method request, told once per request (a duplicate answered from the
@@ -62,8 +63,8 @@ export interface MethodOutcome {
   /** Why it failed: refused (check, authorisation) or failed in its handler. Absent: success. */
   error?: MethodError;
   /**
-   * How far it got: refused by the checks (body, object, method, arguments), by
-   * authorisation, or run by its handler.
+   * How far it got: refused by the rate limit (before its body was read), by the checks
+   * (body, object, method, arguments), by authorisation, or run by its handler.
    */
   stage: MethodStage;
   /** From the start of its handling to its response, in milliseconds. */
@@ -100,6 +101,13 @@ export interface AgentSessionOptions extends SessionConnectionOptions {
   dedupe?: { maxEntries?: number; ttlMs?: number; maxBytes?: number };
   /** Concurrent method requests at most (unacknowledged deliveries; default 64). */
   maxConcurrentRequests?: number;
+  /**
+   * The rate at which each broker user may send method requests and queries (together),
+   * as a token bucket per user; one more is refused at once with an `_exception` (EXCEPTION,
+   * "too many requests: …") and not remembered, so the same request may be sent again later.
+   * Default: no limit.
+   */
+  rateLimit?: RateLimit;
   /** Runs before every method handler with the broker-validated user id; throw to refuse. */
   authorize?: (ctx: AuthorizeContext) => void | Promise<void>;
   /**
