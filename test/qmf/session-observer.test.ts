@@ -149,6 +149,10 @@ describe("observer", () => {
       qmf_methods_refused: 2,
     });
     assert.deepEqual(agentSeen.labelled, [
+      'qmf_methods_executed {"method":"Widget.noop","request":"1"}',
+      'qmf_methods_executed {"method":"Widget.noop","request":"2"}',
+      'qmf_methods_executed {"method":"Widget.configure","request":"3"}',
+      'qmf_methods_executed {"method":"Widget.noop","request":"same"}',
       'qmf_messages_dropped {"reason":"unknown opcode"}',
       'qmf_messages_dropped {"reason":"not a QMF message"}',
     ]);
