@@ -2,7 +2,14 @@
 // (--config, else ~/.config/lvq/config.json), else the local RabbitMQ with guest/guest.
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { brokerUrlProblem, redactUrl } from "../qmf/transport/broker-url.js";
+import {
+  brokerUrlProblem,
+  hasPassword,
+  plainUrlProblem,
+  redactUrl,
+  withPassword,
+} from "../qmf/transport/broker-url.js";
+import { type TlsOptions, tlsOptionsProblem } from "../qmf/transport/tls-options.js";
 import {
   aPositive,
   aString,
@@ -10,6 +17,13 @@ import {
   DEFAULT_BROKER,
   readConfigFile,
 } from "../util/config-file.js";
+import {
+  isWorldReadable,
+  readPasswordFile,
+  unreadableFile,
+  worldReadableWarning,
+} from "../util/secret-file.js";
+import type { BrokerAccessFlags } from "./broker-options.js";
 import { UsageError } from "./errors.js";
 
 export { DEFAULT_BROKER, redactUrl };
@@ -22,10 +36,18 @@ export interface LvqConfig {
   settleMs?: number;
   /** How many agents the fleet has (see {@link Settings.expectAgents}). */
   expectAgents?: number;
+  /** TLS: CA file, client certificate and key, server name, EXTERNAL login (see {@link Settings.tls}). */
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsServername?: string;
+  tlsExternalLogin?: boolean;
+  /** A file holding the broker password. */
+  brokerPasswordFile?: string;
 }
 
 /** The global options every command accepts (set on the root program). */
-export interface GlobalOptions {
+export interface GlobalOptions extends BrokerAccessFlags {
   broker?: string;
   config?: string;
   json?: boolean;
@@ -57,6 +79,12 @@ export interface Settings {
   expectAgents?: number;
   /** Longest discovery, in ms (LVQ_DISCOVERY_MS; undefined: the SDK's 3000 ms). */
   discoveryMs?: number;
+  /**
+   * TLS for amqps:// brokers (--tls-ca, --tls-cert, --tls-key, --tls-servername,
+   * --tls-external-login; else LVQ_TLS_*; else the config file's tls* keys). Absent when none
+   * is given. The broker's chain and name are always verified.
+   */
+  tls?: TlsOptions;
 }
 
 /** The default config file path: $XDG_CONFIG_HOME/lvq/config.json or ~/.config/lvq/config.json. */
@@ -78,10 +106,16 @@ const CONFIG_FILE: ConfigFileFormat<LvqConfig> = {
     timeout: aPositive(),
     settleMs: aPositive(),
     expectAgents: aPositive(true),
+    tlsCa: aString,
+    tlsCert: aString,
+    tlsKey: aString,
+    tlsServername: aString,
+    tlsExternalLogin: (v) => (typeof v === "boolean" ? v : undefined),
+    brokerPasswordFile: aString,
   },
   refused: "unknown or mistyped key",
   expected:
-    '(expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer)',
+    '(expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer, "tlsCa", "tlsCert", "tlsKey", "brokerPasswordFile": file paths, "tlsServername": a host name, "tlsExternalLogin": true or false)',
   example: '{"broker": "amqp://…"}',
   error: (message) => new UsageError(message),
 };
@@ -113,6 +147,34 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
     brokerSource = "the default";
   }
   checkBrokerUrl(broker, brokerSource);
+  if (config.broker !== undefined && hasPassword(config.broker)) {
+    await warnIfWorldReadable(configPath, "a broker password");
+  }
+  const tls = tlsSettings(opts, config);
+  if (tls?.externalLogin) {
+    const problem = plainUrlProblem(broker, "--tls-external-login", brokerSource);
+    if (problem) throw new UsageError(problem);
+  }
+  for (const [path, what] of [
+    [tls?.caFile, "the CA file (--tls-ca)"],
+    [tls?.certFile, "the client certificate (--tls-cert)"],
+    [tls?.keyFile, "the client key (--tls-key)"],
+  ] as const) {
+    const problem = path === undefined ? undefined : await unreadableFile(path, what);
+    if (problem) throw new UsageError(problem);
+  }
+  const passwordFile =
+    opts.brokerPasswordFile ??
+    (process.env.LVQ_BROKER_PASSWORD_FILE || undefined) ??
+    config.brokerPasswordFile;
+  if (passwordFile !== undefined) {
+    await warnIfWorldReadable(passwordFile, "the broker password");
+    try {
+      broker = withPassword(broker, await readPasswordFile(passwordFile), brokerSource);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   const timeoutSeconds = opts.timeout ?? config.timeout ?? 10;
   const settleMs =
     opts.settle ??
@@ -132,7 +194,45 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
     ...(settleMs !== undefined ? { settleMs } : {}),
     ...(expectAgents !== undefined ? { expectAgents } : {}),
     ...(discoveryMs !== undefined ? { discoveryMs } : {}),
+    ...(tls ? { tls } : {}),
   };
+}
+
+/** Each TLS setting from its flag, else LVQ_TLS_*, else the config file; undefined if none. */
+function tlsSettings(opts: GlobalOptions, config: Partial<LvqConfig>): TlsOptions | undefined {
+  const env = (name: string) => process.env[name] || undefined;
+  const tls: TlsOptions = {};
+  const caFile = opts.tlsCa ?? env("LVQ_TLS_CA") ?? config.tlsCa;
+  const certFile = opts.tlsCert ?? env("LVQ_TLS_CERT") ?? config.tlsCert;
+  const keyFile = opts.tlsKey ?? env("LVQ_TLS_KEY") ?? config.tlsKey;
+  const servername = opts.tlsServername ?? env("LVQ_TLS_SERVERNAME") ?? config.tlsServername;
+  const externalEnv = env("LVQ_TLS_EXTERNAL_LOGIN");
+  if (externalEnv !== undefined && !/^(1|0|true|false|yes|no)$/i.test(externalEnv)) {
+    throw new UsageError(`LVQ_TLS_EXTERNAL_LOGIN="${externalEnv}": expected true or false`);
+  }
+  const externalLogin =
+    opts.tlsExternalLogin ??
+    (externalEnv === undefined ? undefined : /^(1|true|yes)$/i.test(externalEnv)) ??
+    config.tlsExternalLogin;
+  if (caFile !== undefined) tls.caFile = caFile;
+  if (certFile !== undefined) tls.certFile = certFile;
+  if (keyFile !== undefined) tls.keyFile = keyFile;
+  if (servername !== undefined) tls.servername = servername;
+  if (externalLogin) tls.externalLogin = true;
+  if (Object.keys(tls).length === 0) return undefined;
+  const problem = tlsOptionsProblem(tls);
+  if (problem) throw new UsageError(`TLS settings: ${problem}`);
+  return tls;
+}
+
+/** Files already warned about (settings may be resolved more than once per run). */
+const warned = new Set<string>();
+
+/** A warning on stderr, once per file, when every user may read a file holding `what`. */
+async function warnIfWorldReadable(path: string, what: string): Promise<void> {
+  if (warned.has(path) || !(await isWorldReadable(path))) return;
+  warned.add(path);
+  process.stderr.write(`lvq: warning: ${worldReadableWarning(path, what)}\n`);
 }
 
 /** `text` as a positive number (a positive integer when `integer`); undefined when it is not. */

@@ -9,7 +9,8 @@
  * - **broker link** — how a session reaches the broker. Both sessions take `url` (one URL, an
  *   array, or URLs separated by commas: a cluster's nodes; a random one first, then failover
  *   to the next that answers) and the link settings `maxBodyBytes?`, `reconnect?`
- *   (`BackoffOptions`), `amqpHeartbeatSeconds?`, `connectTimeoutMs?`, `log?`; or `link`, a
+ *   (`BackoffOptions`), `amqpHeartbeatSeconds?`, `connectTimeoutMs?`, `tls?` ({@link TlsOptions}
+ *   for `amqps://` URLs: CA, client certificate, server name, EXTERNAL login), `log?`; or `link`, a
  *   {@link BrokerLinkFactory} such as `new MemoryBroker().linkFactory()` (in-process routing,
  *   for tests). `observer?` (src/observe) is told what the session counts.
  * - **agent** — {@link AgentSession}:
@@ -52,8 +53,9 @@
  *   `NotConnectedError`. Nothing is retried.
  * - **errors** — `QmfError` (`name`, `code`, `cause`) and the classes above plus
  *   `BrokerConnectError` (`code` REFUSED, HOST_NOT_FOUND, UNREACHABLE, CONNECT_TIMEOUT,
- *   AUTH_FAILED, VHOST_DENIED, NAME_IN_USE, CONNECT_FAILED) with its kinds
- *   `AuthenticationError` and `NameInUseError`, and `ProtocolError`; `QmfStatus`,
+ *   AUTH_FAILED, VHOST_DENIED, NAME_IN_USE, TLS_*, CONNECT_FAILED) with its kinds
+ *   `AuthenticationError`, `NameInUseError` and `TlsError` (which TLS check failed), and
+ *   `ProtocolError`; `QmfStatus`,
  *   `libvirtStatus`/`libvirtCodeOf` (0x10000 + libvirt's error number), `connectErrorCode`,
  *   `describeConnectFailure`; predicates `isTimeout`, `isAgentLost`, `isConnectionLost`,
  *   `isMethodError`, `isUnknownObject`, `isForbidden` ….
@@ -110,4 +112,5 @@ export {
   redactUrl,
   type SessionConnectionEvents,
   type SessionConnectionOptions,
+  type TlsOptions,
 } from "./transport/index.js";

@@ -48,3 +48,5 @@ export {
   type SessionLinkHooks,
   sessionLink,
 } from "./session-link.js";
+export { certificateUser } from "./tls.js";
+export { type TlsOptions, tlsOptionsProblem } from "./tls-options.js";
