@@ -335,11 +335,11 @@ async function checkBrokerAccess(
   const out = { ...cfg };
   const tls = cfg.tls;
   if (cfg.requireTls) {
-    const problem = plainUrlProblem(cfg.broker, "requireTls", "broker");
+    const problem = plainUrlProblem(cfg.broker, "requireTls");
     if (problem) throw new ConfigError(problem);
   }
   if (tls?.externalLogin) {
-    const problem = plainUrlProblem(cfg.broker, "tlsExternalLogin", "broker");
+    const problem = plainUrlProblem(cfg.broker, "tlsExternalLogin");
     if (problem) throw new ConfigError(problem);
   }
   const tlsProblem = tls && tlsOptionsProblem(tls);

@@ -152,7 +152,7 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
   }
   const tls = tlsSettings(opts, config);
   if (tls?.externalLogin) {
-    const problem = plainUrlProblem(broker, "--tls-external-login", brokerSource);
+    const problem = plainUrlProblem(broker, "EXTERNAL login (--tls-external-login)");
     if (problem) throw new UsageError(problem);
   }
   for (const [path, what] of [

@@ -113,12 +113,12 @@ export function withPassword(urls: string, password: string, source: string): st
 
 /**
  * Why the URLs cannot be used with TLS required, or with an EXTERNAL login (which needs TLS):
- * a message naming `setting` and `source` for the first plain amqp:// URL; undefined when
+ * a message naming `setting` and the first plain amqp:// URL (no password); undefined when
  * every URL is amqps://.
  */
-export function plainUrlProblem(urls: string, setting: string, source: string): string | undefined {
+export function plainUrlProblem(urls: string, setting: string): string | undefined {
   const plain = parseBrokerUrls(urls).find((u) => !/^amqps:/i.test(u));
   return plain === undefined
     ? undefined
-    : `${setting} is set, but broker URL ${redactOne(plain)} (${source}) is not amqps://: TLS is required`;
+    : `${setting} is set, but the broker URL ${redactOne(plain)} is plain amqp://: use amqps:// (TLS)`;
 }
