@@ -44,6 +44,8 @@ export interface LvqConfig {
   tlsExternalLogin?: boolean;
   /** A file holding the broker password. */
   brokerPasswordFile?: string;
+  /** The broker user of each agent, by agent name (see {@link Settings.agentUsers}). */
+  agentUsers?: Record<string, string>;
 }
 
 /** The global options every command accepts (set on the root program). */
@@ -85,6 +87,12 @@ export interface Settings {
    * is given. The broker's chain and name are always verified.
    */
   tls?: TlsOptions;
+  /**
+   * The broker user each agent sends as, by agent name (LVQ_AGENT_USERS as JSON, else the
+   * config file's `agentUsers`): answers and indications of a listed agent from any other user
+   * are dropped. Absent when not given (each agent's user is then learnt from it).
+   */
+  agentUsers?: Record<string, string>;
 }
 
 /** The default config file path: $XDG_CONFIG_HOME/lvq/config.json or ~/.config/lvq/config.json. */
@@ -99,6 +107,15 @@ const aBrokerList = (v: unknown): string | undefined =>
     ? v.join(",")
     : aString(v);
 
+/** A map of agent names to broker user names. */
+const aUserMap = (v: unknown): Record<string, string> | undefined =>
+  v !== null &&
+  typeof v === "object" &&
+  !Array.isArray(v) &&
+  Object.values(v).every((u) => typeof u === "string" && u !== "")
+    ? (v as Record<string, string>)
+    : undefined;
+
 /** lvq's config file: each key with the type of its value. */
 const CONFIG_FILE: ConfigFileFormat<LvqConfig> = {
   keys: {
@@ -112,10 +129,11 @@ const CONFIG_FILE: ConfigFileFormat<LvqConfig> = {
     tlsServername: aString,
     tlsExternalLogin: (v) => (typeof v === "boolean" ? v : undefined),
     brokerPasswordFile: aString,
+    agentUsers: aUserMap,
   },
   refused: "unknown or mistyped key",
   expected:
-    '(expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer, "tlsCa", "tlsCert", "tlsKey", "brokerPasswordFile": file paths, "tlsServername": a host name, "tlsExternalLogin": true or false)',
+    '(expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer, "tlsCa", "tlsCert", "tlsKey", "brokerPasswordFile": file paths, "tlsServername": a host name, "tlsExternalLogin": true or false, "agentUsers": {"agent name": "broker user", …})',
   example: '{"broker": "amqp://…"}',
   error: (message) => new UsageError(message),
 };
@@ -175,6 +193,7 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
       throw new UsageError((e as Error).message);
     }
   }
+  const agentUsers = envUserMap() ?? config.agentUsers;
   const timeoutSeconds = opts.timeout ?? config.timeout ?? 10;
   const settleMs =
     opts.settle ??
@@ -195,7 +214,27 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
     ...(expectAgents !== undefined ? { expectAgents } : {}),
     ...(discoveryMs !== undefined ? { discoveryMs } : {}),
     ...(tls ? { tls } : {}),
+    ...(agentUsers ? { agentUsers } : {}),
   };
+}
+
+/** LVQ_AGENT_USERS: a JSON object of agent names to broker users; undefined when unset. */
+function envUserMap(): Record<string, string> | undefined {
+  const text = process.env.LVQ_AGENT_USERS;
+  if (text === undefined || text === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const map = aUserMap(parsed);
+  if (!map) {
+    throw new UsageError(
+      `LVQ_AGENT_USERS: expected a JSON object of agent names to broker users, like {"libvirt-qmf:libvirt:host1": "agent-host1"}`,
+    );
+  }
+  return map;
 }
 
 /** Each TLS setting from its flag, else LVQ_TLS_*, else the config file; undefined if none. */

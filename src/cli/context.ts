@@ -67,6 +67,7 @@ export async function withFleet<T>(
   const fleet = await sdk.connectFleet({
     broker: settings.broker,
     ...(settings.tls ? { tls: settings.tls } : {}),
+    ...(settings.agentUsers ? { agentUsers: settings.agentUsers } : {}),
     timeoutMs: settings.timeoutMs,
     ...(settings.discoveryMs !== undefined ? { discoveryMs: settings.discoveryMs } : {}),
     ...(settings.settleMs !== undefined ? { settleMs: settings.settleMs } : {}),

@@ -19,6 +19,12 @@ export interface FleetOptions {
    * `externalLogin`. The broker's certificate chain and name are always verified.
    */
   tls?: TlsOptions;
+  /**
+   * The broker user each agent sends as, by agent name: messages of a listed agent from any
+   * other user are dropped. Agents not listed are bound to the user of their first heartbeat
+   * (or locate answer).
+   */
+  agentUsers?: Readonly<Record<string, string>>;
   /** Timeout of each query and method call, in ms (default 10000). */
   timeoutMs?: number;
   /**
@@ -64,6 +70,7 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
   const session = new ConsoleSession({
     url: opts.broker,
     ...(opts.tls ? { tls: opts.tls } : {}),
+    ...(opts.agentUsers ? { agentUsers: opts.agentUsers } : {}),
     defaultTimeoutMs: timeoutMs,
     // A hung broker accepts the TCP connection and then says nothing: give up as a request would.
     connectTimeoutMs: timeoutMs,
