@@ -28,22 +28,18 @@ import { UsageError } from "./errors.js";
 
 export { DEFAULT_BROKER, redactUrl };
 
-/** Settings read from the config file. Unknown keys are refused, so a typo is noticed. */
-export interface LvqConfig {
+/**
+ * Settings read from the config file. Unknown keys are refused, so a typo is noticed. The
+ * broker-access keys (tlsCa, tlsCert, tlsKey, tlsServername, tlsExternalLogin,
+ * brokerPasswordFile) are those of the options of the same names.
+ */
+export interface LvqConfig extends BrokerAccessFlags {
   broker?: string;
   timeout?: number;
   /** Least quiet time that ends discovery, in ms (see {@link Settings.settleMs}). */
   settleMs?: number;
   /** How many agents the fleet has (see {@link Settings.expectAgents}). */
   expectAgents?: number;
-  /** TLS: CA file, client certificate and key, server name, EXTERNAL login (see {@link Settings.tls}). */
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsServername?: string;
-  tlsExternalLogin?: boolean;
-  /** A file holding the broker password. */
-  brokerPasswordFile?: string;
   /** The broker user of each agent, by agent name (see {@link Settings.agentUsers}). */
   agentUsers?: Record<string, string>;
 }

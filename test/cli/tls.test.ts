@@ -111,30 +111,24 @@ describe("lvq over TLS (the TLS test node)", { timeout: 170_000 }, () => {
   });
 
   test("a client certificate logs in with EXTERNAL: no password anywhere", async () => {
+    const byCertificate = [
+      "--tls-cert",
+      certFile("client"),
+      "--tls-key",
+      keyFile("client"),
+      "--tls-external-login",
+    ];
     const r = await lvq([
       "--json",
       "--broker",
       "amqps://127.0.0.1:5691",
       "--tls-ca",
       CA,
-      "--tls-cert",
-      certFile("client"),
-      "--tls-key",
-      keyFile("client"),
-      "--tls-external-login",
+      ...byCertificate,
       "agents",
     ]);
     assert.ok(agentNames(r).includes(agentName));
-    const plain = await lvq([
-      "--broker",
-      PLAIN_URL,
-      "--tls-cert",
-      certFile("client"),
-      "--tls-key",
-      keyFile("client"),
-      "--tls-external-login",
-      "agents",
-    ]);
+    const plain = await lvq(["--broker", PLAIN_URL, ...byCertificate, "agents"]);
     assert.equal(plain.code, 2);
     assert.equal(
       plain.stderr,
