@@ -34,10 +34,11 @@
  *   runs at most once. The console leaves out arguments given as `undefined`.
  * - **console** — {@link ConsoleSession}:
  *   ```ts
- *   const c = new ConsoleSession({ url, name?, agentFilter?, defaultTimeoutMs? = 10000,
+ *   const c = new ConsoleSession({ url, name?, agentFilter?, agentUsers?, defaultTimeoutMs? = 10000,
  *     locateTimeoutMs? = 1000, missedHeartbeats? = 3, cacheObjects? = true, ...link settings,
  *     observer? });
  *   await c.open(); c.agents(); c.agent(name); await c.waitForAgent(nameOrTest, ms?);
+ *   c.agentUser(name);                          // the broker user the agent sends as
  *   await c.locate(filter?, ms?);               // AgentInfo[] that answered in the window
  *   await c.query({ agentName?, packageName?, className?, where?, objectId?, timeoutMs? }); // ObjectQuery
  *   await c.queryObjectIds(sameOptions); await c.schemaIds(agent, pkg?);
@@ -48,7 +49,10 @@
  *   //         objectChanged, objectDeleted, event, connected, disconnected, reconnecting,
  *   //         reconnected, blocked, unblocked, error (fatal)
  *   ```
- *   Every request ends in one result or one typed error: `MethodError` (the agent's
+ *   A console takes an agent's heartbeats, data, events and answers only from that agent's
+ *   broker user (`agentUsers`, else learnt from its first heartbeat) and on routing keys that
+ *   name it (they end with `<vendor>.<product>.<instance>`); the rest is dropped and counted in
+ *   `drops`. Every request ends in one result or one typed error: `MethodError` (the agent's
  *   `_exception`), `TimeoutError`, `AgentLostError`, `ConnectionLostError`, `BodyTooLargeError`,
  *   `NotConnectedError`. Nothing is retried.
  * - **errors** — `QmfError` (`name`, `code`, `cause`) and the classes above plus
