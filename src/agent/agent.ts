@@ -133,6 +133,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
       let handlers!: HandlerContext; // made below, once the mirror exists; used only later
       this.session = new AgentSession({
         url: p.config.broker,
+        ...(p.config.tls ? { tls: p.config.tls } : {}),
         vendor: AGENT_VENDOR,
         product: AGENT_PRODUCT,
         instance: p.instance,
@@ -340,6 +341,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     if (!this.console) {
       const c = new ConsoleSession({
         url: this.config.broker,
+        ...(this.config.tls ? { tls: this.config.tls } : {}),
         cacheObjects: false,
         log: this.log.child({ component: "console" }),
       });

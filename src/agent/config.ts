@@ -1,13 +1,25 @@
 // The agent's settings: defaults, then a JSON config file, then LVQ_* environment variables,
 // then command-line flags (each overrides the one before). Every value is checked here, so a
 // typo stops the agent at start with a message naming the setting and where it came from.
-import { brokerUrlProblem } from "../qmf/transport/broker-url.js";
+import {
+  brokerUrlProblem,
+  hasPassword,
+  plainUrlProblem,
+  withPassword,
+} from "../qmf/transport/broker-url.js";
+import { type TlsOptions, tlsOptionsProblem } from "../qmf/transport/tls-options.js";
 import {
   anyValue,
   type ConfigFileFormat,
   DEFAULT_BROKER,
   readConfigFile,
 } from "../util/config-file.js";
+import {
+  isWorldReadable,
+  readPasswordFile,
+  unreadableFile,
+  worldReadableWarning,
+} from "../util/secret-file.js";
 import { canonicalUuid } from "./identity.js";
 import { type LogLevel, parseLogLevel } from "./log.js";
 
@@ -59,6 +71,18 @@ export interface AgentConfig {
    */
   balloonStatsPeriodSeconds: number;
   logLevel: LogLevel;
+  /**
+   * TLS for amqps:// brokers: CA file, client certificate and key, server name to verify,
+   * EXTERNAL login by client certificate. Chain and name are always verified.
+   */
+  tls?: TlsOptions;
+  /** Refuse a plain amqp:// broker URL at start. */
+  requireTls?: boolean;
+  /**
+   * A file holding the broker password (set into every broker URL when the config is resolved,
+   * so it is never on the command line).
+   */
+  brokerPasswordFile?: string;
 }
 
 /** Where each setting may come from, for messages. */
@@ -103,6 +127,13 @@ export interface RawSettings {
   libvirtTimeout?: unknown;
   balloonStatsPeriod?: unknown;
   logLevel?: unknown;
+  tlsCa?: unknown;
+  tlsCert?: unknown;
+  tlsKey?: unknown;
+  tlsServername?: unknown;
+  tlsExternalLogin?: unknown;
+  requireTls?: unknown;
+  brokerPasswordFile?: unknown;
 }
 
 /** The environment variable of each setting. */
@@ -120,6 +151,13 @@ export const ENV_VARS: Record<keyof RawSettings, string> = {
   libvirtTimeout: "LVQ_LIBVIRT_TIMEOUT",
   balloonStatsPeriod: "LVQ_BALLOON_STATS_PERIOD",
   logLevel: "LVQ_LOG_LEVEL",
+  tlsCa: "LVQ_TLS_CA",
+  tlsCert: "LVQ_TLS_CERT",
+  tlsKey: "LVQ_TLS_KEY",
+  tlsServername: "LVQ_TLS_SERVERNAME",
+  tlsExternalLogin: "LVQ_TLS_EXTERNAL_LOGIN",
+  requireTls: "LVQ_REQUIRE_TLS",
+  brokerPasswordFile: "LVQ_BROKER_PASSWORD_FILE",
 };
 
 const KEYS = Object.keys(ENV_VARS) as (keyof RawSettings)[];
@@ -200,6 +238,34 @@ function brokerUrl(v: unknown, src: ConfigSource): string {
   return s;
 }
 
+/** A yes/no setting: a JSON boolean, or true/false, yes/no, 1/0 (flags, environment). */
+function flag(v: unknown, what: string, src: ConfigSource): boolean {
+  if (typeof v === "boolean") return v;
+  const s = typeof v === "string" ? v.trim().toLowerCase() : "";
+  if (["1", "true", "yes", "on"].includes(s)) return true;
+  if (["0", "false", "no", "off"].includes(s)) return false;
+  throw new ConfigError(`${what} (${src}) must be true or false, got ${JSON.stringify(v)}`);
+}
+
+/** The TLS settings of one layer, merged over those before it. */
+function applyTls(
+  tls: TlsOptions | undefined,
+  raw: RawSettings,
+  src: ConfigSource,
+): TlsOptions | undefined {
+  const out: TlsOptions = { ...tls };
+  if (raw.tlsCa !== undefined) out.caFile = text(raw.tlsCa, "tlsCa", src);
+  if (raw.tlsCert !== undefined) out.certFile = text(raw.tlsCert, "tlsCert", src);
+  if (raw.tlsKey !== undefined) out.keyFile = text(raw.tlsKey, "tlsKey", src);
+  if (raw.tlsServername !== undefined) {
+    out.servername = text(raw.tlsServername, "tlsServername", src);
+  }
+  if (raw.tlsExternalLogin !== undefined) {
+    out.externalLogin = flag(raw.tlsExternalLogin, "tlsExternalLogin", src);
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
 /** Whether `s` has the shape of a libvirt URI (`driver[+transport]://…`); the daemon judges the rest. */
 export function isLibvirtUri(s: string): boolean {
   return /^[a-z][a-z0-9]*(\+[a-z0-9]+)?:\/\//i.test(s);
@@ -274,6 +340,59 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
       throw new ConfigError(`logLevel (${src}): ${(e as Error).message}`);
     }
   }
+  const tls = applyTls(out.tls, raw, src);
+  if (tls) out.tls = tls;
+  if (raw.requireTls !== undefined) out.requireTls = flag(raw.requireTls, "requireTls", src);
+  if (raw.brokerPasswordFile !== undefined) {
+    out.brokerPasswordFile = text(raw.brokerPasswordFile, "brokerPasswordFile", src);
+  }
+  return out;
+}
+
+/**
+ * The broker access of a whole config, once every layer is applied: TLS required or an
+ * EXTERNAL login with a plain amqp:// URL, a TLS setting missing its pair, or a file that
+ * cannot be read stop the agent at start; the password file's password goes into the broker
+ * URLs. Secrets in files every user may read are reported through `warn`.
+ */
+async function checkBrokerAccess(
+  cfg: AgentConfig,
+  warn: (message: string) => void,
+): Promise<AgentConfig> {
+  const out = { ...cfg };
+  const tls = cfg.tls;
+  if (cfg.requireTls) {
+    const problem = plainUrlProblem(cfg.broker, "requireTls");
+    if (problem) throw new ConfigError(problem);
+  }
+  if (tls?.externalLogin) {
+    const problem = plainUrlProblem(cfg.broker, "tlsExternalLogin");
+    if (problem) throw new ConfigError(problem);
+  }
+  const tlsProblem = tls && tlsOptionsProblem(tls);
+  if (tlsProblem) throw new ConfigError(`TLS settings: ${tlsProblem}`);
+  const files: [string | undefined, string][] = [
+    [tls?.caFile, "tlsCa: the CA file"],
+    [tls?.certFile, "tlsCert: the client certificate"],
+    [tls?.keyFile, "tlsKey: the client key"],
+    [cfg.brokerPasswordFile, "brokerPasswordFile: the password file"],
+  ];
+  for (const [path, what] of files) {
+    const problem = path === undefined ? undefined : await unreadableFile(path, what);
+    if (problem) throw new ConfigError(problem);
+  }
+  if (tls?.keyFile && (await isWorldReadable(tls.keyFile))) {
+    warn(worldReadableWarning(tls.keyFile, "the client key"));
+  }
+  if (cfg.brokerPasswordFile !== undefined) {
+    const file = cfg.brokerPasswordFile;
+    if (await isWorldReadable(file)) warn(worldReadableWarning(file, "the broker password"));
+    try {
+      out.broker = withPassword(cfg.broker, await readPasswordFile(file), "broker");
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
   return out;
 }
 
@@ -285,15 +404,20 @@ export async function resolveAgentConfig(opts: {
   flags?: RawSettings;
   configFile?: string;
   env?: NodeJS.ProcessEnv;
+  /** Told about settings that work but are unsafe (a password every user may read). */
+  warn?: (message: string) => void;
 }): Promise<AgentConfig> {
   let cfg = defaultConfig();
   const file = opts.configFile ?? DEFAULT_CONFIG_FILE;
-  cfg = applySettings(
-    cfg,
-    await settingsFromFile(file, opts.configFile !== undefined),
-    "config file",
-  );
+  const fromFile = await settingsFromFile(file, opts.configFile !== undefined);
+  const warn = opts.warn ?? (() => {});
+  if (typeof fromFile.broker === "string" || Array.isArray(fromFile.broker)) {
+    if (hasPassword(fromFile.broker as string | string[]) && (await isWorldReadable(file))) {
+      warn(worldReadableWarning(file, "a broker password"));
+    }
+  }
+  cfg = applySettings(cfg, fromFile, "config file");
   cfg = applySettings(cfg, settingsFromEnv(opts.env ?? process.env), "environment");
   cfg = applySettings(cfg, opts.flags ?? {}, "flag");
-  return cfg;
+  return checkBrokerAccess(cfg, warn);
 }

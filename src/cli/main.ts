@@ -4,6 +4,7 @@
 // exit codes (see errors.ts). Command files import the console SDK lazily, inside their
 // actions, so start-up stays short.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { addBrokerAccessOptions } from "./broker-options.js";
 import { registerAgentsCommand } from "./commands/agents.js";
 import { registerCallCommand } from "./commands/call.js";
 import { registerDomainCommands } from "./commands/domain.js";
@@ -81,6 +82,7 @@ Examples:
   $ LVQ_BROKER=amqp://user:pass@broker:5672 lvq --json list Pool`,
   );
 
+addBrokerAccessOptions(program);
 registerAgentsCommand(program);
 registerSchemaCommand(program);
 registerListCommand(program);

@@ -11,8 +11,8 @@ export interface WebConfig {
   /** Users who may log in, with scrypt password hashes (`lvq web --hash-password`). */
   users?: WebUser[];
   /** PEM files of a TLS certificate and its key. */
-  tlsCert?: string;
-  tlsKey?: string;
+  httpsCert?: string;
+  httpsKey?: string;
   /** Samples of history per domain. */
   historySamples?: number;
 }
@@ -34,7 +34,7 @@ export function parseWebConfig(value: unknown): WebConfig | string {
   const out: WebConfig = {};
   for (const [k, v] of Object.entries(value)) {
     if (
-      (k === "listen" || k === "token" || k === "tlsCert" || k === "tlsKey") &&
+      (k === "listen" || k === "token" || k === "httpsCert" || k === "httpsKey") &&
       typeof v === "string" &&
       v
     ) {
@@ -55,7 +55,7 @@ export function parseWebConfig(value: unknown): WebConfig | string {
       }
       out.users = users;
     } else {
-      return `unknown or mistyped key "web.${k}" (expected listen, token, users, tlsCert, tlsKey: strings; historySamples: an integer)`;
+      return `unknown or mistyped key "web.${k}" (expected listen, token, users, httpsCert, httpsKey: strings; historySamples: an integer)`;
     }
   }
   return out;

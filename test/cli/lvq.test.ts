@@ -232,6 +232,8 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       writeFileSync(
         config,
         JSON.stringify({ broker: `amqp://guest:guest@127.0.0.1:5672/${vhost}` }),
+        // It holds a password: private, or lvq warns (and the exact stderr below would differ).
+        { mode: 0o600 },
       );
       const env = { LVQ_BROKER: undefined, LVQ_DISCOVERY_MS: "500" };
       const agents = await lvq(["--config", config, "--json", "agents"], env);

@@ -125,7 +125,7 @@ describe("broker faults", () => {
 
   it("an agent whose connection is closed heartbeats at once on reconnecting, not a period later", async () => {
     const spy = await RawPeer.open(
-      [{ exchange: "qmf.default.topic", key: "agent.ind.heartbeat.example_org.widgets" }],
+      [{ exchange: "qmf.default.topic", key: "agent.ind.heartbeat.example_org.widgets.#" }],
       url,
     );
     // A period far longer than the test: only the reconnect can send the second heartbeat.

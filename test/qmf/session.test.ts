@@ -142,7 +142,7 @@ describe("discovery", () => {
 
   it("heartbeats carry the QMF envelope and a TTL of twice the interval", async () => {
     const spy = await RawPeer.open([
-      { exchange: "qmf.default.topic", key: "agent.ind.heartbeat.example_org.widgets" },
+      { exchange: "qmf.default.topic", key: "agent.ind.heartbeat.example_org.widgets.#" },
     ]);
     try {
       const hb = await waitFor(
@@ -150,6 +150,8 @@ describe("discovery", () => {
         () => spy.replies.find((m) => m.properties.headers?.["qmf.agent"] === agent.name),
         3000,
       );
+      // The agent's name ends the key, so that a broker permission can pin it to its user.
+      assert.equal(hb.fields.routingKey, `agent.ind.heartbeat.example_org.widgets.${instance}`);
       assert.equal(hb.properties.appId, "qmf2");
       assert.equal(hb.properties.contentType, "amqp/map");
       assert.equal(hb.properties.userId, "guest");
