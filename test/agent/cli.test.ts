@@ -17,9 +17,9 @@ import {
   startTestAgent,
   tempDir,
   uniqueName,
-  waitUntil,
 } from "../support/agent.js";
 import { writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const run = promisify(execFile);
 const dir = tempDir("cli");
@@ -229,7 +229,9 @@ describe("lvq agent (a real process)", () => {
       // A change while (or right after) the broker link was down reaches the console.
       const xml = `<domain type='test'><name>${name}</name><memory unit='KiB'>65536</memory><os><type>hvm</type></os></domain>`;
       await shared.agent.libvirt.client.domainDefineXml(xml);
-      const found = await waitUntil(
+      const found = await waitFor(
+        "the domain defined after the broker connections were closed",
+        20_000,
         async () => {
           const ds = await c.query({
             agentName: shared.name,
@@ -240,8 +242,6 @@ describe("lvq agent (a real process)", () => {
           });
           return ds[0];
         },
-        20_000,
-        "the domain defined after the broker connections were closed",
       );
       assert.equal(found.values.name, name);
       const d = await shared.agent.libvirt.client.domainLookupByName(name);

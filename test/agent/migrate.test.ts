@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type LibvirtClient } from "../../src/libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike } from "../../src/qmf/index.js";
-import { type AgentHandle, openConsole, startTestAgent, waitUntil } from "../support/agent.js";
+import { type AgentHandle, openConsole, startTestAgent } from "../support/agent.js";
 import { cleanupGuest, qemuGuestXml, uniqueGuestName } from "../support/qemu.js";
 import { type SecondHost, secondHostUp } from "../support/two-hosts.js";
+import { waitFor } from "../support/wait.js";
 
 const guest = uniqueGuestName("mig");
 let host2: SecondHost;
@@ -43,14 +44,10 @@ async function defineOnA(name: string): Promise<{ ref: ObjectIdLike; uuid: strin
 
 /** The DomainInfo values `agent` publishes for `uuid`, once its state is `state`. */
 function infoInState(agent: AgentHandle, uuid: string, state: string, what: string) {
-  return waitUntil(
-    async () => {
-      const v = await infoOf(agent, uuid);
-      return v?.state === state ? v : undefined;
-    },
-    10_000,
-    what,
-  );
+  return waitFor(what, 10_000, async () => {
+    const v = await infoOf(agent, uuid);
+    return v?.state === state ? v : undefined;
+  });
 }
 
 before(async () => {
@@ -96,10 +93,10 @@ describe("migration between two hosts", () => {
     const ref = domain as ObjectIdLike;
     await qc.callMethod(ref, "create", {}, { timeoutMs: 30_000 });
     const uuid = ref.objectName.slice("Domain:".length);
-    await waitUntil(
-      async () => (await infoOf(a, uuid))?.state === "running",
-      10_000,
+    await waitFor(
       "running on host 1",
+      10_000,
+      async () => (await infoOf(a, uuid))?.state === "running",
     );
 
     const t0 = performance.now();

@@ -9,8 +9,9 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { connect, type LibvirtClient } from "../../src/libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike, QmfObject } from "../../src/qmf/index.js";
-import { type AgentHandle, openConsole, startTestAgent, waitUntil } from "../support/agent.js";
+import { type AgentHandle, openConsole, startTestAgent } from "../support/agent.js";
 import { cleanupGuest, qemuGuestXml, uniqueGuestName } from "../support/qemu.js";
+import { waitFor } from "../support/wait.js";
 
 const run = promisify(execFile);
 const URI = "qemu:///system";
@@ -34,14 +35,10 @@ async function info(): Promise<Record<string, unknown> | undefined> {
 }
 
 function infoWhen(pred: (v: Record<string, unknown>) => boolean, what: string, ms = 10_000) {
-  return waitUntil(
-    async () => {
-      const v = await info();
-      return v && pred(v) ? v : undefined;
-    },
-    ms,
-    what,
-  );
+  return waitFor(what, ms, async () => {
+    const v = await info();
+    return v && pred(v) ? v : undefined;
+  });
 }
 
 const call = (method: string, args: Record<string, unknown> = {}) =>
@@ -127,7 +124,9 @@ describe("agent on QEMU (qemu:///system)", () => {
     );
     assert.equal(off.cpu_time, 0n);
     await call("undefine");
-    await waitUntil(
+    await waitFor(
+      "Domain deleted",
+      5000,
       async () =>
         (
           await qc.query({
@@ -137,8 +136,6 @@ describe("agent on QEMU (qemu:///system)", () => {
             objectId: domRef,
           })
         ).length === 0,
-      5000,
-      "Domain deleted",
     );
     await assert.rejects(lv.domainLookupByName(guest));
   });

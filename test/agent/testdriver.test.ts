@@ -32,9 +32,9 @@ import {
   startTestAgent,
   tempDir,
   uniqueName,
-  waitUntil,
 } from "../support/agent.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const run = promisify(execFile);
 const dir = tempDir("td");
@@ -82,19 +82,15 @@ async function refused(p: Promise<unknown>): Promise<{ code: number; text: strin
 
 /** Waits until the agent no longer publishes an object. */
 function gone(className: string, objectName: string, what: string) {
-  return waitUntil(async () => (await one(className, objectName)) === undefined, 5000, what);
+  return waitFor(what, 5000, async () => (await one(className, objectName)) === undefined);
 }
 
 /** The published DomainInfo of a domain, once `pred` holds for it. */
 function infoWhen(uuid: string, pred: (v: Record<string, unknown>) => boolean, what: string) {
-  return waitUntil(
-    async () => {
-      const o = await one("DomainInfo", `DomainInfo:${uuid}`);
-      return o && pred(o.values) ? o.values : undefined;
-    },
-    5000,
-    what,
-  );
+  return waitFor(what, 5000, async () => {
+    const o = await one("DomainInfo", `DomainInfo:${uuid}`);
+    return o && pred(o.values) ? o.values : undefined;
+  });
 }
 
 before(async () => {
@@ -296,16 +292,12 @@ describe("agent on the test driver", () => {
     );
 
     // The lifecycle events libvirt sent, raised as QMF events in order.
-    const seen = await waitUntil(
-      () => {
-        const mine = events
-          .filter((e) => e.values.uuid === d.uuid)
-          .map((e) => `${e.values.event}/${e.values.detail}`);
-        return mine.includes("undefined/removed") ? mine : undefined;
-      },
-      5000,
-      "the undefined event",
-    );
+    const seen = await waitFor("the undefined event", 5000, () => {
+      const mine = events
+        .filter((e) => e.values.uuid === d.uuid)
+        .map((e) => `${e.values.event}/${e.values.detail}`);
+      return mine.includes("undefined/removed") ? mine : undefined;
+    });
     assert.deepEqual(seen, [
       "defined/added",
       "started/booted",
@@ -336,7 +328,7 @@ describe("agent on the test driver", () => {
     assert.equal(await stateOf(), "inactive");
     await call(pn, "build");
     await call(pn, "create");
-    await waitUntil(async () => (await stateOf()) === "running", 5000, "pool running");
+    await waitFor("pool running", 5000, async () => (await stateOf()) === "running");
     await call(pn, "refresh");
 
     const vname = `${prefix}v-new`;
@@ -378,7 +370,7 @@ describe("agent on the test driver", () => {
     await assert.rejects(lv.storageVolLookupByName(p, vname));
 
     await call(pn, "destroy");
-    await waitUntil(async () => (await stateOf()) === "inactive", 5000, "pool inactive");
+    await waitFor("pool inactive", 5000, async () => (await stateOf()) === "inactive");
     await call(pn, "delete");
     await call(pn, "undefine");
     await gone("Pool", pn, "Pool deleted");
@@ -589,10 +581,8 @@ describe("agent on the test driver", () => {
     assert.equal(byName.length, 1);
     assert.equal(byName[0]?.values.name, name);
     assert.equal(byName[0]?.objectId.objectName, on);
-    const ev = await waitUntil(
-      () => events.find((e) => e.values.name === name && e.values.event === "defined"),
-      5000,
-      "defined event",
+    const ev = await waitFor("defined event", 5000, () =>
+      events.find((e) => e.values.name === name && e.values.event === "defined"),
     );
     assert.equal(ev.values.name, name);
     await call(on, "undefine");

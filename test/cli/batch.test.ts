@@ -13,8 +13,9 @@ import { stripVTControlCharacters } from "node:util";
 import { connectFleet, Domain, type Fleet } from "../../src/console/index.js";
 import { statesBecome as becomes, withStates } from "../support/domain-states.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 import { type AgentHandle, startTestAgent } from "./agents.js";
-import { BIN, BROKER, buildOnce, lvq, stderrOf, waitFor } from "./harness.js";
+import { BIN, BROKER, buildOnce, lvq, stderrOf } from "./harness.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-batch-${tag}-`));
@@ -69,8 +70,10 @@ describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
       }),
     ]);
     fleet = await connectFleet({ broker: BROKER });
-    await waitFor("both agents' domains", 20_000, async () =>
-      (await fleet.domains(undefined, { agents: ours() })).length === 9 ? true : undefined,
+    await waitFor(
+      "both agents' domains",
+      20_000,
+      async () => (await fleet.domains(undefined, { agents: ours() })).length === 9,
     );
     await (await fleet.resolve(Domain, offA.uuid)).destroy();
   });

@@ -12,7 +12,8 @@ import { promisify } from "node:util";
 import { connectFleet, type Domain, SETTLE_LATENCY_FACTOR } from "../../src/console/index.js";
 import { agentNameOf, type SpawnedAgent, spawnAgent } from "../support/agent.js";
 import { writeTestDriverFile } from "../support/testdriver.js";
-import { BIN, buildOnce, lvq, waitFor } from "./harness.js";
+import { waitFor } from "../support/wait.js";
+import { BIN, buildOnce, lvq } from "./harness.js";
 
 const run = promisify(execFile);
 const tag = randomBytes(3).toString("hex");
@@ -73,7 +74,7 @@ describe("discovery", { timeout: 120_000 }, () => {
     await slow.waitForLog("agent running", 60_000);
     await waitFor("both agents answer", 20_000, async () => {
       const r = await lvq(["--json", "agents"], { LVQ_BROKER: broker });
-      return r.code === 0 && (JSON.parse(r.stdout) as unknown[]).length === 2 ? true : undefined;
+      return r.code === 0 && (JSON.parse(r.stdout) as unknown[]).length === 2;
     });
   });
   after(async () => {
@@ -132,9 +133,7 @@ describe("discovery", { timeout: 120_000 }, () => {
       try {
         query = f.domains();
         process.kill(slowPid, "SIGCONT");
-        await waitFor("the slow agent's late answer", 5000, async () =>
-          f.agents().length === 2 ? true : undefined,
-        );
+        await waitFor("the slow agent's late answer", 5000, async () => f.agents().length === 2);
       } finally {
         process.kill(quickPid, "SIGCONT");
       }

@@ -67,30 +67,6 @@ export function jsonOf(r: LvqResult): unknown {
   return JSON.parse(r.stdout);
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
-export async function waitFor<T>(
-  what: string,
-  ms: number,
-  check: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /**
  * A run's stderr without warnings about agents other than `own`: a whole-fleet lookup also
  * asks the agents of tests running at the same time, which may be stopped or lost meanwhile

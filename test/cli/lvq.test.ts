@@ -13,8 +13,9 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { redactUrl } from "../../src/qmf/transport/broker-url.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 import { type AgentHandle, startTestAgent } from "./agents.js";
-import { BIN, BROKER, buildOnce, jsonOf, lvq, stderrOf, waitFor } from "./harness.js";
+import { BIN, BROKER, buildOnce, jsonOf, lvq, stderrOf } from "./harness.js";
 
 const run = promisify(execFile);
 
@@ -65,7 +66,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       const rowsB = jsonOf(
         await lvq(["--json", "list", "Domain", "--agent", agentB.name]),
       ) as Row[];
-      return rows.length === 2 && rowsB.length === 1 ? true : undefined;
+      return rows.length === 2 && rowsB.length === 1;
     });
   });
   after(async () => {
@@ -680,17 +681,13 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
         name,
         action: "start",
       });
-      await waitFor("running", 5000, async () =>
-        (await state()) === "running" ? true : undefined,
-      );
+      await waitFor("running", 5000, async () => (await state()) === "running");
       const human = await lvq(["suspend", uuid]);
       assert.equal(human.code, 0);
       assert.equal(human.stdout, `Domain ${name} suspended on ${agentA.host}\n`);
-      await waitFor("paused", 5000, async () => ((await state()) === "paused" ? true : undefined));
+      await waitFor("paused", 5000, async () => (await state()) === "paused");
       assert.equal((await lvq(["resume", uuid])).code, 0);
-      await waitFor("running again", 5000, async () =>
-        (await state()) === "running" ? true : undefined,
-      );
+      await waitFor("running again", 5000, async () => (await state()) === "running");
       const xml = await lvq(["dumpxml", uuid]);
       assert.equal(xml.code, 0);
       assert.match(xml.stdout, new RegExp(`<uuid>${uuid}</uuid>`));
@@ -699,28 +696,20 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       assert.equal(saved.code, 0);
       assert.equal(saved.stdout, `Domain ${name} saved to ${saveFile} on ${agentA.host}\n`);
       assert.equal(ownStderr(saved), ""); // no spinner when stderr is not a terminal
-      await waitFor("shut off by save", 5000, async () =>
-        (await state()) === "shutoff" ? true : undefined,
-      );
+      await waitFor("shut off by save", 5000, async () => (await state()) === "shutoff");
       const restored = jsonOf(
         await lvq(["--json", "restore", saveFile, "--host", agentA.name]),
       ) as Record<string, string>;
       assert.equal(restored.object_id, defined.object_id);
-      await waitFor("running after restore", 5000, async () =>
-        (await state()) === "running" ? true : undefined,
-      );
+      await waitFor("running after restore", 5000, async () => (await state()) === "running");
       assert.equal((await lvq(["destroy", uuid])).code, 0);
-      await waitFor("shut off by destroy", 5000, async () =>
-        (await state()) === "shutoff" ? true : undefined,
-      );
+      await waitFor("shut off by destroy", 5000, async () => (await state()) === "shutoff");
     } finally {
       await lvq(["destroy", uuid]);
       const u = await lvq(["undefine", uuid]);
       assert.equal(u.code, 0, u.stderr);
     }
-    await waitFor("undefined", 5000, async () =>
-      (await lvq(["show", uuid])).code === 3 ? true : undefined,
-    );
+    await waitFor("undefined", 5000, async () => (await lvq(["show", uuid])).code === 3);
   });
 
   test("watch prints changes and events of one agent as they arrive", async () => {
@@ -743,9 +732,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     });
     const exited = new Promise<number>((r) => child.on("close", (c) => r(c ?? -1)));
     try {
-      await waitFor("watch ready", 10_000, async () =>
-        err.includes("watching") ? true : undefined,
-      );
+      await waitFor("watch ready", 10_000, async () => err.includes("watching"));
       const d = namesA.domains[1]!;
       assert.equal((await lvq(["suspend", d.uuid])).code, 0);
       const code = await exited;

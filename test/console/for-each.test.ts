@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { connectFleet, Domain, type Fleet, type ForEachResult } from "../../src/console/index.js";
 import { type AgentHandle, startTestAgent } from "../cli/agents.js";
-import { BROKER, waitFor } from "../cli/harness.js";
+import { BROKER } from "../cli/harness.js";
 import { statesBecome as becomes } from "../support/domain-states.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-each-${tag}-`));
@@ -64,8 +65,10 @@ describe("fleet.forEach", { timeout: 90_000 }, () => {
     ]);
     ours = [agentA.name, agentB.name];
     fleet = await connectFleet({ broker: BROKER });
-    await waitFor("both agents' domains", 20_000, async () =>
-      (await fleet.domains(undefined, { agents: ours })).length === 5 ? true : undefined,
+    await waitFor(
+      "both agents' domains",
+      20_000,
+      async () => (await fleet.domains(undefined, { agents: ours })).length === 5,
     );
   });
   after(async () => {
@@ -239,10 +242,11 @@ describe("fleet.forEach", { timeout: 90_000 }, () => {
       // Held, never delivered: nothing was executed.
       await statesBecome(initial());
       proxy.latencyMs = 0;
-      await waitFor("reconnected", 10_000, async () =>
-        (await cut.domains(undefined, { agents: [agentA.name] }).catch(() => [])).length === 3
-          ? true
-          : undefined,
+      await waitFor(
+        "reconnected",
+        10_000,
+        async () =>
+          (await cut.domains(undefined, { agents: [agentA.name] }).catch(() => [])).length === 3,
       );
       const again = await cut.forEach(running, (d) => d.suspend());
       assert.deepEqual(

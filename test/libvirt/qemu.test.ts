@@ -21,6 +21,7 @@ import {
   StatsTypes,
 } from "../../src/libvirt/index.js";
 import { cleanupGuest, qemuGuestXml, uniqueGuestName } from "../support/qemu.js";
+import { waitFor } from "../support/wait.js";
 
 let client: LibvirtClient;
 let dir: string;
@@ -46,16 +47,8 @@ after(async () => {
   if (err) throw err;
 });
 
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 async function expectEvents(step: string, ...want: [number, number][]): Promise<void> {
-  await waitFor(() => events.length >= want.length, `${step} events`);
+  await waitFor(`${step} events`, 10_000, () => events.length >= want.length);
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(events.splice(0), want, step);
 }
@@ -79,8 +72,9 @@ it("a QEMU guest: start, CPU time grows, bulk stats, suspend, resume, save, rest
   assert.equal(first.maxMem, 65536n);
   assert.equal(first.nrVirtCpu, 1);
   await waitFor(
-    async () => (await client.domainGetInfo(d)).cpuTime > first.cpuTime,
     "CPU time to grow",
+    10_000,
+    async () => (await client.domainGetInfo(d)).cpuTime > first.cpuTime,
   );
 
   const [rec, ...rest] = await client.getAllDomainStats(

@@ -36,6 +36,7 @@ import {
 import { DEFAULT_SOCKET_PATH } from "../../src/libvirt/transport/index.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 let dir: string;
 const clients: LibvirtClient[] = [];
@@ -54,14 +55,6 @@ async function open(
   const c = await connect(writeTestDriverFile(join(dir, file), spec));
   clients.push(c);
   return c;
-}
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const TEST_DOMAIN = (name: string) =>
@@ -139,7 +132,7 @@ describe("domain lifecycle with events", () => {
     const events: [string, number, number][] = [];
     c.on("domainLifecycle", (e) => events.push([e.domain.name, e.event, e.detail]));
     const expectEvents = async (step: string, ...want: [number, number][]) => {
-      await waitFor(() => events.length >= want.length, `${step} events`);
+      await waitFor(`${step} events`, 3000, () => events.length >= want.length);
       await new Promise((r) => setTimeout(r, 20)); // nothing more may arrive
       assert.deepEqual(
         events.splice(0),
@@ -233,7 +226,7 @@ describe("storage pools and volumes with pool events", () => {
     c.on("poolLifecycle", (e) => events.push(`${e.pool.name}:${e.event}:${e.detail}`));
     c.on("poolRefresh", (e) => events.push(`${e.pool.name}:refresh`));
     const expectEvents = async (step: string, ...want: string[]) => {
-      await waitFor(() => events.length >= want.length, `${step} events`);
+      await waitFor(`${step} events`, 3000, () => events.length >= want.length);
       await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(events.splice(0), want, step);
     };
@@ -320,16 +313,16 @@ describe("event subscriptions", () => {
       `<pool type='dir'><name>${name}</name><target><path>/lvq-test-driver/${name}</path></target></pool>`;
     await c.domainDefineXml(TEST_DOMAIN("sub-1"));
     await c.storagePoolDefineXml(pool("sub-p1"));
-    await waitFor(() => events.length === 2, "both families");
+    await waitFor("both families", 3000, () => events.length === 2);
     await c.deregisterEvents(["domainLifecycle"]);
     assert.deepEqual(c.registeredEvents, ["poolLifecycle", "poolRefresh"]);
     await c.domainDefineXml(TEST_DOMAIN("sub-2"));
     await c.storagePoolDefineXml(pool("sub-p2"));
-    await waitFor(() => events.length === 3, "the pool event");
+    await waitFor("the pool event", 3000, () => events.length === 3);
     await new Promise((r) => setTimeout(r, 50)); // no domain event may follow
     await c.registerEvents(["domainLifecycle"]);
     await c.domainDefineXml(TEST_DOMAIN("sub-3"));
-    await waitFor(() => events.length === 4, "the domain event again");
+    await waitFor("the domain event again", 3000, () => events.length === 4);
     assert.deepEqual(events, [
       `sub-1:${DomainEventType.DEFINED}`,
       `sub-p1:${PoolEventType.DEFINED}`,
@@ -476,14 +469,14 @@ describe("reconnecting against the real daemon through a cuttable proxy", () => 
       await rl.open();
       await rl.registerEvents(["domainLifecycle"]);
       await rl.client.domainDefineXml(TEST_DOMAIN("re-1"));
-      await waitFor(() => events.length === 1, "first event");
+      await waitFor("first event", 3000, () => events.length === 1);
       proxy.resetAll();
-      await waitFor(() => log.length === 2, "reconnect");
+      await waitFor("reconnect", 3000, () => log.length === 2);
       assert.deepEqual(log, ["disconnected ConnectionLostError", "reconnected"]);
       // A new connection to a custom file is a fresh private host: re-1 is gone.
       assert.deepEqual(await rl.client.listAllDomains(), []);
       await rl.client.domainDefineXml(TEST_DOMAIN("re-2"));
-      await waitFor(() => events.length === 2, "event after reconnect");
+      await waitFor("event after reconnect", 3000, () => events.length === 2);
       assert.deepEqual(events, [
         `re-1:${DomainEventType.DEFINED}`,
         `re-2:${DomainEventType.DEFINED}`,

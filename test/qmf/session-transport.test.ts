@@ -19,7 +19,8 @@ import {
   TOPIC_EXCHANGE,
 } from "../../src/qmf/transport/index.js";
 import { FaultProxy } from "../support/fault-proxy.js";
-import { AMQP_URL, RawPeer, rabbitmqctl, uniqueName, waitFor } from "./fixtures/helpers.js";
+import { waitFor } from "../support/wait.js";
+import { AMQP_URL, RawPeer, rabbitmqctl, uniqueName } from "./fixtures/helpers.js";
 
 const props = { opcode: "_data_indication", contentType: "amqp/list" };
 
@@ -51,7 +52,7 @@ describe("transport", () => {
         expirationMs: 1500,
         method: "request",
       });
-      const m = await waitFor("the message", () => got[0]);
+      const m = await waitFor("the message", 5000, () => got[0]);
       assert.deepEqual(
         { ...m, body: [...m.body], generation: 0 },
         {
@@ -94,7 +95,7 @@ describe("transport", () => {
       assert.equal(t.tryPublish(DIRECT_EXCHANGE, key, body(999), props), false);
       await Promise.all(sent);
       assert.equal(t.tryPublish(DIRECT_EXCHANGE, key, body(300), props), true);
-      await waitFor("301 messages", () => peer.replies.length === 301, 10_000);
+      await waitFor("301 messages", 10_000, () => peer.replies.length === 301);
       assert.deepEqual(
         peer.replies.map((m) => m.content[0]),
         Array.from({ length: 301 }, (_, i) => i % 256),
@@ -126,7 +127,7 @@ describe("transport", () => {
         },
       );
       await t.publish(DIRECT_EXCHANGE, key, Buffer.alloc(100), props);
-      await waitFor("the one that fits", () => peer.replies.length === 1);
+      await waitFor("the one that fits", 5000, () => peer.replies.length === 1);
       assert.equal(peer.replies[0]!.content.length, 100);
     } finally {
       await t.close();
@@ -287,7 +288,7 @@ describe("transport", () => {
     try {
       assert.deepEqual(link.node, { url: `amqp://guest:***@127.0.0.1:${await first.port()}` });
       await first.close();
-      await waitFor("the second URL", () => seen.length === 2);
+      await waitFor("the second URL", 5000, () => seen.length === 2);
       assert.deepEqual(seen, [
         "disconnected",
         `reconnected amqp://guest:***@127.0.0.1:${await second.port()}`,
@@ -297,7 +298,7 @@ describe("transport", () => {
         appId: "qmf2",
         headers: { "qmf.opcode": "_data_indication" },
       });
-      await waitFor("a message through the second URL", () => got.length === 1);
+      await waitFor("a message through the second URL", 5000, () => got.length === 1);
       assert.deepEqual([...got[0]!.body], [9]);
     } finally {
       await link.close();

@@ -10,8 +10,9 @@ import {
   type ObjectIdLike,
   type QmfObject,
 } from "../../src/qmf/index.js";
-import { type AgentHandle, openConsole, startTestAgent, tempDir, waitUntil } from "./agent.js";
+import { type AgentHandle, openConsole, startTestAgent, tempDir } from "./agent.js";
 import { type TestDriverSpec, writeTestDriverFile } from "./testdriver.js";
+import { waitFor } from "./wait.js";
 
 /** The object name a reference points at. */
 export const refName = (v: unknown): string => (v as ObjectIdLike).objectName;
@@ -53,16 +54,12 @@ export function agentView(qc: ConsoleSession, agentName: string): AgentView {
     call: (objectName, method, args = {}) =>
       qc.callMethod({ agentName, objectName }, method, args, { timeoutMs: 15_000 }),
     when: (className, objectName, pred, what) =>
-      waitUntil(
-        async () => {
-          const o = await one(className, objectName);
-          return o && pred(o.values) ? o.values : undefined;
-        },
-        5000,
-        what,
-      ),
+      waitFor(what, 5000, async () => {
+        const o = await one(className, objectName);
+        return o && pred(o.values) ? o.values : undefined;
+      }),
     gone: (className, objectName, what) =>
-      waitUntil(async () => (await one(className, objectName)) === undefined, 5000, what),
+      waitFor(what, 5000, async () => (await one(className, objectName)) === undefined),
   };
 }
 

@@ -251,30 +251,6 @@ export async function openConsole(broker = BROKER): Promise<ConsoleSession> {
   return c;
 }
 
-/** Waits until `cond()` is truthy (polling every 20 ms), or fails naming `what`. */
-export async function waitUntil<T>(
-  cond: () => T | Promise<T>,
-  timeoutMs: number,
-  what: string,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** All objects of one class of one agent, by object name. */
 export async function objectsByName(
   console: ConsoleSession,
