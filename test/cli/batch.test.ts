@@ -11,11 +11,12 @@ import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { stripVTControlCharacters } from "node:util";
 import { connectFleet, Domain, type Fleet } from "../../src/console/index.js";
+import { BROKER } from "../support/broker.js";
 import { statesBecome as becomes, withStates } from "../support/domain-states.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 import { type AgentHandle, startTestAgent } from "./agents.js";
-import { BIN, BROKER, buildOnce, lvq, stderrOf } from "./harness.js";
+import { BIN, buildOnce, lvq, stderrOf } from "./harness.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-batch-${tag}-`));

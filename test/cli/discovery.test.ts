@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { connectFleet, type Domain, SETTLE_LATENCY_FACTOR } from "../../src/console/index.js";
 import { agentNameOf, type SpawnedAgent, spawnAgent } from "../support/agent.js";
+import { rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 import { BIN, buildOnce, lvq } from "./harness.js";
@@ -19,7 +20,7 @@ const run = promisify(execFile);
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-disc-${tag}-`));
 const vhost = `lvqtest-disc-${tag}`;
-const broker = `amqp://guest:guest@127.0.0.1:5672/${vhost}`;
+const broker = vhostUrl(vhost);
 const spec = { domains: 1, pools: 0, volumesPerPool: 0 };
 let quick: SpawnedAgent | undefined;
 let slow: SpawnedAgent | undefined;
@@ -65,8 +66,8 @@ async function whilePaused<T>(work: () => Promise<T>, resumeAfterMs?: number): P
 
 describe("discovery", { timeout: 120_000 }, () => {
   before(async () => {
-    await run("rabbitmqctl", ["add_vhost", vhost]);
-    await run("rabbitmqctl", ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]);
+    await rabbitmqctl("add_vhost", vhost);
+    await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
     await buildOnce();
     slow = agentProcess("slow");
     quick = agentProcess("quick");
@@ -80,7 +81,7 @@ describe("discovery", { timeout: 120_000 }, () => {
   after(async () => {
     if (slow?.proc.pid) process.kill(slow.proc.pid, "SIGCONT");
     await Promise.allSettled([quick?.stop(), slow?.stop()]);
-    await run("rabbitmqctl", ["delete_vhost", vhost]).catch(() => {});
+    await rabbitmqctl("delete_vhost", vhost).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   });
 

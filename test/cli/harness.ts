@@ -4,10 +4,13 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BROKER } from "../support/broker.js";
+
+/** bench/console.ts reads the test broker from here. */
+export { BROKER };
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "dist", "cli", "main.js");
-export const BROKER = process.env.LVQ_TEST_BROKER ?? "amqp://guest:guest@127.0.0.1:5672";
 
 /** Runs `npm run build` (tsc → dist/). Type errors elsewhere in the tree still emit JS. */
 export async function buildOnce(): Promise<void> {

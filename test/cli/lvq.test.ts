@@ -12,10 +12,11 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { redactUrl } from "../../src/qmf/transport/broker-url.js";
+import { BROKER, rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 import { type AgentHandle, startTestAgent } from "./agents.js";
-import { BIN, BROKER, buildOnce, jsonOf, lvq, stderrOf } from "./harness.js";
+import { BIN, buildOnce, jsonOf, lvq, stderrOf } from "./harness.js";
 
 const run = promisify(execFile);
 
@@ -226,14 +227,11 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
 
   test("a broker with no agent: agents lists none, list exits 4; the config file names the broker", async () => {
     const vhost = `lvqtest-cli-${tag}`;
-    await run("rabbitmqctl", ["add_vhost", vhost]);
+    await rabbitmqctl("add_vhost", vhost);
     try {
-      await run("rabbitmqctl", ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]);
+      await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
       const config = join(dir, "config.json");
-      writeFileSync(
-        config,
-        JSON.stringify({ broker: `amqp://guest:guest@127.0.0.1:5672/${vhost}` }),
-      );
+      writeFileSync(config, JSON.stringify({ broker: vhostUrl(vhost) }));
       const env = { LVQ_BROKER: undefined, LVQ_DISCOVERY_MS: "500" };
       const agents = await lvq(["--config", config, "--json", "agents"], env);
       assert.equal(agents.code, 0, agents.stderr);
@@ -245,7 +243,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
         `lvq: no agent answered on the broker (from ${config}): is \`lvq agent\` running on the hosts?\n`,
       );
     } finally {
-      await run("rabbitmqctl", ["delete_vhost", vhost]).catch(() => {});
+      await rabbitmqctl("delete_vhost", vhost).catch(() => {});
     }
   });
 

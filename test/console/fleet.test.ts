@@ -18,8 +18,8 @@ import {
   Pool,
 } from "../../src/console/index.js";
 import { type AgentHandle, startTestAgent } from "../cli/agents.js";
-import { BROKER } from "../cli/harness.js";
 import { agentNameOf, spawnAgent } from "../support/agent.js";
+import { BROKER } from "../support/broker.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { connectFleet, Domain, type Fleet, type ForEachResult } from "../../src/console/index.js";
 import { type AgentHandle, startTestAgent } from "../cli/agents.js";
-import { BROKER } from "../cli/harness.js";
+import { BROKER } from "../support/broker.js";
 import { statesBecome as becomes } from "../support/domain-states.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";

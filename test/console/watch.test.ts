@@ -19,8 +19,8 @@ import {
   type SchemaEvent,
   WatchOverflowError,
 } from "../../src/console/index.js";
-import { BROKER } from "../cli/harness.js";
 import { type AgentHandle, startTestAgent } from "../support/agent.js";
+import { BROKER } from "../support/broker.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";

@@ -16,13 +16,13 @@ import {
   type QmfEvent,
   type Schema,
 } from "../../src/qmf/index.js";
+import { rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { waitFor } from "../support/wait.js";
 import {
   closeConnectionsNamed,
   loadWidgets,
   openWidgetPair,
   RawPeer,
-  rabbitmqctl,
   recordLinkEvents,
   sleep,
   uniqueName,
@@ -30,7 +30,7 @@ import {
 } from "./fixtures/helpers.js";
 
 const vhost = uniqueName("lvq-fault");
-const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+const url = vhostUrl(vhost);
 const reconnect = { initialDelayMs: 100, maxDelayMs: 1000 };
 let schema: Schema;
 let pair: WidgetPair;

@@ -7,13 +7,13 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { ConnectionLostError } from "../../src/qmf/index.js";
+import { rabbitmqctl } from "../support/broker.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { waitFor } from "../support/wait.js";
 import {
   echoArgsOfEveryType,
   openWidgetPair,
   QUICK_LINK,
-  rabbitmqctl,
   sleep,
   uniqueName,
   type WidgetPair,

@@ -18,9 +18,10 @@ import {
   parseReplyTo,
   TOPIC_EXCHANGE,
 } from "../../src/qmf/transport/index.js";
+import { BROKER, rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { waitFor } from "../support/wait.js";
-import { AMQP_URL, RawPeer, rabbitmqctl, uniqueName } from "./fixtures/helpers.js";
+import { RawPeer, uniqueName } from "./fixtures/helpers.js";
 
 const props = { opcode: "_data_indication", contentType: "amqp/list" };
 
@@ -37,7 +38,7 @@ describe("transport", () => {
   it("puts the QMF envelope on every message", async () => {
     const got: InboundMessage[] = [];
     const t = new AmqpLink({
-      url: AMQP_URL,
+      url: BROKER,
       connectionName: key,
       bindings: [{ exchange: DIRECT_EXCHANGE, key: `${key}-self` }],
       onMessage: (m) => got.push(m),
@@ -79,7 +80,7 @@ describe("transport", () => {
 
   it("holds publishes while the channel buffer is full and sends them in order after drain", async () => {
     const t = new AmqpLink({
-      url: AMQP_URL,
+      url: BROKER,
       connectionName: key,
       bindings: [],
       onMessage: () => {},
@@ -107,7 +108,7 @@ describe("transport", () => {
 
   it("refuses a body over the limit before sending anything", async () => {
     const t = new AmqpLink({
-      url: AMQP_URL,
+      url: BROKER,
       connectionName: key,
       bindings: [],
       onMessage: () => {},
@@ -144,7 +145,7 @@ describe("transport", () => {
     try {
       await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
       const t = new AmqpLink({
-        url: `amqp://guest:guest@127.0.0.1:5672/${vhost}`,
+        url: vhostUrl(vhost),
         connectionName: key,
         bindings: [
           { exchange: DIRECT_EXCHANGE, key: "me" },
@@ -226,7 +227,7 @@ describe("transport", () => {
     const openOn = async (random: number) => {
       t.mock.method(Math, "random", () => random);
       const link = new AmqpLink({
-        urls: [closed, AMQP_URL],
+        urls: [closed, BROKER],
         connectionName: key,
         bindings: [],
         onMessage: () => {},
@@ -239,7 +240,7 @@ describe("transport", () => {
       await link.open();
       return { link, reconnecting, connected: await connected };
     };
-    const real = AMQP_URL.replace(/:[^:@/]*@/, ":***@");
+    const real = BROKER.replace(/:[^:@/]*@/, ":***@");
     // The random start is the first URL: it is refused, the second answers.
     const first = await openOn(0);
     try {

@@ -22,9 +22,9 @@ import {
   QmfStatus,
   type Schema,
 } from "../../src/qmf/index.js";
+import { BROKER, vhostUrl } from "../support/broker.js";
 import { waitFor } from "../support/wait.js";
 import {
-  AMQP_URL,
   echoArgsOfEveryType,
   loadWidgets,
   RawPeer,
@@ -83,7 +83,7 @@ function newAgent(
   extra: Partial<ConstructorParameters<typeof AgentSession>[0]> = {},
 ): AgentSession {
   return new AgentSession({
-    url: AMQP_URL,
+    url: BROKER,
     vendor: "example.org",
     product: "widgets",
     instance: inst,
@@ -114,7 +114,7 @@ before(async () => {
   instance = uniqueName("sess");
   agent = newAgent(instance);
   await agent.open();
-  consoleS = new ConsoleSession({ url: AMQP_URL, defaultTimeoutMs: 5000, locateTimeoutMs: 500 });
+  consoleS = new ConsoleSession({ url: BROKER, defaultTimeoutMs: 5000, locateTimeoutMs: 500 });
   await consoleS.open();
   await consoleS.waitForAgent(agent.name, 5000);
 });
@@ -178,7 +178,7 @@ describe("discovery", () => {
   it("an agent filter hides agents that do not match", async () => {
     const other = newAgent(uniqueName("filtered"));
     const picky = new ConsoleSession({
-      url: AMQP_URL,
+      url: BROKER,
       agentFilter: ["eq", "_instance", ["quote", instance]],
     });
     await picky.open();
@@ -230,7 +230,7 @@ describe("discovery", () => {
     });
     const vhost = uniqueName("no-such-vhost");
     const noVhost = new ConsoleSession({
-      url: `amqp://guest:guest@127.0.0.1:5672/${vhost}`,
+      url: vhostUrl(vhost),
     });
     await assert.rejects(noVhost.open(), (e: unknown) => {
       assert.ok(e instanceof AuthenticationError, String(e));
@@ -474,7 +474,7 @@ describe("objects, queries and indications", () => {
   it("a query over the whole fleet merges every agent's answer", async () => {
     const second = newAgent(uniqueName("fleet"));
     // Only this run's agents make up the fleet of this console.
-    const fleet = new ConsoleSession({ url: AMQP_URL, agentFilter: ["eq", "run", ["quote", RUN]] });
+    const fleet = new ConsoleSession({ url: BROKER, agentFilter: ["eq", "run", ["quote", RUN]] });
     await fleet.open();
     await second.open();
     try {
@@ -834,7 +834,7 @@ describe("methods", () => {
   });
 
   it("a closed console refuses new requests with NotConnectedError", async () => {
-    const c = new ConsoleSession({ url: AMQP_URL });
+    const c = new ConsoleSession({ url: BROKER });
     await c.open();
     await c.close();
     await assert.rejects(c.callMethod(w1(), "noop"), NotConnectedError);
@@ -844,7 +844,7 @@ describe("methods", () => {
   });
 
   it("refuses to send a body over the limit", async () => {
-    const small = new ConsoleSession({ url: AMQP_URL, maxBodyBytes: 1024 });
+    const small = new ConsoleSession({ url: BROKER, maxBodyBytes: 1024 });
     await small.open();
     try {
       await assert.rejects(

@@ -18,9 +18,10 @@ import {
 } from "../../src/agent/index.js";
 import type { Observer } from "../../src/observe/observer.js";
 import { ConsoleSession, type QmfObject } from "../../src/qmf/index.js";
+import { BROKER } from "./broker.js";
 
-/** The test broker (the real local RabbitMQ). */
-export const BROKER = process.env.LVQ_TEST_BROKER ?? "amqp://guest:guest@127.0.0.1:5672";
+/** bench/fuzz/capture.ts reads the test broker from here. */
+export { BROKER };
 
 /** A unique name: `lvqtest-<tag>-<random>`. */
 export function uniqueName(tag = "agent"): string {
