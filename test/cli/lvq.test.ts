@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { redactUrl } from "../../src/qmf/transport/broker-url.js";
+import { type AgentHandle, startTestAgent } from "../support/agent.js";
 import { BROKER, rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
-import { type AgentHandle, startTestAgent } from "./agents.js";
 import { BIN, buildOnce, jsonOf, lvq, stderrOf } from "./harness.js";
 
 const run = promisify(execFile);
@@ -206,7 +206,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     });
     try {
       const d = testDriverNames(spec).domains[0]!;
-      const ref = `${ro.host}/${d.name}`;
+      const ref = `${ro.instance}/${d.name}`;
       const refused = await lvq(["suspend", ref]);
       assert.equal(refused.code, 1);
       assert.equal(
@@ -256,7 +256,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     const cells = [
       ["HOST", "NAME", "STATE", "CAPACITY", "ALLOCATION", "AVAILABLE", "UUID"],
       [
-        agentA.host,
+        agentA.instance,
         p.name,
         "running",
         String(rows.capacity),
@@ -317,14 +317,14 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
     assert.deepEqual(byName[agentA.name], {
       name: agentA.name,
-      host: agentA.host,
+      host: agentA.instance,
       libvirt_state: "connected",
       broker_node: redactUrl(BROKER),
       objects: { Domain: 2, Pool: 1, Volume: 2, Network: 0, Snapshot: 0 },
     });
     assert.deepEqual(byName[agentB.name], {
       name: agentB.name,
-      host: agentB.host,
+      host: agentB.instance,
       libvirt_state: "connected",
       broker_node: redactUrl(BROKER),
       objects: { Domain: 1, Pool: 1, Volume: 0, Network: 0, Snapshot: 0 },
@@ -342,7 +342,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
         object_id: `${agentA.name}/Domain:${d.uuid}`,
         class: "Domain",
         agent: agentA.name,
-        host: agentA.host,
+        host: agentA.instance,
         properties: {
           uuid: d.uuid,
           name: d.name,
@@ -385,7 +385,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     const r = await lvq(["list", "Domain", "--agent", agentA.name]);
     assert.equal(r.code, 0, r.stderr);
     const [d0, d1] = namesA.domains;
-    const h = agentA.host;
+    const h = agentA.instance;
     const w = Math.max(4, h.length);
     const nw = Math.max(d0!.name.length, d1!.name.length);
     // The settings of the domain in schema order; its graphics (a list) is not listed.
@@ -468,7 +468,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       assert.equal(s.related.domain_info!.properties.maximum_memory, 65536);
     };
     await expectedShow(d.name);
-    await expectedShow(`${agentA.host}/${d.name}`);
+    await expectedShow(`${agentA.instance}/${d.name}`);
     await expectedShow(d.uuid);
     await expectedShow(id);
     const human = await lvq(["show", d.name]);
@@ -476,11 +476,13 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     assert.match(
       human.stdout,
       new RegExp(
-        `^Domain ${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\nhost +${agentA.host}\nuuid +${d.uuid}\nname +${d.name}\n`,
+        `^Domain ${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\nhost +${agentA.instance}\nuuid +${d.uuid}\nname +${d.name}\n`,
       ),
     );
     assert.match(human.stdout, /\ndomain_info \(DomainInfo [^)]+\)\nstate +running\n/);
-    const node = jsonOf(await lvq(["--json", "show", "--class", "Node", agentA.host])) as Row & {
+    const node = jsonOf(
+      await lvq(["--json", "show", "--class", "Node", agentA.instance]),
+    ) as Row & {
       related: Record<string, Row>;
     };
     assert.equal(node.agent, agentA.name);
@@ -489,11 +491,11 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     assert.equal(node.related.host_info!.object_id, node.properties.host_info);
     assert.equal(node.related.host_info!.class, "NodeInfo");
     // An absolute time shows as a date for people, as nanoseconds in JSON.
-    const nodeJson = await lvq(["--json", "show", "--class", "Node", agentA.host]);
+    const nodeJson = await lvq(["--json", "show", "--class", "Node", agentA.instance]);
     // Read as text: the value is above 2^53, JSON.parse would round it.
     const since = BigInt(/"libvirt_state_since": (\d+)/.exec(nodeJson.stdout)![1]!);
     assert.ok(since > 0n);
-    const nodeHuman = await lvq(["show", "--class", "Node", agentA.host]);
+    const nodeHuman = await lvq(["show", "--class", "Node", agentA.instance]);
     assert.equal(nodeHuman.code, 0, nodeHuman.stderr);
     const date = new Date(Number(since / 1_000_000n)).toISOString();
     assert.match(
@@ -562,7 +564,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       "call",
       "--class",
       "Node",
-      agentB.host,
+      agentB.instance,
       "define_domain_xml",
       `xml_desc=@${join(dir, "nosuch.xml")}`,
     ]);
@@ -609,7 +611,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
           "call",
           "--class",
           "Node",
-          agentB.name.length ? agentB.host : "",
+          agentB.name.length ? agentB.instance : "",
           "define_domain_xml",
           `xml_desc=@${xmlFile}`,
           "--agent-unused",
@@ -632,8 +634,8 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       const r = await lvq(["show", twin]);
       assert.equal(r.code, 3);
       const cands = [
-        `  ${agentA.host}/${twin}  ${ua}  (${agentA.name}/Domain:${ua})`,
-        `  ${agentB.host}/${twin}  ${ub}  (${agentB.name}/Domain:${ub})`,
+        `  ${agentA.instance}/${twin}  ${ua}  (${agentA.name}/Domain:${ua})`,
+        `  ${agentB.instance}/${twin}  ${ub}  (${agentB.name}/Domain:${ub})`,
       ].sort();
       const lines = ownStderr(r).trimEnd().split("\n");
       assert.equal(
@@ -675,14 +677,14 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       const started = jsonOf(await lvq(["--json", "start", uuid])) as Record<string, string>;
       assert.deepEqual(started, {
         object_id: defined.object_id,
-        host: agentA.host,
+        host: agentA.instance,
         name,
         action: "start",
       });
       await waitFor("running", 5000, async () => (await state()) === "running");
       const human = await lvq(["suspend", uuid]);
       assert.equal(human.code, 0);
-      assert.equal(human.stdout, `Domain ${name} suspended on ${agentA.host}\n`);
+      assert.equal(human.stdout, `Domain ${name} suspended on ${agentA.instance}\n`);
       await waitFor("paused", 5000, async () => (await state()) === "paused");
       assert.equal((await lvq(["resume", uuid])).code, 0);
       await waitFor("running again", 5000, async () => (await state()) === "running");
@@ -692,7 +694,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       const saveFile = join(dir, "life.save");
       const saved = await lvq(["save", uuid, saveFile]);
       assert.equal(saved.code, 0);
-      assert.equal(saved.stdout, `Domain ${name} saved to ${saveFile} on ${agentA.host}\n`);
+      assert.equal(saved.stdout, `Domain ${name} saved to ${saveFile} on ${agentA.instance}\n`);
       assert.equal(ownStderr(saved), ""); // no spinner when stderr is not a terminal
       await waitFor("shut off by save", 5000, async () => (await state()) === "shutoff");
       const restored = jsonOf(
@@ -804,11 +806,14 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     try {
       const save = await onTty(["save", d.uuid, file], { NO_COLOR: "1" });
       assert.match(save, new RegExp(`saving ${d.name} to ${file} \\(\\d+\\.\\d s\\)`));
-      assert.match(save, new RegExp(`Domain ${d.name} saved to ${file} on ${agentA.host}`));
+      assert.match(save, new RegExp(`Domain ${d.name} saved to ${file} on ${agentA.instance}`));
       const restore = await onTty(["restore", file, "--host", agentA.name], { NO_COLOR: "1" });
       restored = restore.includes(`Domain ${d.name} restored from`);
       assert.match(restore, new RegExp(`restoring ${d.name} from ${file} \\(\\d+\\.\\d s\\)`));
-      assert.match(restore, new RegExp(`Domain ${d.name} restored from ${file} on ${agentA.host}`));
+      assert.match(
+        restore,
+        new RegExp(`Domain ${d.name} restored from ${file} on ${agentA.instance}`),
+      );
     } finally {
       // Restored above unless a step failed before it: then restore it here.
       if (!restored) {

@@ -17,8 +17,7 @@ import {
   NotFoundError,
   Pool,
 } from "../../src/console/index.js";
-import { type AgentHandle, startTestAgent } from "../cli/agents.js";
-import { agentNameOf, spawnAgent } from "../support/agent.js";
+import { type AgentHandle, agentNameOf, spawnAgent, startTestAgent } from "../support/agent.js";
 import { BROKER } from "../support/broker.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
@@ -86,7 +85,7 @@ describe("console SDK", { timeout: 90_000 }, () => {
     );
     const both = await fleet.domains({ name: namesB.domains[0]!.name, state: "shutoff" });
     assert.equal(both.length, 1);
-    assert.equal(both[0]!.host, agentB.host);
+    assert.equal(both[0]!.host, agentB.instance);
   });
 
   test("references resolve to typed objects; 64-bit values are bigint", async () => {
@@ -140,7 +139,7 @@ describe("console SDK", { timeout: 90_000 }, () => {
     const a0 = namesA.domains[0]!;
     const id = `${agentA.name}/Domain:${a0.uuid}`;
     assert.equal((await fleet.resolve(Domain, a0.name)).objectIdText, id);
-    assert.equal((await fleet.resolve(Domain, `${agentA.host}/${a0.name}`)).objectIdText, id);
+    assert.equal((await fleet.resolve(Domain, `${agentA.instance}/${a0.name}`)).objectIdText, id);
     assert.equal((await fleet.resolve(Domain, a0.uuid.toUpperCase())).objectIdText, id);
     assert.equal((await fleet.resolve(Domain, id)).objectIdText, id);
     await assert.rejects(fleet.resolve(Domain, `none-${tag}`), NotFoundError);

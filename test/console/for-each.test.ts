@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { connectFleet, Domain, type Fleet, type ForEachResult } from "../../src/console/index.js";
-import { type AgentHandle, startTestAgent } from "../cli/agents.js";
+import { type AgentHandle, startTestAgent } from "../support/agent.js";
 import { BROKER } from "../support/broker.js";
 import { statesBecome as becomes } from "../support/domain-states.js";
 import { FaultProxy } from "../support/fault-proxy.js";
@@ -96,7 +96,7 @@ describe("fleet.forEach", { timeout: 90_000 }, () => {
     assert.deepEqual(
       results.map(brief),
       namesA.domains.map((d) => ({
-        target: `${agentA.host}/${d.name}`,
+        target: `${agentA.instance}/${d.name}`,
         ok: true,
         value: undefined,
       })),
@@ -116,12 +116,12 @@ describe("fleet.forEach", { timeout: 90_000 }, () => {
     const results = await fleet.forEach(targets, (d) => d.suspend());
     assert.deepEqual(results.map(brief), [
       ...namesA.domains.map((d) => ({
-        target: `${agentA.host}/${d.name}`,
+        target: `${agentA.instance}/${d.name}`,
         ok: true,
         value: undefined,
       })),
       ...namesB.domains.map((d) => ({
-        target: `${agentB.host}/${d.name}`,
+        target: `${agentB.instance}/${d.name}`,
         ok: false,
         // The test driver reports "not running" as VIR_ERR_INTERNAL_ERROR (1).
         error: [
