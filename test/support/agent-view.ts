@@ -27,19 +27,27 @@ export interface AgentView {
     method: string,
     args?: Record<string, unknown>,
   ): Promise<Record<string, unknown>>;
-  /** The object's values once `pred` holds for them (5 s). */
+  /** The object's values once `pred` holds for them (within the view's wait). */
   when(
     className: string,
     objectName: string,
     pred: (v: Record<string, unknown>) => boolean,
     what: string,
   ): Promise<Record<string, unknown>>;
-  /** Resolves once the agent no longer publishes the object (5 s). */
+  /** Resolves once the agent no longer publishes the object (within the view's wait). */
   gone(className: string, objectName: string, what: string): Promise<unknown>;
+  /** The values of domain `uuid`'s DomainInfo as published now. */
+  info(uuid: string): Promise<Record<string, unknown> | undefined>;
+  /** The values of domain `uuid`'s DomainInfo once `pred` holds for them (within the view's wait). */
+  infoWhen(
+    uuid: string,
+    pred: (v: Record<string, unknown>) => boolean,
+    what: string,
+  ): Promise<Record<string, unknown>>;
 }
 
-/** The view of agent `agentName` through `qc`. */
-export function agentView(qc: ConsoleSession, agentName: string): AgentView {
+/** The view of agent `agentName` through `qc`; `when`, `infoWhen` and `gone` wait up to `waitMs`. */
+export function agentView(qc: ConsoleSession, agentName: string, waitMs = 5000): AgentView {
   const one = async (className: string, objectName: string) =>
     (
       await qc.query({
@@ -49,17 +57,20 @@ export function agentView(qc: ConsoleSession, agentName: string): AgentView {
         objectId: { agentName, objectName },
       })
     )[0];
+  const when: AgentView["when"] = (className, objectName, pred, what) =>
+    waitFor(what, waitMs, async () => {
+      const o = await one(className, objectName);
+      return o && pred(o.values) ? o.values : undefined;
+    });
   return {
     one,
     call: (objectName, method, args = {}) =>
       qc.callMethod({ agentName, objectName }, method, args, { timeoutMs: 15_000 }),
-    when: (className, objectName, pred, what) =>
-      waitFor(what, 5000, async () => {
-        const o = await one(className, objectName);
-        return o && pred(o.values) ? o.values : undefined;
-      }),
+    when,
     gone: (className, objectName, what) =>
-      waitFor(what, 5000, async () => (await one(className, objectName)) === undefined),
+      waitFor(what, waitMs, async () => (await one(className, objectName)) === undefined),
+    info: async (uuid) => (await one("DomainInfo", `DomainInfo:${uuid}`))?.values,
+    infoWhen: (uuid, pred, what) => when("DomainInfo", `DomainInfo:${uuid}`, pred, what),
   };
 }
 
