@@ -3,20 +3,18 @@
 // Every batch is scoped to our agents with --host: other helpers' agents share the broker.
 // Domain states are checked through the SDK, as the agents publish them.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { stripVTControlCharacters } from "node:util";
 import { connectFleet, Domain, type Fleet } from "../../src/console/index.js";
 import { type AgentHandle, startTestAgent } from "../support/agent.js";
 import { BROKER } from "../support/broker.js";
 import { statesBecome as becomes, withStates } from "../support/domain-states.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
-import { BIN, buildOnce, lvq, stderrOf } from "./harness.js";
+import { buildOnce, lvq, lvqOnTty, stderrOf } from "./harness.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-batch-${tag}-`));
@@ -259,61 +257,34 @@ describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
 
   test("on a terminal: a y/N question naming the count and the first five, then a progress bar", async () => {
     // `script` runs lvq on a pseudo-terminal; what we write to it is what the person types.
-    const onTty = (args: string[], answer: string) =>
-      new Promise<{ code: number; out: string }>((resolve, reject) => {
-        const cmd = [process.execPath, BIN, ...args]
-          .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-          .join(" ");
-        const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
-          env: {
-            ...process.env,
-            LVQ_BROKER: BROKER,
-            XDG_CONFIG_HOME: "/nonexistent",
-            NO_COLOR: "1",
-          },
-          stdio: ["pipe", "pipe", "pipe"],
-        });
-        let out = "";
-        let answered = false;
-        child.stdout.setEncoding("utf8").on("data", (d: string) => {
-          out += d;
-          if (!answered && out.includes("[y/N] ")) {
-            answered = true;
-            child.stdin.write(answer);
-          }
-        });
-        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-          clearTimeout(timer);
-          // Without the terminal's control sequences (cursor moves, the spinner's redraws).
-          resolve({ code: code ?? -1, out: stripVTControlCharacters(out).replace(/\r\n/g, "\n") });
-        });
-      });
     const asked = [
       "suspend 6 domains on 1 host:",
       ...runningA.slice(0, 5).map((d) => `  ${agentA.instance}/${d.name}`),
       "  … and 1 more",
       "Go ahead? [y/N] ",
     ].join("\n");
-    const no = await onTty(["suspend", "state=running", "--host", agentA.instance], "n\n");
+    const no = await lvqOnTty(["suspend", "state=running", "--host", agentA.instance], {}, "n\n");
     assert.equal(no.code, 1);
-    assert.ok(no.out.startsWith(asked), no.out);
-    assert.match(no.out, /\nlvq: suspend: not confirmed, nothing done\n$/);
+    assert.ok(no.text.startsWith(asked), no.text);
+    assert.match(no.text, /\nlvq: suspend: not confirmed, nothing done\n$/);
     await statesBecome(initial());
-    const yes = await onTty(["suspend", "state=running", "--host", agentA.instance], "y\n");
-    assert.equal(yes.code, 0, yes.out);
-    assert.ok(yes.out.startsWith(asked), yes.out);
+    const yes = await lvqOnTty(["suspend", "state=running", "--host", agentA.instance], {}, "y\n");
+    assert.equal(yes.code, 0, yes.text);
+    assert.ok(yes.text.startsWith(asked), yes.text);
     // The bar's last state: all settled, no failure, the elapsed time.
-    assert.match(yes.out, /✔ suspend █{10,30} 6\/6 {2}0 failed {2}\d+\.\d s\n/);
+    assert.match(yes.text, /✔ suspend █{10,30} 6\/6 {2}0 failed {2}\d+\.\d s\n/);
     assert.ok(
-      yes.out.endsWith(lines(runningA.map((d) => [agentA.instance, d.name, "ok"]))),
-      yes.out,
+      yes.text.endsWith(lines(runningA.map((d) => [agentA.instance, d.name, "ok"]))),
+      yes.text,
     );
     await statesBecome(withStates(initial(), runningA, "paused"));
     // A failure shows in the bar's count and its mark.
-    const failed = await onTty(["resume", `name=${offA.name}`, "--host", agentA.instance], "");
+    const failed = await lvqOnTty(
+      ["resume", `name=${offA.name}`, "--host", agentA.instance],
+      {},
+      "",
+    );
     assert.equal(failed.code, 1);
-    assert.match(failed.out, /✖ resume █{10,30} 1\/1 {2}1 failed {2}\d+\.\d s\n/);
+    assert.match(failed.text, /✖ resume █{10,30} 1\/1 {2}1 failed {2}\d+\.\d s\n/);
   });
 });

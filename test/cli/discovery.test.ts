@@ -2,21 +2,18 @@
 // RabbitMQ vhost so that the agent counts are exact: two `lvq agent` processes, one of them
 // paused (SIGSTOP) to play a host that answers late or not at all.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import { connectFleet, type Domain, SETTLE_LATENCY_FACTOR } from "../../src/console/index.js";
 import { agentNameOf, type SpawnedAgent, spawnAgent } from "../support/agent.js";
 import { rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
-import { BIN, buildOnce, lvq } from "./harness.js";
+import { BIN, buildOnce, lvq, lvqOnTty } from "./harness.js";
 
-const run = promisify(execFile);
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-disc-${tag}-`));
 const vhost = `lvqtest-disc-${tag}`;
@@ -212,17 +209,13 @@ describe("discovery", { timeout: 120_000 }, () => {
   });
 
   test("on a terminal, agents and list say how many agents answered discovery", async () => {
-    const onTty = async (args: string[]) => {
-      const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(" ");
-      const { stdout } = await run("script", ["-qec", cmd, "/dev/null"], {
-        env: { ...process.env, LVQ_BROKER: broker, XDG_CONFIG_HOME: "/nonexistent", NO_COLOR: "1" },
-      });
-      return stdout;
-    };
     const line =
       /\nlvq: 2 agents answered discovery in \d+ ms \(ended after \d+ ms without a new answer\)\r?\n$/;
-    assert.match(await onTty(["agents"]), line);
-    assert.match(await onTty(["list", "Domain"]), line);
+    for (const args of [["agents"], ["list", "Domain"]]) {
+      const r = await lvqOnTty(args, { LVQ_BROKER: broker });
+      assert.equal(r.code, 0, r.out);
+      assert.match(r.out, line);
+    }
     // Not on a pipe: scripts get the output alone.
     const piped = await lvq(["list", "Domain"], { LVQ_BROKER: broker });
     assert.equal(piped.code, 0);

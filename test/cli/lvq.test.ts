@@ -3,22 +3,18 @@
 // Other helpers' agents may be on the same broker at the same time, so every assertion on
 // fleet-wide output is scoped to our two agents (--agent, or filtering their object ids).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import { redactUrl } from "../../src/qmf/transport/broker-url.js";
 import { type AgentHandle, startTestAgent } from "../support/agent.js";
 import { BROKER, rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
-import { BIN, buildOnce, jsonOf, lvq, stderrOf } from "./harness.js";
-
-const run = promisify(execFile);
+import { BIN, buildOnce, jsonOf, lvq, lvqOnTty, stderrOf } from "./harness.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-cli-${tag}-`));
@@ -781,34 +777,31 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
 
   test("on a terminal: coloured headers unless NO_COLOR, a spinner with elapsed time on save/restore", async () => {
     // `script` runs the command on a pseudo-terminal (stdout and stderr both).
-    const onTty = async (args: string[], env: Record<string, string | undefined>) => {
-      const cmd = [process.execPath, BIN, ...args]
-        .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-        .join(" ");
-      const { stdout } = await run("script", ["-qec", cmd, "/dev/null"], {
-        env: { ...process.env, LVQ_BROKER: BROKER, XDG_CONFIG_HOME: "/nonexistent", ...env },
-      });
-      return stdout;
-    };
-    const coloured = await onTty(["list", "Domain", "--agent", agentA.name], {
+    const coloured = await lvqOnTty(["list", "Domain", "--agent", agentA.name], {
       NO_COLOR: undefined,
     });
-    assert.ok(coloured.includes("\u001b[1mHOST"), coloured);
-    const plain = await onTty(["list", "Domain", "--agent", agentA.name], { NO_COLOR: "1" });
-    assert.ok(!plain.includes("\u001b["), plain);
+    assert.equal(coloured.code, 0, coloured.out);
+    assert.ok(coloured.out.includes("\u001b[1mHOST"), coloured.out);
+    const plain = await lvqOnTty(["list", "Domain", "--agent", agentA.name]);
+    assert.equal(plain.code, 0, plain.out);
+    assert.ok(!plain.out.includes("\u001b["), plain.out);
     assert.match(
-      plain,
+      plain.out,
       /^HOST +NAME +ID +PERSISTENT +AUTOSTART +HAS_MANAGED_SAVE +UUID +STATE\r?\n/,
     );
     const d = namesA.domains[0]!;
     const file = join(dir, "tty.save");
     let restored = false;
     try {
-      const save = await onTty(["save", d.uuid, file], { NO_COLOR: "1" });
+      const saved = await lvqOnTty(["save", d.uuid, file]);
+      assert.equal(saved.code, 0, saved.out);
+      const save = saved.out;
       assert.match(save, new RegExp(`saving ${d.name} to ${file} \\(\\d+\\.\\d s\\)`));
       assert.match(save, new RegExp(`Domain ${d.name} saved to ${file} on ${agentA.instance}`));
-      const restore = await onTty(["restore", file, "--host", agentA.name], { NO_COLOR: "1" });
+      const back = await lvqOnTty(["restore", file, "--host", agentA.name]);
+      const restore = back.out;
       restored = restore.includes(`Domain ${d.name} restored from`);
+      assert.equal(back.code, 0, restore);
       assert.match(restore, new RegExp(`restoring ${d.name} from ${file} \\(\\d+\\.\\d s\\)`));
       assert.match(
         restore,
