@@ -18,7 +18,9 @@ import { promisify } from "node:util";
 import amqp, { type Channel, type ChannelModel, type Options } from "amqplib";
 import { encodeList, encodeMap } from "../../src/qmf/codec/index.js";
 import { AgentSession, ConsoleSession, type MethodCall, type Schema } from "../../src/qmf/index.js";
-import { loadWidgets, rabbitmqctl, sleep, uniqueName, waitFor } from "./fixtures/helpers.js";
+import { rabbitmqctl } from "../support/broker.js";
+import { waitFor } from "../support/wait.js";
+import { loadWidgets, sleep, uniqueName } from "./fixtures/helpers.js";
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL("../../scripts/broker-users.sh", import.meta.url));
@@ -184,13 +186,13 @@ describe("agents cannot be impersonated", () => {
   it("least-privilege users run the fleet: heartbeats, data, events, queries and calls", async () => {
     assert.equal(consoleS.agentUser(nameA), users.a);
     assert.equal(consoleS.agentUser(nameB), users.b);
-    await waitFor("A's data indication", () =>
+    await waitFor("A's data indication", 5000, () =>
       consoleS.cachedObjects({ agentName: nameA }).find((o) => o.values.name === "a1"),
     );
     const events: string[] = [];
     consoleS.on("event", (e) => events.push(`${e.agentName} ${e.eventName}`));
     await agentA.raiseEvent("widgetMoved", { from: "x", to: "y" });
-    await waitFor("A's event", () => events.length === 1);
+    await waitFor("A's event", 5000, () => events.length === 1);
     assert.deepEqual(events, [`${nameA} widgetMoved`]);
     const objs = await consoleS.query({ agentName: nameB, className: "Widget" });
     assert.deepEqual(
@@ -274,6 +276,7 @@ describe("agents cannot be impersonated", () => {
       );
       await waitFor(
         "the console's drops",
+        5000,
         () => consoleS.drops.counts["routing key of another agent"] === 2,
       );
       assert.deepEqual(
@@ -336,6 +339,7 @@ describe("agents cannot be impersonated", () => {
       }
       await waitFor(
         "the console's drops",
+        5000,
         () =>
           (consoleS.drops.counts["routing key of another agent"] ?? 0) ===
           (before["routing key of another agent"] ?? 0) + 2,

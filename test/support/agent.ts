@@ -18,9 +18,9 @@ import {
 } from "../../src/agent/index.js";
 import type { Observer } from "../../src/observe/observer.js";
 import { ConsoleSession, type QmfObject } from "../../src/qmf/index.js";
+import { BROKER } from "./broker.js";
 
-/** The test broker (the real local RabbitMQ). */
-export const BROKER = process.env.LVQ_TEST_BROKER ?? "amqp://guest:guest@127.0.0.1:5672";
+/** bench/fuzz/capture.ts reads the test broker from here. */
 
 /** A unique name: `lvqtest-<tag>-<random>`. */
 export function uniqueName(tag = "agent"): string {
@@ -249,30 +249,6 @@ export async function openConsole(broker = BROKER): Promise<ConsoleSession> {
   });
   await c.open();
   return c;
-}
-
-/** Waits until `cond()` is truthy (polling every 20 ms), or fails naming `what`. */
-export async function waitUntil<T>(
-  cond: () => T | Promise<T>,
-  timeoutMs: number,
-  what: string,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** All objects of one class of one agent, by object name. */
