@@ -1,7 +1,7 @@
 // The recent statistics of one domain (Domain.stats_history): a bounded ring of the raw
 // counters each stats sweep merged into its DomainInfo. Kept in one BigUint64Array per domain,
-// 7 words a sample (56 bytes), grown by doubling up to the capacity: at 10,000 domains × 360
-// samples an object per sample would cost several times as much, mostly in GC headers.
+// 7 words a sample (56 bytes; 10,000 domains × 360 samples: ~200 MB of RSS): an object per
+// sample, with seven bigints, would cost several times as much and burden every GC.
 import type { Values } from "./kind.js";
 
 /** One sample as Domain.stats_history returns it. */
@@ -35,45 +35,34 @@ const TIME = STALE - 1n;
 const u64 = (v: unknown): bigint =>
   typeof v === "bigint" ? BigInt.asUintN(64, v) : typeof v === "number" ? BigInt(v) : 0n;
 
+/** The samples of one domain: the newest `capacity`, oldest first. */
 export class StatsRing {
-  private words: BigUint64Array;
+  private readonly words: BigUint64Array;
   private start = 0;
   /** Samples held. */
   size = 0;
 
+  // Allocated whole: every domain, running or not, is in every sweep and fills its ring
+  // within capacity × interval, and growing by doubling left ~30% more RSS behind (measured at
+  // 10,000 × 360: 262 MB against 201 MB) in freed buffers the allocator kept.
   constructor(readonly capacity: number) {
-    this.words = new BigUint64Array(Math.min(capacity, 8) * STRIDE);
+    this.words = new BigUint64Array(capacity * STRIDE);
   }
 
   /** Records the DomainInfo values a sweep published (or kept) at `tNs`. */
   push(tNs: bigint, v: Values): void {
-    const slots = this.words.length / STRIDE;
-    if (this.size === slots && slots < this.capacity) this.grow();
-    const len = this.words.length / STRIDE;
-    const at = ((this.start + this.size) % len) * STRIDE;
+    const at = ((this.start + this.size) % this.capacity) * STRIDE;
     this.words[at] = (tNs & TIME) | (v.stats_stale === true ? STALE : 0n);
     for (let i = 0; i < FIELDS.length; i++) this.words[at + 1 + i] = u64(v[FIELDS[i]!]);
-    if (this.size < len) this.size++;
-    else this.start = (this.start + 1) % len;
-  }
-
-  private grow(): void {
-    const len = this.words.length / STRIDE;
-    const next = new BigUint64Array(Math.min(this.capacity, len * 2) * STRIDE);
-    for (let i = 0; i < this.size; i++) {
-      const from = ((this.start + i) % len) * STRIDE;
-      next.set(this.words.subarray(from, from + STRIDE), i * STRIDE);
-    }
-    this.words = next;
-    this.start = 0;
+    if (this.size < this.capacity) this.size++;
+    else this.start = (this.start + 1) % this.capacity;
   }
 
   /** The samples taken at or after `sinceNs`, oldest first. */
   since(sinceNs: bigint): StatsSample[] {
     const out: StatsSample[] = [];
-    const len = this.words.length / STRIDE;
     for (let i = 0; i < this.size; i++) {
-      const at = ((this.start + i) % len) * STRIDE;
+      const at = ((this.start + i) % this.capacity) * STRIDE;
       const w = this.words;
       const t = w[at]! & TIME;
       if (t < sinceNs) continue;
