@@ -159,7 +159,10 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         log: this.log.child({ component: "mirror" }),
         sweepTimeoutMs: Math.max(1000, Math.min(p.config.statsIntervalMs, 10_000)),
         observer: p.observer,
-        settings: { balloonStatsPeriod: p.config.balloonStatsPeriodSeconds },
+        settings: {
+          balloonStatsPeriod: p.config.balloonStatsPeriodSeconds,
+          statsHistory: p.config.statsHistory,
+        },
       });
       const session = this.session;
       handlers = handlerContext({

@@ -70,6 +70,11 @@ export interface AgentConfig {
    * 0: the agent leaves every balloon alone. Default 5.
    */
   balloonStatsPeriodSeconds: number;
+  /**
+   * Stats samples kept per domain, one per sweep, for Domain.stats_history (56 bytes each).
+   * 0: none. Default 360 (one hour at the default 10 s interval).
+   */
+  statsHistory: number;
   logLevel: LogLevel;
   /**
    * TLS for amqps:// brokers: CA file, client certificate and key, server name to verify,
@@ -102,6 +107,7 @@ export function defaultConfig(): AgentConfig {
     libvirtCallTimeoutMs: 30_000,
     reconnectMaxDelayMs: 5_000,
     balloonStatsPeriodSeconds: 5,
+    statsHistory: 360,
     logLevel: "info",
   };
 }
@@ -126,6 +132,7 @@ export interface RawSettings {
   resyncInterval?: unknown;
   libvirtTimeout?: unknown;
   balloonStatsPeriod?: unknown;
+  statsHistory?: unknown;
   logLevel?: unknown;
   tlsCa?: unknown;
   tlsCert?: unknown;
@@ -150,6 +157,7 @@ export const ENV_VARS: Record<keyof RawSettings, string> = {
   resyncInterval: "LVQ_RESYNC_INTERVAL",
   libvirtTimeout: "LVQ_LIBVIRT_TIMEOUT",
   balloonStatsPeriod: "LVQ_BALLOON_STATS_PERIOD",
+  statsHistory: "LVQ_STATS_HISTORY",
   logLevel: "LVQ_LOG_LEVEL",
   tlsCa: "LVQ_TLS_CA",
   tlsCert: "LVQ_TLS_CERT",
@@ -214,11 +222,18 @@ function seconds(v: unknown, what: string, src: ConfigSource, min: number): numb
   return Math.round(n * 1000);
 }
 
-function wholeSeconds(v: unknown, what: string, src: ConfigSource, hint: string): number {
+function wholeNumber(
+  v: unknown,
+  what: string,
+  src: ConfigSource,
+  unit: string,
+  hint: string,
+  max = 0x7fffffff,
+): number {
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
+  if (!Number.isInteger(n) || n < 0 || n > max) {
     throw new ConfigError(
-      `${what} (${src}) must be a whole number of seconds ≥ 0 (${hint}), got ${JSON.stringify(v)}`,
+      `${what} (${src}) must be a whole number of ${unit} ≥ 0 (${hint}), got ${JSON.stringify(v)}`,
     );
   }
   return n;
@@ -326,11 +341,23 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
     out.libvirtCallTimeoutMs = seconds(raw.libvirtTimeout, "libvirtTimeout", src, 0.1);
   }
   if (raw.balloonStatsPeriod !== undefined) {
-    out.balloonStatsPeriodSeconds = wholeSeconds(
+    out.balloonStatsPeriodSeconds = wholeNumber(
       raw.balloonStatsPeriod,
       "balloonStatsPeriod",
       src,
+      "seconds",
       "0: leave balloons alone",
+    );
+  }
+  if (raw.statsHistory !== undefined) {
+    // The upper bound keeps a typo from reserving gigabytes: a day at a 1 s interval.
+    out.statsHistory = wholeNumber(
+      raw.statsHistory,
+      "statsHistory",
+      src,
+      "samples",
+      "0: keep none",
+      86_400,
     );
   }
   if (raw.logLevel !== undefined) {

@@ -13,8 +13,6 @@ export interface WebConfig {
   /** PEM files of a TLS certificate and its key. */
   httpsCert?: string;
   httpsKey?: string;
-  /** Samples of history per domain. */
-  historySamples?: number;
 }
 
 /** A listen address: `host:port`, `[v6]:port`, `host` (port 8080) or `:port` (127.0.0.1). */
@@ -39,8 +37,6 @@ export function parseWebConfig(value: unknown): WebConfig | string {
       v
     ) {
       out[k] = v;
-    } else if (k === "historySamples" && Number.isInteger(v) && (v as number) > 1) {
-      out.historySamples = v as number;
     } else if (k === "users" && Array.isArray(v)) {
       const users: WebUser[] = [];
       for (const u of v) {
@@ -55,7 +51,7 @@ export function parseWebConfig(value: unknown): WebConfig | string {
       }
       out.users = users;
     } else {
-      return `unknown or mistyped key "web.${k}" (expected listen, token, users, httpsCert, httpsKey: strings; historySamples: an integer)`;
+      return `unknown or mistyped key "web.${k}" (expected listen, token, users, httpsCert, httpsKey: strings)`;
     }
   }
   return out;

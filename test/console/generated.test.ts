@@ -58,6 +58,7 @@ describe("generated SDK", () => {
         "set_vcpus",
         "set_memory",
         "interface_addresses",
+        "stats_history",
         "managed_save",
         "snapshot_create_xml",
       ],

@@ -60,6 +60,8 @@ export interface TestAgentOptions {
   reconnectMaxDelayMs?: number;
   /** The balloon stats period the agent sets on QEMU domains without one (default: the agent's). */
   balloonStatsPeriodSeconds?: number;
+  /** Stats samples kept per domain (default: the agent's, 360). */
+  statsHistory?: number;
   /** Default "warn" (set LVQ_TEST_LOG=debug to see everything). */
   logLevel?: LogLevel;
   /** Told what the agent and its session count (methods executed, …). */
@@ -105,6 +107,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
   if (opts.balloonStatsPeriodSeconds !== undefined) {
     config.balloonStatsPeriodSeconds = opts.balloonStatsPeriodSeconds;
   }
+  if (opts.statsHistory !== undefined) config.statsHistory = opts.statsHistory;
   if (opts.libvirtKeepaliveCount !== undefined)
     config.libvirtKeepaliveCount = opts.libvirtKeepaliveCount;
   const log = createLogger({

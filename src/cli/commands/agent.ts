@@ -26,6 +26,7 @@ interface AgentFlags extends BrokerAccessFlags {
   resyncInterval?: string;
   libvirtTimeout?: string;
   balloonStatsPeriod?: string;
+  statsHistory?: string;
   logLevel?: string;
   config?: string;
 }
@@ -94,6 +95,10 @@ export function registerAgentCommand(program: Command): void {
       `balloon stats period set on running QEMU domains that have none, so their memory statistics are reported; 0 leaves balloons alone [${ENV_VARS.balloonStatsPeriod}] (default 5)`,
     )
     .option(
+      "--stats-history <samples>",
+      `stats samples kept per domain for Domain.stats_history, one per sweep; 0 keeps none [${ENV_VARS.statsHistory}] (default 360: one hour at 10 s)`,
+    )
+    .option(
       "--log-level <level>",
       `debug, info, warn or error [${ENV_VARS.logLevel}] (default info)`,
     )
@@ -111,7 +116,7 @@ Also (options of every lvq command):
   --config <file>  JSON config file (default ${DEFAULT_CONFIG_FILE} if present), keys:
                    broker, uri, publicUri, instance, hostUuid, controlUsers, stateDir, heartbeatInterval,
                    statsInterval, resyncInterval, libvirtTimeout, balloonStatsPeriod (seconds),
-                   logLevel, tlsCa, tlsCert, tlsKey, tlsServername, tlsExternalLogin, requireTls,
+                   statsHistory (samples), logLevel, tlsCa, tlsCert, tlsKey, tlsServername, tlsExternalLogin, requireTls,
                    brokerPasswordFile
   --tls-ca, --tls-cert, --tls-key, --tls-servername, --tls-external-login,
   --broker-password-file   TLS and the broker password file [LVQ_TLS_CA, LVQ_TLS_CERT,
@@ -137,6 +142,7 @@ Example:
         resyncInterval: flags.resyncInterval,
         libvirtTimeout: flags.libvirtTimeout,
         balloonStatsPeriod: flags.balloonStatsPeriod,
+        statsHistory: flags.statsHistory,
         logLevel: flags.logLevel,
         tlsCa: flags.tlsCa,
         tlsCert: flags.tlsCert,

@@ -10,7 +10,6 @@ interface WebOptions {
   token?: string;
   httpsCert?: string;
   httpsKey?: string;
-  history?: string;
   statsInterval?: string;
   hashPassword?: boolean;
 }
@@ -68,7 +67,6 @@ export function registerWebCommand(program: Command): void {
     )
     .option("--https-cert <file>", "serve HTTPS with this PEM certificate (with --https-key)")
     .option("--https-key <file>", "the PEM key of --https-cert")
-    .option("--history <samples>", "samples of chart history kept per domain (default 360)")
     .option(
       "--stats-interval <seconds>",
       "the agents' --stats-interval (default 10): no change for longer means idle",
@@ -118,10 +116,6 @@ Examples:
         certFile && keyFile
           ? { cert: await readPem(certFile, "certificate"), key: await readPem(keyFile, "key") }
           : undefined;
-      const history = opts.history === undefined ? config.historySamples : Number(opts.history);
-      if (history !== undefined && !(Number.isInteger(history) && history > 1)) {
-        throw new UsageError(`--history: "${opts.history}" is not an integer above 1`);
-      }
       const statsS = opts.statsInterval === undefined ? undefined : Number(opts.statsInterval);
       if (statsS !== undefined && !(statsS > 0)) {
         throw new UsageError(
@@ -138,7 +132,6 @@ Examples:
             ...(token ? { tokens: [token] } : {}),
             users,
             ...(tls ? { tls } : {}),
-            ...(history ? { historySamples: history } : {}),
             ...(statsS ? { statsIntervalMs: Math.round(statsS * 1000) } : {}),
             log: (msg) => process.stderr.write(`lvq web: ${msg}\n`),
           });
