@@ -9,14 +9,9 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connectFleet, type Fleet } from "../../src/console/index.js";
 import { startWebServer, type WebServer } from "../../src/web/index.js";
-import {
-  type AgentHandle,
-  startTestAgent,
-  tempDir,
-  uniqueName,
-  waitUntil,
-} from "../support/agent.js";
+import { type AgentHandle, startTestAgent, tempDir, uniqueName } from "../support/agent.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 import { privateVhost } from "./harness.js";
 
 const dir = tempDir("webhist");
@@ -46,7 +41,7 @@ after(async () => {
 
 test("the history endpoint returns the rates between the agent's samples", async () => {
   const id = `${h.name}/Domain:${uuid}`;
-  await waitUntil(() => web.cache.domains.get(id)?.domain, 5000, "the web server knows the domain");
+  await waitFor("the web server knows the domain", 5000, () => web.cache.domains.get(id)?.domain);
   const domain = web.cache.domains.get(id)!.domain!;
   for (let i = 0; i < 3; i++) {
     if (i > 0) await sleep(1100);

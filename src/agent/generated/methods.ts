@@ -322,7 +322,7 @@ export interface SchemaMethods {
       args: DomainInterfaceAddressesArgs;
       result: DomainInterfaceAddressesResult;
     };
-    /** added: the domain's recent statistics, one sample per stats sweep of the agent, oldest first; the agent keeps the last statsHistory samples (default 360: one hour at the 10 s default interval; 0: none kept) and forgets them with the domain. Read-only: answered from the agent's memory, libvirt is not called. */
+    /** added: the domain's recent statistics, one sample per stats sweep of the agent, oldest first; the agent keeps the last statsHistory samples (default 90: 15 minutes at the 10 s default interval; 0: none kept) and forgets them with the domain. Read-only: answered from the agent's memory, libvirt is not called. */
     stats_history: { args: DomainStatsHistoryArgs; result: DomainStatsHistoryResult };
     /** added: save the running domain's memory to a file libvirt manages and stop it; its next start resumes from there (virDomainManagedSave). */
     managed_save: { args: None; result: None };

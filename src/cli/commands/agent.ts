@@ -96,7 +96,7 @@ export function registerAgentCommand(program: Command): void {
     )
     .option(
       "--stats-history <samples>",
-      `stats samples kept per domain for Domain.stats_history, one per sweep; 0 keeps none [${ENV_VARS.statsHistory}] (default 360: one hour at 10 s)`,
+      `stats samples kept per domain for Domain.stats_history, one per sweep; 0 keeps none [${ENV_VARS.statsHistory}] (default 90: 15 minutes at 10 s)`,
     )
     .option(
       "--log-level <level>",

@@ -275,7 +275,7 @@ export interface Domain extends Readonly<Omit<DomainProperties, "node" | "domain
   interface_addresses(args: { source?: string }): Promise<unknown[]>;
 
   /**
-   * added: the domain's recent statistics, one sample per stats sweep of the agent, oldest first; the agent keeps the last statsHistory samples (default 360: one hour at the 10 s default interval; 0: none kept) and forgets them with the domain. Read-only: answered from the agent's memory, libvirt is not called.
+   * added: the domain's recent statistics, one sample per stats sweep of the agent, oldest first; the agent keeps the last statsHistory samples (default 90: 15 minutes at the 10 s default interval; 0: none kept) and forgets them with the domain. Read-only: answered from the agent's memory, libvirt is not called.
    * @param args.since Only the samples taken at or after this time (ns since the epoch); absent or 0: every sample kept.
    * @returns One map per sample, oldest first: t (absTime, ns since the epoch, when the sweep read it), cpu_time (uint64 ns), memory (uint64 KiB), block_rd_bytes, block_wr_bytes, net_rx_bytes, net_tx_bytes (uint64 counters, summed over the domain's disks and interfaces, as DomainInfo shows them) and stale (bool: the record lacked what only a domain job reads, and the job-bound values are the previous ones).
    */
