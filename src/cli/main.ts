@@ -8,7 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { registrationsFor } from "./command-table.js";
 import { parsePositive } from "./config.js";
 import { describeError, ExitCode, exitCodeFor } from "./errors.js";
-import { errColours } from "./output.js";
+import { errColours } from "./terminal.js";
 
 /** An option value parser for positive numbers (integers when `integer`). */
 function positive(what: string, integer = false): (v: string) => number {
