@@ -1,14 +1,15 @@
 // Writes, from the schema file, the typed console SDK (src/console/generated/libvirt.ts) as
-// qmf-gen once wrote C++ from the same schema language, and the types of the agent's method
-// handlers (src/agent/generated/methods.ts). Run: npx tsx scripts/gen-sdk.ts
-// Both outputs are committed; test/console/generated.test.ts and test/agent/generated.test.ts
+// qmf-gen once wrote C++ from the same schema language, the types of the agent's method
+// handlers (src/agent/generated/methods.ts), and the schema's JSON form (schema/libvirt.json),
+// which the agent loads without an XML parser. Run: npx tsx scripts/gen-sdk.ts
+// The outputs are committed; test/console/generated.test.ts and test/agent/generated.test.ts
 // regenerate them in memory and fail when a committed file is stale.
 import { execFileSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ManagedObject } from "../src/console/managed-object.js";
-import { parseSchema } from "../src/qmf/schema/index.js";
+import { parseSchema, schemaToJson } from "../src/qmf/schema/index.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The schema the SDK is generated from. */
@@ -21,6 +22,8 @@ const SCHEMA_JSON_NAME = "libvirt.schema.json";
 export const SCHEMA_JSON_PATH = join(dirname(OUTPUT_PATH), SCHEMA_JSON_NAME);
 /** Where the generated types of the agent's method handlers go. */
 export const AGENT_OUTPUT_PATH = join(ROOT, "src", "agent", "generated", "methods.ts");
+/** Where the schema's JSON form goes (the agent publishes it). */
+export const AGENT_SCHEMA_JSON_PATH = join(ROOT, "schema", "libvirt.json");
 
 /**
  * Names the base class ManagedObject already uses; a property or method may not take them. Its
@@ -405,11 +408,18 @@ export async function generateAgentMethods(): Promise<string> {
   );
 }
 
+/** The exact text the committed JSON form of the schema (the agent's) must have. */
+export async function generateAgentSchemaJson(): Promise<string> {
+  const xml = await readFile(SCHEMA_PATH, "utf8");
+  return `${JSON.stringify(schemaToJson(parseSchema(xml, relative(ROOT, SCHEMA_PATH))), null, 1)}\n`;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const [path, text] of [
     [OUTPUT_PATH, await generateSdk()],
     [SCHEMA_JSON_PATH, await generateSchemaJson()],
     [AGENT_OUTPUT_PATH, await generateAgentMethods()],
+    [AGENT_SCHEMA_JSON_PATH, await generateAgentSchemaJson()],
   ] as const) {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, text);

@@ -15,6 +15,7 @@ import {
   isAuthenticationError,
   isNameInUse,
   loadSchemaFile,
+  loadSchemaJsonFile,
   type MethodCall,
   NameInUseError,
   type Schema,
@@ -41,6 +42,12 @@ export interface LibvirtAgentOptions {
    * lost while the broker was away longer than the held events last.
    */
   observer?: Observer;
+  /**
+   * A schema XML file to publish instead of the built-in schema/libvirt.xml. The built-in one
+   * is read from its JSON form (schema/libvirt.json), which needs no XML parser; a file given
+   * here is parsed, loading the parser.
+   */
+  schemaPath?: string;
 }
 
 /** Events of {@link LibvirtAgent}. */
@@ -53,9 +60,9 @@ export interface LibvirtAgentEvents {
   swept: [result: SweepResult];
 }
 
-/** Finds schema/libvirt.xml next to the sources (src/agent → ../../schema) or the build. */
-export async function defaultSchemaPath(): Promise<string> {
-  for (const rel of ["../../schema/libvirt.xml", "../../../schema/libvirt.xml"]) {
+/** Finds schema/<name> next to the sources (src/agent → ../../schema) or the build. */
+async function schemaFile(name: string): Promise<string> {
+  for (const rel of [`../../schema/${name}`, `../../../schema/${name}`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     try {
       await access(p);
@@ -64,7 +71,19 @@ export async function defaultSchemaPath(): Promise<string> {
       // try the next place
     }
   }
-  throw new Error("schema/libvirt.xml not found next to the agent's code");
+  throw new Error(`schema/${name} not found next to the agent's code`);
+}
+
+/** Finds schema/libvirt.xml next to the sources or the build. */
+export function defaultSchemaPath(): Promise<string> {
+  return schemaFile("libvirt.xml");
+}
+
+/** The schema the agent publishes: the file given, else the built-in one's JSON form. */
+async function loadAgentSchema(path: string | undefined): Promise<Schema> {
+  return path === undefined
+    ? loadSchemaJsonFile(await schemaFile("libvirt.json"))
+    : loadSchemaFile(path);
 }
 
 /**
@@ -192,7 +211,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     log: AgentLogger,
     options: LibvirtAgentOptions = {},
   ): Promise<LibvirtAgent> {
-    const schema = await loadSchemaFile(await defaultSchemaPath());
+    const schema = await loadAgentSchema(options.schemaPath);
     const libvirt = new ReconnectingLibvirt(config.uri, {
       callTimeoutMs: config.libvirtCallTimeoutMs,
       maxRetryDelayMs: config.reconnectMaxDelayMs,

@@ -4,7 +4,8 @@
  * - **codec** — `amqp/map` / `amqp/list` bodies: `encodeMap`, `decodeMap`, `encodeList`,
  *   `decodeList`, `Uuid`, `typed`, `CodecError`.
  * - **schema** — the schema XML loader and QMF schema maps: `parseSchema`, `loadSchemaFile`,
- *   `Schema`, `SchemaClass`, `toWire`, `fromWire`, `checkArgument`, `SchemaError`.
+ *   the JSON form (`schemaToJson`, `schemaFromJson`, `loadSchemaJsonFile`), `Schema`,
+ *   `SchemaClass`, `toWire`, `fromWire`, `checkArgument`, `SchemaError`.
  * - **predicate** — `compilePredicate` for query `where` and agent filters.
  * - **broker link** — how a session reaches the broker. Both sessions take `url` (one URL, an
  *   array, or URLs separated by commas: a cluster's nodes; a random one first, then failover
