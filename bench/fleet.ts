@@ -223,7 +223,8 @@ async function main(): Promise<void> {
     const executions = new Map<string, number>();
     for (const h of fleet.hosts) {
       for (const line of h.agent.stderr) {
-        if (!line.includes('"method done"') && !line.includes('"method failed"')) continue;
+        // One audit line per method request (refused ones too: none is refused here).
+        if (!line.includes('"msg":"method request"')) continue;
         // A correlation id is unique per console, not per fleet: the key adds the method and
         // the object (each of which one command calls once).
         const a = JSON.parse(line) as { request?: string; method?: string; object?: string };

@@ -22,14 +22,16 @@ import {
   Uuid,
 } from "../qmf/index.js";
 import { redactUrl } from "../qmf/transport/broker-url.js";
+import { auditTrail } from "./audit.js";
 import type { AgentConfig } from "./config.js";
 import type { HandlerContext } from "./handlers.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
 import { KINDS } from "./kinds/index.js";
 import { followLibvirtEvents } from "./libvirt-events.js";
 import type { AgentLogger } from "./log.js";
-import { authorizeCall, executeMethod, handlerContext } from "./methods.js";
+import { authorizeCall, authorizeQuery, executeMethod, handlerContext } from "./methods.js";
 import { type LinkState, Mirror, type SweepResult } from "./mirror.js";
+import { AccessPolicy } from "./roles.js";
 
 /** QMF vendor and product of every lvq agent (its name is `vendor:product:instance`). */
 export const AGENT_VENDOR = "libvirt-qmf";
@@ -148,6 +150,8 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     this.hostUuid = p.hostUuid;
     this.instance = p.instance;
     this.epoch = p.epoch;
+    const policy = new AccessPolicy(p.config.roles, p.config.controlUsers);
+    const audit = auditTrail(this.log.child({ component: "audit" }), (u) => policy.roleOf(u));
     this.build = () => {
       let handlers!: HandlerContext; // made below, once the mirror exists; used only later
       this.session = new AgentSession({
@@ -166,8 +170,10 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
           libvirt_state: "connected",
         },
         log: this.log.child({ component: "qmf" }),
-        authorize: (a) => authorizeCall(p.config.controlUsers, a),
+        authorize: (a) => authorizeCall(policy, a),
+        authorizeQuery: (q) => authorizeQuery(policy, q),
         onMethod: (call: MethodCall) => executeMethod(handlers, call),
+        onMethodOutcome: audit,
         observer: p.observer,
       });
       this.mirror = new Mirror({

@@ -22,6 +22,7 @@ import {
 } from "../util/secret-file.js";
 import { canonicalUuid } from "./identity.js";
 import { type LogLevel, parseLogLevel } from "./log.js";
+import { isRole, ROLES, type Role, type RoleUsers } from "./roles.js";
 
 /** The settings `lvq agent` runs with. Intervals in milliseconds. */
 export interface AgentConfig {
@@ -42,11 +43,13 @@ export interface AgentConfig {
    */
   hostUuid?: string;
   /**
-   * Broker users allowed to call the methods that change libvirt (create, destroy, define,
-   * migrate, …); read-only methods (xml_desc, get_free_memory, lookup_volume_by_*) stay open
-   * to every user. Undefined: every user may call every method. The user is the one RabbitMQ
-   * checked for the request (its `user_id`), so it cannot be forged.
+   * The broker users of each role (viewer, operator, admin; a higher role includes the lower
+   * ones). Once this or `controlUsers` is set, a user with no role gets nothing: no query is
+   * answered and no method runs. Neither set: every user may do everything. The user is the
+   * one RabbitMQ checked for the request (its `user_id`), so it cannot be forged.
    */
+  roles?: RoleUsers;
+  /** A shorthand for admins: these users are added to `roles.admin`. */
   controlUsers?: string[];
   /** Where the epoch (restart counter) is kept. Default /var/lib/lvq (root) or ~/.local/state/lvq. */
   stateDir: string;
@@ -126,6 +129,7 @@ export interface RawSettings {
   publicUri?: unknown;
   instance?: unknown;
   hostUuid?: unknown;
+  roles?: unknown;
   controlUsers?: unknown;
   stateDir?: unknown;
   heartbeatInterval?: unknown;
@@ -151,6 +155,7 @@ export const ENV_VARS: Record<keyof RawSettings, string> = {
   publicUri: "LVQ_PUBLIC_URI",
   instance: "LVQ_INSTANCE",
   hostUuid: "LVQ_HOST_UUID",
+  roles: "LVQ_ROLES",
   controlUsers: "LVQ_CONTROL_USERS",
   stateDir: "LVQ_STATE_DIR",
   heartbeatInterval: "LVQ_HEARTBEAT_INTERVAL",
@@ -297,6 +302,49 @@ function libvirtUri(v: unknown, what: string, src: ConfigSource): string {
   return s;
 }
 
+/** An example of the `roles` setting, for messages and help. */
+export const ROLES_EXAMPLE = '{"viewer":["ann"],"operator":["bob"],"admin":["lvq"]}';
+
+/**
+ * The `roles` setting: a JSON object (text from a flag or the environment) of role → list of
+ * broker users. At least one user: roles that name nobody would refuse everyone.
+ */
+function roleUsers(v: unknown, src: ConfigSource): RoleUsers {
+  let parsed = v;
+  if (typeof v === "string") {
+    try {
+      parsed = JSON.parse(v);
+    } catch (e) {
+      throw new ConfigError(
+        `roles (${src}) is not JSON such as ${ROLES_EXAMPLE}: ${(e as Error).message}`,
+      );
+    }
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError(`roles (${src}) must be an object such as ${ROLES_EXAMPLE}`);
+  }
+  const out: { [R in Role]?: string[] } = {};
+  let count = 0;
+  for (const [role, users] of Object.entries(parsed)) {
+    if (!isRole(role)) {
+      throw new ConfigError(
+        `roles (${src}): unknown role ${JSON.stringify(role)} (the roles are ${ROLES.join(", ")})`,
+      );
+    }
+    if (!Array.isArray(users) || users.some((u) => typeof u !== "string" || u.trim() === "")) {
+      throw new ConfigError(`roles (${src}): ${role} must be a list of broker user names`);
+    }
+    out[role] = users.map((u: string) => u.trim());
+    count += users.length;
+  }
+  if (count === 0) {
+    throw new ConfigError(
+      `roles (${src}) names no user, so every request would be refused; leave it out to let every user do everything`,
+    );
+  }
+  return out;
+}
+
 /** Applies one layer of raw settings onto a config. */
 export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSource): AgentConfig {
   const out = { ...cfg };
@@ -314,6 +362,7 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
       throw new ConfigError(`hostUuid (${src}) is not a UUID: ${JSON.stringify(raw.hostUuid)}`);
     out.hostUuid = u;
   }
+  if (raw.roles !== undefined) out.roles = roleUsers(raw.roles, src);
   if (raw.controlUsers !== undefined) {
     const v = raw.controlUsers;
     const list = Array.isArray(v) ? v : typeof v === "string" ? v.split(",") : undefined;

@@ -2,7 +2,8 @@
 // (kinds/<kind>-methods.ts) in one table typed from schema/libvirt.xml
 // (generated/methods.ts): a handler gets the libvirt object the call is made on and its
 // arguments under their schema names and types, so a misspelled argument, a wrong output or a
-// method left out fails to compile. Each handler also says what access it needs.
+// method left out fails to compile. Each handler row also says the role a caller needs
+// (roles.ts); a row that says none needs admin, so a method added later is closed by default.
 import type { LibvirtClient } from "../libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike } from "../qmf/index.js";
 import { xmlArg } from "./arguments.js";
@@ -10,12 +11,7 @@ import type { SchemaMethods } from "./generated/methods.js";
 import type { AnyKind, KindRow } from "./kinds/kind.js";
 import type { AgentLogger } from "./log.js";
 import type { Mirror } from "./mirror.js";
-
-/**
- * What a method needs of the caller: `read` methods only read (open to every broker user);
- * `write` methods change libvirt (only the `controlUsers`, when the agent has them).
- */
-export type Access = "read" | "write";
+import type { Role } from "./roles.js";
 
 /** A class that has methods. */
 export type ClassWithMethods = keyof SchemaMethods;
@@ -61,8 +57,24 @@ export interface HandlerCall<A, H> {
 
 /** One method's handler. */
 export interface Handler<A, R, H> {
-  readonly access: Access;
+  /** The role a caller needs; absent: admin. */
+  readonly role?: Role;
+  /**
+   * A long job (save, restore, migrate…): the agent runs only a few at a time
+   * (`maxLongJobs`) and refuses one more at once instead of queueing it.
+   */
+  readonly long?: boolean;
   run(call: HandlerCall<A, H>, ctx: HandlerContext): Promise<R>;
+}
+
+/** `handler`, needing `role` of its caller instead of admin. */
+export function needs<A, R, H>(role: Role, handler: Handler<A, R, H>): Handler<A, R, H> {
+  return { ...handler, role };
+}
+
+/** `handler`, marked as a long job. */
+export function long<A, R, H>(handler: Handler<A, R, H>): Handler<A, R, H> {
+  return { ...handler, long: true };
 }
 
 /** A handler for every method of class `C`, whose objects are libvirt handles `H`. */
@@ -97,7 +109,7 @@ export function methodsOf<C extends ClassWithMethods, H>(
 }
 
 /**
- * A `write` method without output on one object: run one libvirt call on it (given the
+ * A method without output that changes one object: run one libvirt call on it (given the
  * call's arguments), then read the object again (its events would too, but the caller should
  * see the new state at once).
  */
@@ -107,7 +119,6 @@ export function act<H, A = unknown>(
   fn: (c: LibvirtClient, target: H, args: A) => Promise<unknown>,
 ): Handler<A, Record<string, never>, H> {
   return {
-    access: "write",
     async run(call, ctx) {
       await ctx.callLibvirt(name, (c) => fn(c, call.target, call.args));
       await ctx.mirror.refresh(kind as AnyKind, kind.key(call.target));
@@ -117,7 +128,7 @@ export function act<H, A = unknown>(
 }
 
 /**
- * A `write` method that defines or creates an object of `kind` from the XML argument
+ * A method that defines or creates an object of `kind` from the XML argument
  * `xml_desc`, publishes it at once and returns its object id as output `output`.
  */
 export function fromXml<H, K extends string>(
@@ -127,7 +138,6 @@ export function fromXml<H, K extends string>(
   fn: (c: LibvirtClient, xml: string) => Promise<H>,
 ): Handler<{ xml_desc: string }, Record<K, ObjectIdLike>, unknown> {
   return {
-    access: "write",
     async run(call, ctx) {
       const xml = xmlArg(call, "xml_desc");
       const key = kind.key(await ctx.callLibvirt(name, (c) => fn(c, xml)));
@@ -137,13 +147,12 @@ export function fromXml<H, K extends string>(
   };
 }
 
-/** A `read` method returning one object's XML description as `description`. */
+/** A method returning one object's XML description as `description` (it only reads). */
 export function describe<H>(
   name: string,
   fn: (c: LibvirtClient, target: H) => Promise<string>,
 ): Handler<unknown, { description: string }, H> {
   return {
-    access: "read",
     run: async (call, ctx) => ({
       description: await ctx.callLibvirt(name, (c) => fn(c, call.target)),
     }),

@@ -17,8 +17,10 @@
  * `Volume:<key>`, `Network:<uuid>`, `Snapshot:<domain uuid>/<name>`. Agent heartbeat attributes add `hostname`, `host_uuid`, `libvirt_uri` and
  * `libvirt_state` (connected | disconnected).
  *
- * Authorisation: with `controlUsers` set (flag `--control-users`), methods that change libvirt
- * are refused (FORBIDDEN, 6) to other broker users; read-only methods stay open to all.
+ * Authorisation: with `roles` (viewer, operator, admin; flag `--roles`) or `controlUsers` (admins)
+ * set, each method needs the role its handler row names (`METHOD_ROLES`, `lvq schema --roles`)
+ * and each query needs viewer; anything else is refused (FORBIDDEN, 6: "user bob lacks role
+ * admin for Domain.undefine"). With neither, every broker user may do everything.
  *
  * Lifecycle events (DomainLifecycle, PoolLifecycle, NetworkLifecycle) that happen while the
  * broker is unreachable are held (at most 1000) and raised after the reconnect. Volumes and
@@ -74,6 +76,7 @@ export {
   createLogger,
   type LogLevel,
 } from "./log.js";
-export { IMPLEMENTED_METHODS } from "./methods.js";
+export { IMPLEMENTED_METHODS, METHOD_ROLES } from "./methods.js";
 export type { LinkState, SweepResult } from "./mirror.js";
 export { objectName, PACKAGE, versionText } from "./names.js";
+export { AccessPolicy, ROLES, type Role, type RoleUsers } from "./roles.js";

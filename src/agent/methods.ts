@@ -1,8 +1,8 @@
 // Runs the schema's methods: finds the handler of a call in the kinds' method tables
 // (kinds/*-methods.ts), the libvirt object it is called on through its kind, and says who may
-// call it. Arguments arrive already checked against the schema by the agent session; what the
-// schema cannot say is checked by the handler before any libvirt call, so a refused call never
-// changes libvirt state.
+// call it (the role its row names). Arguments arrive already checked against the schema by the
+// agent session; what the schema cannot say is checked by the handler before any libvirt
+// call, so a refused call never changes libvirt state.
 import type { ReconnectingLibvirt } from "../libvirt/index.js";
 import {
   type ConsoleSession,
@@ -17,6 +17,7 @@ import { METHODS } from "./kinds/index.js";
 import type { AgentLogger } from "./log.js";
 import type { Mirror } from "./mirror.js";
 import { objectName } from "./names.js";
+import type { AccessPolicy, Role } from "./roles.js";
 
 /** Each class.method with its handler and the table it is in. */
 const HANDLERS = new Map<
@@ -32,23 +33,26 @@ for (const table of Object.values(METHODS) as MethodTable[]) {
 /** Every class.method the agent implements (tests check it equals the schema's). */
 export const IMPLEMENTED_METHODS: readonly string[] = [...HANDLERS.keys()];
 
+/** The role each class.method needs: its handler row's, admin where the row names none. */
+export const METHOD_ROLES: ReadonlyMap<string, Role> = new Map(
+  [...HANDLERS].map(([method, { handler }]) => [method, handler.role ?? "admin"]),
+);
+
 /**
- * The authorisation rule: with `controlUsers` set, a method whose handler needs `write`
- * access (it changes libvirt) may be called only by those broker users; `read` methods stay
- * open to every user. Throws FORBIDDEN naming the permission.
+ * The authorisation rule of a method call: its caller must hold the role its handler row
+ * names. Throws FORBIDDEN, e.g. "user bob lacks role admin for Domain.undefine".
  */
 export function authorizeCall(
-  controlUsers: readonly string[] | undefined,
+  policy: AccessPolicy,
   call: { userId?: string; className: string; methodName: string },
 ): void {
-  if (!controlUsers) return;
   const method = `${call.className}.${call.methodName}`;
-  if (HANDLERS.get(method)?.handler.access === "read") return;
-  if (call.userId !== undefined && controlUsers.includes(call.userId)) return;
-  throw new MethodError(
-    QmfStatus.FORBIDDEN,
-    `user ${call.userId ?? "(unknown)"} may not call ${method}: it changes libvirt, which this agent allows only to its controlUsers (${controlUsers.join(", ")})`,
-  );
+  policy.require(call.userId, METHOD_ROLES.get(method) ?? "admin", method);
+}
+
+/** The authorisation rule of a query: its caller must be a viewer at least. */
+export function authorizeQuery(policy: AccessPolicy, q: { userId?: string }): void {
+  policy.require(q.userId, "viewer", "queries");
 }
 
 /** What {@link handlerContext} builds a context from. */
@@ -90,7 +94,6 @@ export async function executeMethod(
       `class ${call.className} has no method ${call.methodName}`,
     );
   }
-  const t0 = performance.now();
   try {
     const kind = found.table.kind;
     const target = ctx.mirror.find(kind, call.objectName);
@@ -107,26 +110,9 @@ export async function executeMethod(
       },
       ctx,
     );
-    ctx.log.info("method done", {
-      user: call.userId,
-      object: call.objectName,
-      method: call.methodName,
-      request: call.correlationId,
-      ms: Math.round(performance.now() - t0),
-    });
     return out as Record<string, unknown>;
   } catch (e) {
-    const err =
-      e instanceof MethodError ? e : libvirtFailure(`${call.className}.${call.methodName}`, e);
-    ctx.log.info("method failed", {
-      user: call.userId,
-      object: call.objectName,
-      method: call.methodName,
-      request: call.correlationId,
-      code: err.code,
-      text: err.text,
-      ms: Math.round(performance.now() - t0),
-    });
-    throw err;
+    // The audit line (audit.ts) tells the outcome.
+    throw e instanceof MethodError ? e : libvirtFailure(`${call.className}.${call.methodName}`, e);
   }
 }

@@ -1,10 +1,13 @@
 // The agent's pure parts: settings (precedence and validation), identity (capabilities,
 // derived UUIDs, the state file), the libvirt → property mapping (bulk stats merge, staleness)
-// and the schema file (every seed item kept, every method implemented).
+// the schema file (every seed item kept, every method implemented), the roles and the audit
+// line's values.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { auditValue } from "../../src/agent/audit.js";
 import {
   applySettings,
   ConfigError,
@@ -24,8 +27,12 @@ import { domainInfoValues } from "../../src/agent/kinds/domain.js";
 import { mergeStats, missesJobStats } from "../../src/agent/kinds/domain-stats.js";
 import { domainReasonText, domainStateText } from "../../src/agent/kinds/domain-words.js";
 import { graphicsOf, lacksStatsPeriod } from "../../src/agent/kinds/domain-xml.js";
+import { METHOD_ROLES } from "../../src/agent/methods.js";
 import { versionText } from "../../src/agent/names.js";
+import { AccessPolicy, type Role } from "../../src/agent/roles.js";
+import { MethodError, QmfStatus } from "../../src/qmf/errors.js";
 import { loadSchemaFile } from "../../src/qmf/index.js";
+import { withoutPasswords } from "../../src/util/redact.js";
 import { childAt, parseXml } from "../../src/util/xml.js";
 import { tempDir } from "../support/agent.js";
 
@@ -107,6 +114,27 @@ describe("agent settings", () => {
       [{ logLevel: "loud" }, /^logLevel \(flag\): unknown log level "loud"/],
       [{ controlUsers: " , " }, /^controlUsers \(flag\) is empty/],
       [{ controlUsers: [1] }, /^controlUsers \(flag\) must be a list of broker user names/],
+      [
+        { roles: "{viewer:" },
+        /^roles \(flag\) is not JSON such as \{"viewer":\["ann"\],"operator":\["bob"\],"admin":\["lvq"\]\}: /,
+      ],
+      [{ roles: "[]" }, /^roles \(flag\) must be an object such as \{"viewer"/],
+      [
+        { roles: '{"root":["eve"]}' },
+        /^roles \(flag\): unknown role "root" \(the roles are viewer, operator, admin\)$/,
+      ],
+      [
+        { roles: '{"viewer":"ann"}' },
+        /^roles \(flag\): viewer must be a list of broker user names$/,
+      ],
+      [
+        { roles: '{"viewer":[" "]}' },
+        /^roles \(flag\): viewer must be a list of broker user names$/,
+      ],
+      [
+        { roles: '{"viewer":[],"admin":[]}' },
+        /^roles \(flag\) names no user, so every request would be refused; leave it out/,
+      ],
     ];
     for (const [raw, re] of bad) {
       assert.throws(
@@ -118,6 +146,15 @@ describe("agent settings", () => {
       "ops",
       "lvq-admin",
     ]);
+    // The same JSON from a flag or the environment, or an object from the config file.
+    const roles = { viewer: ["ann"], operator: ["bob"], admin: ["lvq"] };
+    assert.deepEqual(applySettings(base, { roles: JSON.stringify(roles) }, "flag").roles, roles);
+    assert.deepEqual(
+      applySettings(base, settingsFromEnv({ LVQ_ROLES: ' {"viewer": [" ann "]} ' }), "environment")
+        .roles,
+      { viewer: ["ann"] },
+    );
+    assert.deepEqual(applySettings(base, { roles }, "config file").roles, roles);
     assert.deepEqual(settingsFromEnv({ LVQ_URI: "test:///default", LVQ_BROKER: "", OTHER: "1" }), {
       uri: "test:///default",
     });
@@ -125,6 +162,101 @@ describe("agent settings", () => {
       applySettings(base, { hostUuid: "B7C2B9BBCA0741F3A40BCDCD5F14CF67" }, "flag").hostUuid,
       "b7c2b9bb-ca07-41f3-a40b-cdcd5f14cf67",
     );
+  });
+});
+
+describe("roles", () => {
+  test("a higher role includes the lower ones; controlUsers are admins; the highest role wins; no setting: everyone is admin", () => {
+    const p = new AccessPolicy({ viewer: ["ann", "bob"], operator: ["bob"], admin: ["lvq"] }, [
+      "ops",
+    ]);
+    assert.deepEqual(
+      ["ann", "bob", "lvq", "ops", "eve", undefined].map((u) => p.roleOf(u)),
+      ["viewer", "operator", "admin", "admin", undefined, undefined],
+    );
+    const refusal = (user: string | undefined, role: Role, what: string) => {
+      try {
+        p.require(user, role, what);
+        return "allowed";
+      } catch (e) {
+        assert.ok(e instanceof MethodError && e.code === QmfStatus.FORBIDDEN);
+        return e.text;
+      }
+    };
+    assert.equal(
+      refusal("bob", "admin", "Domain.undefine"),
+      "user bob lacks role admin for Domain.undefine",
+    );
+    assert.equal(refusal("bob", "viewer", "queries"), "allowed");
+    assert.equal(refusal("eve", "viewer", "queries"), "user eve lacks role viewer for queries");
+    assert.equal(
+      refusal(undefined, "viewer", "Domain.xml_desc"),
+      "user (unknown) lacks role viewer for Domain.xml_desc",
+    );
+    assert.equal(refusal("ops", "admin", "Node.define_domain_xml"), "allowed");
+    const open = new AccessPolicy();
+    assert.equal(open.open, true);
+    assert.equal(open.roleOf("anyone"), "admin");
+    assert.equal(new AccessPolicy(undefined, ["ops"]).roleOf("anyone"), undefined);
+  });
+
+  test("every method needs the role its handler row names; a row that names none needs admin", () => {
+    const operator = [
+      "create",
+      "destroy",
+      "suspend",
+      "resume",
+      "save",
+      "restore",
+      "shutdown",
+      "reboot",
+    ];
+    for (const [method, role] of METHOD_ROLES) {
+      const [cls, name] = method.split(".") as [string, string];
+      const expected =
+        ["xml_desc", "interface_addresses", "dhcp_leases", "get_free_memory"].includes(name) ||
+        name.startsWith("lookup_volume_by_")
+          ? "viewer"
+          : cls === "Domain" && operator.includes(name)
+            ? "operator"
+            : "admin";
+      assert.equal(role, expected, method);
+    }
+    assert.equal(METHOD_ROLES.size, IMPLEMENTED_METHODS.length);
+  });
+});
+
+describe("audit values", () => {
+  test("long texts cut with length and hash; URL passwords masked; maps, lists and depth bounded", () => {
+    const long = "é".repeat(100);
+    assert.deepEqual(auditValue(long), {
+      head: "é".repeat(80),
+      bytes: 200,
+      sha256: createHash("sha256").update(long).digest("hex"),
+    });
+    assert.equal(auditValue(Buffer.from("short")), "short");
+    assert.equal(auditValue("x".repeat(80)), "x".repeat(80));
+    assert.equal(
+      auditValue("qemu+ssh://me:pw@h/system and amqp://u:p@q"),
+      "qemu+ssh://me:***@h/system and amqp://u:***@q",
+    );
+    assert.equal(withoutPasswords("no url: a:b@c"), "no url: a:b@c");
+    assert.deepEqual(auditValue({ a: 1n, b: null, c: true }), { a: 1n, b: null, c: true });
+    assert.deepEqual(
+      auditValue({ d: { agentName: "ag", objectName: "Domain:1", agentEpoch: 3 } }),
+      {
+        d: { agentName: "ag", objectName: "Domain:1" },
+      },
+    );
+    const wide = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${i}`, i]));
+    const shown = auditValue(wide) as Record<string, unknown>;
+    assert.equal(Object.keys(shown).length, 21);
+    assert.equal(shown["…"], "5 more keys");
+    const list = Array.from({ length: 22 }, (_, i) => i);
+    assert.deepEqual(auditValue(list), { items: 22, first: list.slice(0, 20) });
+    assert.deepEqual(auditValue({ a: { b: { c: { d: { e: 1 } } } } }), {
+      a: { b: { c: { d: "…" } } },
+    });
   });
 });
 

@@ -583,7 +583,7 @@ describe("agent on the test driver", () => {
     }
   });
 
-  test("controlUsers: another broker user may read but not change libvirt, and is told which permission", async () => {
+  test("controlUsers (a shorthand for admin): a broker user with no role may neither read nor change libvirt, and is told which role it lacks", async () => {
     const guarded = await startTestAgent({
       uri: writeTestDriverFile(join(dir.path, "guarded.xml"), {
         domains: 1,
@@ -597,14 +597,21 @@ describe("agent on the test driver", () => {
       const d = (await guarded.agent.libvirt.client.listAllDomains())[0]!;
       const ref = { agentName: guarded.name, objectName: `Domain:${d.uuid}` };
       // The console logs in as guest (RabbitMQ stamps every request with that user).
-      const x = await qc.callMethod(ref, "xml_desc", {});
-      assert.match(x.description as string, /<domain type='test'/);
-      const e = await refused(qc.callMethod(ref, "destroy", {}));
-      assert.equal(e.code, QmfStatus.FORBIDDEN);
-      assert.equal(
-        e.text,
-        "user guest may not call Domain.destroy: it changes libvirt, which this agent allows only to its controlUsers (lvq-admin)",
+      const q = await refused(
+        qc.query({ agentName: guarded.name, packageName: "Libvirt", className: "Domain" }),
       );
+      assert.deepEqual(q, {
+        code: QmfStatus.FORBIDDEN,
+        text: "user guest lacks role viewer for queries",
+      });
+      assert.deepEqual(await refused(qc.callMethod(ref, "xml_desc", {})), {
+        code: QmfStatus.FORBIDDEN,
+        text: "user guest lacks role viewer for Domain.xml_desc",
+      });
+      assert.deepEqual(await refused(qc.callMethod(ref, "destroy", {})), {
+        code: QmfStatus.FORBIDDEN,
+        text: "user guest lacks role operator for Domain.destroy",
+      });
       const st = await guarded.agent.libvirt.client.domainGetState(d);
       assert.equal(domainStateText(st.state), "running", "nothing changed");
     } finally {

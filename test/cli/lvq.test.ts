@@ -192,13 +192,14 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     );
   });
 
-  test("a user the agent allows only to read is refused, the refusal names the permission, nothing changes", async () => {
+  test("a user the agent allows only to read is refused, the refusal names the role it lacks, nothing changes", async () => {
     const spec = { domains: 1, pools: 0, volumesPerPool: 0, namePrefix: `cli${tag}ro-` };
     const ro = await startTestAgent({
       uri: writeTestDriverFile(join(dir, "ro.xml"), spec),
       instance: `cli-${tag}-ro`,
       broker: BROKER,
       controlUsers: ["lvqtest-admin"],
+      roles: { viewer: ["guest"] },
     });
     try {
       const d = testDriverNames(spec).domains[0]!;
@@ -207,12 +208,12 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       assert.equal(refused.code, 1);
       assert.equal(
         refused.stderr,
-        "lvq: method failed (QMF status 6 FORBIDDEN): user guest may not call Domain.suspend: it changes libvirt, which this agent allows only to its controlUsers (lvqtest-admin)\n",
+        "lvq: method failed (QMF status 6 FORBIDDEN): user guest lacks role operator for Domain.suspend\n",
       );
       assert.equal(refused.stdout, "");
       const state = jsonOf(await lvq(["--json", "show", ref])) as { related: { domain_info: Row } };
       assert.equal(state.related.domain_info.properties.state, "running");
-      // Reading stays open to everyone.
+      // A viewer may read.
       const xml = await lvq(["dumpxml", ref]);
       assert.equal(xml.code, 0, xml.stderr);
       assert.match(xml.stdout, new RegExp(`<uuid>${d.uuid}</uuid>`));

@@ -16,6 +16,7 @@ import {
   LibvirtAgent,
   type LogLevel,
 } from "../../src/agent/index.js";
+import type { RoleUsers } from "../../src/agent/roles.js";
 import type { Observer } from "../../src/observe/observer.js";
 import { ConsoleSession, type QmfObject } from "../../src/qmf/index.js";
 import { BROKER } from "./broker.js";
@@ -37,6 +38,8 @@ export function tempDir(tag = "agent"): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+const AUDIT_LINE = /^\{"ts":"[^"]*","level":"audit"/;
+
 /** Options of {@link startTestAgent}. */
 export interface TestAgentOptions {
   /** libvirt URI (a private test-driver file: `writeTestDriverFile` in testdriver.ts). */
@@ -47,7 +50,9 @@ export interface TestAgentOptions {
   publicUri?: string;
   /** The host UUID (skips reading libvirt's capabilities). */
   hostUuid?: string;
-  /** Broker users allowed to call methods that change libvirt (default: everyone). */
+  /** The broker users of each role (default: none, so everyone may do everything). */
+  roles?: RoleUsers;
+  /** Admins (a shorthand, added to `roles.admin`). */
   controlUsers?: string[];
   /** Default: a fresh temporary folder (removed by stop() unless given). */
   stateDir?: string;
@@ -64,6 +69,11 @@ export interface TestAgentOptions {
   statsHistory?: number;
   /** Default "warn" (set LVQ_TEST_LOG=debug to see everything). */
   logLevel?: LogLevel;
+  /**
+   * Where the agent's log lines go. Default: stderr, without the audit lines (one per method
+   * call) unless LVQ_TEST_LOG is set.
+   */
+  logSink?: (line: string) => void;
   /** Told what the agent and its session count (methods executed, …). */
   observer?: Observer;
 }
@@ -91,6 +101,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
     uri: opts.uri,
     publicUri: opts.publicUri,
     hostUuid: opts.hostUuid,
+    roles: opts.roles,
     controlUsers: opts.controlUsers,
     instance,
     stateDir,
@@ -110,9 +121,15 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
   if (opts.statsHistory !== undefined) config.statsHistory = opts.statsHistory;
   if (opts.libvirtKeepaliveCount !== undefined)
     config.libvirtKeepaliveCount = opts.libvirtKeepaliveCount;
+  const quiet = process.env.LVQ_TEST_LOG === undefined;
   const log = createLogger({
     level: config.logLevel,
     fields: { instance: instance ?? "(host uuid)" },
+    sink:
+      opts.logSink ??
+      ((line) => {
+        if (!quiet || !AUDIT_LINE.test(line)) process.stderr.write(line);
+      }),
   });
   let agent: LibvirtAgent;
   try {

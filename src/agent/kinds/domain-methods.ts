@@ -23,7 +23,9 @@ import {
   type Handler,
   type HandlerCall,
   type HandlerContext,
+  long,
   methodsOf,
+  needs,
 } from "../handlers.js";
 import { domainKind } from "./domain.js";
 import { migrate } from "./domain-migrate.js";
@@ -72,7 +74,7 @@ async function restore(
 const IMPACT = { live: DomainModificationImpact.LIVE, config: DomainModificationImpact.CONFIG };
 
 /**
- * A `write` method whose `flags` argument names libvirt's impact flags (live, config): the
+ * A method whose `flags` argument names libvirt's impact flags (live, config): the
  * flags checked before libvirt is called, one call, then the domain read again.
  */
 function resize<A extends { flags?: string }>(
@@ -80,7 +82,6 @@ function resize<A extends { flags?: string }>(
   fn: (c: LibvirtClient, d: Domain, args: A, flags: number) => Promise<unknown>,
 ): Handler<A, None, Domain> {
   return {
-    access: "write",
     async run(call, ctx) {
       const flags = flagsArg<{ flags?: string }>(call, "flags", IMPACT);
       await ctx.callLibvirt(name, (c) => fn(c, call.target, call.args, flags));
@@ -110,16 +111,37 @@ export function interfaceValues(i: DomainInterface) {
   };
 }
 
+// The lifecycle (start, stop, pause, save) is an operator's; the rest of what changes a domain
+// (its definition, settings, migration, snapshots) an admin's.
 export const domainMethods = methodsOf("Domain", domainKind, {
-  create: act(domainKind, "virDomainCreate", (c, d) => c.domainCreate(d)),
-  destroy: act(domainKind, "virDomainDestroy", (c, d) => c.domainDestroy(d)),
+  create: needs(
+    "operator",
+    act(domainKind, "virDomainCreate", (c, d) => c.domainCreate(d)),
+  ),
+  destroy: needs(
+    "operator",
+    act(domainKind, "virDomainDestroy", (c, d) => c.domainDestroy(d)),
+  ),
   undefine: act(domainKind, "virDomainUndefine", (c, d) => c.domainUndefine(d)),
-  suspend: act(domainKind, "virDomainSuspend", (c, d) => c.domainSuspend(d)),
-  resume: act(domainKind, "virDomainResume", (c, d) => c.domainResume(d)),
-  shutdown: act(domainKind, "virDomainShutdown", (c, d) => c.domainShutdown(d)),
-  reboot: act(domainKind, "virDomainReboot", (c, d) => c.domainReboot(d)),
+  suspend: needs(
+    "operator",
+    act(domainKind, "virDomainSuspend", (c, d) => c.domainSuspend(d)),
+  ),
+  resume: needs(
+    "operator",
+    act(domainKind, "virDomainResume", (c, d) => c.domainResume(d)),
+  ),
+  shutdown: needs(
+    "operator",
+    act(domainKind, "virDomainShutdown", (c, d) => c.domainShutdown(d)),
+  ),
+  reboot: needs(
+    "operator",
+    act(domainKind, "virDomainReboot", (c, d) => c.domainReboot(d)),
+  ),
   save: {
-    access: "write",
+    role: "operator",
+    long: true,
     async run(call, ctx) {
       const file = pathArg(call, "filename");
       await ctx.callLibvirt("virDomainSave", (c) => c.domainSave(call.target, file));
@@ -127,9 +149,12 @@ export const domainMethods = methodsOf("Domain", domainKind, {
       return {};
     },
   },
-  restore: { access: "write", run: restore },
-  xml_desc: describe("virDomainGetXMLDesc", (c, d) => c.domainGetXmlDesc(d)),
-  migrate: { access: "write", run: migrate },
+  restore: { role: "operator", long: true, run: restore },
+  xml_desc: needs(
+    "viewer",
+    describe("virDomainGetXMLDesc", (c, d) => c.domainGetXmlDesc(d)),
+  ),
+  migrate: { long: true, run: migrate },
   set_autostart: act(domainKind, "virDomainSetAutostart", (c, d, a) =>
     c.domainSetAutostart(d, a.autostart),
   ),
@@ -140,7 +165,7 @@ export const domainMethods = methodsOf("Domain", domainKind, {
     c.domainSetMemoryFlags(d, a.memory, flags),
   ),
   interface_addresses: {
-    access: "read",
+    role: "viewer",
     async run(call, ctx) {
       const source = wordArg(call, "source", ADDRESS_SOURCES, InterfaceAddressesSource.LEASE);
       const ifaces = await ctx.callLibvirt("virDomainInterfaceAddresses", (c) =>
@@ -150,7 +175,7 @@ export const domainMethods = methodsOf("Domain", domainKind, {
     },
   },
   stats_history: {
-    access: "read",
+    role: "viewer",
     // From the agent's memory, not libvirt: the samples its sweeps kept (none once forgotten).
     run: async (call, ctx) => ({
       samples:
@@ -159,9 +184,9 @@ export const domainMethods = methodsOf("Domain", domainKind, {
           ?.memo?.history?.since(call.args.since ?? 0n) ?? [],
     }),
   },
-  managed_save: act(domainKind, "virDomainManagedSave", (c, d) => c.domainManagedSave(d)),
+  managed_save: long(act(domainKind, "virDomainManagedSave", (c, d) => c.domainManagedSave(d))),
   snapshot_create_xml: {
-    access: "write",
+    long: true,
     async run(call, ctx) {
       const d = call.target;
       const xml = xmlArg(call, "xml_desc");

@@ -9,6 +9,7 @@ import {
   type QmfObject,
   QmfStatus,
 } from "../../qmf/index.js";
+import { withoutPasswords } from "../../util/redact.js";
 import { intArg, textArg } from "../arguments.js";
 import { isLibvirtUri } from "../config.js";
 import { badArgument } from "../errors.js";
@@ -93,7 +94,12 @@ export async function migrate(
       value: BigInt(bandwidth),
     } as TypedParam);
   const wireFlags = (flags === 0 ? MigrateFlags.LIVE : flags) | MigrateFlags.PEER2PEER;
-  ctx.log.info("migrating", { domain: d.name, uuid: d.uuid, to: destUri, flags: wireFlags });
+  ctx.log.info("migrating", {
+    domain: d.name,
+    uuid: d.uuid,
+    to: withoutPasswords(destUri),
+    flags: wireFlags,
+  });
   await ctx.callLibvirt("virDomainMigrateToURI3", (c) =>
     c.domainMigratePerform3Params(d, destUri, params, wireFlags),
   );

@@ -1,7 +1,7 @@
 // The methods of Network (schema/libvirt.xml), executed against libvirt.
 import { IpAddrType, type NetworkDhcpLease } from "../../libvirt/index.js";
 import { textArg } from "../arguments.js";
-import { act, describe, methodsOf } from "../handlers.js";
+import { act, describe, methodsOf, needs } from "../handlers.js";
 import type { Values } from "./kind.js";
 import { networkKind } from "./network.js";
 
@@ -25,9 +25,12 @@ export const networkMethods = methodsOf("Network", networkKind, {
   set_autostart: act(networkKind, "virNetworkSetAutostart", (c, n, a) =>
     c.networkSetAutostart(n, a.autostart),
   ),
-  xml_desc: describe("virNetworkGetXMLDesc", (c, n) => c.networkGetXmlDesc(n)),
+  xml_desc: needs(
+    "viewer",
+    describe("virNetworkGetXMLDesc", (c, n) => c.networkGetXmlDesc(n)),
+  ),
   dhcp_leases: {
-    access: "read",
+    role: "viewer",
     async run(call, ctx) {
       const mac = textArg(call, "mac", { allowEmpty: true, absent: "" });
       const leases = await ctx.callLibvirt("virNetworkGetDHCPLeases", (c) =>

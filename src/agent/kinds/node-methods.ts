@@ -7,7 +7,7 @@ import { poolKind } from "./pool.js";
 
 export const nodeMethods = methodsOf("Node", nodeKind, {
   get_free_memory: {
-    access: "read",
+    role: "viewer",
     run: async (_call, ctx) => {
       const bytes = await ctx.callLibvirt("virNodeGetFreeMemory", (c) => c.nodeGetFreeMemory());
       return { result: bytes / 1024n };

@@ -2,7 +2,7 @@
 import type { StoragePool, StorageVol } from "../../libvirt/index.js";
 import { pathArg, textArg, xmlArg } from "../arguments.js";
 import { badArgument } from "../errors.js";
-import { act, describe, type HandlerContext, methodsOf } from "../handlers.js";
+import { act, describe, type HandlerContext, methodsOf, needs } from "../handlers.js";
 import { poolKind } from "./pool.js";
 import { volumeKind } from "./volume.js";
 
@@ -24,7 +24,10 @@ function inPool(call: { methodName: string }, p: StoragePool, v: StorageVol, arg
 }
 
 export const poolMethods = methodsOf("Pool", poolKind, {
-  xml_desc: describe("virStoragePoolGetXMLDesc", (c, p) => c.storagePoolGetXmlDesc(p)),
+  xml_desc: needs(
+    "viewer",
+    describe("virStoragePoolGetXMLDesc", (c, p) => c.storagePoolGetXmlDesc(p)),
+  ),
   create: act(poolKind, "virStoragePoolCreate", (c, p) => c.storagePoolCreate(p)),
   destroy: act(poolKind, "virStoragePoolDestroy", (c, p) => c.storagePoolDestroy(p)),
   delete: act(poolKind, "virStoragePoolDelete", (c, p) => c.storagePoolDelete(p)),
@@ -32,7 +35,6 @@ export const poolMethods = methodsOf("Pool", poolKind, {
   refresh: act(poolKind, "virStoragePoolRefresh", (c, p) => c.storagePoolRefresh(p)),
   undefine: act(poolKind, "virStoragePoolUndefine", (c, p) => c.storagePoolUndefine(p)),
   create_volume_xml: {
-    access: "write",
     async run(call, ctx) {
       const p = call.target;
       const xml = xmlArg(call, "xml_desc");
@@ -45,7 +47,7 @@ export const poolMethods = methodsOf("Pool", poolKind, {
     },
   },
   lookup_volume_by_name: {
-    access: "read",
+    role: "viewer",
     async run(call, ctx) {
       const name = textArg(call, "volume_name", { allowEmpty: false });
       const v = await ctx.callLibvirt("virStorageVolLookupByName", (c) =>
@@ -55,7 +57,7 @@ export const poolMethods = methodsOf("Pool", poolKind, {
     },
   },
   lookup_volume_by_key: {
-    access: "read",
+    role: "viewer",
     async run(call, ctx) {
       const key = textArg(call, "volume_key", { allowEmpty: false });
       const v = await ctx.callLibvirt("virStorageVolLookupByKey", (c) =>
@@ -66,7 +68,7 @@ export const poolMethods = methodsOf("Pool", poolKind, {
     },
   },
   lookup_volume_by_path: {
-    access: "read",
+    role: "viewer",
     async run(call, ctx) {
       const path = pathArg(call, "volume_path");
       const v = await ctx.callLibvirt("virStorageVolLookupByPath", (c) =>

@@ -6,17 +6,16 @@ import {
   DomainSnapshotDeleteFlags,
   type LibvirtClient,
 } from "../../libvirt/index.js";
-import { describe, type Handler, methodsOf } from "../handlers.js";
+import { describe, type Handler, long, methodsOf, needs } from "../handlers.js";
 import { domainKind } from "./domain.js";
 import { snapshotKind } from "./snapshot.js";
 
-/** A `write` method: one libvirt call on the snapshot, then its domain read again. */
+/** One libvirt call on the snapshot, then its domain read again. */
 function onSnapshot<A>(
   name: string,
   fn: (c: LibvirtClient, s: DomainSnapshot, args: A) => Promise<unknown>,
 ): Handler<A, Record<string, never>, DomainSnapshot> {
   return {
-    access: "write",
     async run(call, ctx) {
       await ctx.callLibvirt(name, (c) => fn(c, call.target, call.args));
       await ctx.mirror.refresh(domainKind, call.target.dom.uuid);
@@ -26,9 +25,12 @@ function onSnapshot<A>(
 }
 
 export const snapshotMethods = methodsOf("Snapshot", snapshotKind, {
-  revert: onSnapshot("virDomainRevertToSnapshot", (c, s) => c.domainRevertToSnapshot(s)),
+  revert: long(onSnapshot("virDomainRevertToSnapshot", (c, s) => c.domainRevertToSnapshot(s))),
   delete: onSnapshot("virDomainSnapshotDelete", (c, s, a: { children?: boolean }) =>
     c.domainSnapshotDelete(s, a.children ? DomainSnapshotDeleteFlags.CHILDREN : 0),
   ),
-  xml_desc: describe("virDomainSnapshotGetXMLDesc", (c, s) => c.domainSnapshotGetXmlDesc(s)),
+  xml_desc: needs(
+    "viewer",
+    describe("virDomainSnapshotGetXMLDesc", (c, s) => c.domainSnapshotGetXmlDesc(s)),
+  ),
 });

@@ -1,12 +1,14 @@
 // The methods of Volume (schema/libvirt.xml), executed against libvirt.
-import { describe, methodsOf } from "../handlers.js";
+import { describe, methodsOf, needs } from "../handlers.js";
 import { poolKind } from "./pool.js";
 import { volumeKind } from "./volume.js";
 
 export const volumeMethods = methodsOf("Volume", volumeKind, {
-  xml_desc: describe("virStorageVolGetXMLDesc", (c, v) => c.storageVolGetXmlDesc(v)),
+  xml_desc: needs(
+    "viewer",
+    describe("virStorageVolGetXMLDesc", (c, v) => c.storageVolGetXmlDesc(v)),
+  ),
   delete: {
-    access: "write",
     async run(call, ctx) {
       const v = call.target;
       await ctx.callLibvirt("virStorageVolDelete", (c) => c.storageVolDelete(v));

@@ -7,6 +7,7 @@ import {
   DEFAULT_CONFIG_FILE,
   ENV_VARS,
   type RawSettings,
+  ROLES_EXAMPLE,
   resolveAgentConfig,
 } from "../../agent/config.js";
 import { addBrokerAccessOptions, type BrokerAccessFlags } from "../broker-options.js";
@@ -19,6 +20,7 @@ interface AgentFlags extends BrokerAccessFlags {
   publicUri?: string;
   instance?: string;
   hostUuid?: string;
+  roles?: string;
   controlUsers?: string;
   stateDir?: string;
   heartbeatInterval?: string;
@@ -67,8 +69,12 @@ export function registerAgentCommand(program: Command): void {
       `this host's UUID, naming the agent and its Node [${ENV_VARS.hostUuid}] (default: libvirt's, recorded in the state dir at the first start)`,
     )
     .option(
+      "--roles <json>",
+      `the broker users of each role, e.g. '${ROLES_EXAMPLE}'; a user with no role gets nothing (see lvq schema --roles) [${ENV_VARS.roles}] (default: every user may do everything)`,
+    )
+    .option(
       "--control-users <users>",
-      `broker users (comma-separated) allowed to call methods that change libvirt; others may only read [${ENV_VARS.controlUsers}] (default: every user)`,
+      `broker users (comma-separated) who are admins, as if listed under admin in --roles [${ENV_VARS.controlUsers}]`,
     )
     .option(
       "--state-dir <dir>",
@@ -114,7 +120,7 @@ export function registerAgentCommand(program: Command): void {
 Also (options of every lvq command):
   --broker <url>   AMQP broker URL [${ENV_VARS.broker}] (default amqp://guest:guest@127.0.0.1:5672)
   --config <file>  JSON config file (default ${DEFAULT_CONFIG_FILE} if present), keys:
-                   broker, uri, publicUri, instance, hostUuid, controlUsers, stateDir, heartbeatInterval,
+                   broker, uri, publicUri, instance, hostUuid, roles, controlUsers, stateDir, heartbeatInterval,
                    statsInterval, resyncInterval, libvirtTimeout, balloonStatsPeriod (seconds),
                    statsHistory (samples), logLevel, tlsCa, tlsCert, tlsKey, tlsServername, tlsExternalLogin, requireTls,
                    brokerPasswordFile
@@ -135,6 +141,7 @@ Example:
         publicUri: flags.publicUri,
         instance: flags.instance,
         hostUuid: flags.hostUuid,
+        roles: flags.roles,
         controlUsers: flags.controlUsers,
         stateDir: flags.stateDir,
         heartbeatInterval: flags.heartbeatInterval,

@@ -7,20 +7,36 @@ export function registerSchemaCommand(program: Command): void {
   program
     .command("schema")
     .argument("[class]", "a class name, e.g. Domain")
+    .option("--roles", "show the role each method needs (viewer, operator, admin)")
     .description("show the schema: its classes, or one class's properties and methods")
     .addHelpText(
       "after",
       `
 The schema is the one this lvq was built with (schema/libvirt.xml), the same the agents publish.
+With --roles: the role an agent requires of the broker user calling each method, when the agent
+has roles (a viewer may also query; a higher role includes the lower ones).
 
 Examples:
   $ lvq schema
   $ lvq schema Domain
-  $ lvq --json schema Pool`,
+  $ lvq --json schema Pool
+  $ lvq schema --roles`,
     )
-    .action(async (className: string | undefined, _opts, cmd: Command) => {
+    .action(async (className: string | undefined, opts: { roles?: boolean }, cmd: Command) => {
       const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true;
       const { SCHEMA, classByName } = await loadConsole();
+      if (opts.roles) {
+        const classes = className === undefined ? SCHEMA.classes : [classByName(className).meta];
+        const { METHOD_ROLES } = await import("../../agent/methods.js");
+        const rows = classes.flatMap((c) =>
+          c.methods.map((m) => {
+            const method = `${c.name}.${m.name}`;
+            return [method, METHOD_ROLES.get(method) ?? "admin"];
+          }),
+        );
+        if (json) return printJson(Object.fromEntries(rows));
+        return printTable([{ header: "METHOD" }, { header: "ROLE" }], rows);
+      }
       if (className === undefined) {
         if (json) return printJson(SCHEMA);
         printTable(

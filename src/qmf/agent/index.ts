@@ -8,4 +8,7 @@ export type {
   AgentSessionOptions,
   AuthorizeContext,
   MethodCall,
+  MethodOutcome,
+  MethodStage,
+  QueryAuthorizeContext,
 } from "./types.js";

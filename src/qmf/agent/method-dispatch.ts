@@ -8,16 +8,20 @@ import type { ObjectTable } from "./object-table.js";
 import { exceptionBody, type Replier } from "./replies.js";
 import type { MethodInfo } from "./schema-index.js";
 import { typedValues } from "./typed-values.js";
-import type { AgentSessionOptions, MethodCall } from "./types.js";
+import type { AgentSessionOptions, MethodCall, MethodOutcome, MethodStage } from "./types.js";
 
 /** The response of a method without output arguments: always the same bytes. */
 const NO_OUTPUT = encodeMap({ _arguments: {} });
+
+/** What a request has shown of itself so far (for its outcome). */
+type Seen = Omit<MethodOutcome, "stage" | "ms" | "output" | "error">;
 
 /**
  * An agent's method requests: each is checked against the schema (object, method, every
  * argument's name and type) and authorised before its handler runs, and runs at most once
  * per request id — a duplicate gets the first run's response, even while that still runs.
- * Every outcome is a reply: output arguments, or an `_exception`. Reported to the observer:
+ * Every outcome is a reply: output arguments, or an `_exception`; each request's outcome is
+ * also told to `onMethodOutcome` (the audit trail). Reported to the observer:
  * `qmf_methods_executed` (handlers started), `qmf_methods_deduplicated` (duplicates answered
  * from the table) and `qmf_methods_refused` (refused before a handler ran).
  */
@@ -33,7 +37,7 @@ export class MethodDispatch {
     private readonly replier: Replier,
     private readonly opts: Pick<
       AgentSessionOptions,
-      "dedupe" | "authorize" | "onMethod" | "observer"
+      "dedupe" | "authorize" | "onMethod" | "onMethodOutcome" | "observer" | "log"
     >,
   ) {
     this.dedupe = new DedupeTable(
@@ -80,18 +84,45 @@ export class MethodDispatch {
     });
   }
 
+  /** Tells `onMethodOutcome` of a request refused (PARAMETER_INVALID) before its body was read. */
+  refusedUnread(m: InboundMessage, text: string): void {
+    const err = new MethodError(QmfStatus.PARAMETER_INVALID, text);
+    this.tell({ userId: m.userId, correlationId: m.correlationId }, "check", 0, undefined, err);
+  }
+
+  /** Tells `onMethodOutcome`; a failure there is logged, never changes the answer. */
+  private tell(
+    seen: Seen,
+    stage: MethodStage,
+    ms: number,
+    output: Record<string, unknown> | undefined,
+    error: MethodError | undefined,
+  ): void {
+    if (!this.opts.onMethodOutcome) return;
+    try {
+      this.opts.onMethodOutcome({ ...seen, stage, ms, output, error });
+    } catch (e) {
+      this.opts.log?.error(`[qmf agent ${this.agentName}] onMethodOutcome failed`, e);
+    }
+  }
+
   /** Validates, authorises and runs one request; never throws: failures become `_exception`. */
   private async run(m: InboundMessage, req: QmfMap): Promise<RecordedResponse> {
+    const t0 = performance.now();
+    const seen: Seen = { userId: m.userId, correlationId: m.correlationId };
+    let stage: MethodStage = "check";
     try {
       let call: MethodCall;
       let method: MethodInfo;
       try {
-        [call, method] = this.validate(m, req);
+        [call, method] = this.validate(m, req, seen);
+        stage = "authorize";
         await this.authorize(call);
       } catch (e) {
         this.observer?.count?.("qmf_methods_refused", 1);
         throw e;
       }
+      stage = "run";
       this.executed++;
       // `request` lets a test or an audit tell executions apart (a metric should not use it
       // as a label: it is new with every call).
@@ -100,16 +131,15 @@ export class MethodDispatch {
         request: call.correlationId ?? "",
       });
       const out = await this.opts.onMethod(call);
-      return {
-        opcode: Opcode.METHOD_RESPONSE,
-        content: undefined,
-        body: encodeOut(call, method, out),
-      };
+      const body = encodeOut(call, method, out);
+      this.tell(seen, stage, performance.now() - t0, out ?? {}, undefined);
+      return { opcode: Opcode.METHOD_RESPONSE, content: undefined, body };
     } catch (e) {
       const err =
         e instanceof MethodError
           ? e
           : new MethodError(QmfStatus.EXCEPTION, (e as Error)?.message ?? String(e));
+      this.tell(seen, stage, performance.now() - t0, undefined, err);
       return {
         opcode: Opcode.EXCEPTION,
         content: Content.DATA,
@@ -138,13 +168,21 @@ export class MethodDispatch {
     }
   }
 
-  /** The call a request makes, its arguments checked and converted; MethodError if bad. */
-  private validate(m: InboundMessage, req: QmfMap): [MethodCall, MethodInfo] {
+  /**
+   * The call a request makes, its arguments checked and converted; MethodError if bad. What
+   * it learns on the way goes into `seen`, so a refusal can say what was asked.
+   */
+  private validate(m: InboundMessage, req: QmfMap, seen: Seen): [MethodCall, MethodInfo] {
     const methodName = wireText(req._method_name);
+    const id = objectIdFromWire(req._object_id);
+    const given = req._arguments ?? {};
+    const isMap = typeof given === "object" && !Array.isArray(given) && !Buffer.isBuffer(given);
+    seen.methodName = methodName;
+    seen.objectName = id?.objectName;
+    if (isMap) seen.args = given as Record<string, unknown>;
     if (methodName === undefined) {
       throw new MethodError(QmfStatus.PARAMETER_INVALID, "method request without _method_name");
     }
-    const id = objectIdFromWire(req._object_id);
     if (!id) {
       throw new MethodError(
         QmfStatus.UNKNOWN_OBJECT,
@@ -154,6 +192,7 @@ export class MethodDispatch {
     const obj = id.agentName === this.agentName ? this.objects.get(id.objectName) : undefined;
     if (!obj) throw new MethodError(QmfStatus.UNKNOWN_OBJECT, `no object ${id.objectName}`);
     const info = obj.info;
+    seen.className = info.cls.name;
     const method = info.methods.get(methodName);
     if (!method) {
       throw new MethodError(
@@ -161,8 +200,7 @@ export class MethodDispatch {
         `class ${info.cls.name} has no method ${methodName}`,
       );
     }
-    const given = req._arguments ?? {};
-    if (typeof given !== "object" || Array.isArray(given) || Buffer.isBuffer(given)) {
+    if (!isMap) {
       throw new MethodError(QmfStatus.PARAMETER_INVALID, `${methodName}: _arguments is not a map`);
     }
     const args: Record<string, unknown> = {};
@@ -196,6 +234,7 @@ export class MethodDispatch {
       const converted = fromWire(arg.type, v);
       args[name] = arg.type === "objId" ? (objectIdFromWire(converted) ?? converted) : converted;
     }
+    seen.args = args;
     const call: MethodCall = {
       objectId: obj.id,
       className: info.cls.name,

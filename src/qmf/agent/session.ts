@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { encodeList, encodeMap, type QmfValue } from "../codec/index.js";
+import { MethodError, QmfStatus } from "../errors.js";
 import {
   type BrokerLink,
   Content,
@@ -291,7 +292,10 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     }
     const limit = this.link.maxBodyBytes;
     if (m.body.length > limit) {
-      this.replier.refuse(m, "body too large", `${m.body.length} bytes, limit ${limit}`);
+      const detail = `${m.body.length} bytes, limit ${limit}`;
+      this.replier.refuse(m, "body too large", detail);
+      if (m.opcode === Opcode.METHOD_REQUEST)
+        this.methods.refusedUnread(m, `body too large: ${detail}`);
       return;
     }
     switch (m.opcode) {
@@ -299,12 +303,27 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
         answerLocate(m, this.replier, () => this.getAttributes());
         return;
       case Opcode.QUERY_REQUEST:
+        if (!this.queryAllowed(m)) return;
         return answerQuery(m, this.replier, this.objects, this.schemas);
       case Opcode.METHOD_REQUEST:
         return this.methods.handle(m);
       default:
         this.replier.refuse(m, "unknown opcode", `qmf.opcode ${JSON.stringify(m.opcode)}`);
         return;
+    }
+  }
+
+  /** Does `authorizeQuery` let the query's user read? If not, the query is refused. */
+  private queryAllowed(m: InboundMessage): boolean {
+    try {
+      this.opts.authorizeQuery?.({ userId: m.userId });
+      return true;
+    } catch (e) {
+      const err =
+        e instanceof MethodError ? e : new MethodError(QmfStatus.FORBIDDEN, (e as Error).message);
+      this.drops.note("query refused", err.text);
+      void this.replier.exception(m, err.code, err.text);
+      return false;
     }
   }
 }

@@ -1,0 +1,98 @@
+// The audit trail: one JSON line for every method request the agent receives, refused ones
+// included, written whatever the log level. A line says who (the broker-checked user and its
+// role), what (Class.method, object, arguments), how it ended and how long it took. Long
+// texts (XML, in practice) are cut to their first characters, with their length and SHA-256
+// so a copy can be matched; a password in a URL is never written.
+import { createHash } from "node:crypto";
+import { type MethodOutcome, QmfStatus } from "../qmf/index.js";
+import { withoutPasswords } from "../util/redact.js";
+import type { AgentLogger } from "./log.js";
+import type { Role } from "./roles.js";
+
+/** Texts longer than this are cut to this many characters (with length and hash). */
+export const AUDIT_TEXT_CHARS = 80;
+/** Keys of a map and items of a list written; beyond them, a count. */
+const MAX_ITEMS = 20;
+/** Nesting written; deeper values become "…". */
+const MAX_DEPTH = 4;
+
+/** A text as the audit line shows it: itself if short, else its head, length and hash. */
+function text(s: string): unknown {
+  const shown = withoutPasswords(s);
+  if (shown.length <= AUDIT_TEXT_CHARS) return shown;
+  return {
+    head: shown.slice(0, AUDIT_TEXT_CHARS),
+    bytes: Buffer.byteLength(s, "utf8"),
+    sha256: createHash("sha256").update(s, "utf8").digest("hex"),
+  };
+}
+
+/**
+ * A value as the audit line shows it: texts (and the Buffers of arguments received but not
+ * converted) through {@link text}, object ids as agent and object name, maps and lists with
+ * at most {@link MAX_ITEMS} entries and {@link MAX_DEPTH} levels; other values as given.
+ */
+export function auditValue(v: unknown, depth = 0): unknown {
+  if (typeof v === "string") return text(v);
+  if (Buffer.isBuffer(v)) return text(v.toString("utf8"));
+  if (v === null || typeof v !== "object") return v;
+  if (depth >= MAX_DEPTH) return "…";
+  if (Array.isArray(v)) {
+    const items = v.slice(0, MAX_ITEMS).map((x) => auditValue(x, depth + 1));
+    return v.length > MAX_ITEMS ? { items: v.length, first: items } : items;
+  }
+  const o = v as Record<string, unknown>;
+  if (typeof o.agentName === "string" && typeof o.objectName === "string") {
+    return { agentName: o.agentName, objectName: o.objectName };
+  }
+  const keys = Object.keys(o);
+  const out: Record<string, unknown> = {};
+  for (const k of keys.slice(0, MAX_ITEMS)) out[k] = auditValue(o[k], depth + 1);
+  if (keys.length > MAX_ITEMS) out["…"] = `${keys.length - MAX_ITEMS} more keys`;
+  return out;
+}
+
+/** The name of a QMF status below USER ("FORBIDDEN"); libvirt's are "LIBVIRT". */
+function statusName(code: number): string {
+  if (code >= QmfStatus.USER) return "LIBVIRT";
+  return Object.entries(QmfStatus).find(([, v]) => v === code)?.[0] ?? "UNKNOWN";
+}
+
+/**
+ * The fields of the audit line of one method request: user, role (null: none), method
+ * (Class.method, or the method alone when the object was not found), object, args, result
+ * ("ok" with `output`, or "error" with `code`, `status` and `error`), ms, request.
+ */
+export function auditFields(o: MethodOutcome, role: Role | undefined): Record<string, unknown> {
+  const method =
+    o.methodName === undefined
+      ? null
+      : o.className === undefined
+        ? o.methodName
+        : `${o.className}.${o.methodName}`;
+  const head = {
+    user: o.userId ?? null,
+    role: role ?? null,
+    method,
+    object: o.objectName ?? null,
+    args: o.args === undefined ? null : auditValue(o.args),
+  };
+  const tail = { ms: Math.round(o.ms * 10) / 10, request: o.correlationId ?? null };
+  if (!o.error) return { ...head, result: "ok", output: auditValue(o.output ?? {}), ...tail };
+  return {
+    ...head,
+    result: "error",
+    code: o.error.code,
+    status: statusName(o.error.code),
+    error: withoutPasswords(o.error.text),
+    ...tail,
+  };
+}
+
+/** Writes the audit line of each method request to `log` (level "audit": always written). */
+export function auditTrail(
+  log: AgentLogger,
+  roleOf: (user: string | undefined) => Role | undefined,
+): (o: MethodOutcome) => void {
+  return (o) => log.audit("method request", auditFields(o, roleOf(o.userId)));
+}
