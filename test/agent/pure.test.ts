@@ -214,8 +214,13 @@ describe("roles", () => {
     for (const [method, role] of METHOD_ROLES) {
       const [cls, name] = method.split(".") as [string, string];
       const expected =
-        ["xml_desc", "interface_addresses", "dhcp_leases", "get_free_memory"].includes(name) ||
-        name.startsWith("lookup_volume_by_")
+        [
+          "xml_desc",
+          "interface_addresses",
+          "dhcp_leases",
+          "get_free_memory",
+          "stats_history",
+        ].includes(name) || name.startsWith("lookup_volume_by_")
           ? "viewer"
           : cls === "Domain" && operator.includes(name)
             ? "operator"

@@ -33,6 +33,7 @@ const TABLE = [
   "Domain.set_vcpus              admin",
   "Domain.set_memory             admin",
   "Domain.interface_addresses    viewer",
+  "Domain.stats_history          viewer",
   "Domain.managed_save           admin",
   "Domain.snapshot_create_xml    admin",
   "Pool.xml_desc                 viewer",
