@@ -18,10 +18,11 @@ const MAX_DEPTH = 4;
 
 /** A text as the audit line shows it: itself if short, else its head, length and hash. */
 function text(s: string): unknown {
-  const shown = withoutPasswords(s);
-  if (shown.length <= AUDIT_TEXT_CHARS) return shown;
+  if (s.length <= AUDIT_TEXT_CHARS) return withoutPasswords(s);
+  // Only the head is shown, so only the head (with room for a URL that crosses its end) is
+  // searched for passwords: an argument may be megabytes of XML.
   return {
-    head: shown.slice(0, AUDIT_TEXT_CHARS),
+    head: withoutPasswords(s.slice(0, AUDIT_TEXT_CHARS + 600)).slice(0, AUDIT_TEXT_CHARS),
     bytes: Buffer.byteLength(s, "utf8"),
     sha256: createHash("sha256").update(s, "utf8").digest("hex"),
   };
