@@ -11,8 +11,16 @@
 //                      connection to the same file
 //   rss_mb, cpu_pct    the agent process over a window at the 10 s stats interval (RSS: the
 //                      largest seen; CPU: user+system time / wall time, % of one core)
+//   agent100_rss_mb    an idle agent on a host of 100 domains (the fleet's host size): its
+//                      largest RSS over 20 s after its first resync (bench/agent-idle.ts), next
+//                      to bare_node_rss_mb, a bare `node -e 'setInterval(…)'` measured alongside
+//   bare_open_ms       the daemon's own time to open the same file: a bare libvirt connection
+//                      from this process, once before the agent starts and once after (mean);
+//                      inventory_over_open_ms is inventory_ms minus it
 // The agent runs as it is deployed: the built JavaScript (this script runs the build first).
-// Environment: LVQ_BENCH_WINDOW_S (default 60) shortens the observation window (printed).
+// Environment: LVQ_BENCH_WINDOW_S (default 60) shortens the observation window (printed);
+// LVQ_BENCH_MAIN runs another build's main.js (no build then), to compare two builds;
+// LVQ_BENCH_CPU_PROF=<dir> has the 10,000-domain agent write a CPU profile there.
 // The last line is one JSON object.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -28,6 +36,7 @@ import {
   uniqueName,
 } from "../test/support/agent.js";
 import { writeTestDriverFile } from "../test/support/testdriver.js";
+import { measureIdleAgent } from "./agent-idle.js";
 
 const DOMAINS = 10_000;
 const POOLS = 100;
@@ -72,15 +81,28 @@ async function countAll(c: ConsoleSession, agentName: string): Promise<Record<st
   return Object.fromEntries(counts);
 }
 
-async function main(): Promise<void> {
-  say("building (npm run build) so the agent runs as deployed: node dist/cli/main.js agent");
+/** The daemon's time to open `uri` (it parses the file): a bare connection, opened and closed. */
+async function bareOpenMs(uri: string): Promise<number> {
+  const c0 = performance.now();
+  const lv = await connect(uri);
+  const ms = performance.now() - c0;
+  await lv.close();
+  return ms;
+}
+
+async function main(): Promise<Record<string, number>> {
   const root = fileURLToPath(new URL("..", import.meta.url));
-  try {
-    execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "ignore" });
-  } catch {
-    say("(the build reported type errors elsewhere; tsc still wrote dist/)");
+  const main = process.env.LVQ_BENCH_MAIN ?? join(root, "dist", "cli", "main.js");
+  if (process.env.LVQ_BENCH_MAIN) {
+    say(`running the agent from ${main} (LVQ_BENCH_MAIN; not rebuilt)`);
+  } else {
+    say("building (npm run build) so the agent runs as deployed: node dist/cli/main.js agent");
+    try {
+      execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "ignore" });
+    } catch {
+      say("(the build reported type errors elsewhere; tsc still wrote dist/)");
+    }
   }
-  const main = join(root, "dist", "cli", "main.js");
   const dir = tempDir("bench-agent");
   const tag = uniqueName("bench");
   say(`writing a test-driver host: ${DOMAINS} domains, ${POOLS} pools × ${VOLS} volumes`);
@@ -95,7 +117,12 @@ async function main(): Promise<void> {
   const name = agentNameOf(instance);
   let agent: ReturnType<typeof spawnAgent> | undefined;
   try {
+    const openBefore = await bareOpenMs(uri);
+    say(
+      `a bare libvirt connection to the file (the daemon parses it): ${Math.round(openBefore)} ms`,
+    );
     // --- inventory ---------------------------------------------------------------------
+    const prof = process.env.LVQ_BENCH_CPU_PROF;
     const t0 = performance.now();
     const wall0 = Date.now();
     agent = spawnAgent(
@@ -111,7 +138,7 @@ async function main(): Promise<void> {
         "--log-level",
         "debug",
       ],
-      {},
+      prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${prof}` } : {},
       { main },
     );
     const pid = agent.proc.pid as number;
@@ -176,12 +203,14 @@ async function main(): Promise<void> {
       `agent: RSS max ${rssMax.toFixed(1)} MB, CPU ${cpuPct.toFixed(2)} % of a core; sweeps so far (ms): ${sweeps.join(", ")}`,
     );
 
-    // --- baseline: the 2008 design, one GET_INFO per domain per cycle --------------------
-    const c0 = performance.now();
-    const lv = await connect(uri);
+    // --- the daemon's own open, again; baseline: one GET_INFO per domain per cycle ------------
+    const openAfter = await bareOpenMs(uri);
+    const openMs = (openBefore + openAfter) / 2;
     say(
-      `a bare libvirt connection to the same file (the daemon parses it again): ${Math.round(performance.now() - c0)} ms`,
+      `a bare libvirt connection to the same file again: ${Math.round(openAfter)} ms (mean ${Math.round(openMs)} ms); ` +
+        `inventory - bare open = ${Math.round(inventoryMs - openMs)} ms`,
     );
+    const lv = await connect(uri);
     let baselineMs: number;
     try {
       const doms = await lv.listAllDomains();
@@ -200,9 +229,15 @@ async function main(): Promise<void> {
     say(
       `one stats cycle   ${sweepMs.toFixed(0).padStart(7)} ms   ${baselineMs.toFixed(0).padStart(8)} ms`,
     );
-    process.stdout.write(
-      `{"inventory_ms":${Math.round(inventoryMs)}, "sweep_ms":${Math.round(sweepMs)}, "baseline_sweep_ms":${Math.round(baselineMs)}, "rss_mb":${rssMax.toFixed(1)}, "cpu_pct":${cpuPct.toFixed(2)}}\n`,
-    );
+    return {
+      inventory_ms: Math.round(inventoryMs),
+      bare_open_ms: Math.round(openMs),
+      inventory_over_open_ms: Math.round(inventoryMs - openMs),
+      sweep_ms: Math.round(sweepMs),
+      baseline_sweep_ms: Math.round(baselineMs),
+      rss_mb: Number(rssMax.toFixed(1)),
+      cpu_pct: Number(cpuPct.toFixed(2)),
+    };
   } finally {
     if (agent) await agent.stop();
     await console.close();
@@ -210,4 +245,16 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const result = await main();
+say("idle agent on a host of 100 domains, and a bare node, side by side for 20 s");
+const idle = await measureIdleAgent({ main: process.env.LVQ_BENCH_MAIN });
+say(
+  `idle agent, ${idle.domains} domains: RSS max ${idle.agentMb.toFixed(1)} MB; bare node ${idle.bareMb.toFixed(1)} MB`,
+);
+process.stdout.write(
+  `${JSON.stringify({
+    ...result,
+    agent100_rss_mb: Number(idle.agentMb.toFixed(1)),
+    bare_node_rss_mb: Number(idle.bareMb.toFixed(1)),
+  })}\n`,
+);

@@ -13,8 +13,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectFleet } from "../src/console/index.js";
-import { BIN, BROKER } from "../test/cli/harness.js";
+import { BIN } from "../test/cli/harness.js";
 import { agentNameOf, type SpawnedAgent, spawnAgent } from "../test/support/agent.js";
+import { BROKER } from "../test/support/broker.js";
 import { writeTestDriverFile } from "../test/support/testdriver.js";
 
 const HOSTS = 10;

@@ -43,6 +43,8 @@ const AGENTS = Number(process.env.LVQ_FLEET_AGENTS ?? 100);
 const DOMAINS = Number(process.env.LVQ_FLEET_DOMAINS ?? 100);
 const BATCH_PER_HOST = 10; // domains dom-0 … dom-9 of every host
 const HEARTBEAT_S = 5;
+/** How long the fleet idles (two stats sweeps) before the agents' RSS is read. */
+const IDLE_S = 20;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -119,6 +121,18 @@ async function main(): Promise<void> {
   });
   say(`  all started in ${Math.round(performance.now() - t0)} ms`);
   try {
+    // --- idle RSS (before any command: the agents have done nothing but start and sweep) ---
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    let agentRss = 0;
+    for (const h of fleet.hosts) agentRss = Math.max(agentRss, rssMb(h.agent.proc.pid!));
+    const bare = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
+    await new Promise((r) => setTimeout(r, 1000));
+    const bareRss = rssMb(bare.pid!);
+    bare.kill();
+    say(
+      `agent RSS (largest of ${AGENTS}): ${agentRss.toFixed(1)} MB; a bare node: ${bareRss.toFixed(1)} MB`,
+    );
+
     // --- discovery -------------------------------------------------------------------------
     const disc = await lvq(["--json", "--expect-agents", String(AGENTS), "agents"]);
     if (disc.code !== 0) throw new Error(`lvq agents: ${disc.stderr}`);
@@ -209,7 +223,8 @@ async function main(): Promise<void> {
     const executions = new Map<string, number>();
     for (const h of fleet.hosts) {
       for (const line of h.agent.stderr) {
-        if (!line.includes('"method done"') && !line.includes('"method failed"')) continue;
+        // One audit line per method request (refused ones too: none is refused here).
+        if (!line.includes('"msg":"method request"')) continue;
         // A correlation id is unique per console, not per fleet: the key adds the method and
         // the object (each of which one command calls once).
         const a = JSON.parse(line) as { request?: string; method?: string; object?: string };
@@ -220,17 +235,6 @@ async function main(): Promise<void> {
     }
     const duplicates = [...executions.values()].filter((n) => n > 1).length;
     const executed = executions.size;
-
-    // --- idle RSS --------------------------------------------------------------------------
-    let agentRss = 0;
-    for (const h of fleet.hosts) agentRss = Math.max(agentRss, rssMb(h.agent.proc.pid!));
-    const bare = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
-    await new Promise((r) => setTimeout(r, 1000));
-    const bareRss = rssMb(bare.pid!);
-    bare.kill();
-    say(
-      `agent RSS (largest of ${AGENTS}): ${agentRss.toFixed(1)} MB; a bare node: ${bareRss.toFixed(1)} MB`,
-    );
 
     // --- failover --------------------------------------------------------------------------
     const [victim] = [...perNode].sort((a, b) => b[1] - a[1])[0]!;

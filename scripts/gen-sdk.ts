@@ -1,22 +1,29 @@
 // Writes, from the schema file, the typed console SDK (src/console/generated/libvirt.ts) as
-// qmf-gen once wrote C++ from the same schema language, and the types of the agent's method
-// handlers (src/agent/generated/methods.ts). Run: npx tsx scripts/gen-sdk.ts
-// Both outputs are committed; test/console/generated.test.ts and test/agent/generated.test.ts
+// qmf-gen once wrote C++ from the same schema language, the types of the agent's method
+// handlers (src/agent/generated/methods.ts), and the schema's JSON form (schema/libvirt.json),
+// which the agent loads without an XML parser. Run: npx tsx scripts/gen-sdk.ts
+// The outputs are committed; test/console/generated.test.ts and test/agent/generated.test.ts
 // regenerate them in memory and fail when a committed file is stale.
 import { execFileSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ManagedObject } from "../src/console/managed-object.js";
-import { parseSchema } from "../src/qmf/schema/index.js";
+import { parseSchema, schemaToJson } from "../src/qmf/schema/index.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The schema the SDK is generated from. */
 export const SCHEMA_PATH = join(ROOT, "schema", "libvirt.xml");
 /** Where the generated SDK goes. */
 export const OUTPUT_PATH = join(ROOT, "src", "console", "generated", "libvirt.ts");
+/** The name of the schema-as-data file the generated SDK reads, beside it. */
+const SCHEMA_JSON_NAME = "libvirt.schema.json";
+/** Where the schema as data goes. */
+export const SCHEMA_JSON_PATH = join(dirname(OUTPUT_PATH), SCHEMA_JSON_NAME);
 /** Where the generated types of the agent's method handlers go. */
 export const AGENT_OUTPUT_PATH = join(ROOT, "src", "agent", "generated", "methods.ts");
+/** Where the schema's JSON form goes (the agent publishes it). */
+export const AGENT_SCHEMA_JSON_PATH = join(ROOT, "schema", "libvirt.json");
 
 /**
  * Names the base class ManagedObject already uses; a property or method may not take them. Its
@@ -99,18 +106,6 @@ function fieldDoc(f: FieldLike): string {
   return [desc, extra].filter(Boolean).join(" ");
 }
 
-function metaField(f: FieldLike): string {
-  const parts = [`name: ${JSON.stringify(f.name)}`, `type: ${JSON.stringify(f.type)}`];
-  if (f.desc) parts.push(`desc: ${JSON.stringify(f.desc)}`);
-  if (f.unit) parts.push(`unit: ${JSON.stringify(f.unit)}`);
-  if (f.access) parts.push(`access: ${JSON.stringify(f.access)}`);
-  if (f.dir) parts.push(`dir: ${JSON.stringify(f.dir)}`);
-  if (f.references) parts.push(`references: ${JSON.stringify(f.references)}`);
-  if (f.index) parts.push("index: true");
-  if (f.optional) parts.push("optional: true");
-  return `{ ${parts.join(", ")} }`;
-}
-
 /**
  * A property, method or class name must be an identifier that no member of ManagedObject
  * takes. A method argument only needs to be an identifier: it is a key of the method's
@@ -125,9 +120,44 @@ function checkName(where: string, name: string, member = true): void {
   }
 }
 
+/** A class's schema as data, the entry of the schema file (`SCHEMA_JSON_PATH`) for it. */
+function fieldMeta(f: FieldLike): Record<string, unknown> {
+  const { name, type, desc, unit, access, dir, references, index, optional } = f;
+  const meta: Record<string, unknown> = { name, type, desc, unit, access, dir, references };
+  if (index) meta.index = true;
+  if (optional) meta.optional = true;
+  return meta;
+}
+
 /**
- * The SDK source for a schema (before formatting). Pure: same schema text, same output.
- * `sourceName` is the schema path shown in the header.
+ * The schema as data (the console's PackageMeta), as JSON: the generated SDK reads it at load
+ * time for the classes' `meta`, `EVENTS` and `SCHEMA`, and installs the getters and method
+ * proxies from it. Pure: same schema text, same output.
+ */
+export function generateSchemaJsonSource(schemaXml: string, sourceName: string): string {
+  const schema = parseSchema(schemaXml, sourceName);
+  const args = (fields: unknown[]) => (fields as FieldLike[]).map(fieldMeta);
+  return `${JSON.stringify({
+    packageName: schema.packageName,
+    classes: schema.classes.map((c) => ({
+      name: c.name,
+      desc: c.desc,
+      properties: args(c.properties),
+      methods: c.methods.map((m) => ({ name: m.name, desc: m.desc, args: args(m.args) })),
+    })),
+    events: schema.events.map((e) => ({
+      name: e.name,
+      desc: e.desc,
+      severity: e.severity,
+      args: args(e.args),
+    })),
+  })}\n`;
+}
+
+/**
+ * The SDK source for a schema (before formatting): the types of the classes, their properties
+ * and events; their members are installed at load time from the schema data. Pure: same
+ * schema text, same output. `sourceName` is the schema path shown in the header.
  */
 export function generateSdkSource(schemaXml: string, sourceName: string): string {
   const schema = parseSchema(schemaXml, sourceName);
@@ -136,13 +166,19 @@ export function generateSdkSource(schemaXml: string, sourceName: string): string
   out.push(
     `// Generated by scripts/gen-sdk.ts from ${sourceName}: do not edit by hand.\n`,
     "// Regenerate with `npx tsx scripts/gen-sdk.ts`; test/console/generated.test.ts fails when\n",
-    "// this file is stale.\n\n",
+    "// this file is stale. The schema as data is in libvirt.schema.json, beside this file.\n\n",
     // In the order the linter sorts imports, so that `biome check --write` leaves it as it is.
+    'import { createRequire } from "node:module";\n',
     'import type { ObjectRef } from "../field-values.js";\n',
     'import { ManagedObject } from "../managed-object.js";\n',
     'import type { ClassMeta, EventMeta, PackageMeta } from "../metadata.js";\n\n',
     `/** The schema package name the agents publish under. */\n`,
     `export const PACKAGE_NAME = ${JSON.stringify(schema.packageName)};\n\n`,
+    "/** The whole schema as data (classes, methods, events). */\n",
+    `export const SCHEMA: PackageMeta = createRequire(import.meta.url)(${JSON.stringify(`./${SCHEMA_JSON_NAME}`)});\n\n`,
+    "/** The events' schemas, as data. */\n",
+    "export const EVENTS: readonly EventMeta[] = SCHEMA.events;\n\n",
+    "const classMeta = (name: string): ClassMeta => SCHEMA.classes.find((c) => c.name === name)!;\n\n",
   );
 
   for (const cls of schema.classes) {
@@ -172,72 +208,58 @@ export function generateSdkSource(schemaXml: string, sourceName: string): string
     }
     out.push("}\n\n");
 
-    // The class: getters, reference followers, method proxies.
-    out.push(doc("", cls.desc));
-    out.push(`export class ${cls.name} extends ManagedObject<${cls.name}Properties> {\n`);
-    out.push(`  /** ${cls.name}'s schema, as data. */\n`);
-    out.push(`  static readonly meta: ClassMeta = {\n`);
-    out.push(`    name: ${JSON.stringify(cls.name)},\n`);
-    if (cls.desc) out.push(`    desc: ${JSON.stringify(cls.desc)},\n`);
-    out.push(`    properties: [\n${props.map((p) => `      ${metaField(p)},\n`).join("")}    ],\n`);
-    out.push("    methods: [\n");
-    for (const m of cls.methods) {
-      const args = m.args as FieldLike[];
-      out.push(`      {\n        name: ${JSON.stringify(m.name)},\n`);
-      if (m.desc) out.push(`        desc: ${JSON.stringify(m.desc)},\n`);
-      out.push(
-        `        args: [${args.map((a) => `\n          ${metaField(a)},`).join("")}${args.length ? "\n        " : ""}],\n      },\n`,
+    // The class's members, typed here and installed from its schema at the end of the file:
+    // a getter per property (the properties as they are, references resolving), a method
+    // proxy per schema method.
+    const refs = props.filter((p) => p.type === "objId" && p.references);
+    const body: string[] = [];
+    for (const p of refs) {
+      const follows = `Resolves to the ${p.references} object (one query); the raw id is \`props.${p.name}\`.`;
+      body.push(
+        `${doc("  ", fieldDoc(p), follows)}  readonly ${p.name}: Promise<${p.references}>;\n`,
       );
     }
-    out.push("    ],\n  };\n");
-
-    for (const p of props) {
-      if (p.type === "objId" && p.references) {
-        out.push(
-          `\n${doc("  ", fieldDoc(p), `Resolves to the ${p.references} object (one query); the raw id is \`props.${p.name}\`.`)}`,
-        );
-        out.push(`  get ${p.name}(): Promise<${p.references}> {\n`);
-        out.push(`    return this.follow(${JSON.stringify(p.name)}, ${p.references});\n  }\n`);
-      } else {
-        out.push(`\n${doc("  ", fieldDoc(p))}`);
-        out.push(`  get ${p.name}(): ${tsType(p)} {\n    return this.props.${p.name};\n  }\n`);
-      }
-    }
-
     for (const m of cls.methods) {
       const args = m.args as FieldLike[];
-      for (const a of args) checkName(`${cls.name}.${m.name}(${a.name})`, a.name, false);
+      for (const a of args) {
+        checkName(`${cls.name}.${m.name}(${a.name})`, a.name, false);
+        if (a.type === "objId" && a.references && !classNames.has(a.references)) {
+          throw new Error(
+            `${cls.name}.${m.name}(${a.name}): references unknown class ${a.references}`,
+          );
+        }
+      }
       const ins = args.filter((a) => a.dir !== "O");
       const outs = args.filter((a) => a.dir === "O" || a.dir === "IO");
       let result: string;
-      let body: string;
-      const call = `this.invoke(${JSON.stringify(m.name)}, ${ins.length ? "{ ...args }" : "{}"})`;
-      if (outs.length === 0) {
-        result = "void";
-        body = `    await ${call};\n`;
-      } else if (outs.length === 1 && outs[0]!.type === "objId" && outs[0]!.references) {
-        const o = outs[0]!;
-        result = o.references!;
-        body =
-          `    const out = await ${call};\n` +
-          `    return this.resolveRef(out.${o.name}, ${JSON.stringify(`${cls.name}.${m.name}`)}, ${o.references});\n`;
-      } else if (outs.length === 1) {
-        const o = outs[0]!;
-        result = tsType(o);
-        body = `    const out = await ${call};\n    return out.${o.name} as ${result};\n`;
-      } else {
-        result = `{ ${outs.map((o) => `${o.name}: ${tsType(o)}`).join("; ")} }`;
-        body = `    return (await ${call}) as ${result};\n`;
-      }
+      if (outs.length === 0) result = "void";
+      else if (outs.length === 1 && outs[0]!.type === "objId" && outs[0]!.references) {
+        result = outs[0]!.references!;
+      } else if (outs.length === 1) result = tsType(outs[0]!);
+      else result = `{ ${outs.map((o) => `${o.name}: ${tsType(o)}`).join("; ")} }`;
       const argDocs = ins.map((a) => `@param args.${a.name} ${fieldDoc(a)}`);
       const outDoc = outs.length === 1 ? `@returns ${fieldDoc(outs[0]!)}` : undefined;
-      out.push(`\n${doc("  ", m.desc, ...argDocs, outDoc)}`);
       // Optional inputs (schema `optional="y"`) may be left out of `args`.
       const fields = ins.map((a) => `${a.name}${a.optional ? "?" : ""}: ${tsType(a, true)}`);
       const param = ins.length ? `args: { ${fields.join("; ")} }` : "";
-      out.push(`  async ${m.name}(${param}): Promise<${result}> {\n${body}  }\n`);
+      body.push(
+        `${doc("  ", m.desc, ...argDocs, outDoc)}  ${m.name}(${param}): Promise<${result}>;\n`,
+      );
     }
-    out.push("}\n\n");
+    const plain = refs.length
+      ? `Omit<${cls.name}Properties, ${refs.map((p) => JSON.stringify(p.name)).join(" | ")}>`
+      : `${cls.name}Properties`;
+    out.push(
+      doc("", `The members of ${cls.name}: its properties (references resolving) and its methods.`),
+      `export interface ${cls.name} extends Readonly<${plain}> {\n${body.join("\n")}}\n\n`,
+    );
+    out.push(doc("", cls.desc));
+    out.push(
+      "// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: installSchemaMembers (end of file) defines the interface's members\n",
+      `export class ${cls.name} extends ManagedObject<${cls.name}Properties> {\n`,
+    );
+    out.push(`  /** ${cls.name}'s schema, as data. */\n`);
+    out.push(`  static readonly meta: ClassMeta = classMeta(${JSON.stringify(cls.name)});\n}\n\n`);
   }
 
   // Events.
@@ -255,26 +277,13 @@ export function generateSdkSource(schemaXml: string, sourceName: string): string
   out.push("export interface EventArgsByName {\n");
   for (const ev of schema.events) out.push(`  ${ev.name}: ${ev.name}Event;\n`);
   out.push("}\n\n");
-  out.push("/** The events' schemas, as data. */\n");
-  out.push("export const EVENTS: readonly EventMeta[] = [\n");
-  for (const ev of schema.events) {
-    const args = ev.args as FieldLike[];
-    out.push(`  {\n    name: ${JSON.stringify(ev.name)},\n`);
-    if (ev.desc) out.push(`    desc: ${JSON.stringify(ev.desc)},\n`);
-    if (ev.severity !== undefined) out.push(`    severity: ${ev.severity},\n`);
-    out.push(`    args: [${args.map((a) => `\n      ${metaField(a)},`).join("")}\n    ],\n  },\n`);
-  }
-  out.push("];\n\n");
 
   out.push("/** Every generated class by its schema name. */\n");
   out.push(
     `export const CLASSES = {\n${schema.classes.map((c) => `  ${c.name},\n`).join("")}} as const;\n\n`,
   );
   out.push("/** A schema class name. */\nexport type ClassName = keyof typeof CLASSES;\n\n");
-  out.push("/** The whole schema as data (classes, methods, events). */\n");
-  out.push("export const SCHEMA: PackageMeta = {\n  packageName: PACKAGE_NAME,\n");
-  out.push(`  classes: [${schema.classes.map((c) => `${c.name}.meta`).join(", ")}],\n`);
-  out.push("  events: EVENTS,\n};\n");
+  out.push("ManagedObject.installSchemaMembers(CLASSES);\n");
   return out.join("");
 }
 
@@ -381,6 +390,15 @@ export async function generateSdk(): Promise<string> {
   return formatWithBiome(generateSdkSource(xml, relative(ROOT, SCHEMA_PATH)), OUTPUT_PATH);
 }
 
+/** The exact text the committed schema data must have. */
+export async function generateSchemaJson(): Promise<string> {
+  const xml = await readFile(SCHEMA_PATH, "utf8");
+  return formatWithBiome(
+    generateSchemaJsonSource(xml, relative(ROOT, SCHEMA_PATH)),
+    SCHEMA_JSON_PATH,
+  );
+}
+
 /** The exact text the committed agent handler types must have. */
 export async function generateAgentMethods(): Promise<string> {
   const xml = await readFile(SCHEMA_PATH, "utf8");
@@ -390,10 +408,18 @@ export async function generateAgentMethods(): Promise<string> {
   );
 }
 
+/** The exact text the committed JSON form of the schema (the agent's) must have. */
+export async function generateAgentSchemaJson(): Promise<string> {
+  const xml = await readFile(SCHEMA_PATH, "utf8");
+  return `${JSON.stringify(schemaToJson(parseSchema(xml, relative(ROOT, SCHEMA_PATH))), null, 1)}\n`;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const [path, text] of [
     [OUTPUT_PATH, await generateSdk()],
+    [SCHEMA_JSON_PATH, await generateSchemaJson()],
     [AGENT_OUTPUT_PATH, await generateAgentMethods()],
+    [AGENT_SCHEMA_JSON_PATH, await generateAgentSchemaJson()],
   ] as const) {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, text);

@@ -34,7 +34,8 @@ import {
   RoutingKey,
   TOPIC_EXCHANGE,
 } from "../../src/qmf/transport/index.js";
-import { agentNameOf, BROKER, startTestAgent, uniqueName } from "../../test/support/agent.js";
+import { agentNameOf, startTestAgent, uniqueName } from "../../test/support/agent.js";
+import { BROKER } from "../../test/support/broker.js";
 import { writeTestDriverFile } from "../../test/support/testdriver.js";
 import { decodeSeed } from "./libvirt.js";
 import { type Seed, writeSeeds } from "./seeds.js";

@@ -15,6 +15,7 @@ import {
   isAuthenticationError,
   isNameInUse,
   loadSchemaFile,
+  loadSchemaJsonFile,
   type MethodCall,
   NameInUseError,
   type Schema,
@@ -44,6 +45,12 @@ export interface LibvirtAgentOptions {
    * lost while the broker was away longer than the held events last.
    */
   observer?: Observer;
+  /**
+   * A schema XML file to publish instead of the built-in schema/libvirt.xml. The built-in one
+   * is read from its JSON form (schema/libvirt.json), which needs no XML parser; a file given
+   * here is parsed, loading the parser.
+   */
+  schemaPath?: string;
 }
 
 /** Events of {@link LibvirtAgent}. */
@@ -56,9 +63,9 @@ export interface LibvirtAgentEvents {
   swept: [result: SweepResult];
 }
 
-/** Finds schema/libvirt.xml next to the sources (src/agent → ../../schema) or the build. */
-export async function defaultSchemaPath(): Promise<string> {
-  for (const rel of ["../../schema/libvirt.xml", "../../../schema/libvirt.xml"]) {
+/** Finds schema/<name> next to the sources (src/agent → ../../schema) or the build. */
+async function schemaFile(name: string): Promise<string> {
+  for (const rel of [`../../schema/${name}`, `../../../schema/${name}`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     try {
       await access(p);
@@ -67,7 +74,19 @@ export async function defaultSchemaPath(): Promise<string> {
       // try the next place
     }
   }
-  throw new Error("schema/libvirt.xml not found next to the agent's code");
+  throw new Error(`schema/${name} not found next to the agent's code`);
+}
+
+/** Finds schema/libvirt.xml next to the sources or the build. */
+export function defaultSchemaPath(): Promise<string> {
+  return schemaFile("libvirt.xml");
+}
+
+/** The schema the agent publishes: the file given, else the built-in one's JSON form. */
+async function loadAgentSchema(path: string | undefined): Promise<Schema> {
+  return path === undefined
+    ? loadSchemaJsonFile(await schemaFile("libvirt.json"))
+    : loadSchemaFile(path);
 }
 
 /**
@@ -141,6 +160,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
       let handlers!: HandlerContext; // made below, once the mirror exists; used only later
       this.session = new AgentSession({
         url: p.config.broker,
+        ...(p.config.tls ? { tls: p.config.tls } : {}),
         vendor: AGENT_VENDOR,
         product: AGENT_PRODUCT,
         instance: p.instance,
@@ -169,7 +189,10 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         log: this.log.child({ component: "mirror" }),
         sweepTimeoutMs: Math.max(1000, Math.min(p.config.statsIntervalMs, 10_000)),
         observer: p.observer,
-        settings: { balloonStatsPeriod: p.config.balloonStatsPeriodSeconds },
+        settings: {
+          balloonStatsPeriod: p.config.balloonStatsPeriodSeconds,
+          statsHistory: p.config.statsHistory,
+        },
       });
       const session = this.session;
       handlers = handlerContext({
@@ -199,7 +222,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     log: AgentLogger,
     options: LibvirtAgentOptions = {},
   ): Promise<LibvirtAgent> {
-    const schema = await loadSchemaFile(await defaultSchemaPath());
+    const schema = await loadAgentSchema(options.schemaPath);
     const libvirt = new ReconnectingLibvirt(config.uri, {
       callTimeoutMs: config.libvirtCallTimeoutMs,
       maxRetryDelayMs: config.reconnectMaxDelayMs,
@@ -351,6 +374,7 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     if (!this.console) {
       const c = new ConsoleSession({
         url: this.config.broker,
+        ...(this.config.tls ? { tls: this.config.tls } : {}),
         cacheObjects: false,
         log: this.log.child({ component: "console" }),
       });

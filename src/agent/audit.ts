@@ -21,6 +21,8 @@ const MAX_DEPTH = 4;
 /** A text as the audit line shows it: itself if short, else its head, length and hash. */
 function text(s: string): unknown {
   if (s.length <= AUDIT_TEXT_CHARS) return withoutPasswords(s);
+  // Only the head is shown, so only the head (with room for a URL that crosses its end) is
+  // searched for passwords: an argument may be megabytes of XML.
   return {
     head: headWithoutPasswords(s, AUDIT_TEXT_CHARS),
     bytes: Buffer.byteLength(s, "utf8"),

@@ -1,13 +1,25 @@
 // The agent's settings: defaults, then a JSON config file, then LVQ_* environment variables,
 // then command-line flags (each overrides the one before). Every value is checked here, so a
 // typo stops the agent at start with a message naming the setting and where it came from.
-import { brokerUrlProblem } from "../qmf/transport/broker-url.js";
+import {
+  brokerUrlProblem,
+  hasPassword,
+  plainUrlProblem,
+  withPassword,
+} from "../qmf/transport/broker-url.js";
+import { type TlsOptions, tlsOptionsProblem } from "../qmf/transport/tls-options.js";
 import {
   anyValue,
   type ConfigFileFormat,
   DEFAULT_BROKER,
   readConfigFile,
 } from "../util/config-file.js";
+import {
+  isWorldReadable,
+  readPasswordFile,
+  unreadableFile,
+  worldReadableWarning,
+} from "../util/secret-file.js";
 import { canonicalUuid } from "./identity.js";
 import { type LogLevel, parseLogLevel } from "./log.js";
 import { isRole, ROLES, type Role, type RoleUsers } from "./roles.js";
@@ -72,7 +84,25 @@ export interface AgentConfig {
    * 0: the agent leaves every balloon alone. Default 5.
    */
   balloonStatsPeriodSeconds: number;
+  /**
+   * Stats samples kept per domain, one per sweep, for Domain.stats_history (56 bytes each).
+   * 0: none. Default 90 (15 minutes at the default 10 s interval: ~50 MB at 10,000 domains;
+   * raise it on hosts with fewer domains).
+   */
+  statsHistory: number;
   logLevel: LogLevel;
+  /**
+   * TLS for amqps:// brokers: CA file, client certificate and key, server name to verify,
+   * EXTERNAL login by client certificate. Chain and name are always verified.
+   */
+  tls?: TlsOptions;
+  /** Refuse a plain amqp:// broker URL at start. */
+  requireTls?: boolean;
+  /**
+   * A file holding the broker password (set into every broker URL when the config is resolved,
+   * so it is never on the command line).
+   */
+  brokerPasswordFile?: string;
 }
 
 /** Where each setting may come from, for messages. */
@@ -94,6 +124,7 @@ export function defaultConfig(): AgentConfig {
     balloonStatsPeriodSeconds: 5,
     maxRequestsPerSecond: 50,
     maxLongJobs: 2,
+    statsHistory: 90,
     logLevel: "info",
   };
 }
@@ -121,7 +152,15 @@ export interface RawSettings {
   resyncInterval?: unknown;
   libvirtTimeout?: unknown;
   balloonStatsPeriod?: unknown;
+  statsHistory?: unknown;
   logLevel?: unknown;
+  tlsCa?: unknown;
+  tlsCert?: unknown;
+  tlsKey?: unknown;
+  tlsServername?: unknown;
+  tlsExternalLogin?: unknown;
+  requireTls?: unknown;
+  brokerPasswordFile?: unknown;
 }
 
 /** The environment variable of each setting. */
@@ -141,7 +180,15 @@ export const ENV_VARS: Record<keyof RawSettings, string> = {
   resyncInterval: "LVQ_RESYNC_INTERVAL",
   libvirtTimeout: "LVQ_LIBVIRT_TIMEOUT",
   balloonStatsPeriod: "LVQ_BALLOON_STATS_PERIOD",
+  statsHistory: "LVQ_STATS_HISTORY",
   logLevel: "LVQ_LOG_LEVEL",
+  tlsCa: "LVQ_TLS_CA",
+  tlsCert: "LVQ_TLS_CERT",
+  tlsKey: "LVQ_TLS_KEY",
+  tlsServername: "LVQ_TLS_SERVERNAME",
+  tlsExternalLogin: "LVQ_TLS_EXTERNAL_LOGIN",
+  requireTls: "LVQ_REQUIRE_TLS",
+  brokerPasswordFile: "LVQ_BROKER_PASSWORD_FILE",
 };
 
 const KEYS = Object.keys(ENV_VARS) as (keyof RawSettings)[];
@@ -198,11 +245,18 @@ function seconds(v: unknown, what: string, src: ConfigSource, min: number): numb
   return Math.round(n * 1000);
 }
 
-function wholeSeconds(v: unknown, what: string, src: ConfigSource, hint: string): number {
+function wholeNumber(
+  v: unknown,
+  what: string,
+  src: ConfigSource,
+  unit: string,
+  hint: string,
+  max = 0x7fffffff,
+): number {
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
+  if (!Number.isInteger(n) || n < 0 || n > max) {
     throw new ConfigError(
-      `${what} (${src}) must be a whole number of seconds ≥ 0 (${hint}), got ${JSON.stringify(v)}`,
+      `${what} (${src}) must be a whole number of ${unit} ≥ 0 (${hint}), got ${JSON.stringify(v)}`,
     );
   }
   return n;
@@ -220,6 +274,34 @@ function brokerUrl(v: unknown, src: ConfigSource): string {
   const problem = brokerUrlProblem(s, src);
   if (problem) throw new ConfigError(problem);
   return s;
+}
+
+/** A yes/no setting: a JSON boolean, or true/false, yes/no, 1/0 (flags, environment). */
+function flag(v: unknown, what: string, src: ConfigSource): boolean {
+  if (typeof v === "boolean") return v;
+  const s = typeof v === "string" ? v.trim().toLowerCase() : "";
+  if (["1", "true", "yes", "on"].includes(s)) return true;
+  if (["0", "false", "no", "off"].includes(s)) return false;
+  throw new ConfigError(`${what} (${src}) must be true or false, got ${JSON.stringify(v)}`);
+}
+
+/** The TLS settings of one layer, merged over those before it. */
+function applyTls(
+  tls: TlsOptions | undefined,
+  raw: RawSettings,
+  src: ConfigSource,
+): TlsOptions | undefined {
+  const out: TlsOptions = { ...tls };
+  if (raw.tlsCa !== undefined) out.caFile = text(raw.tlsCa, "tlsCa", src);
+  if (raw.tlsCert !== undefined) out.certFile = text(raw.tlsCert, "tlsCert", src);
+  if (raw.tlsKey !== undefined) out.keyFile = text(raw.tlsKey, "tlsKey", src);
+  if (raw.tlsServername !== undefined) {
+    out.servername = text(raw.tlsServername, "tlsServername", src);
+  }
+  if (raw.tlsExternalLogin !== undefined) {
+    out.externalLogin = flag(raw.tlsExternalLogin, "tlsExternalLogin", src);
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
 }
 
 /** Whether `s` has the shape of a libvirt URI (`driver[+transport]://…`); the daemon judges the rest. */
@@ -361,11 +443,23 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
     out.libvirtCallTimeoutMs = seconds(raw.libvirtTimeout, "libvirtTimeout", src, 0.1);
   }
   if (raw.balloonStatsPeriod !== undefined) {
-    out.balloonStatsPeriodSeconds = wholeSeconds(
+    out.balloonStatsPeriodSeconds = wholeNumber(
       raw.balloonStatsPeriod,
       "balloonStatsPeriod",
       src,
+      "seconds",
       "0: leave balloons alone",
+    );
+  }
+  if (raw.statsHistory !== undefined) {
+    // The upper bound keeps a typo from reserving gigabytes: a day at a 1 s interval.
+    out.statsHistory = wholeNumber(
+      raw.statsHistory,
+      "statsHistory",
+      src,
+      "samples",
+      "0: keep none",
+      86_400,
     );
   }
   if (raw.logLevel !== undefined) {
@@ -373,6 +467,59 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
       out.logLevel = parseLogLevel(text(raw.logLevel, "logLevel", src));
     } catch (e) {
       throw new ConfigError(`logLevel (${src}): ${(e as Error).message}`);
+    }
+  }
+  const tls = applyTls(out.tls, raw, src);
+  if (tls) out.tls = tls;
+  if (raw.requireTls !== undefined) out.requireTls = flag(raw.requireTls, "requireTls", src);
+  if (raw.brokerPasswordFile !== undefined) {
+    out.brokerPasswordFile = text(raw.brokerPasswordFile, "brokerPasswordFile", src);
+  }
+  return out;
+}
+
+/**
+ * The broker access of a whole config, once every layer is applied: TLS required or an
+ * EXTERNAL login with a plain amqp:// URL, a TLS setting missing its pair, or a file that
+ * cannot be read stop the agent at start; the password file's password goes into the broker
+ * URLs. Secrets in files every user may read are reported through `warn`.
+ */
+async function checkBrokerAccess(
+  cfg: AgentConfig,
+  warn: (message: string) => void,
+): Promise<AgentConfig> {
+  const out = { ...cfg };
+  const tls = cfg.tls;
+  if (cfg.requireTls) {
+    const problem = plainUrlProblem(cfg.broker, "requireTls");
+    if (problem) throw new ConfigError(problem);
+  }
+  if (tls?.externalLogin) {
+    const problem = plainUrlProblem(cfg.broker, "tlsExternalLogin");
+    if (problem) throw new ConfigError(problem);
+  }
+  const tlsProblem = tls && tlsOptionsProblem(tls);
+  if (tlsProblem) throw new ConfigError(`TLS settings: ${tlsProblem}`);
+  const files: [string | undefined, string][] = [
+    [tls?.caFile, "tlsCa: the CA file"],
+    [tls?.certFile, "tlsCert: the client certificate"],
+    [tls?.keyFile, "tlsKey: the client key"],
+    [cfg.brokerPasswordFile, "brokerPasswordFile: the password file"],
+  ];
+  for (const [path, what] of files) {
+    const problem = path === undefined ? undefined : await unreadableFile(path, what);
+    if (problem) throw new ConfigError(problem);
+  }
+  if (tls?.keyFile && (await isWorldReadable(tls.keyFile))) {
+    warn(worldReadableWarning(tls.keyFile, "the client key"));
+  }
+  if (cfg.brokerPasswordFile !== undefined) {
+    const file = cfg.brokerPasswordFile;
+    if (await isWorldReadable(file)) warn(worldReadableWarning(file, "the broker password"));
+    try {
+      out.broker = withPassword(cfg.broker, await readPasswordFile(file), "broker");
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
     }
   }
   return out;
@@ -386,15 +533,20 @@ export async function resolveAgentConfig(opts: {
   flags?: RawSettings;
   configFile?: string;
   env?: NodeJS.ProcessEnv;
+  /** Told about settings that work but are unsafe (a password every user may read). */
+  warn?: (message: string) => void;
 }): Promise<AgentConfig> {
   let cfg = defaultConfig();
   const file = opts.configFile ?? DEFAULT_CONFIG_FILE;
-  cfg = applySettings(
-    cfg,
-    await settingsFromFile(file, opts.configFile !== undefined),
-    "config file",
-  );
+  const fromFile = await settingsFromFile(file, opts.configFile !== undefined);
+  const warn = opts.warn ?? (() => {});
+  if (typeof fromFile.broker === "string" || Array.isArray(fromFile.broker)) {
+    if (hasPassword(fromFile.broker as string | string[]) && (await isWorldReadable(file))) {
+      warn(worldReadableWarning(file, "a broker password"));
+    }
+  }
+  cfg = applySettings(cfg, fromFile, "config file");
   cfg = applySettings(cfg, settingsFromEnv(opts.env ?? process.env), "environment");
   cfg = applySettings(cfg, opts.flags ?? {}, "flag");
-  return cfg;
+  return checkBrokerAccess(cfg, warn);
 }

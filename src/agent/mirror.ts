@@ -72,7 +72,7 @@ export interface MirrorOptions {
 }
 
 /** Settings under which reading libvirt changes nothing in it. */
-const HANDS_OFF: KindSettings = { balloonStatsPeriod: 0 };
+const HANDS_OFF: KindSettings = { balloonStatsPeriod: 0, statsHistory: 0 };
 
 /** Result of one stats sweep (for logs, the observer and the benchmark). */
 export type SweepResult = SweepReport;
@@ -535,7 +535,7 @@ export class Mirror {
           continue;
         }
         known++;
-        const bits = spec.apply(this.sink, e, rec, now);
+        const bits = spec.apply(this.sink, e, rec, now, this.settings);
         if (!reported) continue;
         if (bits & SWEPT_CHANGED) changed++;
         if (bits & SWEPT_STALE) stale++;

@@ -2,7 +2,14 @@
 // (--config, else ~/.config/lvq/config.json), else the local RabbitMQ with guest/guest.
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { brokerUrlProblem, redactUrl } from "../qmf/transport/broker-url.js";
+import {
+  brokerUrlProblem,
+  hasPassword,
+  plainUrlProblem,
+  redactUrl,
+  withPassword,
+} from "../qmf/transport/broker-url.js";
+import { type TlsOptions, tlsOptionsProblem } from "../qmf/transport/tls-options.js";
 import {
   aPositive,
   aString,
@@ -10,24 +17,37 @@ import {
   DEFAULT_BROKER,
   readConfigFile,
 } from "../util/config-file.js";
+import {
+  isWorldReadable,
+  readPasswordFile,
+  unreadableFile,
+  worldReadableWarning,
+} from "../util/secret-file.js";
+import type { BrokerAccessFlags } from "./broker-options.js";
 import { UsageError } from "./errors.js";
 
 export { DEFAULT_BROKER, redactUrl };
 
-/** Settings read from the config file. Unknown keys are refused, so a typo is noticed. */
-export interface LvqConfig {
+/**
+ * Settings read from the config file. Unknown keys are refused, so a typo is noticed. The
+ * broker-access keys (tlsCa, tlsCert, tlsKey, tlsServername, tlsExternalLogin,
+ * brokerPasswordFile) are those of the options of the same names.
+ */
+export interface LvqConfig extends BrokerAccessFlags {
   broker?: string;
   timeout?: number;
   /** Least quiet time that ends discovery, in ms (see {@link Settings.settleMs}). */
   settleMs?: number;
   /** How many agents the fleet has (see {@link Settings.expectAgents}). */
   expectAgents?: number;
+  /** The broker user of each agent, by agent name (see {@link Settings.agentUsers}). */
+  agentUsers?: Record<string, string>;
   /** `lvq web`'s own section, read and checked by that command (src/cli/commands/web.ts). */
   web?: Record<string, unknown>;
 }
 
 /** The global options every command accepts (set on the root program). */
-export interface GlobalOptions {
+export interface GlobalOptions extends BrokerAccessFlags {
   broker?: string;
   config?: string;
   json?: boolean;
@@ -59,6 +79,18 @@ export interface Settings {
   expectAgents?: number;
   /** Longest discovery, in ms (LVQ_DISCOVERY_MS; undefined: the SDK's 3000 ms). */
   discoveryMs?: number;
+  /**
+   * TLS for amqps:// brokers (--tls-ca, --tls-cert, --tls-key, --tls-servername,
+   * --tls-external-login; else LVQ_TLS_*; else the config file's tls* keys). Absent when none
+   * is given. The broker's chain and name are always verified.
+   */
+  tls?: TlsOptions;
+  /**
+   * The broker user each agent sends as, by agent name (LVQ_AGENT_USERS as JSON, else the
+   * config file's `agentUsers`): answers and indications of a listed agent from any other user
+   * are dropped. Absent when not given (each agent's user is then learnt from it).
+   */
+  agentUsers?: Record<string, string>;
 }
 
 /** The default config file path: $XDG_CONFIG_HOME/lvq/config.json or ~/.config/lvq/config.json. */
@@ -73,6 +105,15 @@ const aBrokerList = (v: unknown): string | undefined =>
     ? v.join(",")
     : aString(v);
 
+/** A map of agent names to broker user names. */
+const aUserMap = (v: unknown): Record<string, string> | undefined =>
+  v !== null &&
+  typeof v === "object" &&
+  !Array.isArray(v) &&
+  Object.values(v).every((u) => typeof u === "string" && u !== "")
+    ? (v as Record<string, string>)
+    : undefined;
+
 /** lvq's config file: each key with the type of its value. */
 const CONFIG_FILE: ConfigFileFormat<LvqConfig> = {
   keys: {
@@ -80,6 +121,13 @@ const CONFIG_FILE: ConfigFileFormat<LvqConfig> = {
     timeout: aPositive(),
     settleMs: aPositive(),
     expectAgents: aPositive(true),
+    tlsCa: aString,
+    tlsCert: aString,
+    tlsKey: aString,
+    tlsServername: aString,
+    tlsExternalLogin: (v) => (typeof v === "boolean" ? v : undefined),
+    brokerPasswordFile: aString,
+    agentUsers: aUserMap,
     web: (v) =>
       v !== null && typeof v === "object" && !Array.isArray(v)
         ? (v as Record<string, unknown>)
@@ -87,7 +135,7 @@ const CONFIG_FILE: ConfigFileFormat<LvqConfig> = {
   },
   refused: "unknown or mistyped key",
   expected:
-    '(expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer, "web": an object)',
+    '(expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer, "tlsCa", "tlsCert", "tlsKey", "brokerPasswordFile": file paths, "tlsServername": a host name, "tlsExternalLogin": true or false, "agentUsers": {"agent name": "broker user", …}, "web": an object)',
   example: '{"broker": "amqp://…"}',
   error: (message) => new UsageError(message),
 };
@@ -119,6 +167,35 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
     brokerSource = "the default";
   }
   checkBrokerUrl(broker, brokerSource);
+  if (config.broker !== undefined && hasPassword(config.broker)) {
+    await warnIfWorldReadable(configPath, "a broker password");
+  }
+  const tls = tlsSettings(opts, config);
+  if (tls?.externalLogin) {
+    const problem = plainUrlProblem(broker, "EXTERNAL login (--tls-external-login)");
+    if (problem) throw new UsageError(problem);
+  }
+  for (const [path, what] of [
+    [tls?.caFile, "the CA file (--tls-ca)"],
+    [tls?.certFile, "the client certificate (--tls-cert)"],
+    [tls?.keyFile, "the client key (--tls-key)"],
+  ] as const) {
+    const problem = path === undefined ? undefined : await unreadableFile(path, what);
+    if (problem) throw new UsageError(problem);
+  }
+  const passwordFile =
+    opts.brokerPasswordFile ??
+    (process.env.LVQ_BROKER_PASSWORD_FILE || undefined) ??
+    config.brokerPasswordFile;
+  if (passwordFile !== undefined) {
+    await warnIfWorldReadable(passwordFile, "the broker password");
+    try {
+      broker = withPassword(broker, await readPasswordFile(passwordFile), brokerSource);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const agentUsers = envUserMap() ?? config.agentUsers;
   const timeoutSeconds = opts.timeout ?? config.timeout ?? 10;
   const settleMs =
     opts.settle ??
@@ -138,7 +215,65 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
     ...(settleMs !== undefined ? { settleMs } : {}),
     ...(expectAgents !== undefined ? { expectAgents } : {}),
     ...(discoveryMs !== undefined ? { discoveryMs } : {}),
+    ...(tls ? { tls } : {}),
+    ...(agentUsers ? { agentUsers } : {}),
   };
+}
+
+/** LVQ_AGENT_USERS: a JSON object of agent names to broker users; undefined when unset. */
+function envUserMap(): Record<string, string> | undefined {
+  const text = process.env.LVQ_AGENT_USERS;
+  if (text === undefined || text === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const map = aUserMap(parsed);
+  if (!map) {
+    throw new UsageError(
+      `LVQ_AGENT_USERS: expected a JSON object of agent names to broker users, like {"libvirt-qmf:libvirt:host1": "agent-host1"}`,
+    );
+  }
+  return map;
+}
+
+/** Each TLS setting from its flag, else LVQ_TLS_*, else the config file; undefined if none. */
+function tlsSettings(opts: GlobalOptions, config: Partial<LvqConfig>): TlsOptions | undefined {
+  const env = (name: string) => process.env[name] || undefined;
+  const tls: TlsOptions = {};
+  const caFile = opts.tlsCa ?? env("LVQ_TLS_CA") ?? config.tlsCa;
+  const certFile = opts.tlsCert ?? env("LVQ_TLS_CERT") ?? config.tlsCert;
+  const keyFile = opts.tlsKey ?? env("LVQ_TLS_KEY") ?? config.tlsKey;
+  const servername = opts.tlsServername ?? env("LVQ_TLS_SERVERNAME") ?? config.tlsServername;
+  const externalEnv = env("LVQ_TLS_EXTERNAL_LOGIN");
+  if (externalEnv !== undefined && !/^(1|0|true|false|yes|no)$/i.test(externalEnv)) {
+    throw new UsageError(`LVQ_TLS_EXTERNAL_LOGIN="${externalEnv}": expected true or false`);
+  }
+  const externalLogin =
+    opts.tlsExternalLogin ??
+    (externalEnv === undefined ? undefined : /^(1|true|yes)$/i.test(externalEnv)) ??
+    config.tlsExternalLogin;
+  if (caFile !== undefined) tls.caFile = caFile;
+  if (certFile !== undefined) tls.certFile = certFile;
+  if (keyFile !== undefined) tls.keyFile = keyFile;
+  if (servername !== undefined) tls.servername = servername;
+  if (externalLogin) tls.externalLogin = true;
+  if (Object.keys(tls).length === 0) return undefined;
+  const problem = tlsOptionsProblem(tls);
+  if (problem) throw new UsageError(`TLS settings: ${problem}`);
+  return tls;
+}
+
+/** Files already warned about (settings may be resolved more than once per run). */
+const warned = new Set<string>();
+
+/** A warning on stderr, once per file, when every user may read a file holding `what`. */
+async function warnIfWorldReadable(path: string, what: string): Promise<void> {
+  if (warned.has(path) || !(await isWorldReadable(path))) return;
+  warned.add(path);
+  process.stderr.write(`lvq: warning: ${worldReadableWarning(path, what)}\n`);
 }
 
 /** `text` as a positive number (a positive integer when `integer`); undefined when it is not. */

@@ -66,6 +66,8 @@ export async function withFleet<T>(
   trace("SDK loaded");
   const fleet = await sdk.connectFleet({
     broker: settings.broker,
+    ...(settings.tls ? { tls: settings.tls } : {}),
+    ...(settings.agentUsers ? { agentUsers: settings.agentUsers } : {}),
     timeoutMs: settings.timeoutMs,
     ...(settings.discoveryMs !== undefined ? { discoveryMs: settings.discoveryMs } : {}),
     ...(settings.settleMs !== undefined ? { settleMs: settings.settleMs } : {}),

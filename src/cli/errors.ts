@@ -3,7 +3,7 @@
 // sessions or AMQP code (only the import-free QMF error module, for its status names and
 // connect codes): a `--help` or a usage error stays fast.
 import { CONNECT_ERROR_CODES, libvirtCodeOf, QmfStatus } from "../qmf/errors.js";
-import { safeText } from "./output.js";
+import { safeText } from "./terminal.js";
 
 /** lvq's exit codes. */
 export const ExitCode = {

@@ -1,24 +1,15 @@
 #!/usr/bin/env node
 // lvq: the libvirt-qmf command line. Each command lives in its own file under commands/ and
 // registers itself on the program; this file only wires them together and maps failures to
-// exit codes (see errors.ts). Command files import the console SDK lazily, inside their
-// actions, so start-up stays short.
+// exit codes (see errors.ts). Only the command module the command line names is loaded
+// (command-table.ts), and command files import the console SDK lazily, inside their actions,
+// so start-up stays short and `lvq agent` holds only the agent.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { registerAgentsCommand } from "./commands/agents.js";
-import { registerCallCommand } from "./commands/call.js";
-import { registerDomainCommands } from "./commands/domain.js";
-import { registerListCommand } from "./commands/list.js";
-import { registerNetworkCommands } from "./commands/network.js";
-import { CONFIG_FLAG, registerResizeCommands, VERBS_WITH_CONFIG_FLAG } from "./commands/resize.js";
-import { registerSchemaCommand } from "./commands/schema.js";
-import { registerShowCommand } from "./commands/show.js";
-import { registerSnapshotCommands } from "./commands/snapshot.js";
-import { registerStorageCommands } from "./commands/storage.js";
-import { registerWatchCommand } from "./commands/watch.js";
-import { registerWebCommand } from "./commands/web.js";
+import { addBrokerAccessOptions } from "./broker-options.js";
+import { CONFIG_FLAG, registrationsFor, VERBS_WITH_CONFIG_FLAG } from "./command-table.js";
 import { parsePositive } from "./config.js";
 import { describeError, ExitCode, exitCodeFor } from "./errors.js";
-import { errColours } from "./output.js";
+import { errColours } from "./terminal.js";
 
 /** An option value parser for positive numbers (integers when `integer`). */
 function positive(what: string, integer = false): (v: string) => number {
@@ -81,23 +72,7 @@ Examples:
   $ LVQ_BROKER=amqp://user:pass@broker:5672 lvq --json list Pool`,
   );
 
-registerAgentsCommand(program);
-registerSchemaCommand(program);
-registerListCommand(program);
-registerShowCommand(program);
-registerCallCommand(program);
-registerDomainCommands(program);
-registerStorageCommands(program);
-registerNetworkCommands(program);
-registerSnapshotCommands(program);
-registerResizeCommands(program);
-registerWatchCommand(program);
-registerWebCommand(program);
-// `lvq agent` and `lvq inventory` load libvirt and the agent when their modules load (tens of
-// milliseconds): they are registered only when the command line may need them, so that the
-// fleet commands — run often, from scripts — start fast. The fleet commands are those
-// registered above, names and aliases.
-const FLEET_COMMANDS = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+addBrokerAccessOptions(program);
 /** The global options that take a value, whose value is therefore not the command word. */
 const VALUE_OPTIONS = new Set(
   program.options
@@ -127,14 +102,10 @@ const word: string | undefined = given[at];
 const argv = VERBS_WITH_CONFIG_FLAG.has(word ?? "")
   ? given.map((a, i) => (i > at && a === "--config" ? CONFIG_FLAG : a))
   : given;
+// Help lists every command, so it loads every module.
 const asksHelp = argv.includes("--help") || argv.includes("-h");
-if (word === undefined || !FLEET_COMMANDS.has(word) || asksHelp) {
-  const [{ registerInventoryCommand }, { registerAgentCommand }] = await Promise.all([
-    import("./commands/inventory.js"),
-    import("./commands/agent.js"),
-  ]);
-  registerInventoryCommand(program);
-  registerAgentCommand(program);
+for (const register of await registrationsFor(asksHelp ? undefined : word)) {
+  register(program);
 }
 
 let code: number = ExitCode.OK;

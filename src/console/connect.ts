@@ -1,6 +1,6 @@
 // Opening a fleet: the QMF console session on the broker, the initial discovery, and the
 // plain error that says why a broker cannot be used.
-import { ConsoleSession, describeConnectFailure } from "../qmf/index.js";
+import { ConsoleSession, describeConnectFailure, type TlsOptions } from "../qmf/index.js";
 import { redactUrl } from "../qmf/transport/broker-url.js";
 import { discover, LIBVIRT_AGENTS } from "./discovery.js";
 import { BrokerUnreachableError } from "./errors.js";
@@ -14,6 +14,17 @@ export interface FleetOptions {
    * to the next that answers.
    */
   broker: string | readonly string[];
+  /**
+   * TLS settings for `amqps://` brokers: `caFile`, `certFile`/`keyFile`, `servername`,
+   * `externalLogin`. The broker's certificate chain and name are always verified.
+   */
+  tls?: TlsOptions;
+  /**
+   * The broker user each agent sends as, by agent name: messages of a listed agent from any
+   * other user are dropped. Agents not listed are bound to the user of their first heartbeat
+   * (or locate answer).
+   */
+  agentUsers?: Readonly<Record<string, string>>;
   /** Timeout of each query and method call, in ms (default 10000). */
   timeoutMs?: number;
   /**
@@ -58,6 +69,8 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const session = new ConsoleSession({
     url: opts.broker,
+    ...(opts.tls ? { tls: opts.tls } : {}),
+    ...(opts.agentUsers ? { agentUsers: opts.agentUsers } : {}),
     defaultTimeoutMs: timeoutMs,
     // A hung broker accepts the TCP connection and then says nothing: give up as a request would.
     connectTimeoutMs: timeoutMs,

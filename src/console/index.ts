@@ -71,6 +71,8 @@
  *
  * @module
  */
+
+export type { TlsOptions } from "../qmf/index.js";
 export {
   type AnyClass,
   type ClassReference,

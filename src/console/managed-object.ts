@@ -30,6 +30,8 @@ export interface ManagedClass<T extends ManagedObject<object>> {
   readonly meta: ClassMeta;
 }
 
+type AnyManagedClass = ManagedClass<ManagedObject<object>>;
+
 /** The raw data of one object, as the QMF session reports it. */
 export interface ObjectData {
   objectId: ObjectRef;
@@ -41,8 +43,9 @@ export interface ObjectData {
 
 /**
  * One managed object. Properties are in `props` (typed by the generated subclass, which also
- * adds one getter per property and one async method per schema method). The object is a
- * snapshot: call `fleet.get(obj.objectId)` for a fresh copy.
+ * has one getter per property and one async method per schema method, installed from its
+ * schema by {@link ManagedObject.installSchemaMembers}). The object is a snapshot: call
+ * `fleet.get(obj.objectId)` for a fresh copy.
  */
 export class ManagedObject<P extends object> {
   /** The object's id: publishing agent and object name. */
@@ -101,6 +104,50 @@ export class ManagedObject<P extends object> {
       host: this.host,
       properties,
     };
+  }
+
+  /**
+   * Gives each class, on its prototype, what its schema (`meta`) declares and the generated
+   * file types: a getter per property (a reference with a target class resolves to that
+   * object), and an async method per schema method that calls it and returns its output: none,
+   * the one out argument (an object it references, resolved), or all of them.
+   * @internal
+   */
+  static installSchemaMembers(classes: Readonly<Record<string, AnyManagedClass>>): void {
+    const classNamed = (name: string): AnyManagedClass => {
+      const cls = classes[name];
+      if (!cls) throw new Error(`the schema references unknown class ${name}`);
+      return cls;
+    };
+    for (const cls of Object.values(classes)) {
+      const proto = cls.prototype as ManagedObject<Record<string, unknown>>;
+      for (const p of cls.meta.properties) {
+        const target = p.type === "objId" && p.references ? classNamed(p.references) : undefined;
+        Object.defineProperty(proto, p.name, {
+          configurable: true,
+          get(this: ManagedObject<Record<string, unknown>>) {
+            return target ? this.follow(p.name, target) : this.props[p.name];
+          },
+        });
+      }
+      for (const m of cls.meta.methods) {
+        const takesArgs = m.args.some((a) => a.dir !== "O");
+        const outs = m.args.filter((a) => a.dir === "O" || a.dir === "IO");
+        const out = outs.length === 1 ? outs[0] : undefined;
+        const target =
+          out?.type === "objId" && out.references ? classNamed(out.references) : undefined;
+        const what = `${cls.meta.name}.${m.name}`;
+        const { [m.name]: method } = {
+          async [m.name](this: ManagedObject<object>, args?: Record<string, unknown>) {
+            const values = await this.invoke(m.name, takesArgs ? { ...args } : {});
+            if (outs.length === 0) return undefined;
+            if (!out) return values;
+            return target ? this.resolveRef(values[out.name], what, target) : values[out.name];
+          },
+        };
+        Object.defineProperty(proto, m.name, { configurable: true, writable: true, value: method });
+      }
+    }
   }
 
   /** Calls a schema method by name with already typed arguments. */

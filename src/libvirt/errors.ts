@@ -146,39 +146,32 @@ export function errorCodeName(code: number): string {
   return codeNames.get(code) ?? `LIBVIRT_${code}`;
 }
 
-function hasLibvirtCode(err: unknown, ...codes: number[]): err is LibvirtError {
-  return err instanceof LibvirtError && codes.includes(err.libvirtCode);
-}
+/** A predicate: the error is libvirt's, with one of these codes. */
+const withLibvirtCode =
+  (...codes: number[]) =>
+  (err: unknown): err is LibvirtError =>
+    err instanceof LibvirtError && codes.includes(err.libvirtCode);
 
 /** libvirt said the domain does not exist (NO_DOMAIN, 42). */
-export const isNoDomain = (err: unknown): err is LibvirtError =>
-  hasLibvirtCode(err, ErrorCode.NO_DOMAIN);
+export const isNoDomain = withLibvirtCode(ErrorCode.NO_DOMAIN);
 /** libvirt said the storage pool does not exist (NO_STORAGE_POOL, 49). */
-export const isNoStoragePool = (err: unknown): err is LibvirtError =>
-  hasLibvirtCode(err, ErrorCode.NO_STORAGE_POOL);
+export const isNoStoragePool = withLibvirtCode(ErrorCode.NO_STORAGE_POOL);
 /** libvirt said the storage volume does not exist (NO_STORAGE_VOL, 50). */
-export const isNoStorageVol = (err: unknown): err is LibvirtError =>
-  hasLibvirtCode(err, ErrorCode.NO_STORAGE_VOL);
+export const isNoStorageVol = withLibvirtCode(ErrorCode.NO_STORAGE_VOL);
 /** libvirt said the virtual network does not exist (NO_NETWORK, 43). */
-export const isNoNetwork = (err: unknown): err is LibvirtError =>
-  hasLibvirtCode(err, ErrorCode.NO_NETWORK);
+export const isNoNetwork = withLibvirtCode(ErrorCode.NO_NETWORK);
 /** libvirt said the domain snapshot does not exist, or has no parent / current one (NO_DOMAIN_SNAPSHOT, 72). */
-export const isNoDomainSnapshot = (err: unknown): err is LibvirtError =>
-  hasLibvirtCode(err, ErrorCode.NO_DOMAIN_SNAPSHOT);
+export const isNoDomainSnapshot = withLibvirtCode(ErrorCode.NO_DOMAIN_SNAPSHOT);
 /** The operation is not valid in the object's current state (OPERATION_INVALID, 55). */
-export const isOperationInvalid = (err: unknown): err is LibvirtError =>
-  hasLibvirtCode(err, ErrorCode.OPERATION_INVALID);
+export const isOperationInvalid = withLibvirtCode(ErrorCode.OPERATION_INVALID);
 /** libvirt rejected an XML document (XML_ERROR 27 or XML_DETAIL 35). */
-export const isXmlError = (err: unknown): err is LibvirtError =>
-  hasLibvirtCode(err, ErrorCode.XML_ERROR, ErrorCode.XML_DETAIL);
+export const isXmlError = withLibvirtCode(ErrorCode.XML_ERROR, ErrorCode.XML_DETAIL);
 /** The driver does not support the call or argument (NO_SUPPORT 3, ARGUMENT_UNSUPPORTED 74, OPERATION_UNSUPPORTED 84). */
-export const isNoSupport = (err: unknown): err is LibvirtError =>
-  hasLibvirtCode(
-    err,
-    ErrorCode.NO_SUPPORT,
-    ErrorCode.ARGUMENT_UNSUPPORTED,
-    ErrorCode.OPERATION_UNSUPPORTED,
-  );
+export const isNoSupport = withLibvirtCode(
+  ErrorCode.NO_SUPPORT,
+  ErrorCode.ARGUMENT_UNSUPPORTED,
+  ErrorCode.OPERATION_UNSUPPORTED,
+);
 /** Any error from libvirt itself (as opposed to the link or our own checks). */
 export const isLibvirtError = (err: unknown): err is LibvirtError => err instanceof LibvirtError;
 /** The connection was lost; the outcome of calls in flight is unknown. */

@@ -114,6 +114,14 @@ export class BodyTooLargeError extends QmfError {
  * - `VHOST_DENIED`: the login worked but the virtual host does not exist or the user has no
  *   permission on it ({@link AuthenticationError});
  * - `NAME_IN_USE`: another connection holds our queue's name ({@link NameInUseError});
+ * - `TLS_UNTRUSTED_CERT`: the broker's certificate is not signed by a CA we trust
+ *   ({@link TlsError}, as are the codes below);
+ * - `TLS_CERT_EXPIRED` / `TLS_CERT_NOT_YET_VALID`: the broker's certificate is outside its
+ *   validity period;
+ * - `TLS_NAME_MISMATCH`: the broker's certificate does not name the host we verify;
+ * - `TLS_CLIENT_CERT_REFUSED`: the broker refused our client certificate;
+ * - `TLS_FILES`: our CA, certificate or key file cannot be read or used;
+ * - `TLS_HANDSHAKE_FAILED`: any other TLS failure (e.g. amqps:// to a plain AMQP port);
  * - `CONNECT_FAILED`: anything else (the `cause` says what).
  */
 export type ConnectErrorCode =
@@ -124,7 +132,18 @@ export type ConnectErrorCode =
   | "AUTH_FAILED"
   | "VHOST_DENIED"
   | "NAME_IN_USE"
+  | TlsErrorCode
   | "CONNECT_FAILED";
+
+/** The {@link ConnectErrorCode}s of a failed TLS handshake: which check failed. */
+export type TlsErrorCode =
+  | "TLS_UNTRUSTED_CERT"
+  | "TLS_CERT_EXPIRED"
+  | "TLS_CERT_NOT_YET_VALID"
+  | "TLS_NAME_MISMATCH"
+  | "TLS_CLIENT_CERT_REFUSED"
+  | "TLS_FILES"
+  | "TLS_HANDSHAKE_FAILED";
 
 /** Every {@link ConnectErrorCode}, for callers that sort errors by code. */
 export const CONNECT_ERROR_CODES: readonly ConnectErrorCode[] = [
@@ -135,6 +154,13 @@ export const CONNECT_ERROR_CODES: readonly ConnectErrorCode[] = [
   "AUTH_FAILED",
   "VHOST_DENIED",
   "NAME_IN_USE",
+  "TLS_UNTRUSTED_CERT",
+  "TLS_CERT_EXPIRED",
+  "TLS_CERT_NOT_YET_VALID",
+  "TLS_NAME_MISMATCH",
+  "TLS_CLIENT_CERT_REFUSED",
+  "TLS_FILES",
+  "TLS_HANDSHAKE_FAILED",
   "CONNECT_FAILED",
 ];
 
@@ -196,6 +222,19 @@ export class NameInUseError extends BrokerConnectError {
   }
 }
 
+/**
+ * The TLS handshake with the broker failed; `code` says which check ({@link TlsErrorCode}),
+ * `cause` is Node's error (its own `code`, e.g. `CERT_HAS_EXPIRED`). Verification of the
+ * broker's chain and name is always on: there is no option to skip it.
+ */
+export class TlsError extends BrokerConnectError {
+  declare readonly code: TlsErrorCode;
+  constructor(code: TlsErrorCode, message: string, options?: { cause?: unknown; url?: string }) {
+    super(code, message, options);
+    this.name = "TlsError";
+  }
+}
+
 /** The session is not open (never opened, or closed). */
 export class NotConnectedError extends QmfError {
   constructor(message: string) {
@@ -232,6 +271,8 @@ export const isBrokerConnectError = (e: unknown): e is BrokerConnectError =>
 /** Did the broker refuse the credentials or vhost? */
 export const isAuthenticationError = (e: unknown): e is AuthenticationError =>
   e instanceof AuthenticationError;
+/** Did the TLS handshake with the broker fail (a `TLS_*` code)? */
+export const isTlsError = (e: unknown): e is TlsError => e instanceof TlsError;
 /** Does another session hold this agent name on the broker? */
 export const isNameInUse = (e: unknown): e is NameInUseError => e instanceof NameInUseError;
 /** Did the session refuse because it is not open? */
@@ -278,15 +319,42 @@ export function describeConnectFailure(e: unknown): string {
     case "UNREACHABLE":
       return "the host did not answer";
     case "AUTH_FAILED":
+      if (err.cause instanceof Error && /mechanism EXTERNAL/.test(err.cause.message)) {
+        return `the broker refused the certificate login (EXTERNAL) of user "${(err as AuthenticationError).user ?? "?"}": no such broker user, or no access to the vhost`;
+      }
       return "the broker refused the login: wrong user name or password, or no access to the vhost";
     case "VHOST_DENIED": {
       const a = err as AuthenticationError;
       return `the broker refused the virtual host "${a.vhost ?? "?"}" to user "${a.user ?? "?"}": it does not exist or the user has no permissions on it`;
     }
+    case "TLS_UNTRUSTED_CERT":
+      return `TLS: the broker's certificate is not signed by a CA we trust (check the CA file): ${tlsDetail(err)}`;
+    case "TLS_CERT_EXPIRED":
+      return `TLS: the broker's certificate has expired: ${tlsDetail(err)}`;
+    case "TLS_CERT_NOT_YET_VALID":
+      return `TLS: the broker's certificate is not valid yet (check the clocks): ${tlsDetail(err)}`;
+    case "TLS_NAME_MISMATCH":
+      return `TLS: the broker's certificate does not name the host (or server name) we verify: ${tlsDetail(err)}`;
+    case "TLS_CLIENT_CERT_REFUSED":
+      return `TLS: the broker refused our client certificate: ${tlsDetail(err)}`;
+    case "TLS_FILES":
+      return `TLS: ${err.message}`;
+    case "TLS_HANDSHAKE_FAILED":
+      return `TLS handshake failed (is the port a TLS port?): ${tlsDetail(err)}`;
     case "CONNECT_FAILED":
       // Our wrapper only adds the URL, which the caller shows already.
       return err.cause instanceof Error ? err.cause.message : err.message;
     default:
       return err.message;
   }
+}
+
+/** Node's words for a TLS failure, with its code: "certificate has expired (CERT_HAS_EXPIRED)". */
+function tlsDetail(err: BrokerConnectError): string {
+  const cause = err.cause as NodeJS.ErrnoException | undefined;
+  if (!(cause instanceof Error)) return err.message;
+  // OpenSSL's own errors read "<id>:error:<code>:SSL routines:<function>:<reason>:<file>…".
+  const openssl = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)/.exec(cause.message);
+  const text = openssl ? openssl[1]!.trim() : cause.message.split("\n")[0]!.trim();
+  return cause.code && !text.includes(cause.code) ? `${text} (${cause.code})` : text;
 }

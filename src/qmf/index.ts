@@ -4,12 +4,14 @@
  * - **codec** — `amqp/map` / `amqp/list` bodies: `encodeMap`, `decodeMap`, `encodeList`,
  *   `decodeList`, `Uuid`, `typed`, `CodecError`.
  * - **schema** — the schema XML loader and QMF schema maps: `parseSchema`, `loadSchemaFile`,
- *   `Schema`, `SchemaClass`, `toWire`, `fromWire`, `checkArgument`, `SchemaError`.
+ *   the JSON form (`schemaToJson`, `schemaFromJson`, `loadSchemaJsonFile`), `Schema`,
+ *   `SchemaClass`, `toWire`, `fromWire`, `checkArgument`, `SchemaError`.
  * - **predicate** — `compilePredicate` for query `where` and agent filters.
  * - **broker link** — how a session reaches the broker. Both sessions take `url` (one URL, an
  *   array, or URLs separated by commas: a cluster's nodes; a random one first, then failover
  *   to the next that answers) and the link settings `maxBodyBytes?`, `reconnect?`
- *   (`BackoffOptions`), `amqpHeartbeatSeconds?`, `connectTimeoutMs?`, `log?`; or `link`, a
+ *   (`BackoffOptions`), `amqpHeartbeatSeconds?`, `connectTimeoutMs?`, `tls?` ({@link TlsOptions}
+ *   for `amqps://` URLs: CA, client certificate, server name, EXTERNAL login), `log?`; or `link`, a
  *   {@link BrokerLinkFactory} such as `new MemoryBroker().linkFactory()` (in-process routing,
  *   for tests). `observer?` (src/observe) is told what the session counts.
  * - **agent** — {@link AgentSession}:
@@ -33,10 +35,11 @@
  *   runs at most once. The console leaves out arguments given as `undefined`.
  * - **console** — {@link ConsoleSession}:
  *   ```ts
- *   const c = new ConsoleSession({ url, name?, agentFilter?, defaultTimeoutMs? = 10000,
+ *   const c = new ConsoleSession({ url, name?, agentFilter?, agentUsers?, defaultTimeoutMs? = 10000,
  *     locateTimeoutMs? = 1000, missedHeartbeats? = 3, cacheObjects? = true, ...link settings,
  *     observer? });
  *   await c.open(); c.agents(); c.agent(name); await c.waitForAgent(nameOrTest, ms?);
+ *   c.agentUser(name);                          // the broker user the agent sends as
  *   await c.locate(filter?, ms?);               // AgentInfo[] that answered in the window
  *   await c.query({ agentName?, packageName?, className?, where?, objectId?, timeoutMs? }); // ObjectQuery
  *   await c.queryObjectIds(sameOptions); await c.schemaIds(agent, pkg?);
@@ -47,13 +50,17 @@
  *   //         objectChanged, objectDeleted, event, connected, disconnected, reconnecting,
  *   //         reconnected, blocked, unblocked, error (fatal)
  *   ```
- *   Every request ends in one result or one typed error: `MethodError` (the agent's
+ *   A console takes an agent's heartbeats, data, events and answers only from that agent's
+ *   broker user (`agentUsers`, else learnt from its first heartbeat) and on routing keys that
+ *   name it (they end with `<vendor>.<product>.<instance>`); the rest is dropped and counted in
+ *   `drops`. Every request ends in one result or one typed error: `MethodError` (the agent's
  *   `_exception`), `TimeoutError`, `AgentLostError`, `ConnectionLostError`, `BodyTooLargeError`,
  *   `NotConnectedError`. Nothing is retried.
  * - **errors** — `QmfError` (`name`, `code`, `cause`) and the classes above plus
  *   `BrokerConnectError` (`code` REFUSED, HOST_NOT_FOUND, UNREACHABLE, CONNECT_TIMEOUT,
- *   AUTH_FAILED, VHOST_DENIED, NAME_IN_USE, CONNECT_FAILED) with its kinds
- *   `AuthenticationError` and `NameInUseError`, and `ProtocolError`; `QmfStatus`,
+ *   AUTH_FAILED, VHOST_DENIED, NAME_IN_USE, TLS_*, CONNECT_FAILED) with its kinds
+ *   `AuthenticationError`, `NameInUseError` and `TlsError` (which TLS check failed), and
+ *   `ProtocolError`; `QmfStatus`,
  *   `libvirtStatus`/`libvirtCodeOf` (0x10000 + libvirt's error number), `connectErrorCode`,
  *   `describeConnectFailure`; predicates `isTimeout`, `isAgentLost`, `isConnectionLost`,
  *   `isMethodError`, `isUnknownObject`, `isForbidden` ….
@@ -110,4 +117,5 @@ export {
   redactUrl,
   type SessionConnectionEvents,
   type SessionConnectionOptions,
+  type TlsOptions,
 } from "./transport/index.js";

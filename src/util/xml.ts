@@ -1,9 +1,14 @@
 // Reading one value out of an XML document libvirt returned (capabilities, a saved image's
 // domain definition), with a real parser: entities decoded, comments and CDATA handled.
-import { SaxesParser } from "saxes";
+import { createRequire } from "node:module";
+
+// Loaded at the first document read, not with the module: saxes and its character tables cost
+// several megabytes, and the agent reads XML only at its first start and in a few methods.
+const require = createRequire(import.meta.url);
 
 /** The text of the first element at `path` (e.g. ["capabilities","host","uuid"]), if any. */
 export function xmlText(xml: string, path: readonly string[]): string | undefined {
+  const { SaxesParser } = require("saxes") as typeof import("saxes");
   const parser = new SaxesParser();
   const stack: string[] = [];
   let text: string | undefined;
@@ -50,10 +55,11 @@ export interface XmlElement {
  */
 export function parseXml(xml: string): XmlElement {
   type Open = { name: string; attrs: Record<string, string>; children: XmlElement[]; text: string };
+  const { SaxesParser } = require("saxes") as typeof import("saxes");
   const parser = new SaxesParser();
   const stack: Open[] = [];
   let root: Open | undefined;
-  parser.on("opentag", (t) => {
+  parser.on("opentag", (t: { name: string; attributes: unknown }) => {
     const el: Open = {
       name: t.name,
       attrs: { ...(t.attributes as Record<string, string>) },
@@ -64,7 +70,7 @@ export function parseXml(xml: string): XmlElement {
     root ??= el;
     stack.push(el);
   });
-  parser.on("text", (t) => {
+  parser.on("text", (t: string) => {
     const top = stack.at(-1);
     if (top) top.text += t;
   });

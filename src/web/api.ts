@@ -1,7 +1,8 @@
-// The JSON API the pages read: all of it from the cache, except a domain's XML (a read-only
-// method on its agent, asked only when someone opens it).
+// The JSON API the pages read: all of it from the cache, except a domain's XML and its chart
+// history (read-only methods on its agent, asked only when someone opens the page).
 import type { FleetCache } from "./cache.js";
 import { HttpError } from "./errors.js";
+import { historyColumns } from "./history.js";
 import { type RequestContext, type Router, sendJson } from "./http.js";
 import type { StreamHub } from "./stream.js";
 import { topicsOf } from "./stream.js";
@@ -37,14 +38,16 @@ export function registerReadApi(
         host: cache.hostRows().find((h) => h.agent === e.agent) ?? null,
       });
     })
-    .get("/api/domains/:id/history", (ctx) => {
+    .get("/api/domains/:id/history", async (ctx) => {
       const e = domainOf(ctx);
-      const since = Number(ctx.url.searchParams.get("since") ?? 0) || 0;
+      // `since` in ms since the epoch, as the page counts; the agent counts in ns.
+      const sinceMs = Math.trunc(Number(ctx.url.searchParams.get("since") ?? 0) || 0);
+      const samples = await e.domain!.stats_history(
+        sinceMs > 0 ? { since: BigInt(sinceMs) * 1_000_000n } : {},
+      );
       sendJson(ctx.res, 200, {
-        // What the web server saw since it started (the agent does not keep history yet).
-        source: "web",
-        capacity: cache.history.capacity,
-        series: cache.history.columns(e.id, since),
+        source: "agent",
+        series: historyColumns(samples, e.info?.props.num_vcpus ?? 1),
       });
     })
     .get("/api/domains/:id/xml", async (ctx) => {

@@ -13,7 +13,6 @@ import type {
 } from "../console/index.js";
 import { objectIdText, toObjectRef } from "../console/index.js";
 import { Feed, type FeedEvent } from "./feed.js";
-import { DomainHistory } from "./history.js";
 import { type Counters, countersOf, type Rates, ratesBetween } from "./rates.js";
 import {
   type DomainRow,
@@ -51,7 +50,7 @@ export interface DomainEntry {
   base?: Counters;
   rates?: Rates;
   seenAt: number;
-  /** When its last history sample was taken (this server's clock). */
+  /** When its rates were last computed (this server's clock). */
   sampledAt?: number;
 }
 
@@ -104,7 +103,6 @@ export class FleetCache {
   readonly domains = new Map<string, DomainEntry>();
   readonly pools = new Map<string, Pool>();
   readonly volumes = new Map<string, Volume>();
-  readonly history: DomainHistory;
   readonly feed: Feed;
   broker: BrokerState = { up: true, since: Date.now(), error: "" };
   private changes = noChanges();
@@ -112,9 +110,8 @@ export class FleetCache {
 
   constructor(
     private readonly onChange: () => void,
-    opts: { historySamples?: number; feedSize?: number } = {},
+    opts: { feedSize?: number } = {},
   ) {
-    this.history = new DomainHistory(opts.historySamples);
     this.feed = new Feed(opts.feedSize);
   }
 
@@ -290,19 +287,6 @@ export class FleetCache {
       if (rates) {
         e.rates = rates;
         e.sampledAt = now;
-        const mem = info.props.memory === undefined ? Number.NaN : Number(info.props.memory) * 1024;
-        const v = (x: number | null) => (x === null ? Number.NaN : x);
-        this.history.add(id, {
-          t: c.t,
-          values: [
-            v(rates.cpuPct),
-            mem,
-            v(rates.rdBps),
-            v(rates.wrBps),
-            v(rates.rxBps),
-            v(rates.txBps),
-          ],
-        });
       }
       // Samples too close together keep the older base, so the next rate spans a real interval.
       if (rates || !e.base || c.t < e.base.t) e.base = c;
@@ -314,7 +298,7 @@ export class FleetCache {
   /**
    * An agent publishes a DomainInfo only when a value changed: a running domain with no
    * update for longer than the agents' statistics interval kept its counters, so it used no
-   * CPU and did no I/O meanwhile. Records that (a zero sample), unless the agent or the broker
+   * CPU and did no I/O meanwhile. Shows that (zero rates), unless the agent or the broker
    * is away (then nothing is known) or its statistics are stale.
    */
   sampleIdle(statsIntervalMs: number, now = Date.now()): void {
@@ -331,8 +315,6 @@ export class FleetCache {
       e.rates = { cpuPct: 0, rdBps: 0, wrBps: 0, rxBps: 0, txBps: 0 };
       e.base = { ...e.base, t: now };
       e.sampledAt = now;
-      const mem = info.props.memory === undefined ? Number.NaN : Number(info.props.memory) * 1024;
-      this.history.add(e.id, { t: now, values: [0, mem, 0, 0, 0, 0] });
       const same =
         was &&
         was.cpuPct === 0 &&
@@ -353,7 +335,6 @@ export class FleetCache {
 
   private removeDomain(id: string): void {
     if (!this.domains.delete(id)) return;
-    this.history.forget(id);
     this.changes.domains.upsert.delete(id);
     this.changes.domains.remove.add(id);
     this.changes.hosts = true;

@@ -1,18 +1,7 @@
-// The recent history of each domain's CPU %, memory and I/O rates, as this web server saw it
-// since it started: a bounded ring per domain, for the charts of the Domain page.
-//
-// Interim: the agent is to keep this ring itself and answer it over QMF (see the README), so a
-// chart shows the last hour even when the web server has just started. Until then the web
-// server keeps what it has seen.
-
-/** The series of one sample, in this order. */
-export const SERIES = ["cpu", "mem", "rd", "wr", "rx", "tx"] as const;
-
-/** One sample: when (ms since the epoch) and one value per {@link SERIES} entry (NaN: none). */
-export interface Sample {
-  t: number;
-  values: readonly number[];
-}
+// A domain's chart history from its agent's samples (Domain.stats_history: raw counters, one
+// per stats sweep), turned into the rates the Domain page plots. The agent keeps the ring, so
+// a chart opened just after this server started still shows the last hour.
+import { type Counters, ratesBetween } from "./rates.js";
 
 /** A domain's history in columns, as uPlot takes it (`t` in seconds since the epoch). */
 export interface HistoryColumns {
@@ -25,96 +14,39 @@ export interface HistoryColumns {
   tx: (number | null)[];
 }
 
+const u64 = (v: unknown): bigint =>
+  typeof v === "bigint" ? v : typeof v === "number" ? BigInt(Math.trunc(v)) : 0n;
+
 /**
- * A ring of samples in typed arrays: 8 bytes of time and 4 per value (24 bytes of values),
- * grown by doubling up to `capacity` so that quiet domains cost little.
+ * One point per sample after the first: the rates since the sample before it (null where a
+ * counter went back, either sample was stale, or they are too close together) and the memory
+ * (bytes) at the later one. `vcpus` scales CPU % (the domain's current count).
  */
-class Ring {
-  private t: Float64Array;
-  private v: Float32Array;
-  private start = 0;
-  size = 0;
-
-  constructor(private readonly capacity: number) {
-    const initial = Math.min(capacity, 8);
-    this.t = new Float64Array(initial);
-    this.v = new Float32Array(initial * SERIES.length);
-  }
-
-  push(s: Sample): void {
-    if (this.size === this.t.length && this.size < this.capacity) this.grow();
-    const n = SERIES.length;
-    const at = (this.start + this.size) % this.t.length;
-    this.t[at] = s.t;
-    for (let i = 0; i < n; i++) this.v[at * n + i] = s.values[i] ?? Number.NaN;
-    if (this.size < this.t.length) this.size++;
-    else this.start = (this.start + 1) % this.t.length;
-  }
-
-  private grow(): void {
-    const len = Math.min(this.capacity, this.t.length * 2);
-    const t = new Float64Array(len);
-    const v = new Float32Array(len * SERIES.length);
-    const n = SERIES.length;
-    for (let i = 0; i < this.size; i++) {
-      const from = (this.start + i) % this.t.length;
-      t[i] = this.t[from]!;
-      v.set(this.v.subarray(from * n, from * n + n), i * n);
+export function historyColumns(samples: readonly unknown[], vcpus: number): HistoryColumns {
+  const out: HistoryColumns = { t: [], cpu: [], mem: [], rd: [], wr: [], rx: [], tx: [] };
+  let prev: { c: Counters; stale: boolean } | undefined;
+  for (const raw of samples) {
+    const s = raw as Record<string, unknown>;
+    const c: Counters = {
+      t: Number(u64(s.t) / 1_000_000n),
+      cpuNs: u64(s.cpu_time),
+      rdBytes: u64(s.block_rd_bytes),
+      wrBytes: u64(s.block_wr_bytes),
+      rxBytes: u64(s.net_rx_bytes),
+      txBytes: u64(s.net_tx_bytes),
+    };
+    const stale = s.stale === true;
+    if (prev) {
+      const r = prev.stale || stale ? null : ratesBetween(prev.c, c, vcpus);
+      out.t.push(c.t / 1000);
+      out.cpu.push(r?.cpuPct ?? null);
+      out.mem.push(Number(u64(s.memory)) * 1024);
+      out.rd.push(r?.rdBps ?? null);
+      out.wr.push(r?.wrBps ?? null);
+      out.rx.push(r?.rxBps ?? null);
+      out.tx.push(r?.txBps ?? null);
     }
-    this.t = t;
-    this.v = v;
-    this.start = 0;
+    prev = { c, stale };
   }
-
-  columns(sinceMs: number): HistoryColumns {
-    const out: HistoryColumns = { t: [], cpu: [], mem: [], rd: [], wr: [], rx: [], tx: [] };
-    const n = SERIES.length;
-    for (let i = 0; i < this.size; i++) {
-      const at = (this.start + i) % this.t.length;
-      const t = this.t[at]!;
-      if (t < sinceMs) continue;
-      out.t.push(t / 1000);
-      SERIES.forEach((name, k) => {
-        const x = this.v[at * n + k]!;
-        out[name].push(Number.isNaN(x) ? null : x);
-      });
-    }
-    return out;
-  }
-}
-
-/** The rings of every domain, keyed by domain id. */
-export class DomainHistory {
-  private readonly rings = new Map<string, Ring>();
-
-  /** `capacity` samples per domain at most (360: one hour at the agent's 10 s sweep). */
-  constructor(readonly capacity = 360) {}
-
-  add(domainId: string, s: Sample): void {
-    let r = this.rings.get(domainId);
-    if (!r) {
-      r = new Ring(this.capacity);
-      this.rings.set(domainId, r);
-    }
-    r.push(s);
-  }
-
-  /** The samples of a domain from `sinceMs` on (all when 0); empty columns when none. */
-  columns(domainId: string, sinceMs = 0): HistoryColumns {
-    return (
-      this.rings.get(domainId)?.columns(sinceMs) ?? {
-        t: [],
-        cpu: [],
-        mem: [],
-        rd: [],
-        wr: [],
-        rx: [],
-        tx: [],
-      }
-    );
-  }
-
-  forget(domainId: string): void {
-    this.rings.delete(domainId);
-  }
+  return out;
 }

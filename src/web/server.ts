@@ -35,8 +35,6 @@ export interface WebServerOptions {
   users?: WebUser[];
   /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  /** Samples of history kept per domain (default 360). */
-  historySamples?: number;
   /**
    * The agents' statistics interval (default 10000 ms, the agent's default): a running domain
    * whose DomainInfo did not change for longer used no CPU and did no I/O.
@@ -79,9 +77,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const log = opts.log ?? (() => {});
   const scheme = opts.tls ? "https" : "http";
   let hub: StreamHub | undefined;
-  const cache = new FleetCache(() => hub?.scheduleFlush(), {
-    ...(opts.historySamples ? { historySamples: opts.historySamples } : {}),
-  });
+  const cache = new FleetCache(() => hub?.scheduleFlush());
   hub = new StreamHub(cache);
   const sync = new FleetSync(opts.fleet, cache, log);
   const files = new StaticFiles();

@@ -11,10 +11,8 @@ export interface WebConfig {
   /** Users who may log in, with scrypt password hashes (`lvq web --hash-password`). */
   users?: WebUser[];
   /** PEM files of a TLS certificate and its key. */
-  tlsCert?: string;
-  tlsKey?: string;
-  /** Samples of history per domain. */
-  historySamples?: number;
+  httpsCert?: string;
+  httpsKey?: string;
 }
 
 /** A listen address: `host:port`, `[v6]:port`, `host` (port 8080) or `:port` (127.0.0.1). */
@@ -34,13 +32,11 @@ export function parseWebConfig(value: unknown): WebConfig | string {
   const out: WebConfig = {};
   for (const [k, v] of Object.entries(value)) {
     if (
-      (k === "listen" || k === "token" || k === "tlsCert" || k === "tlsKey") &&
+      (k === "listen" || k === "token" || k === "httpsCert" || k === "httpsKey") &&
       typeof v === "string" &&
       v
     ) {
       out[k] = v;
-    } else if (k === "historySamples" && Number.isInteger(v) && (v as number) > 1) {
-      out.historySamples = v as number;
     } else if (k === "users" && Array.isArray(v)) {
       const users: WebUser[] = [];
       for (const u of v) {
@@ -55,7 +51,7 @@ export function parseWebConfig(value: unknown): WebConfig | string {
       }
       out.users = users;
     } else {
-      return `unknown or mistyped key "web.${k}" (expected listen, token, users, tlsCert, tlsKey: strings; historySamples: an integer)`;
+      return `unknown or mistyped key "web.${k}" (expected listen, token, users, httpsCert, httpsKey: strings)`;
     }
   }
   return out;

@@ -4,11 +4,9 @@
 // Also the broker: its connections closed under a running agent, the agent comes back and
 // publishes again (in a private vhost, so nobody else's connections are touched).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import type { ConsoleSession } from "../../src/qmf/index.js";
 import {
   agentNameOf,
@@ -17,11 +15,11 @@ import {
   startTestAgent,
   tempDir,
   uniqueName,
-  waitUntil,
 } from "../support/agent.js";
+import { rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
-const run = promisify(execFile);
 const dir = tempDir("cli");
 const uri = writeTestDriverFile(join(dir.path, "node.xml"), {
   domains: 2,
@@ -212,10 +210,9 @@ describe("lvq agent (a real process)", () => {
 
   test("broker connections closed under a running agent: it reconnects and publishes again", async () => {
     const vhost = uniqueName("vhost");
-    const rabbitmqctl = (...a: string[]) => run("rabbitmqctl", ["-q", ...a], { timeout: 60_000 });
     await rabbitmqctl("add_vhost", vhost);
     await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
-    const broker = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+    const broker = vhostUrl(vhost);
     const shared = await startTestAgent({
       uri: "test:///default",
       broker,
@@ -229,7 +226,9 @@ describe("lvq agent (a real process)", () => {
       // A change while (or right after) the broker link was down reaches the console.
       const xml = `<domain type='test'><name>${name}</name><memory unit='KiB'>65536</memory><os><type>hvm</type></os></domain>`;
       await shared.agent.libvirt.client.domainDefineXml(xml);
-      const found = await waitUntil(
+      const found = await waitFor(
+        "the domain defined after the broker connections were closed",
+        20_000,
         async () => {
           const ds = await c.query({
             agentName: shared.name,
@@ -240,8 +239,6 @@ describe("lvq agent (a real process)", () => {
           });
           return ds[0];
         },
-        20_000,
-        "the domain defined after the broker connections were closed",
       );
       assert.equal(found.values.name, name);
       const d = await shared.agent.libvirt.client.domainLookupByName(name);

@@ -18,13 +18,7 @@ import {
   type LibvirtClient,
 } from "../../src/libvirt/index.js";
 import { type ConsoleSession, type ObjectIdLike, QmfStatus } from "../../src/qmf/index.js";
-import {
-  type AgentHandle,
-  objectsByName,
-  startTestAgent,
-  uniqueName,
-  waitUntil,
-} from "../support/agent.js";
+import { type AgentHandle, objectsByName, startTestAgent, uniqueName } from "../support/agent.js";
 import {
   type AgentView,
   agentView,
@@ -33,6 +27,7 @@ import {
   viewedTestAgent,
 } from "../support/agent-view.js";
 import { testDriverNames } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const run = promisify(execFile);
 const prefix = `${uniqueName("domset")}-`;
@@ -129,7 +124,7 @@ describe("Domain additions through the agent", () => {
 
     const t = await lv.domainCreateXml(domainXml(`${prefix}transient`));
     const tat = `Domain:${t.uuid}`;
-    await waitUntil(() => view.one("Domain", tat), 5000, "the transient domain");
+    await waitFor("the transient domain", 5000, () => view.one("Domain", tat));
     assert.deepEqual(await shownSettings(tat), {
       persistent: false,
       autostart: false,

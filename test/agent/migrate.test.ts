@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type LibvirtClient } from "../../src/libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike } from "../../src/qmf/index.js";
-import { type AgentHandle, openConsole, startTestAgent, waitUntil } from "../support/agent.js";
+import { type AgentHandle, openConsole, startTestAgent } from "../support/agent.js";
+import { agentView } from "../support/agent-view.js";
 import { cleanupGuest, qemuGuestXml, uniqueGuestName } from "../support/qemu.js";
 import { type SecondHost, secondHostUp } from "../support/two-hosts.js";
+import { waitFor } from "../support/wait.js";
 
 const guest = uniqueGuestName("mig");
 let host2: SecondHost;
@@ -19,16 +21,6 @@ let lv1: LibvirtClient;
 let lv2: LibvirtClient;
 /** More guests to remove in `after` (each returns its error, if any). */
 const cleanups: (() => Promise<Error | null>)[] = [];
-
-async function infoOf(agent: AgentHandle, uuid: string) {
-  const [o] = await qc.query({
-    agentName: agent.name,
-    packageName: "Libvirt",
-    className: "DomainInfo",
-    objectId: { agentName: agent.name, objectName: `DomainInfo:${uuid}` },
-  });
-  return o?.values;
-}
 
 /** Defines a 64 MiB QEMU guest on host 1 through QMF; its Domain object id and UUID. */
 async function defineOnA(name: string): Promise<{ ref: ObjectIdLike; uuid: string }> {
@@ -43,14 +35,7 @@ async function defineOnA(name: string): Promise<{ ref: ObjectIdLike; uuid: strin
 
 /** The DomainInfo values `agent` publishes for `uuid`, once its state is `state`. */
 function infoInState(agent: AgentHandle, uuid: string, state: string, what: string) {
-  return waitUntil(
-    async () => {
-      const v = await infoOf(agent, uuid);
-      return v?.state === state ? v : undefined;
-    },
-    10_000,
-    what,
-  );
+  return agentView(qc, agent.name, 10_000).infoWhen(uuid, (v) => v.state === state, what);
 }
 
 before(async () => {
@@ -96,10 +81,10 @@ describe("migration between two hosts", () => {
     const ref = domain as ObjectIdLike;
     await qc.callMethod(ref, "create", {}, { timeoutMs: 30_000 });
     const uuid = ref.objectName.slice("Domain:".length);
-    await waitUntil(
-      async () => (await infoOf(a, uuid))?.state === "running",
-      10_000,
+    await waitFor(
       "running on host 1",
+      10_000,
+      async () => (await agentView(qc, a.name).info(uuid))?.state === "running",
     );
 
     const t0 = performance.now();

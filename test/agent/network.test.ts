@@ -12,7 +12,7 @@ import {
   type Network,
 } from "../../src/libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike, QmfEvent } from "../../src/qmf/index.js";
-import { type AgentHandle, objectsByName, uniqueName, waitUntil } from "../support/agent.js";
+import { type AgentHandle, objectsByName, uniqueName } from "../support/agent.js";
 import {
   type AgentView,
   refName,
@@ -21,6 +21,7 @@ import {
   viewedTestAgent,
 } from "../support/agent-view.js";
 import { testDriverNames } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const prefix = `${uniqueName("net")}-`;
 const spec = { domains: 0, pools: 0, volumesPerPool: 0, networks: 2, namePrefix: prefix };
@@ -69,7 +70,7 @@ const eventsOf = (name: string) =>
 
 /** Waits until a network's events are `want`, then checks no more came. */
 async function expectEvents(name: string, want: string[]): Promise<void> {
-  await waitUntil(() => eventsOf(name).length >= want.length, 5000, `${name} events ${want}`);
+  await waitFor(`${name} events ${want}`, 5000, () => eventsOf(name).length >= want.length);
   await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(eventsOf(name), want);
 }

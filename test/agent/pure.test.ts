@@ -224,8 +224,13 @@ describe("roles", () => {
     for (const [method, role] of METHOD_ROLES) {
       const [cls, name] = method.split(".") as [string, string];
       const expected =
-        ["xml_desc", "interface_addresses", "dhcp_leases", "get_free_memory"].includes(name) ||
-        name.startsWith("lookup_volume_by_")
+        [
+          "xml_desc",
+          "interface_addresses",
+          "dhcp_leases",
+          "get_free_memory",
+          "stats_history",
+        ].includes(name) || name.startsWith("lookup_volume_by_")
           ? "viewer"
           : cls === "Domain" && operator.includes(name)
             ? "operator"
@@ -237,6 +242,15 @@ describe("roles", () => {
 });
 
 describe("audit values", () => {
+  test("a 4 MiB XML argument is cut at once: only its head is searched for passwords", () => {
+    const xml = `<domain>${"x".repeat(4 * 1024 * 1024)}</domain>`;
+    assert.deepEqual(auditValue(xml), {
+      head: `<domain>${"x".repeat(72)}`,
+      bytes: xml.length,
+      sha256: createHash("sha256").update(xml).digest("hex"),
+    });
+  });
+
   test("long texts cut with length and hash; URL passwords masked; maps, lists and depth bounded", () => {
     const long = "é".repeat(100);
     assert.deepEqual(auditValue(long), {

@@ -15,9 +15,10 @@ import {
   type LibvirtClient,
 } from "../../src/libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike } from "../../src/qmf/index.js";
-import { type AgentHandle, openConsole, startTestAgent, waitUntil } from "../support/agent.js";
+import { type AgentHandle, openConsole, startTestAgent } from "../support/agent.js";
 import { type AgentView, agentView, refName, refused } from "../support/agent-view.js";
 import { cleanupGuest, qemuGuestXml, uniqueGuestName, writeEmptyQcow2 } from "../support/qemu.js";
+import { waitFor } from "../support/wait.js";
 
 const URI = "qemu:///system";
 const resized = uniqueGuestName("resize");
@@ -103,15 +104,11 @@ describe("issue-11 additions on QEMU (qemu:///system)", () => {
     // The balloon's target: libvirt reports the new size once the guest's balloon moves
     // (this guest has no OS to move it): whatever it reports, the agent publishes.
     await view.call(at, "set_memory", { memory: 98304n, flags: "live" });
-    const info = await waitUntil(
-      async () => {
-        const v = (await view.one("DomainInfo", `DomainInfo:${d.uuid}`))?.values;
-        const now = await lv.domainGetInfo(d);
-        return v && v.memory === now.memory ? v : undefined;
-      },
-      10_000,
-      "DomainInfo.memory as libvirt reports it",
-    );
+    const info = await waitFor("DomainInfo.memory as libvirt reports it", 10_000, async () => {
+      const v = (await view.one("DomainInfo", `DomainInfo:${d.uuid}`))?.values;
+      const now = await lv.domainGetInfo(d);
+      return v && v.memory === now.memory ? v : undefined;
+    });
     assert.equal(info.maximum_memory, 131072n);
     await view.call(at, "set_memory", { memory: 98304n, flags: "config" });
     assert.match(
@@ -183,10 +180,8 @@ describe("issue-11 additions on QEMU (qemu:///system)", () => {
       h.agent.hostUuid,
       qemuGuestXml(ballooned, { statsPeriod: null }),
     );
-    await waitUntil(
-      async () => (await balloonXml(d)).includes(`<stats period='${PERIOD}'/>`),
-      10_000,
-      "the stats period set on the running guest",
+    await waitFor("the stats period set on the running guest", 10_000, async () =>
+      (await balloonXml(d)).includes(`<stats period='${PERIOD}'/>`),
     );
     const defined = await balloonXml(d, 2 /* VIR_DOMAIN_XML_INACTIVE */);
     assert.match(defined, /^<memballoon model='virtio'/);

@@ -9,8 +9,10 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { connect, type LibvirtClient } from "../../src/libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike, QmfObject } from "../../src/qmf/index.js";
-import { type AgentHandle, openConsole, startTestAgent, waitUntil } from "../support/agent.js";
+import { type AgentHandle, openConsole, startTestAgent } from "../support/agent.js";
+import { type AgentView, agentView } from "../support/agent-view.js";
 import { cleanupGuest, qemuGuestXml, uniqueGuestName } from "../support/qemu.js";
+import { waitFor } from "../support/wait.js";
 
 const run = promisify(execFile);
 const URI = "qemu:///system";
@@ -22,27 +24,7 @@ let qc: ConsoleSession;
 let lv: LibvirtClient;
 let domRef: ObjectIdLike;
 let uuid: string;
-
-async function info(): Promise<Record<string, unknown> | undefined> {
-  const [o] = await qc.query({
-    agentName: h.name,
-    packageName: "Libvirt",
-    className: "DomainInfo",
-    objectId: { agentName: h.name, objectName: `DomainInfo:${uuid}` },
-  });
-  return o?.values;
-}
-
-function infoWhen(pred: (v: Record<string, unknown>) => boolean, what: string, ms = 10_000) {
-  return waitUntil(
-    async () => {
-      const v = await info();
-      return v && pred(v) ? v : undefined;
-    },
-    ms,
-    what,
-  );
-}
+let view: AgentView;
 
 const call = (method: string, args: Record<string, unknown> = {}) =>
   qc.callMethod(domRef, method, args, { timeoutMs: 60_000 });
@@ -52,6 +34,7 @@ before(async () => {
   // No host UUID given and a fresh state dir: the agent names itself from the capabilities.
   h = await startTestAgent({ uri: URI, statsIntervalMs: 500 });
   qc = await openConsole();
+  view = agentView(qc, h.name, 10_000);
 });
 
 after(async () => {
@@ -78,10 +61,11 @@ describe("agent on QEMU (qemu:///system)", () => {
     const d = await lv.domainLookupByName(guest);
     uuid = d.uuid;
     assert.equal(domRef.objectName, `Domain:${uuid}`);
-    await infoWhen((v) => v.state === "shutoff", "shutoff after define");
+    await view.infoWhen(uuid, (v) => v.state === "shutoff", "shutoff after define");
 
     await call("create");
-    const first = await infoWhen(
+    const first = await view.infoWhen(
+      uuid,
       (v) => v.state === "running" && (v.cpu_time as bigint) > 0n,
       "running with cpu time",
     );
@@ -93,23 +77,32 @@ describe("agent on QEMU (qemu:///system)", () => {
     // No disks and no NICs: the block and network sums are exactly zero.
     assert.equal(first.block_rd_bytes, 0n);
     assert.equal(first.net_rx_bytes, 0n);
-    await infoWhen((v) => (v.cpu_time as bigint) > (first.cpu_time as bigint), "cpu_time growing");
+    await view.infoWhen(
+      uuid,
+      (v) => (v.cpu_time as bigint) > (first.cpu_time as bigint),
+      "cpu_time growing",
+    );
 
     await call("suspend");
     assert.deepEqual(
-      [(await info())?.state, (await info())?.state_reason],
+      [(await view.info(uuid))?.state, (await view.info(uuid))?.state_reason],
       ["paused", "user"],
       "published before the method returned",
     );
     await call("resume");
-    await infoWhen((v) => v.state === "running" && v.state_reason === "unpaused", "resumed");
+    await view.infoWhen(
+      uuid,
+      (v) => v.state === "running" && v.state_reason === "unpaused",
+      "resumed",
+    );
 
     await call("save", { filename: saveFile });
-    await infoWhen((v) => v.state === "shutoff" && v.state_reason === "saved", "saved");
+    await view.infoWhen(uuid, (v) => v.state === "shutoff" && v.state_reason === "saved", "saved");
     assert.ok(statSync(saveFile).size > 0);
     assert.equal(readFileSync(saveFile).subarray(0, 16).toString("latin1"), "LibvirtQemudSave");
     await call("restore", { filename: saveFile });
-    const restored = await infoWhen(
+    const restored = await view.infoWhen(
+      uuid,
       (v) => v.state === "running" && v.state_reason === "restored",
       "restored",
     );
@@ -121,13 +114,16 @@ describe("agent on QEMU (qemu:///system)", () => {
     assert.match(x, /<domain type='qemu' id='\d+'>/);
 
     await call("destroy");
-    const off = await infoWhen(
+    const off = await view.infoWhen(
+      uuid,
       (v) => v.state === "shutoff" && v.state_reason === "destroyed",
       "destroyed",
     );
     assert.equal(off.cpu_time, 0n);
     await call("undefine");
-    await waitUntil(
+    await waitFor(
+      "Domain deleted",
+      5000,
       async () =>
         (
           await qc.query({
@@ -137,8 +133,6 @@ describe("agent on QEMU (qemu:///system)", () => {
             objectId: domRef,
           })
         ).length === 0,
-      5000,
-      "Domain deleted",
     );
     await assert.rejects(lv.domainLookupByName(guest));
   });
@@ -147,7 +141,7 @@ describe("agent on QEMU (qemu:///system)", () => {
     await lv.domainCreate(await lv.domainDefineXml(qemuGuestXml(guest)));
     const d = await lv.domainLookupByName(guest);
     uuid = d.uuid;
-    await infoWhen((v) => v.state === "running", "running");
+    await view.infoWhen(uuid, (v) => v.state === "running", "running");
     const seen = new Promise<number>((resolve) => {
       const on = (o: QmfObject) => {
         if (
@@ -171,13 +165,17 @@ describe("agent on QEMU (qemu:///system)", () => {
     ]);
     assert.ok(at - t < 1000, `seen ${Math.round(at - t)} ms after virsh returned`);
     await run("virsh", ["-q", "-c", URI, "resume", guest]);
-    await infoWhen((v) => v.state === "running", "running again");
+    await view.infoWhen(uuid, (v) => v.state === "running", "running again");
   });
 
   test("a domain whose job lock is held keeps its statistics, marked stale with their age; sweeps keep running", async () => {
     const pid = Number(readFileSync(`/run/libvirt/qemu/${guest}.pid`, "utf8").trim());
     assert.ok(pid > 1);
-    await infoWhen((v) => v.stats_stale === false && (v.cpu_time as bigint) > 0n, "fresh stats");
+    await view.infoWhen(
+      uuid,
+      (v) => v.stats_stale === false && (v.cpu_time as bigint) > 0n,
+      "fresh stats",
+    );
     // Freeze QEMU, then let a virsh command take the domain's job and wait on the monitor.
     process.kill(pid, "SIGSTOP");
     let holder: ChildProcess | undefined;
@@ -194,19 +192,22 @@ describe("agent on QEMU (qemu:///system)", () => {
       holder.stderr?.on("data", (b) => {
         said += b;
       });
-      const stale = await infoWhen(
-        (v) => v.stats_stale === true && (v.stats_age as bigint) > 0n,
-        "stale stats",
-        10_000,
-      ).catch((e: Error) => {
-        // Say what was seen, so a failure here can be told apart from a frozen test.
-        const st = readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2];
-        throw new Error(
-          `${e.message}; qemu process state ${st}, virsh holding the job exited: ${holder?.exitCode !== null}, said ${JSON.stringify(said)}`,
-        );
-      });
+      const stale = await view
+        .infoWhen(
+          uuid,
+          (v) => v.stats_stale === true && (v.stats_age as bigint) > 0n,
+          "stale stats",
+        )
+        .catch((e: Error) => {
+          // Say what was seen, so a failure here can be told apart from a frozen test.
+          const st = readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2];
+          throw new Error(
+            `${e.message}; qemu process state ${st}, virsh holding the job exited: ${holder?.exitCode !== null}, said ${JSON.stringify(said)}`,
+          );
+        });
       // The sweep did not stall: later sweeps keep running and the age keeps growing.
-      await infoWhen(
+      await view.infoWhen(
+        uuid,
         (v) => (v.stats_age as bigint) > (stale.stats_age as bigint),
         "stats age growing",
       );
@@ -215,6 +216,6 @@ describe("agent on QEMU (qemu:///system)", () => {
       process.kill(pid, "SIGCONT");
       await new Promise((r) => holder?.once("exit", r) ?? r(undefined));
     }
-    await infoWhen((v) => v.stats_stale === false && v.stats_age === 0n, "fresh again");
+    await view.infoWhen(uuid, (v) => v.stats_stale === false && v.stats_age === 0n, "fresh again");
   });
 });

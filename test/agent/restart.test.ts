@@ -11,15 +11,10 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import type { ConsoleSession } from "../../src/qmf/index.js";
 import { isMethodError, QmfStatus } from "../../src/qmf/index.js";
-import {
-  type AgentHandle,
-  openConsole,
-  startTestAgent,
-  tempDir,
-  waitUntil,
-} from "../support/agent.js";
+import { type AgentHandle, openConsole, startTestAgent, tempDir } from "../support/agent.js";
 import { qemuGuestXml, uniqueGuestName } from "../support/qemu.js";
 import { type SecondHost, secondHostUp, twoHosts } from "../support/two-hosts.js";
+import { waitFor } from "../support/wait.js";
 
 const run = promisify(execFile);
 const dir = tempDir("restart");
@@ -71,14 +66,10 @@ describe("libvirtd restarted or hung under a running agent", () => {
     assert.equal((await nodeValues())?.libvirt_state, "connected");
 
     await twoHosts("stop-daemon");
-    const down = await waitUntil(
-      async () => {
-        const v = await nodeValues();
-        return v?.libvirt_state === "disconnected" ? v : undefined;
-      },
-      5000,
-      "Node.libvirt_state disconnected",
-    );
+    const down = await waitFor("Node.libvirt_state disconnected", 5000, async () => {
+      const v = await nodeValues();
+      return v?.libvirt_state === "disconnected" ? v : undefined;
+    });
     assert.notEqual(down.libvirt_error, "");
     assert.deepEqual(await domainNames(), before, "no domain deleted while libvirtd is down");
     const attrs = await qc.waitForAgent(h.name, 5000);
@@ -100,25 +91,23 @@ describe("libvirtd restarted or hung under a running agent", () => {
 
     // A domain defined while the agent could not see: the resync after the restart finds it.
     await twoHosts("start-daemon");
-    await waitUntil(
-      async () => (await nodeValues())?.libvirt_state === "connected",
-      10_000,
+    await waitFor(
       "connected again",
+      10_000,
+      async () => (await nodeValues())?.libvirt_state === "connected",
     );
     writeFileSync(join(dir.path, "g2.xml"), qemuGuestXml(guest2));
     // Events are registered again: a define now is seen at once (no resync is due for minutes).
     await virsh("define", join(dir.path, "g2.xml"));
-    await waitUntil(
-      async () => (await domainNames()).includes(guest2),
-      3000,
-      "the new domain via its event",
+    await waitFor("the new domain via its event", 3000, async () =>
+      (await domainNames()).includes(guest2),
     );
     assert.deepEqual(await domainNames(), [...before, guest2].sort());
     await virsh("undefine", guest2);
-    await waitUntil(
-      async () => !(await domainNames()).includes(guest2),
-      3000,
+    await waitFor(
       "undefined via its event",
+      3000,
+      async () => !(await domainNames()).includes(guest2),
     );
   });
 
@@ -127,19 +116,19 @@ describe("libvirtd restarted or hung under a running agent", () => {
     const pid = libvirtdPid();
     process.kill(pid, "SIGSTOP");
     try {
-      await waitUntil(
-        async () => (await nodeValues())?.libvirt_state === "disconnected",
-        10_000,
+      await waitFor(
         "disconnected by keepalive",
+        10_000,
+        async () => (await nodeValues())?.libvirt_state === "disconnected",
       );
       assert.deepEqual(await domainNames(), before);
     } finally {
       process.kill(pid, "SIGCONT");
     }
-    await waitUntil(
-      async () => (await nodeValues())?.libvirt_state === "connected",
-      15_000,
+    await waitFor(
       "connected after SIGCONT",
+      15_000,
+      async () => (await nodeValues())?.libvirt_state === "connected",
     );
     assert.deepEqual(await domainNames(), before);
   });

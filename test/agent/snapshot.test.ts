@@ -14,7 +14,7 @@ import {
   type LibvirtClient,
 } from "../../src/libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike } from "../../src/qmf/index.js";
-import { type AgentHandle, objectsByName, uniqueName, waitUntil } from "../support/agent.js";
+import { type AgentHandle, objectsByName, uniqueName } from "../support/agent.js";
 import {
   type AgentView,
   refName,
@@ -23,6 +23,7 @@ import {
   viewedTestAgent,
 } from "../support/agent-view.js";
 import { testDriverNames } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const prefix = `${uniqueName("snap")}-`;
 const spec = { domains: 4, pools: 0, volumesPerPool: 0, namePrefix: prefix };
@@ -192,10 +193,8 @@ describe("domain snapshots through the agent", () => {
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(await view.one("Snapshot", `Snapshot:${dn.uuid}/q1`), undefined);
     await lv.domainSuspend(d); // a lifecycle event: the domain is read with its snapshots
-    await waitUntil(
-      () => view.one("Snapshot", `Snapshot:${dn.uuid}/q1`),
-      5000,
-      "the snapshot read with its domain",
+    await waitFor("the snapshot read with its domain", 5000, () =>
+      view.one("Snapshot", `Snapshot:${dn.uuid}/q1`),
     );
     await agree(d, "after the event");
 

@@ -14,15 +14,15 @@ import type { LibvirtClient, StoragePool } from "../../src/libvirt/index.js";
 import type { ConsoleSession, QmfEvent, QmfObject } from "../../src/qmf/index.js";
 import {
   type AgentHandle,
-  BROKER,
   objectsByName,
   openConsole,
   startTestAgent,
   tempDir,
   uniqueName,
-  waitUntil,
 } from "../support/agent.js";
+import { BROKER } from "../support/broker.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const dir = tempDir("sync");
 let qc: ConsoleSession;
@@ -194,13 +194,13 @@ describe("the agent follows libvirt", () => {
       );
       await client.storageVolDelete(await client.storageVolLookupByName(pool, gone.name));
 
-      const after = await waitUntil(
+      const after = await waitFor(
+        "the new volume published and the deleted one gone",
+        5000,
         async () => {
           const vols = await objectsByName(qc, h.name, "Volume");
           return vols.has(`Volume:${v.key}`) && vols.size === 2 ? vols : undefined;
         },
-        5000,
-        "the new volume published and the deleted one gone",
       );
       const vo = after.get(`Volume:${v.key}`);
       assert.equal(vo?.values.name, vname);
@@ -249,21 +249,17 @@ describe("the agent follows libvirt", () => {
         `<domain type='test'><name>${name}</name><memory unit='KiB'>65536</memory><os><type>hvm</type></os></domain>`,
       );
       await client.domainCreate(d);
-      await waitUntil(
-        () => h.agent.session.getObject(`DomainInfo:${d.uuid}`)?.state === "running",
-        5000,
+      await waitFor(
         "the agent saw the domain start",
+        5000,
+        () => h.agent.session.getObject(`DomainInfo:${d.uuid}`)?.state === "running",
       );
       assert.equal(seen.length, 0, "nothing reached the console while the link was cut");
       relay.restore();
-      const events = await waitUntil(
-        () => {
-          const mine = seen.filter((e) => e.values.uuid === d.uuid);
-          return mine.length >= 2 ? mine : undefined;
-        },
-        15_000,
-        "the two held events after the reconnect",
-      );
+      const events = await waitFor("the two held events after the reconnect", 15_000, () => {
+        const mine = seen.filter((e) => e.values.uuid === d.uuid);
+        return mine.length >= 2 ? mine : undefined;
+      });
       await new Promise((r) => setTimeout(r, 300)); // a duplicate would arrive by now
       assert.deepEqual(
         seen

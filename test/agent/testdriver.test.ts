@@ -19,7 +19,6 @@ import {
 import { ErrorCode, type LibvirtClient } from "../../src/libvirt/index.js";
 import {
   type ConsoleSession,
-  isMethodError,
   type ObjectIdLike,
   type QmfEvent,
   type QmfObject,
@@ -32,9 +31,10 @@ import {
   startTestAgent,
   tempDir,
   uniqueName,
-  waitUntil,
 } from "../support/agent.js";
+import { type AgentView, agentView, refName, refused } from "../support/agent-view.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const run = promisify(execFile);
 const dir = tempDir("td");
@@ -46,61 +46,16 @@ const uri = writeTestDriverFile(join(dir.path, "node.xml"), spec);
 let h: AgentHandle;
 let qc: ConsoleSession;
 let lv: LibvirtClient;
+let view: AgentView;
 const events: QmfEvent[] = [];
 
-const refName = (v: unknown): string => (v as ObjectIdLike).objectName;
 const refAgent = (v: unknown): string => (v as ObjectIdLike).agentName;
-
-async function one(className: string, objectName: string): Promise<QmfObject | undefined> {
-  const objs = await qc.query({
-    agentName: h.name,
-    packageName: "Libvirt",
-    className,
-    objectId: { agentName: h.name, objectName },
-  });
-  return objs[0];
-}
-
-async function call(
-  objectName: string,
-  method: string,
-  args: Record<string, unknown> = {},
-): Promise<Record<string, unknown>> {
-  return qc.callMethod({ agentName: h.name, objectName }, method, args, { timeoutMs: 15_000 });
-}
-
-/** The MethodError a call fails with (fails the test if it succeeds). */
-async function refused(p: Promise<unknown>): Promise<{ code: number; text: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isMethodError(e)) return { code: e.code, text: e.text };
-    throw e;
-  }
-  assert.fail("the call succeeded but should have been refused");
-}
-
-/** Waits until the agent no longer publishes an object. */
-function gone(className: string, objectName: string, what: string) {
-  return waitUntil(async () => (await one(className, objectName)) === undefined, 5000, what);
-}
-
-/** The published DomainInfo of a domain, once `pred` holds for it. */
-function infoWhen(uuid: string, pred: (v: Record<string, unknown>) => boolean, what: string) {
-  return waitUntil(
-    async () => {
-      const o = await one("DomainInfo", `DomainInfo:${uuid}`);
-      return o && pred(o.values) ? o.values : undefined;
-    },
-    5000,
-    what,
-  );
-}
 
 before(async () => {
   h = await startTestAgent({ uri });
   lv = h.agent.libvirt.client;
   qc = await openConsole();
+  view = agentView(qc, h.name);
   qc.on("event", (e) => {
     if (e.agentName === h.name) events.push(e);
   });
@@ -129,7 +84,7 @@ describe("agent on the test driver", () => {
     assert.equal(refName(node.values.host_info), `NodeInfo:${hostUuid}`);
     assert.equal(refAgent(node.values.host_info), h.name);
 
-    const ni = await one("NodeInfo", `NodeInfo:${hostUuid}`);
+    const ni = await view.one("NodeInfo", `NodeInfo:${hostUuid}`);
     assert.ok(ni, "Node.host_info points at a real NodeInfo object");
     const n = await lv.nodeGetInfo();
     assert.deepEqual(
@@ -226,28 +181,28 @@ describe("agent on the test driver", () => {
     const hostUuid = h.agent.hostUuid;
     const name = `${prefix}life`;
     const xml = `<domain type='test'><name>${name}</name><memory unit='KiB'>131072</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>`;
-    const out = await call(`Node:${hostUuid}`, "define_domain_xml", { xml_desc: xml });
+    const out = await view.call(`Node:${hostUuid}`, "define_domain_xml", { xml_desc: xml });
     const ref = out.domain as ObjectIdLike;
     assert.equal(ref.agentName, h.name);
     const d = await lv.domainLookupByName(name);
     assert.equal(ref.objectName, `Domain:${d.uuid}`);
-    const dom = await one("Domain", ref.objectName);
+    const dom = await view.one("Domain", ref.objectName);
     assert.ok(dom, "define_domain_xml returns the object the agent publishes");
     assert.equal(dom.values.name, name);
     assert.equal(dom.values.id, "-1");
-    let info = await infoWhen(d.uuid, (v) => v.state === "shutoff", "shutoff after define");
+    let info = await view.infoWhen(d.uuid, (v) => v.state === "shutoff", "shutoff after define");
     assert.equal(info.maximum_memory, 131072n);
     assert.equal(info.num_vcpus, 2);
 
-    await call(ref.objectName, "create");
-    info = await infoWhen(d.uuid, (v) => v.state === "running", "running after create");
+    await view.call(ref.objectName, "create");
+    info = await view.infoWhen(d.uuid, (v) => v.state === "running", "running after create");
     assert.equal(info.state_reason, "booted");
-    assert.notEqual((await one("Domain", ref.objectName))?.values.id, "-1");
-    await call(ref.objectName, "suspend");
-    info = await infoWhen(d.uuid, (v) => v.state === "paused", "paused after suspend");
+    assert.notEqual((await view.one("Domain", ref.objectName))?.values.id, "-1");
+    await view.call(ref.objectName, "suspend");
+    info = await view.infoWhen(d.uuid, (v) => v.state === "paused", "paused after suspend");
     assert.equal(info.state_reason, "user");
-    await call(ref.objectName, "resume");
-    await infoWhen(
+    await view.call(ref.objectName, "resume");
+    await view.infoWhen(
       d.uuid,
       (v) => v.state === "running" && v.state_reason === "unpaused",
       "resumed",
@@ -255,57 +210,57 @@ describe("agent on the test driver", () => {
 
     // save/restore: the daemon writes the file (the test driver's own format).
     const file = join(dir.path, "life.save");
-    await call(ref.objectName, "save", { filename: file });
-    await infoWhen(d.uuid, (v) => v.state === "shutoff" && v.state_reason === "saved", "saved");
+    await view.call(ref.objectName, "save", { filename: file });
+    await view.infoWhen(
+      d.uuid,
+      (v) => v.state === "shutoff" && v.state_reason === "saved",
+      "saved",
+    );
     assert.ok(readFileSync(file).length > 0, "save wrote the file on the host");
-    await call(ref.objectName, "restore", { filename: file });
-    await infoWhen(
+    await view.call(ref.objectName, "restore", { filename: file });
+    await view.infoWhen(
       d.uuid,
       (v) => v.state === "running" && v.state_reason === "restored",
       "restored",
     );
 
-    const x = await call(ref.objectName, "xml_desc");
+    const x = await view.call(ref.objectName, "xml_desc");
     assert.equal(typeof x.description, "string");
     assert.equal(x.description, await lv.domainGetXmlDesc(d));
     assert.match(x.description as string, new RegExp(`<name>${name}</name>`));
 
-    await call(ref.objectName, "shutdown");
-    await infoWhen(
+    await view.call(ref.objectName, "shutdown");
+    await view.infoWhen(
       d.uuid,
       (v) => v.state === "shutoff" && v.state_reason === "shutdown",
       "shut down",
     );
-    await call(ref.objectName, "create");
-    await infoWhen(d.uuid, (v) => v.state === "running", "running again");
-    await call(ref.objectName, "reboot");
-    await infoWhen(d.uuid, (v) => v.state === "running", "running after reboot");
-    await call(ref.objectName, "destroy");
-    await infoWhen(
+    await view.call(ref.objectName, "create");
+    await view.infoWhen(d.uuid, (v) => v.state === "running", "running again");
+    await view.call(ref.objectName, "reboot");
+    await view.infoWhen(d.uuid, (v) => v.state === "running", "running after reboot");
+    await view.call(ref.objectName, "destroy");
+    await view.infoWhen(
       d.uuid,
       (v) => v.state === "shutoff" && v.state_reason === "destroyed",
       "destroyed",
     );
-    assert.equal((await one("Domain", ref.objectName))?.values.id, "-1");
-    await call(ref.objectName, "undefine");
-    await gone("Domain", ref.objectName, "Domain deleted");
-    assert.equal(await one("DomainInfo", `DomainInfo:${d.uuid}`), undefined);
+    assert.equal((await view.one("Domain", ref.objectName))?.values.id, "-1");
+    await view.call(ref.objectName, "undefine");
+    await view.gone("Domain", ref.objectName, "Domain deleted");
+    assert.equal(await view.one("DomainInfo", `DomainInfo:${d.uuid}`), undefined);
     await assert.rejects(
       lv.domainLookupByName(name),
       (e: Error & { libvirtCode?: number }) => e.libvirtCode === ErrorCode.NO_DOMAIN,
     );
 
     // The lifecycle events libvirt sent, raised as QMF events in order.
-    const seen = await waitUntil(
-      () => {
-        const mine = events
-          .filter((e) => e.values.uuid === d.uuid)
-          .map((e) => `${e.values.event}/${e.values.detail}`);
-        return mine.includes("undefined/removed") ? mine : undefined;
-      },
-      5000,
-      "the undefined event",
-    );
+    const seen = await waitFor("the undefined event", 5000, () => {
+      const mine = events
+        .filter((e) => e.values.uuid === d.uuid)
+        .map((e) => `${e.values.event}/${e.values.detail}`);
+      return mine.includes("undefined/removed") ? mine : undefined;
+    });
     assert.deepEqual(seen, [
       "defined/added",
       "started/booted",
@@ -328,24 +283,26 @@ describe("agent on the test driver", () => {
     const hostUuid = h.agent.hostUuid;
     const pname = `${prefix}p-new`;
     const pxml = `<pool type='dir'><name>${pname}</name><target><path>/lvq-test-driver/${pname}</path></target></pool>`;
-    const { pool } = await call(`Node:${hostUuid}`, "storage_pool_define_xml", { xml_desc: pxml });
+    const { pool } = await view.call(`Node:${hostUuid}`, "storage_pool_define_xml", {
+      xml_desc: pxml,
+    });
     const p = await lv.storagePoolLookupByName(pname);
     const pn = (pool as ObjectIdLike).objectName;
     assert.equal(pn, `Pool:${p.uuid}`);
-    const stateOf = async () => (await one("Pool", pn))?.values.state;
+    const stateOf = async () => (await view.one("Pool", pn))?.values.state;
     assert.equal(await stateOf(), "inactive");
-    await call(pn, "build");
-    await call(pn, "create");
-    await waitUntil(async () => (await stateOf()) === "running", 5000, "pool running");
-    await call(pn, "refresh");
+    await view.call(pn, "build");
+    await view.call(pn, "create");
+    await waitFor("pool running", 5000, async () => (await stateOf()) === "running");
+    await view.call(pn, "refresh");
 
     const vname = `${prefix}v-new`;
     const vxml = `<volume><name>${vname}</name><capacity unit='bytes'>2097152</capacity></volume>`;
-    const { volume } = await call(pn, "create_volume_xml", { xml_desc: vxml });
+    const { volume } = await view.call(pn, "create_volume_xml", { xml_desc: vxml });
     const v = await lv.storageVolLookupByName(p, vname);
     const vn = (volume as ObjectIdLike).objectName;
     assert.equal(vn, `Volume:${v.key}`);
-    const vo = await one("Volume", vn);
+    const vo = await view.one("Volume", vn);
     assert.ok(vo);
     assert.equal(vo.values.name, vname);
     assert.equal(vo.values.capacity, 2097152n);
@@ -356,42 +313,42 @@ describe("agent on the test driver", () => {
       ["lookup_volume_by_key", { volume_key: v.key }],
       ["lookup_volume_by_path", { volume_path: vo.values.path }],
     ] as const) {
-      const r = await call(pn, method, args);
+      const r = await view.call(pn, method, args);
       assert.equal((r.volume as ObjectIdLike).objectName, vn, method);
     }
     // A volume of another pool is not found through this pool.
     const other = names.pools[0]!;
     const e = await refused(
-      call(pn, "lookup_volume_by_path", { volume_path: other.volumes[0]!.path }),
+      view.call(pn, "lookup_volume_by_path", { volume_path: other.volumes[0]!.path }),
     );
     assert.equal(e.code, QmfStatus.PARAMETER_INVALID);
     const missing = await refused(
-      call(pn, "lookup_volume_by_name", { volume_name: "no-such-volume" }),
+      view.call(pn, "lookup_volume_by_name", { volume_name: "no-such-volume" }),
     );
     assert.equal(missing.code, LIBVIRT_ERROR_BASE + ErrorCode.NO_STORAGE_VOL);
     assert.match(missing.text, /^virStorageVolLookupByName: /);
 
-    assert.equal((await call(vn, "xml_desc")).description, await lv.storageVolGetXmlDesc(v));
-    assert.equal((await call(pn, "xml_desc")).description, await lv.storagePoolGetXmlDesc(p));
-    await call(vn, "delete");
-    assert.equal(await one("Volume", vn), undefined);
+    assert.equal((await view.call(vn, "xml_desc")).description, await lv.storageVolGetXmlDesc(v));
+    assert.equal((await view.call(pn, "xml_desc")).description, await lv.storagePoolGetXmlDesc(p));
+    await view.call(vn, "delete");
+    assert.equal(await view.one("Volume", vn), undefined);
     await assert.rejects(lv.storageVolLookupByName(p, vname));
 
-    await call(pn, "destroy");
-    await waitUntil(async () => (await stateOf()) === "inactive", 5000, "pool inactive");
-    await call(pn, "delete");
-    await call(pn, "undefine");
-    await gone("Pool", pn, "Pool deleted");
+    await view.call(pn, "destroy");
+    await waitFor("pool inactive", 5000, async () => (await stateOf()) === "inactive");
+    await view.call(pn, "delete");
+    await view.call(pn, "undefine");
+    await view.gone("Pool", pn, "Pool deleted");
     await assert.rejects(lv.storagePoolLookupByName(pname));
 
     // A transient pool: create_xml starts it; destroy makes it vanish.
     const tname = `${prefix}p-tmp`;
     const txml = `<pool type='dir'><name>${tname}</name><target><path>/lvq-test-driver/${tname}</path></target></pool>`;
-    const t = (await call(`Node:${hostUuid}`, "storage_pool_create_xml", { xml_desc: txml }))
+    const t = (await view.call(`Node:${hostUuid}`, "storage_pool_create_xml", { xml_desc: txml }))
       .pool as ObjectIdLike;
-    assert.equal((await one("Pool", t.objectName))?.values.state, "running");
-    await call(t.objectName, "destroy");
-    await gone("Pool", t.objectName, "transient pool gone");
+    assert.equal((await view.one("Pool", t.objectName))?.values.state, "running");
+    await view.call(t.objectName, "destroy");
+    await view.gone("Pool", t.objectName, "transient pool gone");
 
     const pev = events
       .filter((x) => x.eventName === "PoolLifecycle" && x.values.name === pname)
@@ -417,7 +374,7 @@ describe("agent on the test driver", () => {
 
   test("libvirt's refusal comes back with its code: get_free_memory without NUMA cells, migrate on the test driver", async () => {
     const hostUuid = h.agent.hostUuid;
-    const e = await refused(call(`Node:${hostUuid}`, "get_free_memory"));
+    const e = await refused(view.call(`Node:${hostUuid}`, "get_free_memory"));
     assert.equal(e.code, LIBVIRT_ERROR_BASE + ErrorCode.INTERNAL_ERROR);
     assert.match(e.text, /^virNodeGetFreeMemory: /);
 
@@ -432,7 +389,7 @@ describe("agent on the test driver", () => {
     try {
       const d = names.domains[0]!;
       const m = await refused(
-        call(`Domain:${d.uuid}`, "migrate", {
+        view.call(`Domain:${d.uuid}`, "migrate", {
           destination_node: { agentName: dest.name, objectName: `Node:${dest.agent.hostUuid}` },
           flags: 0,
           new_domain_name: "",
@@ -442,7 +399,7 @@ describe("agent on the test driver", () => {
       );
       assert.equal(m.code, LIBVIRT_ERROR_BASE + ErrorCode.NO_SUPPORT);
       assert.match(m.text, /^virDomainMigrateToURI3: /);
-      const info = await one("DomainInfo", `DomainInfo:${d.uuid}`);
+      const info = await view.one("DomainInfo", `DomainInfo:${d.uuid}`);
       assert.equal(info?.values.state, "running");
     } finally {
       await dest.stop();
@@ -457,30 +414,30 @@ describe("agent on the test driver", () => {
 
     // invalid XML: libvirt's own code and text
     const bad = await refused(
-      call(node, "define_domain_xml", { xml_desc: "<domain type='test'><name>x</name>" }),
+      view.call(node, "define_domain_xml", { xml_desc: "<domain type='test'><name>x</name>" }),
     );
     assert.equal(bad.code, LIBVIRT_ERROR_BASE + ErrorCode.XML_DETAIL);
     assert.match(bad.text, /^virDomainDefineXML: /);
     // unknown object / unknown method
-    const uo = await refused(call("Domain:00000000-0000-0000-0000-000000000000", "create"));
+    const uo = await refused(view.call("Domain:00000000-0000-0000-0000-000000000000", "create"));
     assert.equal(uo.code, QmfStatus.UNKNOWN_OBJECT);
-    const um = await refused(call(`Domain:${d0.uuid}`, "frobnicate"));
+    const um = await refused(view.call(`Domain:${d0.uuid}`, "frobnicate"));
     assert.equal(um.code, QmfStatus.UNKNOWN_METHOD);
     // wrong type, missing argument, empty XML, relative path, migrate to itself
-    const wt = await refused(call(node, "define_domain_xml", { xml_desc: 42 }));
+    const wt = await refused(view.call(node, "define_domain_xml", { xml_desc: 42 }));
     assert.equal(wt.code, QmfStatus.PARAMETER_INVALID);
     assert.match(wt.text, /xml_desc/);
-    const ma = await refused(call(`Domain:${d0.uuid}`, "save", {}));
+    const ma = await refused(view.call(`Domain:${d0.uuid}`, "save", {}));
     assert.equal(ma.code, QmfStatus.PARAMETER_INVALID);
     assert.match(ma.text, /filename/);
-    const ex = await refused(call(node, "define_domain_xml", { xml_desc: "   " }));
+    const ex = await refused(view.call(node, "define_domain_xml", { xml_desc: "   " }));
     assert.equal(ex.code, QmfStatus.PARAMETER_INVALID);
     assert.match(ex.text, /xml_desc is empty/);
-    const rp = await refused(call(`Domain:${d0.uuid}`, "save", { filename: "relative.img" }));
+    const rp = await refused(view.call(`Domain:${d0.uuid}`, "save", { filename: "relative.img" }));
     assert.equal(rp.code, QmfStatus.PARAMETER_INVALID);
     assert.match(rp.text, /filename must be an absolute path/);
     const self = await refused(
-      call(`Domain:${d0.uuid}`, "migrate", {
+      view.call(`Domain:${d0.uuid}`, "migrate", {
         destination_node: { agentName: h.name, objectName: node },
         flags: 0,
         new_domain_name: "",
@@ -491,7 +448,7 @@ describe("agent on the test driver", () => {
     assert.equal(self.code, QmfStatus.PARAMETER_INVALID);
     assert.match(self.text, /destination_node is this host/);
     const neg = await refused(
-      call(`Domain:${d0.uuid}`, "migrate", {
+      view.call(`Domain:${d0.uuid}`, "migrate", {
         destination_node: { agentName: "x:y:z", objectName: "Node:1" },
         flags: 0,
         new_domain_name: "",
@@ -503,26 +460,26 @@ describe("agent on the test driver", () => {
     assert.match(neg.text, /bandwidth/);
 
     // migrate: every input is optional, but it needs uri or destination_node
-    const neither = await refused(call(`Domain:${d0.uuid}`, "migrate", { flags: 0 }));
+    const neither = await refused(view.call(`Domain:${d0.uuid}`, "migrate", { flags: 0 }));
     assert.equal(neither.code, QmfStatus.PARAMETER_INVALID);
     assert.equal(
       neither.text,
       "migrate: arguments uri and destination_node are both missing; give the destination's libvirt URI (uri) or its Node object (destination_node)",
     );
     const nobody = `test+unix:///nonexistent/${prefix}nobody.xml`;
-    const unknown = await refused(call(`Domain:${d0.uuid}`, "migrate", { uri: nobody }));
+    const unknown = await refused(view.call(`Domain:${d0.uuid}`, "migrate", { uri: nobody }));
     assert.equal(unknown.code, QmfStatus.PARAMETER_INVALID);
     assert.equal(
       unknown.text,
       `migrate: argument uri names a host no agent publishes (no agent has libvirt_uri ${JSON.stringify(nobody)}), so the migrated domain could not be returned; give destination_node`,
     );
-    const itself = await refused(call(`Domain:${d0.uuid}`, "migrate", { uri }));
+    const itself = await refused(view.call(`Domain:${d0.uuid}`, "migrate", { uri }));
     assert.equal(itself.code, QmfStatus.PARAMETER_INVALID);
     assert.equal(itself.text, "migrate: argument uri is this host; a migration needs another one");
 
     // an argument the method does not have; XML over libvirt's 4 MiB string limit
     const xa = await refused(
-      call(node, "define_domain_xml", {
+      view.call(node, "define_domain_xml", {
         xml_desc: "<domain type='test'><name>x</name></domain>",
         colour: "blue",
       }),
@@ -530,7 +487,7 @@ describe("agent on the test driver", () => {
     assert.equal(xa.code, QmfStatus.PARAMETER_INVALID);
     assert.match(xa.text, /colour/);
     const huge = `<domain type='test'><name>${prefix}huge</name><description>${"x".repeat(4 * 1024 * 1024)}</description></domain>`;
-    const big = await refused(call(node, "define_domain_xml", { xml_desc: huge }));
+    const big = await refused(view.call(node, "define_domain_xml", { xml_desc: huge }));
     assert.equal(big.code, QmfStatus.PARAMETER_INVALID);
     assert.equal(
       big.text,
@@ -550,9 +507,9 @@ describe("agent on the test driver", () => {
       { name: string; uuid: string },
     ];
     const file = join(dir.path, "other.save");
-    await call(`Domain:${saved.uuid}`, "save", { filename: file });
-    await infoWhen(saved.uuid, (v) => v.state === "shutoff", "saved");
-    const wrong = await refused(call(`Domain:${other.uuid}`, "restore", { filename: file }));
+    await view.call(`Domain:${saved.uuid}`, "save", { filename: file });
+    await view.infoWhen(saved.uuid, (v) => v.state === "shutoff", "saved");
+    const wrong = await refused(view.call(`Domain:${other.uuid}`, "restore", { filename: file }));
     assert.equal(wrong.code, QmfStatus.PARAMETER_INVALID);
     assert.equal(
       wrong.text,
@@ -563,12 +520,12 @@ describe("agent on the test driver", () => {
     assert.equal(await stateOf(saved.uuid), "shutoff", "the saved domain was not restored");
     assert.equal(await stateOf(other.uuid), "running");
     const missing = await refused(
-      call(`Domain:${saved.uuid}`, "restore", { filename: join(dir.path, "no-such.save") }),
+      view.call(`Domain:${saved.uuid}`, "restore", { filename: join(dir.path, "no-such.save") }),
     );
     assert.equal(missing.code, LIBVIRT_ERROR_BASE + ErrorCode.SYSTEM_ERROR);
     assert.match(missing.text, /^virDomainSaveImageGetXMLDesc: .*no-such\.save/);
     // Its own file restores it.
-    await call(`Domain:${saved.uuid}`, "restore", { filename: file });
+    await view.call(`Domain:${saved.uuid}`, "restore", { filename: file });
     assert.equal(await stateOf(saved.uuid), "running");
   });
 
@@ -576,7 +533,7 @@ describe("agent on the test driver", () => {
     const name = `${prefix}q'"<&>-ünï-名前`;
     const esc = name.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const xml = `<domain type='test'><name>${esc}</name><memory unit='KiB'>65536</memory><os><type>hvm</type></os></domain>`;
-    const { domain } = await call(`Node:${h.agent.hostUuid}`, "define_domain_xml", {
+    const { domain } = await view.call(`Node:${h.agent.hostUuid}`, "define_domain_xml", {
       xml_desc: xml,
     });
     const on = (domain as ObjectIdLike).objectName;
@@ -589,13 +546,11 @@ describe("agent on the test driver", () => {
     assert.equal(byName.length, 1);
     assert.equal(byName[0]?.values.name, name);
     assert.equal(byName[0]?.objectId.objectName, on);
-    const ev = await waitUntil(
-      () => events.find((e) => e.values.name === name && e.values.event === "defined"),
-      5000,
-      "defined event",
+    const ev = await waitFor("defined event", 5000, () =>
+      events.find((e) => e.values.name === name && e.values.event === "defined"),
     );
     assert.equal(ev.values.name, name);
-    await call(on, "undefine");
+    await view.call(on, "undefine");
   });
 
   test("identity: the same agent name after a restart, epoch persisted and incremented", async () => {

@@ -3,18 +3,18 @@
 // Every batch is scoped to our agents with --host: other helpers' agents share the broker.
 // Domain states are checked through the SDK, as the agents publish them.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { stripVTControlCharacters } from "node:util";
 import { connectFleet, Domain, type Fleet } from "../../src/console/index.js";
+import { type AgentHandle, startTestAgent } from "../support/agent.js";
+import { BROKER } from "../support/broker.js";
 import { statesBecome as becomes, withStates } from "../support/domain-states.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
-import { type AgentHandle, startTestAgent } from "./agents.js";
-import { BIN, BROKER, buildOnce, lvq, stderrOf, waitFor } from "./harness.js";
+import { waitFor } from "../support/wait.js";
+import { buildOnce, lvq, lvqOnTty, stderrOf } from "./harness.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-batch-${tag}-`));
@@ -69,8 +69,10 @@ describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
       }),
     ]);
     fleet = await connectFleet({ broker: BROKER });
-    await waitFor("both agents' domains", 20_000, async () =>
-      (await fleet.domains(undefined, { agents: ours() })).length === 9 ? true : undefined,
+    await waitFor(
+      "both agents' domains",
+      20_000,
+      async () => (await fleet.domains(undefined, { agents: ours() })).length === 9,
     );
     await (await fleet.resolve(Domain, offA.uuid)).destroy();
   });
@@ -96,21 +98,29 @@ describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
   });
 
   test("suspend state=running --host A: exactly A's running domains are suspended, B's untouched", async () => {
-    const r = await lvq(["suspend", "state=running", "--host", agentA.host, "--yes"]);
+    const r = await lvq(["suspend", "state=running", "--host", agentA.instance, "--yes"]);
     assert.equal(ownStderr(r), "");
     assert.equal(r.code, 0);
-    assert.equal(r.stdout, lines(runningA.map((d) => [agentA.host, d.name, "ok"])));
+    assert.equal(r.stdout, lines(runningA.map((d) => [agentA.instance, d.name, "ok"])));
     await statesBecome(withStates(initial(), runningA, "paused"));
   });
 
   test("--json: one exact result per target, sorted by host then name", async () => {
     const where = JSON.stringify(["re_match", "name", ["quote", "dom-[0-9]$"]]);
-    const r = await lvq(["--json", "suspend", "--where", where, "--host", agentB.host, "--yes"]);
+    const r = await lvq([
+      "--json",
+      "suspend",
+      "--where",
+      where,
+      "--host",
+      agentB.instance,
+      "--yes",
+    ]);
     assert.equal(ownStderr(r), "");
     assert.equal(r.code, 0);
     assert.deepEqual(
       JSON.parse(r.stdout),
-      namesB.map((d) => ({ host: agentB.host, name: d.name, uuid: d.uuid, ok: true })),
+      namesB.map((d) => ({ host: agentB.instance, name: d.name, uuid: d.uuid, ok: true })),
     );
     await statesBecome(withStates(initial(), namesB, "paused"));
   });
@@ -120,20 +130,20 @@ describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
     await Promise.all(paused.map(async (d) => (await fleet.resolve(Domain, d.uuid)).suspend()));
     await statesBecome(withStates(initial(), paused, "paused"));
     // Resume of every domain of A: the two paused ones resume; libvirt refuses the others.
-    const r = await lvq(["resume", "--all", "--host", agentA.host, "--yes", "--parallel", "3"]);
+    const r = await lvq(["resume", "--all", "--host", agentA.instance, "--yes", "--parallel", "3"]);
     assert.equal(r.code, 1);
     assert.equal(
       r.stdout,
-      lines(namesA.map((d, i) => [agentA.host, d.name, i < 2 ? "ok" : notPaused(d)])),
+      lines(namesA.map((d, i) => [agentA.instance, d.name, i < 2 ? "ok" : notPaused(d)])),
     );
     assert.equal(ownStderr(r), "lvq: resume failed on 5 of 7 domains\n");
     await statesBecome(initial());
     // The same as JSON: libvirt's error number and message.
-    const j = await lvq(["--json", "resume", `name=${namesA[3]!.name}`, "--host", agentA.host]);
+    const j = await lvq(["--json", "resume", `name=${namesA[3]!.name}`, "--host", agentA.instance]);
     assert.equal(j.code, 1);
     assert.deepEqual(JSON.parse(j.stdout), [
       {
-        host: agentA.host,
+        host: agentA.instance,
         name: namesA[3]!.name,
         uuid: namesA[3]!.uuid,
         ok: false,
@@ -147,7 +157,7 @@ describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
   });
 
   test("no terminal and no --yes: more than one target exits 2 and nothing changes; one target needs no --yes", async () => {
-    const r = await lvq(["suspend", "state=running", "--host", agentA.host]);
+    const r = await lvq(["suspend", "state=running", "--host", agentA.instance]);
     assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
     assert.equal(
@@ -158,30 +168,41 @@ describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
     assert.equal(all.code, 2);
     assert.match(ownStderr(all), /^lvq: suspend selects \d+ domains on \d+ hosts: add --yes /);
     await statesBecome(initial());
-    const one = await lvq(["suspend", `name=${namesB[1]!.name}`, "--host", agentB.host]);
+    const one = await lvq(["suspend", `name=${namesB[1]!.name}`, "--host", agentB.instance]);
     assert.equal(ownStderr(one), "");
     assert.equal(one.code, 0);
-    assert.equal(one.stdout, lines([[agentB.host, namesB[1]!.name, "ok"]]));
+    assert.equal(one.stdout, lines([[agentB.instance, namesB[1]!.name, "ok"]]));
     await statesBecome(withStates(initial(), [namesB[1]!], "paused"));
   });
 
   test("--all --yes: every domain of the host, whatever its state", async () => {
-    const d = await lvq(["destroy", "--all", "--host", agentB.host, "--yes", "--parallel", "1"]);
+    const d = await lvq([
+      "destroy",
+      "--all",
+      "--host",
+      agentB.instance,
+      "--yes",
+      "--parallel",
+      "1",
+    ]);
     assert.equal(ownStderr(d), "");
     assert.equal(d.code, 0);
-    assert.equal(d.stdout, lines(namesB.map((x) => [agentB.host, x.name, "ok"])));
+    assert.equal(d.stdout, lines(namesB.map((x) => [agentB.instance, x.name, "ok"])));
     await statesBecome(withStates(initial(), namesB, "shutoff"));
-    const s = await lvq(["start", "--all", "--agent", agentB.host, "-y"]);
+    const s = await lvq(["start", "--all", "--agent", agentB.instance, "-y"]);
     assert.equal(s.code, 0);
-    assert.equal(s.stdout, lines(namesB.map((x) => [agentB.host, x.name, "ok"])));
+    assert.equal(s.stdout, lines(namesB.map((x) => [agentB.instance, x.name, "ok"])));
     await statesBecome(initial());
   });
 
   test("a selection that picks nothing exits 3 and says so; usage mistakes exit 2", async () => {
-    const none = await lvq(["suspend", "state=paused", "--host", agentA.host, "--yes"]);
+    const none = await lvq(["suspend", "state=paused", "--host", agentA.instance, "--yes"]);
     assert.equal(none.code, 3);
     assert.equal(none.stdout, "");
-    assert.equal(ownStderr(none), `lvq: no domain matches state=paused --host ${agentA.host}\n`);
+    assert.equal(
+      ownStderr(none),
+      `lvq: no domain matches state=paused --host ${agentA.instance}\n`,
+    );
     // A name no domain has (unique to this run), over the whole fleet.
     const nosuch = JSON.stringify(["eq", "name", ["quote", `nosuch-${tag}`]]);
     const where = await lvq(["shutdown", "--where", nosuch, "--yes"]);
@@ -193,11 +214,11 @@ describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
         "lvq: suspend: name a domain, or select domains with prop=value filters, --where or --all\n",
       ],
       [
-        ["suspend", "--host", agentA.host],
-        `lvq: suspend: --host only narrows a selection: add prop=value filters, --where, or --all for every domain of ${agentA.host}\n`,
+        ["suspend", "--host", agentA.instance],
+        `lvq: suspend: --host only narrows a selection: add prop=value filters, --where, or --all for every domain of ${agentA.instance}\n`,
       ],
       [
-        ["suspend", namesA[0]!.name, "--host", agentA.host],
+        ["suspend", namesA[0]!.name, "--host", agentA.instance],
         `lvq: suspend: "${namesA[0]!.name}" is not a property=value filter (a single domain is named alone, as host/name to pick its host)\n`,
       ],
       [
@@ -220,14 +241,14 @@ describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
 
   test("one reference keeps its own output, even with --yes and --parallel", async () => {
     const d = namesA[0]!;
-    const r = await lvq(["suspend", `${agentA.host}/${d.name}`, "--yes", "--parallel", "4"]);
+    const r = await lvq(["suspend", `${agentA.instance}/${d.name}`, "--yes", "--parallel", "4"]);
     assert.equal(r.code, 0);
-    assert.equal(r.stdout, `Domain ${d.name} suspended on ${agentA.host}\n`);
+    assert.equal(r.stdout, `Domain ${d.name} suspended on ${agentA.instance}\n`);
     const j = await lvq(["--json", "resume", d.uuid]);
     assert.equal(j.code, 0);
     assert.deepEqual(JSON.parse(j.stdout), {
       object_id: `${agentA.name}/Domain:${d.uuid}`,
-      host: agentA.host,
+      host: agentA.instance,
       name: d.name,
       action: "resume",
     });
@@ -236,58 +257,34 @@ describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
 
   test("on a terminal: a y/N question naming the count and the first five, then a progress bar", async () => {
     // `script` runs lvq on a pseudo-terminal; what we write to it is what the person types.
-    const onTty = (args: string[], answer: string) =>
-      new Promise<{ code: number; out: string }>((resolve, reject) => {
-        const cmd = [process.execPath, BIN, ...args]
-          .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-          .join(" ");
-        const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
-          env: {
-            ...process.env,
-            LVQ_BROKER: BROKER,
-            XDG_CONFIG_HOME: "/nonexistent",
-            NO_COLOR: "1",
-          },
-          stdio: ["pipe", "pipe", "pipe"],
-        });
-        let out = "";
-        let answered = false;
-        child.stdout.setEncoding("utf8").on("data", (d: string) => {
-          out += d;
-          if (!answered && out.includes("[y/N] ")) {
-            answered = true;
-            child.stdin.write(answer);
-          }
-        });
-        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-          clearTimeout(timer);
-          // Without the terminal's control sequences (cursor moves, the spinner's redraws).
-          resolve({ code: code ?? -1, out: stripVTControlCharacters(out).replace(/\r\n/g, "\n") });
-        });
-      });
     const asked = [
       "suspend 6 domains on 1 host:",
-      ...runningA.slice(0, 5).map((d) => `  ${agentA.host}/${d.name}`),
+      ...runningA.slice(0, 5).map((d) => `  ${agentA.instance}/${d.name}`),
       "  … and 1 more",
       "Go ahead? [y/N] ",
     ].join("\n");
-    const no = await onTty(["suspend", "state=running", "--host", agentA.host], "n\n");
+    const no = await lvqOnTty(["suspend", "state=running", "--host", agentA.instance], {}, "n\n");
     assert.equal(no.code, 1);
-    assert.ok(no.out.startsWith(asked), no.out);
-    assert.match(no.out, /\nlvq: suspend: not confirmed, nothing done\n$/);
+    assert.ok(no.text.startsWith(asked), no.text);
+    assert.match(no.text, /\nlvq: suspend: not confirmed, nothing done\n$/);
     await statesBecome(initial());
-    const yes = await onTty(["suspend", "state=running", "--host", agentA.host], "y\n");
-    assert.equal(yes.code, 0, yes.out);
-    assert.ok(yes.out.startsWith(asked), yes.out);
+    const yes = await lvqOnTty(["suspend", "state=running", "--host", agentA.instance], {}, "y\n");
+    assert.equal(yes.code, 0, yes.text);
+    assert.ok(yes.text.startsWith(asked), yes.text);
     // The bar's last state: all settled, no failure, the elapsed time.
-    assert.match(yes.out, /✔ suspend █{10,30} 6\/6 {2}0 failed {2}\d+\.\d s\n/);
-    assert.ok(yes.out.endsWith(lines(runningA.map((d) => [agentA.host, d.name, "ok"]))), yes.out);
+    assert.match(yes.text, /✔ suspend █{10,30} 6\/6 {2}0 failed {2}\d+\.\d s\n/);
+    assert.ok(
+      yes.text.endsWith(lines(runningA.map((d) => [agentA.instance, d.name, "ok"]))),
+      yes.text,
+    );
     await statesBecome(withStates(initial(), runningA, "paused"));
     // A failure shows in the bar's count and its mark.
-    const failed = await onTty(["resume", `name=${offA.name}`, "--host", agentA.host], "");
+    const failed = await lvqOnTty(
+      ["resume", `name=${offA.name}`, "--host", agentA.instance],
+      {},
+      "",
+    );
     assert.equal(failed.code, 1);
-    assert.match(failed.out, /✖ resume █{10,30} 1\/1 {2}1 failed {2}\d+\.\d s\n/);
+    assert.match(failed.text, /✖ resume █{10,30} 1\/1 {2}1 failed {2}\d+\.\d s\n/);
   });
 });

@@ -2,23 +2,22 @@
 // RabbitMQ vhost so that the agent counts are exact: two `lvq agent` processes, one of them
 // paused (SIGSTOP) to play a host that answers late or not at all.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import { connectFleet, type Domain, SETTLE_LATENCY_FACTOR } from "../../src/console/index.js";
 import { agentNameOf, type SpawnedAgent, spawnAgent } from "../support/agent.js";
+import { rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { writeTestDriverFile } from "../support/testdriver.js";
-import { BIN, buildOnce, lvq, waitFor } from "./harness.js";
+import { waitFor } from "../support/wait.js";
+import { BIN, buildOnce, lvq, lvqOnTty } from "./harness.js";
 
-const run = promisify(execFile);
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-disc-${tag}-`));
 const vhost = `lvqtest-disc-${tag}`;
-const broker = `amqp://guest:guest@127.0.0.1:5672/${vhost}`;
+const broker = vhostUrl(vhost);
 const spec = { domains: 1, pools: 0, volumesPerPool: 0 };
 let quick: SpawnedAgent | undefined;
 let slow: SpawnedAgent | undefined;
@@ -64,8 +63,8 @@ async function whilePaused<T>(work: () => Promise<T>, resumeAfterMs?: number): P
 
 describe("discovery", { timeout: 120_000 }, () => {
   before(async () => {
-    await run("rabbitmqctl", ["add_vhost", vhost]);
-    await run("rabbitmqctl", ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]);
+    await rabbitmqctl("add_vhost", vhost);
+    await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
     await buildOnce();
     slow = agentProcess("slow");
     quick = agentProcess("quick");
@@ -73,13 +72,13 @@ describe("discovery", { timeout: 120_000 }, () => {
     await slow.waitForLog("agent running", 60_000);
     await waitFor("both agents answer", 20_000, async () => {
       const r = await lvq(["--json", "agents"], { LVQ_BROKER: broker });
-      return r.code === 0 && (JSON.parse(r.stdout) as unknown[]).length === 2 ? true : undefined;
+      return r.code === 0 && (JSON.parse(r.stdout) as unknown[]).length === 2;
     });
   });
   after(async () => {
     if (slow?.proc.pid) process.kill(slow.proc.pid, "SIGCONT");
     await Promise.allSettled([quick?.stop(), slow?.stop()]);
-    await run("rabbitmqctl", ["delete_vhost", vhost]).catch(() => {});
+    await rabbitmqctl("delete_vhost", vhost).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -132,9 +131,7 @@ describe("discovery", { timeout: 120_000 }, () => {
       try {
         query = f.domains();
         process.kill(slowPid, "SIGCONT");
-        await waitFor("the slow agent's late answer", 5000, async () =>
-          f.agents().length === 2 ? true : undefined,
-        );
+        await waitFor("the slow agent's late answer", 5000, async () => f.agents().length === 2);
       } finally {
         process.kill(quickPid, "SIGCONT");
       }
@@ -212,17 +209,13 @@ describe("discovery", { timeout: 120_000 }, () => {
   });
 
   test("on a terminal, agents and list say how many agents answered discovery", async () => {
-    const onTty = async (args: string[]) => {
-      const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(" ");
-      const { stdout } = await run("script", ["-qec", cmd, "/dev/null"], {
-        env: { ...process.env, LVQ_BROKER: broker, XDG_CONFIG_HOME: "/nonexistent", NO_COLOR: "1" },
-      });
-      return stdout;
-    };
     const line =
       /\nlvq: 2 agents answered discovery in \d+ ms \(ended after \d+ ms without a new answer\)\r?\n$/;
-    assert.match(await onTty(["agents"]), line);
-    assert.match(await onTty(["list", "Domain"]), line);
+    for (const args of [["agents"], ["list", "Domain"]]) {
+      const r = await lvqOnTty(args, { LVQ_BROKER: broker });
+      assert.equal(r.code, 0, r.out);
+      assert.match(r.out, line);
+    }
     // Not on a pipe: scripts get the output alone.
     const piped = await lvq(["list", "Domain"], { LVQ_BROKER: broker });
     assert.equal(piped.code, 0);

@@ -4,10 +4,13 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
+import { BROKER } from "../support/broker.js";
+
+/** bench/console.ts reads the test broker from here. */
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BIN = join(ROOT, "dist", "cli", "main.js");
-export const BROKER = process.env.LVQ_TEST_BROKER ?? "amqp://guest:guest@127.0.0.1:5672";
 
 /** Runs `npm run build` (tsc → dist/). Type errors elsewhere in the tree still emit JS. */
 export async function buildOnce(): Promise<void> {
@@ -24,6 +27,15 @@ export interface LvqResult {
   stderr: string;
 }
 
+/** The environment of a run: the test broker, no config file, no colour, then `env`. */
+const runEnv = (env: Record<string, string | undefined>) => ({
+  ...process.env,
+  LVQ_BROKER: BROKER,
+  XDG_CONFIG_HOME: "/nonexistent-lvq-test-config",
+  NO_COLOR: "1",
+  ...env,
+});
+
 /**
  * Runs `node dist/cli/main.js …args` with the test broker in LVQ_BROKER (unless `env`
  * overrides it), no config file, and no colour.
@@ -35,13 +47,7 @@ export function lvq(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        LVQ_BROKER: BROKER,
-        XDG_CONFIG_HOME: "/nonexistent-lvq-test-config",
-        NO_COLOR: "1",
-        ...env,
-      },
+      env: runEnv(env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -61,34 +67,57 @@ export function lvq(
   });
 }
 
+/** What one run of the binary on a terminal showed. */
+export interface TtyResult {
+  code: number;
+  /** Everything the terminal got (stdout and stderr), control sequences and all. */
+  out: string;
+  /** `out` without control sequences (cursor moves, redraws, colours), with `\n` line ends. */
+  text: string;
+}
+
+/**
+ * Runs the binary as {@link lvq} does, but on a pseudo-terminal (util-linux `script`), as a
+ * person would: with spinners, progress bars, colours unless NO_COLOR, and prompts; `answer`
+ * is typed once it asks "[y/N] ".
+ */
+export function lvqOnTty(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  answer?: string,
+): Promise<TtyResult> {
+  return new Promise((resolve, reject) => {
+    const cmd = [process.execPath, BIN, ...args]
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+      .join(" ");
+    const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
+      cwd: ROOT,
+      env: runEnv(env),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    let answered = answer === undefined;
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      if (!answered && out.includes("[y/N] ")) {
+        answered = true;
+        child.stdin.write(answer);
+      }
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const text = stripVTControlCharacters(out).replace(/\r\n/g, "\n");
+      resolve({ code: code ?? -1, out, text });
+    });
+  });
+}
+
 /** Parses a run's stdout as JSON, failing with its stderr when it exited non-zero. */
 export function jsonOf(r: LvqResult): unknown {
   if (r.code !== 0) throw new Error(`lvq exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout);
-}
-
-/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
-export async function waitFor<T>(
-  what: string,
-  ms: number,
-  check: () => Promise<T | undefined>,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**

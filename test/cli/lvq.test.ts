@@ -3,20 +3,18 @@
 // Other helpers' agents may be on the same broker at the same time, so every assertion on
 // fleet-wide output is scoped to our two agents (--agent, or filtering their object ids).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import { redactUrl } from "../../src/qmf/transport/broker-url.js";
+import { type AgentHandle, startTestAgent } from "../support/agent.js";
+import { BROKER, rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
-import { type AgentHandle, startTestAgent } from "./agents.js";
-import { BIN, BROKER, buildOnce, jsonOf, lvq, stderrOf, waitFor } from "./harness.js";
-
-const run = promisify(execFile);
+import { waitFor } from "../support/wait.js";
+import { BIN, buildOnce, jsonOf, lvq, lvqOnTty, stderrOf } from "./harness.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-cli-${tag}-`));
@@ -65,7 +63,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       const rowsB = jsonOf(
         await lvq(["--json", "list", "Domain", "--agent", agentB.name]),
       ) as Row[];
-      return rows.length === 2 && rowsB.length === 1 ? true : undefined;
+      return rows.length === 2 && rowsB.length === 1;
     });
   });
   after(async () => {
@@ -205,7 +203,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     });
     try {
       const d = testDriverNames(spec).domains[0]!;
-      const ref = `${ro.host}/${d.name}`;
+      const ref = `${ro.instance}/${d.name}`;
       const refused = await lvq(["suspend", ref]);
       assert.equal(refused.code, 1);
       assert.equal(
@@ -226,13 +224,15 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
 
   test("a broker with no agent: agents lists none, list exits 4; the config file names the broker", async () => {
     const vhost = `lvqtest-cli-${tag}`;
-    await run("rabbitmqctl", ["add_vhost", vhost]);
+    await rabbitmqctl("add_vhost", vhost);
     try {
-      await run("rabbitmqctl", ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]);
+      await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
       const config = join(dir, "config.json");
       writeFileSync(
         config,
-        JSON.stringify({ broker: `amqp://guest:guest@127.0.0.1:5672/${vhost}` }),
+        JSON.stringify({ broker: vhostUrl(vhost) }),
+        // It holds a password: private, or lvq warns (and the exact stderr below would differ).
+        { mode: 0o600 },
       );
       const env = { LVQ_BROKER: undefined, LVQ_DISCOVERY_MS: "500" };
       const agents = await lvq(["--config", config, "--json", "agents"], env);
@@ -245,7 +245,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
         `lvq: no agent answered on the broker (from ${config}): is \`lvq agent\` running on the hosts?\n`,
       );
     } finally {
-      await run("rabbitmqctl", ["delete_vhost", vhost]).catch(() => {});
+      await rabbitmqctl("delete_vhost", vhost).catch(() => {});
     }
   });
 
@@ -258,7 +258,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     const cells = [
       ["HOST", "NAME", "STATE", "CAPACITY", "ALLOCATION", "AVAILABLE", "UUID"],
       [
-        agentA.host,
+        agentA.instance,
         p.name,
         "running",
         String(rows.capacity),
@@ -319,14 +319,14 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
     assert.deepEqual(byName[agentA.name], {
       name: agentA.name,
-      host: agentA.host,
+      host: agentA.instance,
       libvirt_state: "connected",
       broker_node: redactUrl(BROKER),
       objects: { Domain: 2, Pool: 1, Volume: 2, Network: 0, Snapshot: 0 },
     });
     assert.deepEqual(byName[agentB.name], {
       name: agentB.name,
-      host: agentB.host,
+      host: agentB.instance,
       libvirt_state: "connected",
       broker_node: redactUrl(BROKER),
       objects: { Domain: 1, Pool: 1, Volume: 0, Network: 0, Snapshot: 0 },
@@ -344,7 +344,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
         object_id: `${agentA.name}/Domain:${d.uuid}`,
         class: "Domain",
         agent: agentA.name,
-        host: agentA.host,
+        host: agentA.instance,
         properties: {
           uuid: d.uuid,
           name: d.name,
@@ -387,7 +387,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     const r = await lvq(["list", "Domain", "--agent", agentA.name]);
     assert.equal(r.code, 0, r.stderr);
     const [d0, d1] = namesA.domains;
-    const h = agentA.host;
+    const h = agentA.instance;
     const w = Math.max(4, h.length);
     const nw = Math.max(d0!.name.length, d1!.name.length);
     // The settings of the domain in schema order; its graphics (a list) is not listed.
@@ -470,7 +470,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       assert.equal(s.related.domain_info!.properties.maximum_memory, 65536);
     };
     await expectedShow(d.name);
-    await expectedShow(`${agentA.host}/${d.name}`);
+    await expectedShow(`${agentA.instance}/${d.name}`);
     await expectedShow(d.uuid);
     await expectedShow(id);
     const human = await lvq(["show", d.name]);
@@ -478,11 +478,13 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     assert.match(
       human.stdout,
       new RegExp(
-        `^Domain ${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\nhost +${agentA.host}\nuuid +${d.uuid}\nname +${d.name}\n`,
+        `^Domain ${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\nhost +${agentA.instance}\nuuid +${d.uuid}\nname +${d.name}\n`,
       ),
     );
     assert.match(human.stdout, /\ndomain_info \(DomainInfo [^)]+\)\nstate +running\n/);
-    const node = jsonOf(await lvq(["--json", "show", "--class", "Node", agentA.host])) as Row & {
+    const node = jsonOf(
+      await lvq(["--json", "show", "--class", "Node", agentA.instance]),
+    ) as Row & {
       related: Record<string, Row>;
     };
     assert.equal(node.agent, agentA.name);
@@ -491,11 +493,11 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     assert.equal(node.related.host_info!.object_id, node.properties.host_info);
     assert.equal(node.related.host_info!.class, "NodeInfo");
     // An absolute time shows as a date for people, as nanoseconds in JSON.
-    const nodeJson = await lvq(["--json", "show", "--class", "Node", agentA.host]);
+    const nodeJson = await lvq(["--json", "show", "--class", "Node", agentA.instance]);
     // Read as text: the value is above 2^53, JSON.parse would round it.
     const since = BigInt(/"libvirt_state_since": (\d+)/.exec(nodeJson.stdout)![1]!);
     assert.ok(since > 0n);
-    const nodeHuman = await lvq(["show", "--class", "Node", agentA.host]);
+    const nodeHuman = await lvq(["show", "--class", "Node", agentA.instance]);
     assert.equal(nodeHuman.code, 0, nodeHuman.stderr);
     const date = new Date(Number(since / 1_000_000n)).toISOString();
     assert.match(
@@ -564,7 +566,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       "call",
       "--class",
       "Node",
-      agentB.host,
+      agentB.instance,
       "define_domain_xml",
       `xml_desc=@${join(dir, "nosuch.xml")}`,
     ]);
@@ -611,7 +613,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
           "call",
           "--class",
           "Node",
-          agentB.name.length ? agentB.host : "",
+          agentB.name.length ? agentB.instance : "",
           "define_domain_xml",
           `xml_desc=@${xmlFile}`,
           "--agent-unused",
@@ -634,8 +636,8 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       const r = await lvq(["show", twin]);
       assert.equal(r.code, 3);
       const cands = [
-        `  ${agentA.host}/${twin}  ${ua}  (${agentA.name}/Domain:${ua})`,
-        `  ${agentB.host}/${twin}  ${ub}  (${agentB.name}/Domain:${ub})`,
+        `  ${agentA.instance}/${twin}  ${ua}  (${agentA.name}/Domain:${ua})`,
+        `  ${agentB.instance}/${twin}  ${ub}  (${agentB.name}/Domain:${ub})`,
       ].sort();
       const lines = ownStderr(r).trimEnd().split("\n");
       assert.equal(
@@ -677,51 +679,39 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
       const started = jsonOf(await lvq(["--json", "start", uuid])) as Record<string, string>;
       assert.deepEqual(started, {
         object_id: defined.object_id,
-        host: agentA.host,
+        host: agentA.instance,
         name,
         action: "start",
       });
-      await waitFor("running", 5000, async () =>
-        (await state()) === "running" ? true : undefined,
-      );
+      await waitFor("running", 5000, async () => (await state()) === "running");
       const human = await lvq(["suspend", uuid]);
       assert.equal(human.code, 0);
-      assert.equal(human.stdout, `Domain ${name} suspended on ${agentA.host}\n`);
-      await waitFor("paused", 5000, async () => ((await state()) === "paused" ? true : undefined));
+      assert.equal(human.stdout, `Domain ${name} suspended on ${agentA.instance}\n`);
+      await waitFor("paused", 5000, async () => (await state()) === "paused");
       assert.equal((await lvq(["resume", uuid])).code, 0);
-      await waitFor("running again", 5000, async () =>
-        (await state()) === "running" ? true : undefined,
-      );
+      await waitFor("running again", 5000, async () => (await state()) === "running");
       const xml = await lvq(["dumpxml", uuid]);
       assert.equal(xml.code, 0);
       assert.match(xml.stdout, new RegExp(`<uuid>${uuid}</uuid>`));
       const saveFile = join(dir, "life.save");
       const saved = await lvq(["save", uuid, saveFile]);
       assert.equal(saved.code, 0);
-      assert.equal(saved.stdout, `Domain ${name} saved to ${saveFile} on ${agentA.host}\n`);
+      assert.equal(saved.stdout, `Domain ${name} saved to ${saveFile} on ${agentA.instance}\n`);
       assert.equal(ownStderr(saved), ""); // no spinner when stderr is not a terminal
-      await waitFor("shut off by save", 5000, async () =>
-        (await state()) === "shutoff" ? true : undefined,
-      );
+      await waitFor("shut off by save", 5000, async () => (await state()) === "shutoff");
       const restored = jsonOf(
         await lvq(["--json", "restore", saveFile, "--host", agentA.name]),
       ) as Record<string, string>;
       assert.equal(restored.object_id, defined.object_id);
-      await waitFor("running after restore", 5000, async () =>
-        (await state()) === "running" ? true : undefined,
-      );
+      await waitFor("running after restore", 5000, async () => (await state()) === "running");
       assert.equal((await lvq(["destroy", uuid])).code, 0);
-      await waitFor("shut off by destroy", 5000, async () =>
-        (await state()) === "shutoff" ? true : undefined,
-      );
+      await waitFor("shut off by destroy", 5000, async () => (await state()) === "shutoff");
     } finally {
       await lvq(["destroy", uuid]);
       const u = await lvq(["undefine", uuid]);
       assert.equal(u.code, 0, u.stderr);
     }
-    await waitFor("undefined", 5000, async () =>
-      (await lvq(["show", uuid])).code === 3 ? true : undefined,
-    );
+    await waitFor("undefined", 5000, async () => (await lvq(["show", uuid])).code === 3);
   });
 
   test("watch prints changes and events of one agent as they arrive", async () => {
@@ -744,9 +734,7 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
     });
     const exited = new Promise<number>((r) => child.on("close", (c) => r(c ?? -1)));
     try {
-      await waitFor("watch ready", 10_000, async () =>
-        err.includes("watching") ? true : undefined,
-      );
+      await waitFor("watch ready", 10_000, async () => err.includes("watching"));
       const d = namesA.domains[1]!;
       assert.equal((await lvq(["suspend", d.uuid])).code, 0);
       const code = await exited;
@@ -795,36 +783,36 @@ describe("lvq against two agents", { timeout: 170_000 }, () => {
 
   test("on a terminal: coloured headers unless NO_COLOR, a spinner with elapsed time on save/restore", async () => {
     // `script` runs the command on a pseudo-terminal (stdout and stderr both).
-    const onTty = async (args: string[], env: Record<string, string | undefined>) => {
-      const cmd = [process.execPath, BIN, ...args]
-        .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-        .join(" ");
-      const { stdout } = await run("script", ["-qec", cmd, "/dev/null"], {
-        env: { ...process.env, LVQ_BROKER: BROKER, XDG_CONFIG_HOME: "/nonexistent", ...env },
-      });
-      return stdout;
-    };
-    const coloured = await onTty(["list", "Domain", "--agent", agentA.name], {
+    const coloured = await lvqOnTty(["list", "Domain", "--agent", agentA.name], {
       NO_COLOR: undefined,
     });
-    assert.ok(coloured.includes("\u001b[1mHOST"), coloured);
-    const plain = await onTty(["list", "Domain", "--agent", agentA.name], { NO_COLOR: "1" });
-    assert.ok(!plain.includes("\u001b["), plain);
+    assert.equal(coloured.code, 0, coloured.out);
+    assert.ok(coloured.out.includes("\u001b[1mHOST"), coloured.out);
+    const plain = await lvqOnTty(["list", "Domain", "--agent", agentA.name]);
+    assert.equal(plain.code, 0, plain.out);
+    assert.ok(!plain.out.includes("\u001b["), plain.out);
     assert.match(
-      plain,
+      plain.out,
       /^HOST +NAME +ID +PERSISTENT +AUTOSTART +HAS_MANAGED_SAVE +UUID +STATE\r?\n/,
     );
     const d = namesA.domains[0]!;
     const file = join(dir, "tty.save");
     let restored = false;
     try {
-      const save = await onTty(["save", d.uuid, file], { NO_COLOR: "1" });
+      const saved = await lvqOnTty(["save", d.uuid, file]);
+      assert.equal(saved.code, 0, saved.out);
+      const save = saved.out;
       assert.match(save, new RegExp(`saving ${d.name} to ${file} \\(\\d+\\.\\d s\\)`));
-      assert.match(save, new RegExp(`Domain ${d.name} saved to ${file} on ${agentA.host}`));
-      const restore = await onTty(["restore", file, "--host", agentA.name], { NO_COLOR: "1" });
+      assert.match(save, new RegExp(`Domain ${d.name} saved to ${file} on ${agentA.instance}`));
+      const back = await lvqOnTty(["restore", file, "--host", agentA.name]);
+      const restore = back.out;
       restored = restore.includes(`Domain ${d.name} restored from`);
+      assert.equal(back.code, 0, restore);
       assert.match(restore, new RegExp(`restoring ${d.name} from ${file} \\(\\d+\\.\\d s\\)`));
-      assert.match(restore, new RegExp(`Domain ${d.name} restored from ${file} on ${agentA.host}`));
+      assert.match(
+        restore,
+        new RegExp(`Domain ${d.name} restored from ${file} on ${agentA.instance}`),
+      );
     } finally {
       // Restored above unless a step failed before it: then restore it here.
       if (!restored) {

@@ -10,7 +10,8 @@ import { connect, type LibvirtClient } from "../../src/libvirt/index.js";
 import { type AgentHandle, startTestAgent } from "../support/agent.js";
 import { cleanupGuest, qemuGuestXml, uniqueGuestName } from "../support/qemu.js";
 import { type SecondHost, secondHostUp } from "../support/two-hosts.js";
-import { buildOnce, jsonOf, lvq, waitFor } from "./harness.js";
+import { waitFor } from "../support/wait.js";
+import { buildOnce, jsonOf, lvq } from "./harness.js";
 
 const guest = uniqueGuestName("climig");
 const dir = mkdtempSync(join(tmpdir(), "lvq-cli-mig-"));
@@ -66,8 +67,10 @@ describe("lvq migrate", { timeout: 170_000 }, () => {
         ? (JSON.parse(r.stdout) as Row).related.domain_info.properties.state
         : undefined;
     };
-    await waitFor("running on host 1", 15_000, async () =>
-      (await stateOn(a.instance)) === "running" ? true : undefined,
+    await waitFor(
+      "running on host 1",
+      15_000,
+      async () => (await stateOn(a.instance)) === "running",
     );
 
     const moved = await lvq(["--json", "migrate", `${a.instance}/${guest}`, b.instance]);
@@ -79,11 +82,15 @@ describe("lvq migrate", { timeout: 170_000 }, () => {
       action: "migrate",
       from: `${a.name}/Domain:${uuid}`,
     });
-    await waitFor("running on host 2", 15_000, async () =>
-      (await stateOn(b.instance)) === "running" ? true : undefined,
+    await waitFor(
+      "running on host 2",
+      15_000,
+      async () => (await stateOn(b.instance)) === "running",
     );
-    await waitFor("shut off on host 1", 15_000, async () =>
-      (await stateOn(a.instance)) === "shutoff" ? true : undefined,
+    await waitFor(
+      "shut off on host 1",
+      15_000,
+      async () => (await stateOn(a.instance)) === "shutoff",
     );
     // The name is now on two hosts (defined on 1, running on 2): ambiguous without a host.
     const amb = await lvq(["show", guest]);

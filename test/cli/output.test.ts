@@ -186,7 +186,7 @@ describe("settings", () => {
     writeFileSync(bad, JSON.stringify({ brokr: "amqp://x" }));
     await assert.rejects(resolveSettings({ config: bad }), {
       name: "UsageError",
-      message: `config file ${bad}: unknown or mistyped key "brokr" (expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer, "web": an object)`,
+      message: `config file ${bad}: unknown or mistyped key "brokr" (expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer, "tlsCa", "tlsCert", "tlsKey", "brokerPasswordFile": file paths, "tlsServername": a host name, "tlsExternalLogin": true or false, "agentUsers": {"agent name": "broker user", …}, "web": an object)`,
     });
     await assert.rejects(resolveSettings({ config: bad.replace("bad", "missing") }), {
       name: "UsageError",
@@ -227,7 +227,7 @@ describe("settings", () => {
       writeFileSync(file, JSON.stringify({ expectAgents: 0 }));
       await assert.rejects(resolveSettings({ config: file }), {
         name: "UsageError",
-        message: `config file ${file}: unknown or mistyped key "expectAgents" (expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer, "web": an object)`,
+        message: `config file ${file}: unknown or mistyped key "expectAgents" (expected "broker": a URL or an array of URLs, "timeout": seconds, "settleMs": milliseconds, "expectAgents": a positive integer, "tlsCa", "tlsCert", "tlsKey", "brokerPasswordFile": file paths, "tlsServername": a host name, "tlsExternalLogin": true or false, "agentUsers": {"agent name": "broker user", …}, "web": an object)`,
       });
     } finally {
       env.forEach((k, i) => {

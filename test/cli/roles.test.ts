@@ -4,10 +4,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { METHOD_ROLES } from "../../src/agent/methods.js";
-import { tempDir } from "../support/agent.js";
+import { type AgentHandle, startTestAgent, tempDir } from "../support/agent.js";
 import { type BrokerUsers, brokerUsers } from "../support/broker-users.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
-import { type AgentHandle, startTestAgent } from "./agents.js";
 import { buildOnce, jsonOf, lvq } from "./harness.js";
 
 /** `lvq schema --roles`, line by line. */
@@ -34,6 +33,7 @@ const TABLE = [
   "Domain.set_vcpus              admin",
   "Domain.set_memory             admin",
   "Domain.interface_addresses    viewer",
+  "Domain.stats_history          viewer",
   "Domain.managed_save           admin",
   "Domain.snapshot_create_xml    admin",
   "Pool.xml_desc                 viewer",

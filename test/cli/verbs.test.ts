@@ -11,8 +11,9 @@ import { after, before, describe, test } from "node:test";
 import { parseKiB } from "../../src/cli/commands/resize.js";
 import { DomainVcpuFlags, type LibvirtClient } from "../../src/libvirt/index.js";
 import { type AgentHandle, startTestAgent } from "../support/agent.js";
+import { BROKER } from "../support/broker.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
-import { BROKER, buildOnce, jsonOf, type LvqResult, lvq } from "./harness.js";
+import { buildOnce, jsonOf, type LvqResult, lvq } from "./harness.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-verbs-${tag}-`));

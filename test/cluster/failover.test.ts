@@ -35,6 +35,7 @@ import {
 } from "../support/cluster.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const HEARTBEAT_MS = 2000;
 const dir = tempDir("cluster");
@@ -92,20 +93,6 @@ async function startAgent(
 const agentNode = (a: AgentHandle): NodeNo =>
   nodeOfUrl(String(a.agent.session.getAttributes().broker_node));
 
-async function waitFor<T>(
-  what: string,
-  ms: number,
-  f: () => T | undefined | Promise<T | undefined>,
-) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const others = (n: NodeNo): NodeNo[] => NODES.filter((m) => m !== n);
 
 /** Every node serves again (a test that killed or stopped one starts it before it ends). */
@@ -158,8 +145,10 @@ describe("the fleet on a 3-node RabbitMQ cluster", () => {
       const dom = agent.agent.session.objectId(`Domain:${names.domains[0]!.uuid}`) as ObjectId;
       proxy.pause(); // the agent's libvirt call for the next request waits in the proxy
       const inflight = caller.callMethod(dom, "suspend", {}, { timeoutMs: 30_000 });
-      await waitFor("the request to reach the agent", 5000, () =>
-        executions.total("qmf_methods_executed") === 1 ? true : undefined,
+      await waitFor(
+        "the request to reach the agent",
+        5000,
+        () => executions.total("qmf_methods_executed") === 1,
       );
       // Its failure is awaited after the kill; the check is attached now, before it rejects.
       const failed = assert.rejects(inflight, (e: unknown) => {
@@ -178,8 +167,10 @@ describe("the fleet on a 3-node RabbitMQ cluster", () => {
         const url = watcher.agent(agent.name)?.attributes.broker_node;
         return typeof url === "string" && url !== "" ? nodeOfUrl(url) : undefined;
       };
-      await waitFor("the watcher to hear the agent on another node", HEARTBEAT_MS + 5000, () =>
-        heardOn() !== undefined && heardOn() !== dead ? true : undefined,
+      await waitFor(
+        "the watcher to hear the agent on another node",
+        HEARTBEAT_MS + 5000,
+        () => heardOn() !== undefined && heardOn() !== dead,
       );
       const backMs = Date.now() - t0;
       assert.ok(backMs <= HEARTBEAT_MS + 5000, `back after ${backMs} ms`);
@@ -336,14 +327,17 @@ describe("the fleet on a 3-node RabbitMQ cluster", () => {
     assert.equal(nodeOfUrl(c.brokerNode!), cut);
     try {
       await partitionNode(cut);
-      await waitFor("the agent to move to the majority", 20_000, () =>
-        agent.agent.session.getAttributes().broker_node &&
-        nodeOfUrl(String(agent.agent.session.getAttributes().broker_node)) !== cut
-          ? true
-          : undefined,
+      await waitFor(
+        "the agent to move to the majority",
+        20_000,
+        () =>
+          !!agent.agent.session.getAttributes().broker_node &&
+          nodeOfUrl(String(agent.agent.session.getAttributes().broker_node)) !== cut,
       );
-      await waitFor("the console to move to the majority", 20_000, () =>
-        c.brokerNode && nodeOfUrl(c.brokerNode) !== cut ? true : undefined,
+      await waitFor(
+        "the console to move to the majority",
+        20_000,
+        () => !!c.brokerNode && nodeOfUrl(c.brokerNode) !== cut,
       );
       assert.equal(await serving(cut), false, "the cut-off node stopped serving clients");
       await c.waitForAgent(agent.name, 10_000);
@@ -351,9 +345,7 @@ describe("the fleet on a 3-node RabbitMQ cluster", () => {
       assert.equal(nodes.length, 1);
     } finally {
       await healNode(cut);
-      await waitFor("the node to serve again", 30_000, async () =>
-        (await serving(cut)) ? true : undefined,
-      );
+      await waitFor("the node to serve again", 30_000, async () => await serving(cut));
     }
   });
 });

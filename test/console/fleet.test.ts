@@ -17,10 +17,10 @@ import {
   NotFoundError,
   Pool,
 } from "../../src/console/index.js";
-import { type AgentHandle, startTestAgent } from "../cli/agents.js";
-import { BROKER, waitFor } from "../cli/harness.js";
-import { agentNameOf, spawnAgent } from "../support/agent.js";
+import { type AgentHandle, agentNameOf, spawnAgent, startTestAgent } from "../support/agent.js";
+import { BROKER } from "../support/broker.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-sdk-${tag}-`));
@@ -55,8 +55,10 @@ describe("console SDK", { timeout: 90_000 }, () => {
     ]);
     ours = [agentA.name, agentB.name];
     fleet = await connectFleet({ broker: BROKER });
-    await waitFor("both agents' domains", 20_000, async () =>
-      (await fleet.domains(undefined, { agents: ours })).length === 5 ? true : undefined,
+    await waitFor(
+      "both agents' domains",
+      20_000,
+      async () => (await fleet.domains(undefined, { agents: ours })).length === 5,
     );
   });
   after(async () => {
@@ -83,7 +85,7 @@ describe("console SDK", { timeout: 90_000 }, () => {
     );
     const both = await fleet.domains({ name: namesB.domains[0]!.name, state: "shutoff" });
     assert.equal(both.length, 1);
-    assert.equal(both[0]!.host, agentB.host);
+    assert.equal(both[0]!.host, agentB.instance);
   });
 
   test("references resolve to typed objects; 64-bit values are bigint", async () => {
@@ -115,13 +117,9 @@ describe("console SDK", { timeout: 90_000 }, () => {
       assert.equal(d.uuid, uuid);
       assert.equal(d.objectIdText, `${agentB.name}/Domain:${uuid}`);
       await d.create();
-      await waitFor("running", 5000, async () =>
-        (await d.domain_info).state === "running" ? true : undefined,
-      );
+      await waitFor("running", 5000, async () => (await d.domain_info).state === "running");
       await d.suspend();
-      await waitFor("paused", 5000, async () =>
-        (await d.domain_info).state === "paused" ? true : undefined,
-      );
+      await waitFor("paused", 5000, async () => (await d.domain_info).state === "paused");
       await assert.rejects(d.suspend(), (err: unknown) => {
         const e = err as { name: string; code: number; text: string };
         assert.equal(e.name, "MethodError");
@@ -141,7 +139,7 @@ describe("console SDK", { timeout: 90_000 }, () => {
     const a0 = namesA.domains[0]!;
     const id = `${agentA.name}/Domain:${a0.uuid}`;
     assert.equal((await fleet.resolve(Domain, a0.name)).objectIdText, id);
-    assert.equal((await fleet.resolve(Domain, `${agentA.host}/${a0.name}`)).objectIdText, id);
+    assert.equal((await fleet.resolve(Domain, `${agentA.instance}/${a0.name}`)).objectIdText, id);
     assert.equal((await fleet.resolve(Domain, a0.uuid.toUpperCase())).objectIdText, id);
     assert.equal((await fleet.resolve(Domain, id)).objectIdText, id);
     await assert.rejects(fleet.resolve(Domain, `none-${tag}`), NotFoundError);
@@ -177,10 +175,10 @@ describe("console SDK", { timeout: 90_000 }, () => {
     const d = await fleet.resolve(Domain, namesA.domains[1]!.name);
     try {
       await d.suspend();
-      await waitFor("change and event", 5000, async () =>
-        seen.some((c) => c.kind === "event") && seen.some((c) => c.kind === "changed")
-          ? true
-          : undefined,
+      await waitFor(
+        "change and event",
+        5000,
+        async () => seen.some((c) => c.kind === "event") && seen.some((c) => c.kind === "changed"),
       );
       const ev = seen.find((c) => c.kind === "event");
       assert.ok(ev && ev.kind === "event" && ev.name === "DomainLifecycle");
@@ -227,8 +225,10 @@ describe("console SDK", { timeout: 90_000 }, () => {
       const c = agentNameOf(instance);
       await quick.session.waitForAgent(c, 10_000);
       const three = [agentA.name, agentB.name, c];
-      await waitFor("agent c's domain", 10_000, async () =>
-        (await quick.domains(undefined, { agents: three })).length === 6 ? true : undefined,
+      await waitFor(
+        "agent c's domain",
+        10_000,
+        async () => (await quick.domains(undefined, { agents: three })).length === 6,
       );
       const errors: { agentName: string; error: Error }[] = [];
       quick.on("agentError", (e: { agentName: string; error: Error }) => errors.push(e));

@@ -9,11 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { connectFleet, Domain, type Fleet, type ForEachResult } from "../../src/console/index.js";
-import { type AgentHandle, startTestAgent } from "../cli/agents.js";
-import { BROKER, waitFor } from "../cli/harness.js";
+import { type AgentHandle, startTestAgent } from "../support/agent.js";
+import { BROKER } from "../support/broker.js";
 import { statesBecome as becomes } from "../support/domain-states.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-each-${tag}-`));
@@ -64,8 +65,10 @@ describe("fleet.forEach", { timeout: 90_000 }, () => {
     ]);
     ours = [agentA.name, agentB.name];
     fleet = await connectFleet({ broker: BROKER });
-    await waitFor("both agents' domains", 20_000, async () =>
-      (await fleet.domains(undefined, { agents: ours })).length === 5 ? true : undefined,
+    await waitFor(
+      "both agents' domains",
+      20_000,
+      async () => (await fleet.domains(undefined, { agents: ours })).length === 5,
     );
   });
   after(async () => {
@@ -93,7 +96,7 @@ describe("fleet.forEach", { timeout: 90_000 }, () => {
     assert.deepEqual(
       results.map(brief),
       namesA.domains.map((d) => ({
-        target: `${agentA.host}/${d.name}`,
+        target: `${agentA.instance}/${d.name}`,
         ok: true,
         value: undefined,
       })),
@@ -113,12 +116,12 @@ describe("fleet.forEach", { timeout: 90_000 }, () => {
     const results = await fleet.forEach(targets, (d) => d.suspend());
     assert.deepEqual(results.map(brief), [
       ...namesA.domains.map((d) => ({
-        target: `${agentA.host}/${d.name}`,
+        target: `${agentA.instance}/${d.name}`,
         ok: true,
         value: undefined,
       })),
       ...namesB.domains.map((d) => ({
-        target: `${agentB.host}/${d.name}`,
+        target: `${agentB.instance}/${d.name}`,
         ok: false,
         // The test driver reports "not running" as VIR_ERR_INTERNAL_ERROR (1).
         error: [
@@ -239,10 +242,11 @@ describe("fleet.forEach", { timeout: 90_000 }, () => {
       // Held, never delivered: nothing was executed.
       await statesBecome(initial());
       proxy.latencyMs = 0;
-      await waitFor("reconnected", 10_000, async () =>
-        (await cut.domains(undefined, { agents: [agentA.name] }).catch(() => [])).length === 3
-          ? true
-          : undefined,
+      await waitFor(
+        "reconnected",
+        10_000,
+        async () =>
+          (await cut.domains(undefined, { agents: [agentA.name] }).catch(() => [])).length === 3,
       );
       const again = await cut.forEach(running, (d) => d.suspend());
       assert.deepEqual(

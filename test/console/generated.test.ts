@@ -3,8 +3,15 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { describe, test } from "node:test";
-import { generateSdk, generateSdkSource, OUTPUT_PATH } from "../../scripts/gen-sdk.js";
+import {
+  generateSchemaJson,
+  generateSdk,
+  generateSdkSource,
+  OUTPUT_PATH,
+  SCHEMA_JSON_PATH,
+} from "../../scripts/gen-sdk.js";
 import { Domain, EVENTS, Node, SCHEMA } from "../../src/console/index.js";
+import type { ManagedObject, ObjectSource } from "../../src/console/managed-object.js";
 
 const schemaXml = (body: string): string => `<schema package="T">${body}</schema>`;
 
@@ -15,6 +22,15 @@ describe("generated SDK", () => {
     assert.ok(
       committed === fresh,
       "src/console/generated/libvirt.ts is stale: run `npx tsx scripts/gen-sdk.ts` and commit it",
+    );
+  });
+
+  test("the committed schema data equals a fresh generation from schema/libvirt.xml", async () => {
+    const committed = await readFile(SCHEMA_JSON_PATH, "utf8");
+    const fresh = await generateSchemaJson();
+    assert.ok(
+      committed === fresh,
+      "src/console/generated/libvirt.schema.json is stale: run `npx tsx scripts/gen-sdk.ts` and commit it",
     );
   });
 
@@ -42,6 +58,7 @@ describe("generated SDK", () => {
         "set_vcpus",
         "set_memory",
         "interface_addresses",
+        "stats_history",
         "managed_save",
         "snapshot_create_xml",
       ],
@@ -90,8 +107,54 @@ describe("generated SDK", () => {
       src,
       /export interface AProperties \{\n {2}n: bigint;\n {2}\/\*\* References B\. \*\/\n {2}b: ObjectRef;\n\}/,
     );
-    assert.match(src, /get b\(\): Promise<B> \{\n {4}return this\.follow\("b", B\);/);
-    assert.match(src, /async m\(args: \{ x: number \}\): Promise<B> \{/);
+    assert.match(
+      src,
+      /export interface A extends Readonly<Omit<AProperties, "b">> \{\n {2}\/\*\*\n {3}\* References B\.\n {3}\* Resolves to the B object \(one query\); the raw id is `props\.b`\.\n {3}\*\/\n {2}readonly b: Promise<B>;\n/,
+    );
+    assert.match(src, /\n {2}m\(args: \{ x: number \}\): Promise<B>;\n\}/);
+  });
+
+  test("installs from the schema a getter per property and a proxy per method", async () => {
+    const calls: unknown[][] = [];
+    const source: ObjectSource = {
+      async callMethod(target, method, args) {
+        calls.push(["call", target.objectIdText, method, args]);
+        if (method === "xml_desc") return { description: "<domain/>" };
+        if (method === "define_domain_xml") return { domain: { agentName: "a", objectName: "d2" } };
+        return {};
+      },
+      async getObject(ref, cls) {
+        calls.push(["get", ref.objectName, cls.meta.name]);
+        return new cls(source, { objectId: ref, agentName: ref.agentName, values: {} });
+      },
+      hostOf: () => "h",
+    };
+    const d = new Domain(source, {
+      objectId: { agentName: "a", objectName: "d1" },
+      agentName: "a",
+      values: { name: "web1", node: { agentName: "a", objectName: "n1" } },
+    });
+    assert.equal(d.name, "web1");
+    assert.ok((await d.node) instanceof Node);
+    assert.equal(await d.xml_desc(), "<domain/>");
+    assert.equal(await d.suspend(), undefined);
+    await d.set_autostart({ autostart: true });
+    const n = new Node(source, {
+      objectId: { agentName: "a", objectName: "n1" },
+      agentName: "a",
+      values: {},
+    });
+    const made: ManagedObject<object> = await n.define_domain_xml({ xml_desc: "<x/>" });
+    assert.ok(made instanceof Domain);
+    assert.deepEqual(calls, [
+      ["get", "n1", "Node"],
+      ["call", "a/d1", "xml_desc", {}],
+      ["call", "a/d1", "suspend", {}],
+      ["call", "a/d1", "set_autostart", { autostart: true }],
+      ["call", "a/n1", "define_domain_xml", { xml_desc: "<x/>" }],
+      ["get", "d2", "Domain"],
+    ]);
+    assert.equal(Domain.prototype.suspend.name, "suspend");
   });
 
   test("refuses a schema the SDK cannot express, naming the culprit", () => {

@@ -19,10 +19,11 @@ import {
   type SchemaEvent,
   WatchOverflowError,
 } from "../../src/console/index.js";
-import { BROKER, waitFor } from "../cli/harness.js";
 import { type AgentHandle, startTestAgent } from "../support/agent.js";
+import { BROKER } from "../support/broker.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 const tag = randomBytes(3).toString("hex");
 const dir = mkdtempSync(join(tmpdir(), `lvq-watch-${tag}-`));
@@ -77,8 +78,10 @@ describe("fleet events and watch()", { timeout: 120_000 }, () => {
       instance: `watch-${tag}-a`,
     });
     fleet = await connectFleet({ broker: BROKER });
-    await waitFor("the agent's domains", 20_000, async () =>
-      (await fleet.domains(undefined, { agents: [agent.name] })).length === 2 ? true : undefined,
+    await waitFor(
+      "the agent's domains",
+      20_000,
+      async () => (await fleet.domains(undefined, { agents: [agent.name] })).length === 2,
     );
   });
   after(async () => {
@@ -187,7 +190,7 @@ describe("fleet events and watch()", { timeout: 120_000 }, () => {
     const dom = await fleet.resolve(Domain, d.uuid);
     try {
       await dom.suspend();
-      await waitFor("a held change", 5000, async () => (watch.buffered === 1 ? true : undefined));
+      await waitFor("a held change", 5000, async () => watch.buffered === 1);
       await own.close();
       const seen: string[] = [];
       for await (const c of watch) seen.push(brief(c));
@@ -221,16 +224,16 @@ describe("fleet events and watch()", { timeout: 120_000 }, () => {
     let c: AgentHandle | undefined;
     try {
       c = await startTestAgent({ uri, instance, stateDir });
-      await waitFor("joined", 10_000, async () => (seen.length === 1 ? true : undefined));
+      await waitFor("joined", 10_000, async () => seen.length === 1);
       const epoch = c.agent.epoch;
       await c.stop();
       c = await startTestAgent({ uri, instance, stateDir });
       assert.equal(c.agent.epoch, epoch + 1);
-      await waitFor("restarted", 10_000, async () => (seen.length === 2 ? true : undefined));
+      await waitFor("restarted", 10_000, async () => seen.length === 2);
       await c.stop();
       c = undefined;
       // Aged out after three missed heartbeats (the test agents beat every 2 s).
-      await waitFor("left", 15_000, async () => (seen.length === 3 ? true : undefined));
+      await waitFor("left", 15_000, async () => seen.length === 3);
       assert.deepEqual(seen, [
         `joined ${instance} ${epoch}`,
         `restarted ${instance} ${epoch}->${epoch + 1}`,
@@ -260,7 +263,7 @@ describe("fleet events and watch()", { timeout: 120_000 }, () => {
     const dom = await fleet.resolve(Domain, d.uuid);
     try {
       proxy.resetAll();
-      await waitFor("reconnected", 10_000, async () => (link.length === 2 ? true : undefined));
+      await waitFor("reconnected", 10_000, async () => link.length === 2);
       assert.deepEqual(link, ["disconnected ConnectionLostError", "reconnected"]);
       await dom.suspend();
       // First the reconnect itself (after the agents answered a locate again), then the change.

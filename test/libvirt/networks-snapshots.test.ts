@@ -36,6 +36,7 @@ import {
   NodeMemoryStats,
 } from "../../src/libvirt/index.js";
 import { openUnixConnection } from "../../src/libvirt/transport/index.js";
+import { expectEvents } from "../support/events.js";
 import { writeTestDriverFile } from "../support/testdriver.js";
 
 let dir: string;
@@ -82,16 +83,6 @@ const INTERFACES = [
   "<interface type='bridge'><mac address='52:54:00:aa:bb:03'/><source bridge='br0'/></interface>",
 ].join("");
 
-/** Waits until `list` has `n` entries, then a little longer to catch extras. */
-async function settle(list: unknown[], n: number, what: string): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (list.length < n) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await new Promise((r) => setTimeout(r, 20));
-}
-
 /**
  * A client on a private host whose socket the test watches for network lifecycle events,
  * registered with the network event codecs (routing them is the client's event layer's job).
@@ -116,15 +107,12 @@ async function openWatchingNetworks(): Promise<{ c: LibvirtClient; events: strin
 describe("virtual networks", () => {
   it("define, autostart, start, XML, destroy, undefine: each step as libvirt reports it, with its event", async () => {
     const { c, events } = await openWatchingNetworks();
-    const expectEvents = async (step: string, ...want: string[]) => {
-      await settle(events, want.length, `${step} events`);
-      assert.deepEqual(events.splice(0), want, step);
-    };
+    const expectNet = (step: string, ...want: string[]) => expectEvents(events, step, want);
     assert.deepEqual(await c.listAllNetworks(), []);
 
     const n = await c.networkDefineXml(NETWORK_XML("ln", "virbr10"));
     assert.equal(n.name, "ln");
-    await expectEvents("define", `ln:${NetworkEventType.DEFINED}:0`);
+    await expectNet("define", `ln:${NetworkEventType.DEFINED}:0`);
     assert.deepEqual(await c.networkLookupByName("ln"), n);
     assert.deepEqual(await c.networkLookupByUuid(n.uuid.toUpperCase()), n);
     assert.deepEqual(await c.listAllNetworks(), [n]);
@@ -146,10 +134,10 @@ describe("virtual networks", () => {
     await c.networkSetAutostart(n, false);
     assert.equal(await c.networkGetAutostart(n), false);
     assert.deepEqual(await c.listAllNetworks(ListNetworksFlags.NO_AUTOSTART), [n]);
-    await expectEvents("autostart (no event)");
+    await expectNet("autostart (no event)");
 
     await c.networkCreate(n);
-    await expectEvents("start", `ln:${NetworkEventType.STARTED}:0`);
+    await expectNet("start", `ln:${NetworkEventType.STARTED}:0`);
     assert.equal(await c.networkIsActive(n), true);
     assert.deepEqual(await c.listAllNetworks(ListNetworksFlags.ACTIVE), [n]);
     assert.deepEqual(await failure(c.networkCreate(n)), [
@@ -179,10 +167,10 @@ describe("virtual networks", () => {
     ]);
 
     await c.networkDestroy(n);
-    await expectEvents("destroy", `ln:${NetworkEventType.STOPPED}:0`);
+    await expectNet("destroy", `ln:${NetworkEventType.STOPPED}:0`);
     assert.equal(await c.networkIsActive(n), false);
     await c.networkUndefine(n);
-    await expectEvents("undefine", `ln:${NetworkEventType.UNDEFINED}:0`);
+    await expectNet("undefine", `ln:${NetworkEventType.UNDEFINED}:0`);
     const gone = await c.networkLookupByName("ln").catch((e: unknown) => e);
     assert.ok(isNoNetwork(gone));
     assert.equal(gone.message, "Network not found: no network with matching name 'ln'");
@@ -198,8 +186,7 @@ describe("virtual networks", () => {
     const n = await c.networkCreateXml(
       "<network><name>tn</name><bridge name='virbr12'/></network>",
     );
-    await settle(events, 1, "start event");
-    assert.deepEqual(events.splice(0), [`tn:${NetworkEventType.STARTED}:0`]);
+    await expectEvents(events, "start", [`tn:${NetworkEventType.STARTED}:0`]);
     assert.deepEqual([await c.networkIsActive(n), await c.networkIsPersistent(n)], [true, false]);
     assert.deepEqual(await c.listAllNetworks(ListNetworksFlags.TRANSIENT), [n]);
     assert.deepEqual(await c.listAllNetworks(ListNetworksFlags.PERSISTENT), []);
@@ -212,8 +199,7 @@ describe("virtual networks", () => {
       "Requested operation is not valid: Network 'tn' is still running",
     ]);
     await c.networkDestroy(n);
-    await settle(events, 1, "stop event");
-    assert.deepEqual(events.splice(0), [`tn:${NetworkEventType.STOPPED}:0`]);
+    await expectEvents(events, "stop", [`tn:${NetworkEventType.STOPPED}:0`]);
     assert.deepEqual(await c.listAllNetworks(), []);
     assert.ok(isNoNetwork(await c.networkLookupByUuid(n.uuid).catch((e: unknown) => e)));
   });

@@ -20,7 +20,9 @@ import {
   type LibvirtClient,
   StatsTypes,
 } from "../../src/libvirt/index.js";
+import { expectEvents } from "../support/events.js";
 import { cleanupGuest, qemuGuestXml, uniqueGuestName } from "../support/qemu.js";
+import { waitFor } from "../support/wait.js";
 
 let client: LibvirtClient;
 let dir: string;
@@ -46,30 +48,19 @@ after(async () => {
   if (err) throw err;
 });
 
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function expectEvents(step: string, ...want: [number, number][]): Promise<void> {
-  await waitFor(() => events.length >= want.length, `${step} events`);
-  await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(events.splice(0), want, step);
-}
+const expectLife = (step: string, ...want: [number, number][]) =>
+  expectEvents(events, step, want, { timeoutMs: 10_000, quietMs: 50 });
 
 it("a QEMU guest: start, CPU time grows, bulk stats, suspend, resume, save, restore, destroy, undefine", async () => {
   let d: Domain = await client.domainDefineXml(qemuGuestXml(name, { memoryMiB: 64 }));
   assert.equal(d.name, name);
   assert.equal(d.id, -1);
-  await expectEvents("define", [DomainEventType.DEFINED, 0]);
+  await expectLife("define", [DomainEventType.DEFINED, 0]);
 
   d = await client.domainCreate(d);
   assert.ok(d.id > 0);
   // QEMU reports the vCPUs starting (RESUMED, UNPAUSED) just before STARTED(BOOTED).
-  await expectEvents(
+  await expectLife(
     "start",
     [DomainEventType.RESUMED, DomainEventResumedDetail.UNPAUSED],
     [DomainEventType.STARTED, DomainEventStartedDetail.BOOTED],
@@ -79,8 +70,9 @@ it("a QEMU guest: start, CPU time grows, bulk stats, suspend, resume, save, rest
   assert.equal(first.maxMem, 65536n);
   assert.equal(first.nrVirtCpu, 1);
   await waitFor(
-    async () => (await client.domainGetInfo(d)).cpuTime > first.cpuTime,
     "CPU time to grow",
+    10_000,
+    async () => (await client.domainGetInfo(d)).cpuTime > first.cpuTime,
   );
 
   const [rec, ...rest] = await client.getAllDomainStats(
@@ -103,17 +95,17 @@ it("a QEMU guest: start, CPU time grows, bulk stats, suspend, resume, save, rest
 
   await client.domainSuspend(d);
   assert.equal((await client.domainGetState(d)).state, DomainState.PAUSED);
-  await expectEvents("suspend", [DomainEventType.SUSPENDED, 0]);
+  await expectLife("suspend", [DomainEventType.SUSPENDED, 0]);
   await client.domainResume(d);
   assert.equal((await client.domainGetState(d)).state, DomainState.RUNNING);
-  await expectEvents("resume", [DomainEventType.RESUMED, 0]);
+  await expectLife("resume", [DomainEventType.RESUMED, 0]);
 
   const file = join(dir, `${name}.save`);
   await client.domainSave(d, file);
   assert.ok(statSync(file).size > 0);
   assert.equal((await client.domainGetState(d)).state, DomainState.SHUTOFF);
   // QEMU pauses the vCPUs before writing the memory out.
-  await expectEvents(
+  await expectLife(
     "save",
     [DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED],
     [DomainEventType.STOPPED, DomainEventStoppedDetail.SAVED],
@@ -123,7 +115,7 @@ it("a QEMU guest: start, CPU time grows, bulk stats, suspend, resume, save, rest
   d = await client.domainLookupByName(name);
   assert.ok(d.id > 0);
   assert.equal((await client.domainGetState(d)).state, DomainState.RUNNING);
-  await expectEvents(
+  await expectLife(
     "restore",
     [DomainEventType.STARTED, DomainEventStartedDetail.RESTORED],
     // The vCPUs start after the restore; libvirt reports that resume as FROM_SNAPSHOT (2).
@@ -136,14 +128,14 @@ it("a QEMU guest: start, CPU time grows, bulk stats, suspend, resume, save, rest
     reason: DomainShutoffReason.DESTROYED,
   });
   // QEMU reports a shutdown initiated by the host before STOPPED.
-  await expectEvents(
+  await expectLife(
     "destroy",
     [DomainEventType.SHUTDOWN, DomainEventShutdownDetail.HOST],
     [DomainEventType.STOPPED, DomainEventStoppedDetail.DESTROYED],
   );
 
   await client.domainUndefine(d);
-  await expectEvents("undefine", [DomainEventType.UNDEFINED, 0]);
+  await expectLife("undefine", [DomainEventType.UNDEFINED, 0]);
   const gone = await client.domainLookupByName(name).catch((e: unknown) => e);
   assert.ok(isNoDomain(gone));
 });

@@ -34,8 +34,10 @@ import {
   TypedParamType,
 } from "../../src/libvirt/index.js";
 import { DEFAULT_SOCKET_PATH } from "../../src/libvirt/transport/index.js";
+import { expectEvents } from "../support/events.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 
 let dir: string;
 const clients: LibvirtClient[] = [];
@@ -54,14 +56,6 @@ async function open(
   const c = await connect(writeTestDriverFile(join(dir, file), spec));
   clients.push(c);
   return c;
-}
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const TEST_DOMAIN = (name: string) =>
@@ -138,59 +132,56 @@ describe("domain lifecycle with events", () => {
     await c.registerEvents(["domainLifecycle"]);
     const events: [string, number, number][] = [];
     c.on("domainLifecycle", (e) => events.push([e.domain.name, e.event, e.detail]));
-    const expectEvents = async (step: string, ...want: [number, number][]) => {
-      await waitFor(() => events.length >= want.length, `${step} events`);
-      await new Promise((r) => setTimeout(r, 20)); // nothing more may arrive
-      assert.deepEqual(
-        events.splice(0),
-        want.map(([e, d]) => ["life-1", e, d]),
+    const expectLife = (step: string, ...want: [number, number][]) =>
+      expectEvents(
+        events,
         step,
+        want.map(([e, d]): [string, number, number] => ["life-1", e, d]),
       );
-    };
     const info = async () => (await c.domainGetInfo(await c.domainLookupByName("life-1"))).state;
 
     let d = await c.domainDefineXml(TEST_DOMAIN("life-1"));
     assert.equal(d.id, -1);
-    await expectEvents("define", [DomainEventType.DEFINED, 0]);
+    await expectLife("define", [DomainEventType.DEFINED, 0]);
 
     d = await c.domainCreate(d);
     assert.ok(d.id > 0);
-    await expectEvents("start", [DomainEventType.STARTED, DomainEventStartedDetail.BOOTED]);
+    await expectLife("start", [DomainEventType.STARTED, DomainEventStartedDetail.BOOTED]);
     assert.equal(await info(), DomainState.RUNNING);
 
     await c.domainSuspend(d);
-    await expectEvents("suspend", [DomainEventType.SUSPENDED, 0]);
+    await expectLife("suspend", [DomainEventType.SUSPENDED, 0]);
     assert.equal(await info(), DomainState.PAUSED);
 
     await c.domainResume(d);
-    await expectEvents("resume", [DomainEventType.RESUMED, 0]);
+    await expectLife("resume", [DomainEventType.RESUMED, 0]);
 
     const saved = join(dir, "life-1.save");
     await c.domainSave(d, saved);
-    await expectEvents("save", [DomainEventType.STOPPED, DomainEventStoppedDetail.SAVED]);
+    await expectLife("save", [DomainEventType.STOPPED, DomainEventStoppedDetail.SAVED]);
     assert.equal(await info(), DomainState.SHUTOFF);
 
     await c.domainRestore(saved);
-    await expectEvents("restore", [DomainEventType.STARTED, DomainEventStartedDetail.RESTORED]);
+    await expectLife("restore", [DomainEventType.STARTED, DomainEventStartedDetail.RESTORED]);
     assert.equal(await info(), DomainState.RUNNING);
 
     d = await c.domainLookupByName("life-1");
     await c.domainShutdown(d);
-    await expectEvents("shutdown", [DomainEventType.STOPPED, DomainEventStoppedDetail.SHUTDOWN]);
+    await expectLife("shutdown", [DomainEventType.STOPPED, DomainEventStoppedDetail.SHUTDOWN]);
     assert.equal(await info(), DomainState.SHUTOFF);
 
     d = await c.domainCreate(d);
-    await expectEvents("start again", [DomainEventType.STARTED, DomainEventStartedDetail.BOOTED]);
+    await expectLife("start again", [DomainEventType.STARTED, DomainEventStartedDetail.BOOTED]);
 
     await c.domainReboot(d);
-    await expectEvents("reboot (the test driver emits no event)");
+    await expectLife("reboot (the test driver emits no event)");
     assert.equal(await info(), DomainState.RUNNING);
 
     await c.domainDestroy(d);
-    await expectEvents("destroy", [DomainEventType.STOPPED, DomainEventStoppedDetail.DESTROYED]);
+    await expectLife("destroy", [DomainEventType.STOPPED, DomainEventStoppedDetail.DESTROYED]);
 
     await c.domainUndefine(d);
-    await expectEvents("undefine", [DomainEventType.UNDEFINED, 0]);
+    await expectLife("undefine", [DomainEventType.UNDEFINED, 0]);
     assert.deepEqual(await c.listAllDomains(), []);
   });
 
@@ -232,21 +223,17 @@ describe("storage pools and volumes with pool events", () => {
     const events: string[] = [];
     c.on("poolLifecycle", (e) => events.push(`${e.pool.name}:${e.event}:${e.detail}`));
     c.on("poolRefresh", (e) => events.push(`${e.pool.name}:refresh`));
-    const expectEvents = async (step: string, ...want: string[]) => {
-      await waitFor(() => events.length >= want.length, `${step} events`);
-      await new Promise((r) => setTimeout(r, 20));
-      assert.deepEqual(events.splice(0), want, step);
-    };
+    const expectPool = (step: string, ...want: string[]) => expectEvents(events, step, want);
 
     const p = await c.storagePoolDefineXml(
       "<pool type='dir'><name>sp-1</name><target><path>/lvq-test-driver/sp-1</path></target></pool>",
     );
-    await expectEvents("define", `sp-1:${PoolEventType.DEFINED}:0`);
+    await expectPool("define", `sp-1:${PoolEventType.DEFINED}:0`);
     assert.equal((await c.storagePoolGetInfo(p)).state, PoolState.INACTIVE);
     await c.storagePoolBuild(p);
-    await expectEvents("build", `sp-1:${PoolEventType.CREATED}:0`);
+    await expectPool("build", `sp-1:${PoolEventType.CREATED}:0`);
     await c.storagePoolCreate(p);
-    await expectEvents("start", `sp-1:${PoolEventType.STARTED}:0`);
+    await expectPool("start", `sp-1:${PoolEventType.STARTED}:0`);
     assert.deepEqual(await c.storagePoolGetInfo(p), {
       state: PoolState.RUNNING,
       capacity: 107374182400n,
@@ -254,7 +241,7 @@ describe("storage pools and volumes with pool events", () => {
       available: 107374182400n,
     });
     await c.storagePoolRefresh(p);
-    await expectEvents("refresh", "sp-1:refresh");
+    await expectPool("refresh", "sp-1:refresh");
 
     const v = await c.storageVolCreateXml(
       p,
@@ -288,11 +275,11 @@ describe("storage pools and volumes with pool events", () => {
     );
 
     await c.storagePoolDestroy(p);
-    await expectEvents("destroy", `sp-1:${PoolEventType.STOPPED}:0`);
+    await expectPool("destroy", `sp-1:${PoolEventType.STOPPED}:0`);
     await c.storagePoolDelete(p);
-    await expectEvents("delete", `sp-1:${PoolEventType.DELETED}:0`);
+    await expectPool("delete", `sp-1:${PoolEventType.DELETED}:0`);
     await c.storagePoolUndefine(p);
-    await expectEvents("undefine", `sp-1:${PoolEventType.UNDEFINED}:0`);
+    await expectPool("undefine", `sp-1:${PoolEventType.UNDEFINED}:0`);
     const noPool = await c.storagePoolLookupByName("sp-1").catch((e: unknown) => e);
     assert.ok(isNoStoragePool(noPool));
     assert.equal(noPool.libvirtCode, ErrorCode.NO_STORAGE_POOL);
@@ -320,16 +307,16 @@ describe("event subscriptions", () => {
       `<pool type='dir'><name>${name}</name><target><path>/lvq-test-driver/${name}</path></target></pool>`;
     await c.domainDefineXml(TEST_DOMAIN("sub-1"));
     await c.storagePoolDefineXml(pool("sub-p1"));
-    await waitFor(() => events.length === 2, "both families");
+    await waitFor("both families", 3000, () => events.length === 2);
     await c.deregisterEvents(["domainLifecycle"]);
     assert.deepEqual(c.registeredEvents, ["poolLifecycle", "poolRefresh"]);
     await c.domainDefineXml(TEST_DOMAIN("sub-2"));
     await c.storagePoolDefineXml(pool("sub-p2"));
-    await waitFor(() => events.length === 3, "the pool event");
+    await waitFor("the pool event", 3000, () => events.length === 3);
     await new Promise((r) => setTimeout(r, 50)); // no domain event may follow
     await c.registerEvents(["domainLifecycle"]);
     await c.domainDefineXml(TEST_DOMAIN("sub-3"));
-    await waitFor(() => events.length === 4, "the domain event again");
+    await waitFor("the domain event again", 3000, () => events.length === 4);
     assert.deepEqual(events, [
       `sub-1:${DomainEventType.DEFINED}`,
       `sub-p1:${PoolEventType.DEFINED}`,
@@ -476,14 +463,14 @@ describe("reconnecting against the real daemon through a cuttable proxy", () => 
       await rl.open();
       await rl.registerEvents(["domainLifecycle"]);
       await rl.client.domainDefineXml(TEST_DOMAIN("re-1"));
-      await waitFor(() => events.length === 1, "first event");
+      await waitFor("first event", 3000, () => events.length === 1);
       proxy.resetAll();
-      await waitFor(() => log.length === 2, "reconnect");
+      await waitFor("reconnect", 3000, () => log.length === 2);
       assert.deepEqual(log, ["disconnected ConnectionLostError", "reconnected"]);
       // A new connection to a custom file is a fresh private host: re-1 is gone.
       assert.deepEqual(await rl.client.listAllDomains(), []);
       await rl.client.domainDefineXml(TEST_DOMAIN("re-2"));
-      await waitFor(() => events.length === 2, "event after reconnect");
+      await waitFor("event after reconnect", 3000, () => events.length === 2);
       assert.deepEqual(events, [
         `re-1:${DomainEventType.DEFINED}`,
         `re-2:${DomainEventType.DEFINED}`,

@@ -30,6 +30,7 @@ import {
   type FakeOptions,
   startFakeLibvirtd,
 } from "../support/fake-libvirtd.js";
+import { waitFor } from "../support/wait.js";
 
 const DOM: Domain = { name: "d1", uuid: "11111111-2222-3333-4444-555555555555", id: 3 };
 const GET_INFO = RemoteProcedure.domainGetInfo.number;
@@ -43,14 +44,6 @@ async function fake(options: FakeOptions = {}): Promise<FakeLibvirtd> {
 after(async () => {
   for (const f of fakes) await f.close();
 });
-
-async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Connects and records every 'close' event. */
 async function open(f: FakeLibvirtd, opts: Parameters<typeof connect>[1] = {}) {
@@ -95,7 +88,7 @@ describe("protocol violations close the connection and reject calls in flight", 
       () => assert.fail("call should fail"),
       (e: unknown) => e,
     );
-    await waitFor(() => closes.length === 1);
+    await waitFor("the close event", 3000, () => closes.length === 1);
     assert.equal(client.closed, true);
     assert.equal(client.pendingCalls, 0);
     return { err, closes };
@@ -175,7 +168,7 @@ describe("protocol violations close the connection and reject calls in flight", 
         "DOMAIN_GET_INFO: libvirt connection lost before the reply (libvirt connection closed by the daemon); the call's outcome is unknown",
       );
     }
-    await waitFor(() => closes.length === 1);
+    await waitFor("the close event", 3000, () => closes.length === 1);
     assert.equal(client.pendingCalls, 0);
     const late = await client.getType().catch((e: unknown) => e);
     assert.ok(late instanceof ConnectionLostError);
@@ -204,7 +197,7 @@ describe("keepalive", () => {
     assert.equal(pings.length, 3);
     // 3 PINGs then the verdict at the 4th interval, with timer slack.
     assert.ok(elapsed >= 350 && elapsed < 2000, `declared dead after ${elapsed} ms`);
-    await waitFor(() => closes.length === 1);
+    await waitFor("the close event", 3000, () => closes.length === 1);
     assert.equal(closes[0], err.cause);
   });
 
@@ -225,7 +218,9 @@ describe("keepalive", () => {
     const { client } = await open(f, { keepaliveIntervalMs: 60_000 });
     const conn = await f.connection(1);
     conn.sendPing();
-    await waitFor(() => conn.received.some((p) => p.program === Program.KEEPALIVE));
+    await waitFor("the PONG", 3000, () =>
+      conn.received.some((p) => p.program === Program.KEEPALIVE),
+    );
     const pong = conn.received.find((p) => p.program === Program.KEEPALIVE);
     assert.deepEqual([pong?.procedure, pong?.type, pong?.payload.length], [2, 2, 0]);
     await client.close();
@@ -393,7 +388,7 @@ describe("event routing", () => {
     conn.sendMessage(318, body, { callbackID: 8, dom: DOM, event: 2, detail: 0 }); // not ours
     conn.sendMessage(370, body, { callbackID: 7, dom: DOM, event: 2, detail: 0 }); // pool proc: wrong shape, not registered
     conn.sendMessage(318, body, { callbackID: 7, dom: DOM, event: 5, detail: 1 });
-    await waitFor(() => events.length === 1);
+    await waitFor("the event", 3000, () => events.length === 1);
     await new Promise((r) => setTimeout(r, 30));
     assert.deepEqual(events, [{ domain: DOM, event: 5, detail: 1 }]);
     assert.equal(client.closed, false);
@@ -418,7 +413,7 @@ describe("event routing", () => {
     conn.sendMessage(373, poolRefresh.message.body, { callbackID: 2, pool: POOL });
     sendPoolEvent(conn, 1, 2);
     sendDomainEvent(conn, 1, 4);
-    await waitFor(() => got.length === 3);
+    await waitFor("three events", 3000, () => got.length === 3);
     await new Promise((r) => setTimeout(r, 30));
     assert.deepEqual(got, ["refresh p1", "pool p1 2", "domain d1 4"]);
     await client.close();
@@ -438,7 +433,7 @@ describe("event routing", () => {
     const conn = await f.connection(1);
     conn.sendMessage(373, poolRefresh.message.body, { callbackID: 9, pool: POOL });
     sendDomainEvent(conn, 4, 1);
-    await waitFor(() => got.length === 1);
+    await waitFor("the event", 3000, () => got.length === 1);
     await new Promise((r) => setTimeout(r, 30));
     assert.deepEqual(got, ["domain 1"]);
     await assert.rejects(
@@ -474,11 +469,15 @@ describe("reconnecting wrapper", () => {
     await rl.registerEvents(["domainLifecycle"]);
     const first = await f.connection(1);
     const inFlight = rl.client.domainGetInfo(DOM).catch((e: unknown) => e);
-    await waitFor(() => first.callsOf(GET_INFO).length === 1);
+    await waitFor(
+      "the call on the first connection",
+      3000,
+      () => first.callsOf(GET_INFO).length === 1,
+    );
     first.destroy();
     assert.ok((await inFlight) instanceof ConnectionLostError);
     const second = await f.connection(2);
-    await waitFor(() => log.length === 3);
+    await waitFor("the reconnect", 3000, () => log.length === 3);
     assert.deepEqual(log, [
       "connected",
       "disconnected: libvirt connection closed by the daemon",
@@ -488,7 +487,7 @@ describe("reconnecting wrapper", () => {
     // The call that failed was not retried on the new connection.
     assert.equal(second.callsOf(GET_INFO).length, 0);
     sendDomainEvent(second, 1, 3);
-    await waitFor(() => events.length === 1);
+    await waitFor("the event", 3000, () => events.length === 1);
     assert.deepEqual(events, [{ domain: DOM, event: 3, detail: 0 }]);
     await rl.close();
     assert.equal(rl.connected, false);
@@ -517,12 +516,12 @@ describe("reconnecting wrapper", () => {
     await rl.deregisterEvents(["domainLifecycle"]);
     assert.deepEqual(peer.seen.splice(0), ["deregister 317/5"]);
     (await f.connection(1)).destroy();
-    await waitFor(() => reconnects === 1);
+    await waitFor("the reconnect", 3000, () => reconnects === 1);
     assert.deepEqual(peer.seen.splice(0).sort(), ["register 368/0", "register 368/1"]);
     const second = await f.connection(2);
     sendPoolEvent(second, 6, 3);
     second.sendMessage(373, poolRefresh.message.body, { callbackID: 7, pool: POOL });
-    await waitFor(() => got.length === 2);
+    await waitFor("both events", 3000, () => got.length === 2);
     assert.deepEqual(got, ["pool p1 3", "refresh p1"]);
     await rl.close();
   });
@@ -541,7 +540,7 @@ describe("reconnect backoff", () => {
       failedAt.push(performance.now());
     });
     const opened = rl.open().catch((e: unknown) => e);
-    await waitFor(() => failedAt.length === 6, 5000);
+    await waitFor("six failed connects", 5000, () => failedAt.length === 6);
     await rl.close();
     assert.ok((await opened) instanceof ConnectionLostError, "closed before connecting");
     const gaps = failedAt.slice(1).map((t, i) => t - (failedAt[i] as number));

@@ -11,18 +11,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConnectionLostError } from "../../src/qmf/index.js";
+import { rabbitmqctl, vhostUrl } from "../support/broker.js";
+import { waitFor } from "../support/wait.js";
 import {
   openWidgetPair,
   QUICK_LINK,
-  rabbitmqctl,
   sleep,
   uniqueName,
   type WidgetPair,
-  waitFor,
 } from "./fixtures/helpers.js";
 
 const vhost = uniqueName("lvq-hang");
-const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+const url = vhostUrl(vhost);
 const link = QUICK_LINK;
 let pair: WidgetPair;
 let brokerPid = 0;
@@ -76,8 +76,8 @@ describe("broker hang", () => {
       assert.ok(err instanceof ConnectionLostError, String(err));
       await waitFor(
         "both sessions to notice",
-        () => agentEvents.includes("disconnected") && consoleEvents.includes("disconnected"),
         5000,
+        () => agentEvents.includes("disconnected") && consoleEvents.includes("disconnected"),
       );
       // While the broker stays frozen, the sessions keep trying (each attempt ends at the
       // connect timeout): no reconnect is reported, nor a second disconnect.

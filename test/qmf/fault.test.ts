@@ -16,21 +16,21 @@ import {
   type QmfEvent,
   type Schema,
 } from "../../src/qmf/index.js";
+import { rabbitmqctl, vhostUrl } from "../support/broker.js";
+import { waitFor } from "../support/wait.js";
 import {
   closeConnectionsNamed,
   loadWidgets,
   openWidgetPair,
   RawPeer,
-  rabbitmqctl,
   recordLinkEvents,
   sleep,
   uniqueName,
   type WidgetPair,
-  waitFor,
 } from "./fixtures/helpers.js";
 
 const vhost = uniqueName("lvq-fault");
-const url = `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`;
+const url = vhostUrl(vhost);
 const reconnect = { initialDelayMs: 100, maxDelayMs: 1000 };
 let schema: Schema;
 let pair: WidgetPair;
@@ -69,7 +69,7 @@ async function expectRecovery(inFlight: Promise<unknown>, name: string): Promise
   assert.ok(isConnectionLost(err));
   await pair.expectBothBack();
   // Only the console's own resync query (issued on reconnect) may still be pending.
-  await waitFor("the resync query to finish", () => consoleS.pendingCount === 0, 5000);
+  await waitFor("the resync query to finish", 5000, () => consoleS.pendingCount === 0);
   // The agent was never aged out while we were away, and answers again.
   assert.equal(consoleS.agent(agent.name)?.name, agent.name);
   assert.deepEqual(await consoleS.callMethod(agent.objectId("Widget:1"), "noop"), {});
@@ -103,7 +103,7 @@ describe("broker faults", () => {
       // A change while the broker is down: its indication cannot reach the console.
       agent.setObject("Widget", "Widget:1", { name: "w1-while-down" });
       // A call made while disconnected fails at once; it is not queued for later.
-      await waitFor("the console to notice", () => consoleEvents.includes("disconnected"));
+      await waitFor("the console to notice", 5000, () => consoleEvents.includes("disconnected"));
       const t0 = Date.now();
       await assert.rejects(
         consoleS.callMethod(agent.objectId("Widget:1"), "noop", {}, { timeoutMs: 10_000 }),
@@ -117,15 +117,15 @@ describe("broker faults", () => {
     // The console re-reads the agent's objects once it hears from it again.
     await waitFor(
       "the cache to catch up",
-      () => consoleS.cachedObjects({ agentName: agent.name })[0]?.values.name === "w1-while-down",
       10_000,
+      () => consoleS.cachedObjects({ agentName: agent.name })[0]?.values.name === "w1-while-down",
     );
     await expectRecovery(inFlight, "w1-while-down");
   });
 
   it("an agent whose connection is closed heartbeats at once on reconnecting, not a period later", async () => {
     const spy = await RawPeer.open(
-      [{ exchange: "qmf.default.topic", key: "agent.ind.heartbeat.example_org.widgets" }],
+      [{ exchange: "qmf.default.topic", key: "agent.ind.heartbeat.example_org.widgets.#" }],
       url,
     );
     // A period far longer than the test: only the reconnect can send the second heartbeat.
@@ -145,10 +145,10 @@ describe("broker faults", () => {
       spy.replies.filter((m) => m.properties.headers?.["qmf.agent"] === slow.name).length;
     try {
       await slow.open();
-      await waitFor("the first heartbeat", () => beats() === 1);
+      await waitFor("the first heartbeat", 5000, () => beats() === 1);
       assert.equal(await closeConnectionsNamed(vhost, `qmf-agent ${slow.name}`), 1);
-      await waitFor("the reconnect", () => events.at(-1) === "reconnected", 10_000);
-      await waitFor("the heartbeat after the reconnect", () => beats() === 2, 2000);
+      await waitFor("the reconnect", 10_000, () => events.at(-1) === "reconnected");
+      await waitFor("the heartbeat after the reconnect", 2000, () => beats() === 2);
       assert.deepEqual(events, ["connected", "disconnected", "reconnected"]);
       // The shared agent and console were not touched.
       assert.deepEqual(agentEvents, ["connected"]);
@@ -175,7 +175,7 @@ describe("broker faults", () => {
     try {
       await rabbitmqctl("set_vm_memory_high_watermark", "0.0000001");
       // Heartbeats keep publishing; the broker answers with connection.blocked.
-      await waitFor("the blocked notice", () => blocked.length === 1, 10_000);
+      await waitFor("the blocked notice", 10_000, () => blocked.length === 1);
       assert.match(blocked[0]!, /^blocked: low on memory$/);
       const raised = agent
         .raiseEvent("widgetMoved", { widget: agent.objectId("Widget:1"), from: "a", to: "b" })
@@ -189,9 +189,9 @@ describe("broker faults", () => {
     } finally {
       await rabbitmqctl("set_vm_memory_high_watermark", ...restore);
     }
-    await waitFor("the unblocked notice", () => blocked.length === 2, 10_000);
+    await waitFor("the unblocked notice", 10_000, () => blocked.length === 2);
     assert.deepEqual(blocked, ["blocked: low on memory", "unblocked"]);
-    await waitFor("the held event", () => events.length === 1, 5000);
+    await waitFor("the held event", 5000, () => events.length === 1);
     assert.equal(events[0]!.values.to, "b");
   });
 
@@ -214,7 +214,7 @@ describe("broker faults", () => {
       assert.equal(lonely.userId, user);
       await rabbitmqctl("change_password", user, "second-password");
       await rabbitmqctl("close_all_user_connections", user, "lvq fault test");
-      await waitFor("the fatal error", () => fatal, 10_000);
+      await waitFor("the fatal error", 10_000, () => fatal);
       await sleep(1500); // long enough for several retries, were there any
       assert.deepEqual(seen, ["disconnected", "reconnecting", "error"]);
       assert.ok(fatal instanceof AuthenticationError);

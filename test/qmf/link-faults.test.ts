@@ -7,16 +7,16 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { ConnectionLostError } from "../../src/qmf/index.js";
+import { rabbitmqctl } from "../support/broker.js";
 import { FaultProxy } from "../support/fault-proxy.js";
+import { waitFor } from "../support/wait.js";
 import {
   echoArgsOfEveryType,
   openWidgetPair,
   QUICK_LINK,
-  rabbitmqctl,
   sleep,
   uniqueName,
   type WidgetPair,
-  waitFor,
 } from "./fixtures/helpers.js";
 
 const vhost = uniqueName("lvq-link");
@@ -116,9 +116,9 @@ describe("link faults through a proxy", () => {
       assert.ok(err instanceof ConnectionLostError, String(err));
       await waitFor(
         "both sessions to notice",
+        5000,
         () =>
           pair.agentEvents.includes("disconnected") && pair.consoleEvents.includes("disconnected"),
-        5000,
       );
       // Reconnects through the still-paused link stall in the handshake, end at the
       // connect timeout, and are tried again: none succeeds, none is reported.

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { AgentSession, ConsoleSession, NameInUseError, type Schema } from "../../src/qmf/index.js";
-import { AMQP_URL, loadWidgets, uniqueName } from "./fixtures/helpers.js";
+import { BROKER } from "../support/broker.js";
+import { loadWidgets, uniqueName } from "./fixtures/helpers.js";
 
 describe("agent names are unique on the broker", () => {
   let schema: Schema;
@@ -16,7 +17,7 @@ describe("agent names are unique on the broker", () => {
 
   function agent(instance: string, calls: string[]): AgentSession {
     return new AgentSession({
-      url: AMQP_URL,
+      url: BROKER,
       vendor: "lvqtest",
       product: "names",
       instance,
@@ -47,7 +48,7 @@ describe("agent names are unique on the broker", () => {
       return true;
     });
 
-    const console_ = new ConsoleSession({ url: AMQP_URL });
+    const console_ = new ConsoleSession({ url: BROKER });
     await console_.open();
     opened.push(console_);
     await console_.waitForAgent(first.name, 5000);

@@ -17,7 +17,8 @@ import {
   ObjectId,
 } from "../../src/qmf/index.js";
 import { DIRECT_EXCHANGE } from "../../src/qmf/transport/index.js";
-import { loadWidgets, settle, waitFor } from "./fixtures/helpers.js";
+import { waitFor } from "../support/wait.js";
+import { loadWidgets, settle } from "./fixtures/helpers.js";
 
 /** A counting observer that also keeps the labels of each count. */
 class LabelledObserver extends CountingObserver {
@@ -136,6 +137,7 @@ describe("observer", () => {
     assert.equal((await lost).name, "ConnectionLostError");
     await waitFor(
       "both reconnected",
+      5000,
       () =>
         agentSeen.total("broker_reconnects") === 1 && consoleSeen.total("broker_reconnects") === 1,
     );
@@ -149,6 +151,10 @@ describe("observer", () => {
       qmf_methods_refused: 2,
     });
     assert.deepEqual(agentSeen.labelled, [
+      'qmf_methods_executed {"method":"Widget.noop","request":"1"}',
+      'qmf_methods_executed {"method":"Widget.noop","request":"2"}',
+      'qmf_methods_executed {"method":"Widget.configure","request":"3"}',
+      'qmf_methods_executed {"method":"Widget.noop","request":"same"}',
       'qmf_messages_dropped {"reason":"unknown opcode"}',
       'qmf_messages_dropped {"reason":"not a QMF message"}',
     ]);

@@ -18,8 +18,10 @@ import {
   parseReplyTo,
   TOPIC_EXCHANGE,
 } from "../../src/qmf/transport/index.js";
+import { BROKER, rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { FaultProxy } from "../support/fault-proxy.js";
-import { AMQP_URL, RawPeer, rabbitmqctl, uniqueName, waitFor } from "./fixtures/helpers.js";
+import { waitFor } from "../support/wait.js";
+import { RawPeer, uniqueName } from "./fixtures/helpers.js";
 
 const props = { opcode: "_data_indication", contentType: "amqp/list" };
 
@@ -36,7 +38,7 @@ describe("transport", () => {
   it("puts the QMF envelope on every message", async () => {
     const got: InboundMessage[] = [];
     const t = new AmqpLink({
-      url: AMQP_URL,
+      url: BROKER,
       connectionName: key,
       bindings: [{ exchange: DIRECT_EXCHANGE, key: `${key}-self` }],
       onMessage: (m) => got.push(m),
@@ -51,7 +53,7 @@ describe("transport", () => {
         expirationMs: 1500,
         method: "request",
       });
-      const m = await waitFor("the message", () => got[0]);
+      const m = await waitFor("the message", 5000, () => got[0]);
       assert.deepEqual(
         { ...m, body: [...m.body], generation: 0 },
         {
@@ -78,7 +80,7 @@ describe("transport", () => {
 
   it("holds publishes while the channel buffer is full and sends them in order after drain", async () => {
     const t = new AmqpLink({
-      url: AMQP_URL,
+      url: BROKER,
       connectionName: key,
       bindings: [],
       onMessage: () => {},
@@ -94,7 +96,7 @@ describe("transport", () => {
       assert.equal(t.tryPublish(DIRECT_EXCHANGE, key, body(999), props), false);
       await Promise.all(sent);
       assert.equal(t.tryPublish(DIRECT_EXCHANGE, key, body(300), props), true);
-      await waitFor("301 messages", () => peer.replies.length === 301, 10_000);
+      await waitFor("301 messages", 10_000, () => peer.replies.length === 301);
       assert.deepEqual(
         peer.replies.map((m) => m.content[0]),
         Array.from({ length: 301 }, (_, i) => i % 256),
@@ -106,7 +108,7 @@ describe("transport", () => {
 
   it("refuses a body over the limit before sending anything", async () => {
     const t = new AmqpLink({
-      url: AMQP_URL,
+      url: BROKER,
       connectionName: key,
       bindings: [],
       onMessage: () => {},
@@ -126,7 +128,7 @@ describe("transport", () => {
         },
       );
       await t.publish(DIRECT_EXCHANGE, key, Buffer.alloc(100), props);
-      await waitFor("the one that fits", () => peer.replies.length === 1);
+      await waitFor("the one that fits", 5000, () => peer.replies.length === 1);
       assert.equal(peer.replies[0]!.content.length, 100);
     } finally {
       await t.close();
@@ -143,7 +145,7 @@ describe("transport", () => {
     try {
       await rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*");
       const t = new AmqpLink({
-        url: `amqp://guest:guest@127.0.0.1:5672/${vhost}`,
+        url: vhostUrl(vhost),
         connectionName: key,
         bindings: [
           { exchange: DIRECT_EXCHANGE, key: "me" },
@@ -225,7 +227,7 @@ describe("transport", () => {
     const openOn = async (random: number) => {
       t.mock.method(Math, "random", () => random);
       const link = new AmqpLink({
-        urls: [closed, AMQP_URL],
+        urls: [closed, BROKER],
         connectionName: key,
         bindings: [],
         onMessage: () => {},
@@ -238,7 +240,7 @@ describe("transport", () => {
       await link.open();
       return { link, reconnecting, connected: await connected };
     };
-    const real = AMQP_URL.replace(/:[^:@/]*@/, ":***@");
+    const real = BROKER.replace(/:[^:@/]*@/, ":***@");
     // The random start is the first URL: it is refused, the second answers.
     const first = await openOn(0);
     try {
@@ -287,7 +289,7 @@ describe("transport", () => {
     try {
       assert.deepEqual(link.node, { url: `amqp://guest:***@127.0.0.1:${await first.port()}` });
       await first.close();
-      await waitFor("the second URL", () => seen.length === 2);
+      await waitFor("the second URL", 5000, () => seen.length === 2);
       assert.deepEqual(seen, [
         "disconnected",
         `reconnected amqp://guest:***@127.0.0.1:${await second.port()}`,
@@ -297,7 +299,7 @@ describe("transport", () => {
         appId: "qmf2",
         headers: { "qmf.opcode": "_data_indication" },
       });
-      await waitFor("a message through the second URL", () => got.length === 1);
+      await waitFor("a message through the second URL", 5000, () => got.length === 1);
       assert.deepEqual([...got[0]!.body], [9]);
     } finally {
       await link.close();

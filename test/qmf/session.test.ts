@@ -22,14 +22,14 @@ import {
   QmfStatus,
   type Schema,
 } from "../../src/qmf/index.js";
+import { BROKER, vhostUrl } from "../support/broker.js";
+import { waitFor } from "../support/wait.js";
 import {
-  AMQP_URL,
   echoArgsOfEveryType,
   loadWidgets,
   RawPeer,
   sleep,
   uniqueName,
-  waitFor,
 } from "./fixtures/helpers.js";
 
 /** Marks this run's agents: the broker is shared with other runs and other agents. */
@@ -83,7 +83,7 @@ function newAgent(
   extra: Partial<ConstructorParameters<typeof AgentSession>[0]> = {},
 ): AgentSession {
   return new AgentSession({
-    url: AMQP_URL,
+    url: BROKER,
     vendor: "example.org",
     product: "widgets",
     instance: inst,
@@ -114,7 +114,7 @@ before(async () => {
   instance = uniqueName("sess");
   agent = newAgent(instance);
   await agent.open();
-  consoleS = new ConsoleSession({ url: AMQP_URL, defaultTimeoutMs: 5000, locateTimeoutMs: 500 });
+  consoleS = new ConsoleSession({ url: BROKER, defaultTimeoutMs: 5000, locateTimeoutMs: 500 });
   await consoleS.open();
   await consoleS.waitForAgent(agent.name, 5000);
 });
@@ -142,14 +142,14 @@ describe("discovery", () => {
 
   it("heartbeats carry the QMF envelope and a TTL of twice the interval", async () => {
     const spy = await RawPeer.open([
-      { exchange: "qmf.default.topic", key: "agent.ind.heartbeat.example_org.widgets" },
+      { exchange: "qmf.default.topic", key: "agent.ind.heartbeat.example_org.widgets.#" },
     ]);
     try {
-      const hb = await waitFor(
-        "a heartbeat",
-        () => spy.replies.find((m) => m.properties.headers?.["qmf.agent"] === agent.name),
-        3000,
+      const hb = await waitFor("a heartbeat", 3000, () =>
+        spy.replies.find((m) => m.properties.headers?.["qmf.agent"] === agent.name),
       );
+      // The agent's name ends the key, so that a broker permission can pin it to its user.
+      assert.equal(hb.fields.routingKey, `agent.ind.heartbeat.example_org.widgets.${instance}`);
       assert.equal(hb.properties.appId, "qmf2");
       assert.equal(hb.properties.contentType, "amqp/map");
       assert.equal(hb.properties.userId, "guest");
@@ -180,7 +180,7 @@ describe("discovery", () => {
   it("an agent filter hides agents that do not match", async () => {
     const other = newAgent(uniqueName("filtered"));
     const picky = new ConsoleSession({
-      url: AMQP_URL,
+      url: BROKER,
       agentFilter: ["eq", "_instance", ["quote", instance]],
     });
     await picky.open();
@@ -206,10 +206,11 @@ describe("discovery", () => {
     const fresh = newAgent(uniqueName("added"), { heartbeatIntervalMs: 100 });
     try {
       await fresh.open();
-      await waitFor("agentAdded", () => added.includes(fresh.name));
+      await waitFor("agentAdded", 5000, () => added.includes(fresh.name));
       const seen = consoleS.agent(fresh.name)!.lastHeartbeatMs;
       await waitFor(
         "three more heartbeats",
+        5000,
         () => consoleS.agent(fresh.name)!.lastHeartbeatMs >= seen + 300,
       );
       assert.deepEqual(
@@ -231,7 +232,7 @@ describe("discovery", () => {
     });
     const vhost = uniqueName("no-such-vhost");
     const noVhost = new ConsoleSession({
-      url: `amqp://guest:guest@127.0.0.1:5672/${vhost}`,
+      url: vhostUrl(vhost),
     });
     await assert.rejects(noVhost.open(), (e: unknown) => {
       assert.ok(e instanceof AuthenticationError, String(e));
@@ -255,6 +256,7 @@ describe("objects, queries and indications", () => {
     }
     await waitFor(
       "widgets in the cache",
+      5000,
       () => consoleS.cachedObjects({ agentName: agent.name }).length === 7,
     );
   });
@@ -282,7 +284,7 @@ describe("objects, queries and indications", () => {
 
   it("a deleted object is published once more with _delete_ts and leaves the cache", async () => {
     agent.setObject("Widget", "Widget:99", { ...widgetValues(99) });
-    await waitFor("Widget:99 cached", () =>
+    await waitFor("Widget:99 cached", 5000, () =>
       consoleS.cachedObjects().some((o) => o.objectId.objectName === "Widget:99"),
     );
     const deleted = new Promise<QmfObject>((resolve) => consoleS.once("objectDeleted", resolve));
@@ -364,7 +366,7 @@ describe("objects, queries and indications", () => {
         "bad-where",
         encodeMap({ _what: "OBJECT", _where: ["bogus"] }),
       );
-      const r = await waitFor("the exception", () => peer.replies[0]);
+      const r = await waitFor("the exception", 5000, () => peer.replies[0]);
       assert.equal(r.properties.headers?.["qmf.opcode"], "_exception");
       assert.equal(r.properties.correlationId, "bad-where");
       const v = decodeMap(r.content)._values as Record<string, unknown>;
@@ -391,7 +393,7 @@ describe("objects, queries and indications", () => {
       locate("no-match", ["eq", "role", ["quote", "not-this-one"]]);
       locate("bad", ["frobnicate", "x"]);
       locate("match", ["eq", "role", ["quote", "test"]]);
-      await waitFor("two answers", () => peer.replies.length === 2);
+      await waitFor("two answers", 5000, () => peer.replies.length === 2);
       await sleep(100);
       const byId = new Map(peer.replies.map((r) => [r.properties.correlationId as string, r]));
       assert.deepEqual(
@@ -415,7 +417,7 @@ describe("objects, queries and indications", () => {
     const peer = await RawPeer.open();
     try {
       peer.request(agent.name, "_query_request", "bad-what", encodeMap({ _what: "EVERYTHING" }));
-      const r = await waitFor("the exception", () => peer.replies[0]);
+      const r = await waitFor("the exception", 5000, () => peer.replies[0]);
       assert.equal(r.properties.headers?.["qmf.opcode"], "_exception");
       assert.equal(r.properties.correlationId, "bad-what");
       const v = decodeMap(r.content)._values as Record<string, unknown>;
@@ -474,7 +476,7 @@ describe("objects, queries and indications", () => {
   it("a query over the whole fleet merges every agent's answer", async () => {
     const second = newAgent(uniqueName("fleet"));
     // Only this run's agents make up the fleet of this console.
-    const fleet = new ConsoleSession({ url: AMQP_URL, agentFilter: ["eq", "run", ["quote", RUN]] });
+    const fleet = new ConsoleSession({ url: BROKER, agentFilter: ["eq", "run", ["quote", RUN]] });
     await fleet.open();
     await second.open();
     try {
@@ -536,7 +538,7 @@ describe("a query of 10,000 objects", () => {
         "bulk-1",
         encodeMap({ _what: "OBJECT", _schema_id: { _class_name: "Shelf" } }),
       );
-      await waitFor("100 batches", () => peer.replies.length === 100, 10_000);
+      await waitFor("100 batches", 10_000, () => peer.replies.length === 100);
       await sleep(100);
       assert.equal(peer.replies.length, 100);
       const partial = peer.replies.map((m) => m.properties.headers?.partial !== undefined);
@@ -834,7 +836,7 @@ describe("methods", () => {
   });
 
   it("a closed console refuses new requests with NotConnectedError", async () => {
-    const c = new ConsoleSession({ url: AMQP_URL });
+    const c = new ConsoleSession({ url: BROKER });
     await c.open();
     await c.close();
     await assert.rejects(c.callMethod(w1(), "noop"), NotConnectedError);
@@ -844,7 +846,7 @@ describe("methods", () => {
   });
 
   it("refuses to send a body over the limit", async () => {
-    const small = new ConsoleSession({ url: AMQP_URL, maxBodyBytes: 1024 });
+    const small = new ConsoleSession({ url: BROKER, maxBodyBytes: 1024 });
     await small.open();
     try {
       await assert.rejects(
@@ -879,9 +881,9 @@ describe("at most once", () => {
       widgetSize = 10;
       const runs = resizeRuns;
       publishResize(peer, "dup-1", 20);
-      await waitFor("the first answer", () => peer.replies.length === 1);
+      await waitFor("the first answer", 5000, () => peer.replies.length === 1);
       publishResize(peer, "dup-1", 30); // same id: the first result, not a new run
-      await waitFor("the second answer", () => peer.replies.length === 2);
+      await waitFor("the second answer", 5000, () => peer.replies.length === 2);
       assert.equal(resizeRuns, runs + 1);
       assert.equal(widgetSize, 20);
       const [a, b] = peer.replies.map((m) => decodeMap(m.content));
@@ -890,7 +892,7 @@ describe("at most once", () => {
       assert.equal(peer.replies[1]!.properties.correlationId, "dup-1");
       // A new id runs again.
       publishResize(peer, "dup-2", 30);
-      await waitFor("the third answer", () => peer.replies.length === 3);
+      await waitFor("the third answer", 5000, () => peer.replies.length === 3);
       assert.equal(resizeRuns, runs + 2);
       assert.deepEqual(decodeMap(peer.replies[2]!.content), {
         _arguments: { size: 30, previous: 20 },
@@ -911,7 +913,7 @@ describe("at most once", () => {
       });
       peer.request(agent.name, "_method_request", "dup-slow", slow);
       peer.request(agent.name, "_method_request", "dup-slow", slow);
-      await waitFor("both answers", () => peer.replies.length === 2);
+      await waitFor("both answers", 5000, () => peer.replies.length === 2);
       assert.equal(calls.filter((c) => c.methodName === "slow").length, before + 1);
       for (const r of peer.replies)
         assert.equal(r.properties.headers?.["qmf.opcode"], "_method_response");
@@ -948,7 +950,7 @@ describe("malformed input", () => {
       send(good, { correlationId: "m-noreply", replyTo: undefined });
       send(good, { correlationId: "m-badreply", replyTo: "amq.nonexistent/x" });
       send(good, { correlationId: "m-good" });
-      await waitFor("six answers", () => peer.replies.length === 6);
+      await waitFor("six answers", 5000, () => peer.replies.length === 6);
       await sleep(100);
       const byId = new Map(peer.replies.map((m) => [m.properties.correlationId as string, m]));
       assert.deepEqual([...byId.keys()].sort(), [
@@ -1040,7 +1042,7 @@ describe("body size limit", () => {
       });
       const before = calls.length;
       peer.request(small.name, "_method_request", "too-big", body);
-      const r = await waitFor("the exception", () => peer.replies[0]);
+      const r = await waitFor("the exception", 5000, () => peer.replies[0]);
       assert.equal(r.properties.headers?.["qmf.opcode"], "_exception");
       const v = decodeMap(r.content)._values as Record<string, unknown>;
       assert.equal(v.error_code, QmfStatus.PARAMETER_INVALID);
@@ -1064,6 +1066,7 @@ describe("restarts", () => {
     first.setObject("Widget", "Widget:old", widgetValues(1));
     await waitFor(
       "the old object",
+      5000,
       () => consoleS.cachedObjects({ agentName: first.name }).length === 1,
     );
     await first.close();
@@ -1077,7 +1080,7 @@ describe("restarts", () => {
       assert.deepEqual(await restarted, [1, 2]);
       assert.equal(consoleS.agent(second.name)!.epoch, 2);
       // Not from an indication (held for a minute): from the re-query.
-      await waitFor("the re-queried object", () => {
+      await waitFor("the re-queried object", 5000, () => {
         const objs = consoleS.cachedObjects({ agentName: second.name });
         return objs.length === 1 && objs[0]!.objectId.objectName === "Widget:new";
       });

@@ -10,8 +10,9 @@ import {
   type ObjectIdLike,
   type QmfObject,
 } from "../../src/qmf/index.js";
-import { type AgentHandle, openConsole, startTestAgent, tempDir, waitUntil } from "./agent.js";
+import { type AgentHandle, openConsole, startTestAgent, tempDir } from "./agent.js";
 import { type TestDriverSpec, writeTestDriverFile } from "./testdriver.js";
+import { waitFor } from "./wait.js";
 
 /** The object name a reference points at. */
 export const refName = (v: unknown): string => (v as ObjectIdLike).objectName;
@@ -26,19 +27,27 @@ export interface AgentView {
     method: string,
     args?: Record<string, unknown>,
   ): Promise<Record<string, unknown>>;
-  /** The object's values once `pred` holds for them (5 s). */
+  /** The object's values once `pred` holds for them (within the view's wait). */
   when(
     className: string,
     objectName: string,
     pred: (v: Record<string, unknown>) => boolean,
     what: string,
   ): Promise<Record<string, unknown>>;
-  /** Resolves once the agent no longer publishes the object (5 s). */
+  /** Resolves once the agent no longer publishes the object (within the view's wait). */
   gone(className: string, objectName: string, what: string): Promise<unknown>;
+  /** The values of domain `uuid`'s DomainInfo as published now. */
+  info(uuid: string): Promise<Record<string, unknown> | undefined>;
+  /** The values of domain `uuid`'s DomainInfo once `pred` holds for them (within the view's wait). */
+  infoWhen(
+    uuid: string,
+    pred: (v: Record<string, unknown>) => boolean,
+    what: string,
+  ): Promise<Record<string, unknown>>;
 }
 
-/** The view of agent `agentName` through `qc`. */
-export function agentView(qc: ConsoleSession, agentName: string): AgentView {
+/** The view of agent `agentName` through `qc`; `when`, `infoWhen` and `gone` wait up to `waitMs`. */
+export function agentView(qc: ConsoleSession, agentName: string, waitMs = 5000): AgentView {
   const one = async (className: string, objectName: string) =>
     (
       await qc.query({
@@ -48,21 +57,20 @@ export function agentView(qc: ConsoleSession, agentName: string): AgentView {
         objectId: { agentName, objectName },
       })
     )[0];
+  const when: AgentView["when"] = (className, objectName, pred, what) =>
+    waitFor(what, waitMs, async () => {
+      const o = await one(className, objectName);
+      return o && pred(o.values) ? o.values : undefined;
+    });
   return {
     one,
     call: (objectName, method, args = {}) =>
       qc.callMethod({ agentName, objectName }, method, args, { timeoutMs: 15_000 }),
-    when: (className, objectName, pred, what) =>
-      waitUntil(
-        async () => {
-          const o = await one(className, objectName);
-          return o && pred(o.values) ? o.values : undefined;
-        },
-        5000,
-        what,
-      ),
+    when,
     gone: (className, objectName, what) =>
-      waitUntil(async () => (await one(className, objectName)) === undefined, 5000, what),
+      waitFor(what, waitMs, async () => (await one(className, objectName)) === undefined),
+    info: async (uuid) => (await one("DomainInfo", `DomainInfo:${uuid}`))?.values,
+    infoWhen: (uuid, pred, what) => when("DomainInfo", `DomainInfo:${uuid}`, pred, what),
   };
 }
 

@@ -19,9 +19,9 @@ import {
 import type { RoleUsers } from "../../src/agent/roles.js";
 import type { Observer } from "../../src/observe/observer.js";
 import { ConsoleSession, type QmfObject } from "../../src/qmf/index.js";
+import { BROKER } from "./broker.js";
 
-/** The test broker (the real local RabbitMQ). */
-export const BROKER = process.env.LVQ_TEST_BROKER ?? "amqp://guest:guest@127.0.0.1:5672";
+/** bench/fuzz/capture.ts reads the test broker from here. */
 
 /** A unique name: `lvqtest-<tag>-<random>`. */
 export function uniqueName(tag = "agent"): string {
@@ -69,6 +69,8 @@ export interface TestAgentOptions {
   reconnectMaxDelayMs?: number;
   /** The balloon stats period the agent sets on QEMU domains without one (default: the agent's). */
   balloonStatsPeriodSeconds?: number;
+  /** Stats samples kept per domain (default: the agent's, 360). */
+  statsHistory?: number;
   /** Default "warn" (set LVQ_TEST_LOG=debug to see everything). */
   logLevel?: LogLevel;
   /**
@@ -124,6 +126,7 @@ export async function startTestAgent(opts: TestAgentOptions): Promise<AgentHandl
     config.maxRequestsPerSecond = opts.maxRequestsPerSecond;
   }
   if (opts.maxLongJobs !== undefined) config.maxLongJobs = opts.maxLongJobs;
+  if (opts.statsHistory !== undefined) config.statsHistory = opts.statsHistory;
   if (opts.libvirtKeepaliveCount !== undefined)
     config.libvirtKeepaliveCount = opts.libvirtKeepaliveCount;
   const quiet = process.env.LVQ_TEST_LOG === undefined;
@@ -274,30 +277,6 @@ export async function openConsole(broker = BROKER): Promise<ConsoleSession> {
   });
   await c.open();
   return c;
-}
-
-/** Waits until `cond()` is truthy (polling every 20 ms), or fails naming `what`. */
-export async function waitUntil<T>(
-  cond: () => T | Promise<T>,
-  timeoutMs: number,
-  what: string,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** All objects of one class of one agent, by object name. */

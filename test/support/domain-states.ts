@@ -1,7 +1,7 @@
 // Domain states as the agents publish them (each domain's DomainInfo), read through the SDK:
 // how the tests check what a call did, the way `virsh domstate` would on each host.
 import type { Fleet } from "../../src/console/index.js";
-import { waitFor } from "../cli/harness.js";
+import { waitFor } from "./wait.js";
 
 /** Each domain's state by name, sorted by name, of the domains of `agents`. */
 export async function domainStates(
@@ -28,7 +28,7 @@ export async function statesBecome(
   let last = "";
   await waitFor(`states ${sorted}`, 5000, async () => {
     last = JSON.stringify(await domainStates(fleet, agents));
-    return last === sorted ? true : undefined;
+    return last === sorted;
   }).catch((e) => {
     throw new Error(`${(e as Error).message}; last seen ${last}`);
   });

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { BIN, ROOT } from "../cli/harness.js";
 import { uniqueName } from "../support/agent.js";
+import { vhostUrl } from "../support/broker.js";
 
 const run = promisify(execFile);
 
@@ -28,7 +29,7 @@ export async function privateVhost(
   await rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*");
   return {
     name,
-    url: `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(name)}`,
+    url: vhostUrl(name),
     remove: async () => {
       await rabbitmqctl("delete_vhost", name).catch(() => {});
     },

@@ -7,10 +7,11 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { connectFleet, Domain, type Fleet } from "../../src/console/index.js";
 import type { MethodError } from "../../src/qmf/index.js";
-import { buildOnce, jsonOf, lvq, waitFor } from "../cli/harness.js";
+import { buildOnce, jsonOf, lvq } from "../cli/harness.js";
 import { uniqueName } from "../support/agent.js";
 import { type Fleet as AgentFleet, startFleet } from "../support/fleet.js";
 import { testDriverNames } from "../support/testdriver.js";
+import { waitFor } from "../support/wait.js";
 import {
   launchBrowser,
   privateVhost,
@@ -148,8 +149,10 @@ describe("lvq web in a browser", () => {
     assert.equal(await page.evaluate("window.notReloaded"), true);
     assert.equal(await page.textContent("#domains-summary"), "1 of 6 domains");
     await page.fill("input.search", "");
-    await waitFor("all six rows", 10_000, async () =>
-      (await page.locator("#domains-table .vt-row:not([hidden])").count()) === 6 ? true : undefined,
+    await waitFor(
+      "all six rows",
+      10_000,
+      async () => (await page.locator("#domains-table .vt-row:not([hidden])").count()) === 6,
     );
     await screenshot(page, "domains");
     assertClean(page);
@@ -330,7 +333,7 @@ describe("lvq web in a browser", () => {
       const cells = await page.$$eval("#hosts tbody tr td:nth-child(2)", (tds) =>
         tds.map((td) => td.textContent),
       );
-      return cells.length === 2 && cells.every((c) => c === "up") ? true : undefined;
+      return cells.length === 2 && cells.every((c) => c === "up");
     });
     assertClean(page);
     await page.close();

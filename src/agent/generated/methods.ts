@@ -144,6 +144,18 @@ export interface DomainInterfaceAddressesResult {
   interfaces: unknown[];
 }
 
+/** Inputs of Domain.stats_history. */
+export interface DomainStatsHistoryArgs {
+  /** Only the samples taken at or after this time (ns since the epoch); absent or 0: every sample kept. */
+  since?: bigint;
+}
+
+/** Output of Domain.stats_history. */
+export interface DomainStatsHistoryResult {
+  /** One map per sample, oldest first: t (absTime, ns since the epoch, when the sweep read it), cpu_time (uint64 ns), memory (uint64 KiB), block_rd_bytes, block_wr_bytes, net_rx_bytes, net_tx_bytes (uint64 counters, summed over the domain's disks and interfaces, as DomainInfo shows them) and stale (bool: the record lacked what only a domain job reads, and the job-bound values are the previous ones). */
+  samples: unknown[];
+}
+
 /** Inputs of Domain.snapshot_create_xml. */
 export interface DomainSnapshotCreateXmlArgs {
   /** XML description of the snapshot (<domainsnapshot/> lets libvirt name it). */
@@ -310,6 +322,8 @@ export interface SchemaMethods {
       args: DomainInterfaceAddressesArgs;
       result: DomainInterfaceAddressesResult;
     };
+    /** added: the domain's recent statistics, one sample per stats sweep of the agent, oldest first; the agent keeps the last statsHistory samples (default 90: 15 minutes at the 10 s default interval; 0: none kept) and forgets them with the domain. Read-only: answered from the agent's memory, libvirt is not called. */
+    stats_history: { args: DomainStatsHistoryArgs; result: DomainStatsHistoryResult };
     /** added: save the running domain's memory to a file libvirt manages and stop it; its next start resumes from there (virDomainManagedSave). */
     managed_save: { args: None; result: None };
     /** added: take a snapshot of the domain (virDomainSnapshotCreateXML). */

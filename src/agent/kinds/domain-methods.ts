@@ -174,6 +174,16 @@ export const domainMethods = methodsOf("Domain", domainKind, {
       return { interfaces: ifaces.map(interfaceValues) };
     },
   },
+  stats_history: {
+    role: "viewer",
+    // From the agent's memory, not libvirt: the samples its sweeps kept (none once forgotten).
+    run: async (call, ctx) => ({
+      samples:
+        ctx.mirror
+          .entry(domainKind, call.target.uuid)
+          ?.memo?.history?.since(call.args.since ?? 0n) ?? [],
+    }),
+  },
   managed_save: long(act(domainKind, "virDomainManagedSave", (c, d) => c.domainManagedSave(d))),
   snapshot_create_xml: {
     long: true,

@@ -3,6 +3,7 @@
 // so they keep to fixed-shape literals and constant keys.
 import { DomainState, StatsTypes, type StatValue } from "../../libvirt/index.js";
 import type { ObjectIdLike } from "../../qmf/index.js";
+import type { StatsRing } from "./domain-history.js";
 import { domainReasonText, domainStateText } from "./domain-words.js";
 import type { Displays } from "./domain-xml.js";
 import type { Values } from "./kind.js";
@@ -29,6 +30,8 @@ export interface DomainMemo {
    * since it started), when the first stale one came, so that the age still grows.
    */
   freshNs: bigint | undefined;
+  /** The samples of its recent sweeps (undefined until the first, or when none are kept). */
+  history: StatsRing | undefined;
 }
 
 /** The fact, learnt from the first record that has them, that this driver reports job stats. */

@@ -17,6 +17,7 @@ import {
 import type { ObjectIdLike } from "../../qmf/index.js";
 import { nowNs } from "../../util/clock.js";
 import { objectName } from "../names.js";
+import { StatsRing } from "./domain-history.js";
 import {
   type DomainMemo,
   STATS_NOWAIT,
@@ -223,7 +224,7 @@ export const domainKind: KindRow<Domain, DomainRead, DomainBulk, DomainMemo> = {
   publish(out, e, r) {
     const dn = objectName("Domain", e.key);
     const din = objectName("DomainInfo", e.key);
-    e.memo ??= { info: undefined, displays: undefined, freshNs: undefined };
+    e.memo ??= { info: undefined, displays: undefined, freshNs: undefined, history: undefined };
     if (r.displays) e.memo.displays = r.displays;
     const refs = { node: out.node, domainInfo: out.ref(din) };
     const displays = e.memo.displays ?? NO_DISPLAYS;
@@ -259,10 +260,14 @@ export const domainKind: KindRow<Domain, DomainRead, DomainBulk, DomainMemo> = {
     // last was decoded made each sweep end in a full GC.
     read: (c) => c.getAllDomainStatsLazily([], SWEEP_STATS, STATS_NOWAIT),
     key: (rec: { domain: Domain }) => rec.domain.uuid,
-    apply(out, e, rec: { params: Record<string, StatValue> }, now) {
+    apply(out, e, rec: { params: Record<string, StatValue> }, now, settings) {
       const memo = e.memo;
       if (!memo?.info) return 0;
       const next = withStats(out.driver, memo, memo.info, rec.params, now);
+      if (settings.statsHistory > 0) {
+        memo.history ??= new StatsRing(settings.statsHistory);
+        memo.history.push(now, next);
+      }
       const stale = next.stats_stale === true ? SWEPT_STALE : 0;
       return publishInfo(out, e.key, memo, next) ? stale | SWEPT_CHANGED : stale;
     },

@@ -50,6 +50,8 @@ export interface KindSettings {
    * libvirt refreshes their memory statistics; 0 leaves every balloon alone.
    */
   readonly balloonStatsPeriod: number;
+  /** The stats samples kept per domain for Domain.stats_history; 0 keeps none. */
+  readonly statsHistory: number;
 }
 
 /** What one read of an object may use besides libvirt. */
@@ -133,8 +135,11 @@ export interface SweepSpec<H, M, Rec> {
   readonly domainRecords?: boolean;
   /** The key of the object a record is about. */
   key(rec: Rec): string;
-  /** Merges one record into a known object; returns SWEPT_CHANGED and SWEPT_STALE bits. */
-  apply(out: ObjectSink, e: Entry<H, M>, rec: Rec, nowNs: bigint): number;
+  /**
+   * Merges one record into a known object; returns SWEPT_CHANGED and SWEPT_STALE bits.
+   * `nowNs` is the sweep's time, the same for every record of one sweep.
+   */
+  apply(out: ObjectSink, e: Entry<H, M>, rec: Rec, nowNs: bigint, settings: KindSettings): number;
 }
 
 /**

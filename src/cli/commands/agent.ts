@@ -10,9 +10,11 @@ import {
   ROLES_EXAMPLE,
   resolveAgentConfig,
 } from "../../agent/config.js";
+import { addBrokerAccessOptions, type BrokerAccessFlags } from "../broker-options.js";
 import { UsageError } from "../errors.js";
 
-interface AgentFlags {
+interface AgentFlags extends BrokerAccessFlags {
+  requireTls?: boolean;
   broker?: string;
   uri?: string;
   publicUri?: string;
@@ -28,6 +30,7 @@ interface AgentFlags {
   resyncInterval?: string;
   libvirtTimeout?: string;
   balloonStatsPeriod?: string;
+  statsHistory?: string;
   logLevel?: string;
   config?: string;
 }
@@ -108,9 +111,19 @@ export function registerAgentCommand(program: Command): void {
       `balloon stats period set on running QEMU domains that have none, so their memory statistics are reported; 0 leaves balloons alone [${ENV_VARS.balloonStatsPeriod}] (default 5)`,
     )
     .option(
+      "--stats-history <samples>",
+      `stats samples kept per domain for Domain.stats_history, one per sweep; 0 keeps none [${ENV_VARS.statsHistory}] (default 90: 15 minutes at 10 s)`,
+    )
+    .option(
       "--log-level <level>",
       `debug, info, warn or error [${ENV_VARS.logLevel}] (default info)`,
     )
+    .option(
+      "--require-tls",
+      `refuse a plain amqp:// broker URL: only amqps:// [${ENV_VARS.requireTls}]`,
+    );
+  // lvq's root program has these already (options of every command).
+  addBrokerAccessOptions(cmd, program)
     .addHelpText(
       "after",
       `
@@ -119,7 +132,12 @@ Also (options of every lvq command):
   --config <file>  JSON config file (default ${DEFAULT_CONFIG_FILE} if present), keys:
                    broker, uri, publicUri, instance, hostUuid, roles, controlUsers,
                    maxRequestsPerSecond, maxLongJobs, stateDir, heartbeatInterval, statsInterval,
-                   resyncInterval, libvirtTimeout, balloonStatsPeriod (seconds), logLevel
+                   resyncInterval, libvirtTimeout, balloonStatsPeriod (seconds),
+                   statsHistory (samples), logLevel, tlsCa, tlsCert, tlsKey, tlsServername, tlsExternalLogin, requireTls,
+                   brokerPasswordFile
+  --tls-ca, --tls-cert, --tls-key, --tls-servername, --tls-external-login,
+  --broker-password-file   TLS and the broker password file [LVQ_TLS_CA, LVQ_TLS_CERT,
+                   LVQ_TLS_KEY, LVQ_TLS_SERVERNAME, LVQ_TLS_EXTERNAL_LOGIN, LVQ_BROKER_PASSWORD_FILE]
 Precedence: flags, then LVQ_* environment variables, then the config file, then defaults.
 Logs are JSON lines on stderr. SIGTERM or SIGINT stops the agent cleanly.
 
@@ -144,26 +162,40 @@ Example:
         resyncInterval: flags.resyncInterval,
         libvirtTimeout: flags.libvirtTimeout,
         balloonStatsPeriod: flags.balloonStatsPeriod,
+        statsHistory: flags.statsHistory,
         logLevel: flags.logLevel,
+        tlsCa: flags.tlsCa,
+        tlsCert: flags.tlsCert,
+        tlsKey: flags.tlsKey,
+        tlsServername: flags.tlsServername,
+        tlsExternalLogin: flags.tlsExternalLogin,
+        requireTls: flags.requireTls,
+        brokerPasswordFile: flags.brokerPasswordFile,
       };
       for (const k of Object.keys(raw) as (keyof RawSettings)[]) {
         if (raw[k] === undefined) delete raw[k];
       }
       let config: AgentConfig;
+      const warnings: string[] = [];
       try {
-        config = await resolveAgentConfig({ flags: raw, configFile: flags.config });
+        config = await resolveAgentConfig({
+          flags: raw,
+          configFile: flags.config,
+          warn: (m) => warnings.push(m),
+        });
       } catch (e) {
         if (e instanceof ConfigError) throw new UsageError(e.message);
         throw e;
       }
-      await runAgent(config);
+      await runAgent(config, warnings);
     });
 }
 
 /** Runs the agent until a stop signal; exits non-zero if it could not start. */
-async function runAgent(config: AgentConfig): Promise<void> {
+async function runAgent(config: AgentConfig, warnings: readonly string[]): Promise<void> {
   const { createLogger, LibvirtAgent } = await import("../../agent/index.js");
   const log = createLogger({ level: config.logLevel });
+  for (const w of warnings) log.warn(w);
   let agent: import("../../agent/index.js").LibvirtAgent | undefined;
   let stopRequested = false;
   const stop = (signal: string) => {

@@ -3,6 +3,7 @@ import {
   connect,
   domainStateName,
   type LibvirtClient,
+  type NodeInfo,
   PoolState,
   VolType,
 } from "../../libvirt/index.js";
@@ -14,16 +15,8 @@ export interface Inventory {
   hostname: string;
   hypervisor: string;
   libVersion: string;
-  node: {
-    model: string;
-    memoryKiB: bigint;
-    cpus: number;
-    mhz: number;
-    nodes: number;
-    sockets: number;
-    cores: number;
-    threads: number;
-  };
+  /** The host's facts as libvirt gives them, its `memory` named for its unit. */
+  node: Omit<NodeInfo, "memory"> & { memoryKiB: bigint };
   domains: {
     name: string;
     uuid: string;
@@ -118,21 +111,14 @@ export async function readInventory(client: LibvirtClient): Promise<Inventory> {
   );
   domainRows.sort((a, b) => a.name.localeCompare(b.name));
   poolRows.sort((a, b) => a.name.localeCompare(b.name));
+  // In libvirt's order (model, memory, then the CPU counts), as the JSON output has it.
+  const { model, memory, ...counts } = node;
   return {
     uri: client.uri,
     hostname,
     hypervisor,
     libVersion: versionText(libVersion),
-    node: {
-      model: node.model,
-      memoryKiB: node.memory,
-      cpus: node.cpus,
-      mhz: node.mhz,
-      nodes: node.nodes,
-      sockets: node.sockets,
-      cores: node.cores,
-      threads: node.threads,
-    },
+    node: { model, memoryKiB: memory, ...counts },
     domains: domainRows,
     pools: poolRows,
   };

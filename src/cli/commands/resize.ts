@@ -3,6 +3,7 @@
 // flags keep virsh's names (--live, --config, --current) and libvirt's meaning.
 import { type Command, Option } from "commander";
 import type { Domain } from "../../console/index.js";
+import { CONFIG_FLAG } from "../command-table.js";
 import { withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { displayValue, printJson, printTable } from "../output.js";
@@ -18,15 +19,6 @@ function impactFlags(opts: { live?: boolean; configFlag?: boolean; current?: boo
   }
   return words.join(",");
 }
-
-/**
- * The verbs that take virsh's --config (change the persistent definition). lvq's own
- * `--config <file>` is an option of every command and would take the word, so main.ts hands a
- * --config written after one of these verbs to it as {@link CONFIG_FLAG}.
- */
-export const VERBS_WITH_CONFIG_FLAG: ReadonlySet<string> = new Set(["setvcpus", "setmem"]);
-/** What virsh's --config is called inside lvq (never typed; see VERBS_WITH_CONFIG_FLAG). */
-export const CONFIG_FLAG = "--config-flag";
 
 /** Adds virsh's --live, --config and --current to a command. */
 function withImpact(cmd: Command): Command {

@@ -8,9 +8,8 @@ import { UsageError } from "../errors.js";
 interface WebOptions {
   listen?: string;
   token?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  history?: string;
+  httpsCert?: string;
+  httpsKey?: string;
   statsInterval?: string;
   hashPassword?: boolean;
 }
@@ -53,7 +52,7 @@ async function readPem(file: string, what: string): Promise<Buffer> {
   }
 }
 
-/** `lvq web [--listen host:port] [--token T] [--tls-cert F --tls-key F]`. */
+/** `lvq web [--listen host:port] [--token T] [--https-cert F --https-key F]`. */
 export function registerWebCommand(program: Command): void {
   program
     .command("web")
@@ -66,9 +65,8 @@ export function registerWebCommand(program: Command): void {
       "--token <token>",
       "a token that lets requests in (else $LVQ_WEB_TOKEN or the config's web.token)",
     )
-    .option("--tls-cert <file>", "serve HTTPS with this PEM certificate (with --tls-key)")
-    .option("--tls-key <file>", "the PEM key of --tls-cert")
-    .option("--history <samples>", "samples of chart history kept per domain (default 360)")
+    .option("--https-cert <file>", "serve HTTPS with this PEM certificate (with --https-key)")
+    .option("--https-key <file>", "the PEM key of --https-cert")
     .option(
       "--stats-interval <seconds>",
       "the agents' --stats-interval (default 10): no change for longer means idle",
@@ -85,11 +83,11 @@ Pages: Fleet, Domains, a page per domain (live charts, actions, XML), Storage, E
 
 On 127.0.0.1 nobody logs in. Anywhere else a token or a user is required; the config file's
 "web" section: {"listen": "0.0.0.0:8443", "token": "…", "users": [{"name": "ops",
-"password": "scrypt$…"}], "tlsCert": "cert.pem", "tlsKey": "key.pem"}.
+"password": "scrypt$…"}], "httpsCert": "cert.pem", "httpsKey": "key.pem"}.
 
 Examples:
   $ lvq web
-  $ LVQ_WEB_TOKEN=$(openssl rand -hex 16) lvq web --listen 0.0.0.0:8443 --tls-cert c.pem --tls-key k.pem
+  $ LVQ_WEB_TOKEN=$(openssl rand -hex 16) lvq web --listen 0.0.0.0:8443 --https-cert c.pem --https-key k.pem
   $ echo -n 'secret' | lvq web --hash-password`,
     )
     .action(async (opts: WebOptions, cmd: Command) => {
@@ -111,17 +109,13 @@ Examples:
           `listening on ${listen.host} needs authentication: give --token (or LVQ_WEB_TOKEN), or users in the config file's "web" section`,
         );
       }
-      const certFile = opts.tlsCert ?? config.tlsCert;
-      const keyFile = opts.tlsKey ?? config.tlsKey;
-      if (!certFile !== !keyFile) throw new UsageError("--tls-cert and --tls-key go together");
+      const certFile = opts.httpsCert ?? config.httpsCert;
+      const keyFile = opts.httpsKey ?? config.httpsKey;
+      if (!certFile !== !keyFile) throw new UsageError("--https-cert and --https-key go together");
       const tls =
         certFile && keyFile
           ? { cert: await readPem(certFile, "certificate"), key: await readPem(keyFile, "key") }
           : undefined;
-      const history = opts.history === undefined ? config.historySamples : Number(opts.history);
-      if (history !== undefined && !(Number.isInteger(history) && history > 1)) {
-        throw new UsageError(`--history: "${opts.history}" is not an integer above 1`);
-      }
       const statsS = opts.statsInterval === undefined ? undefined : Number(opts.statsInterval);
       if (statsS !== undefined && !(statsS > 0)) {
         throw new UsageError(
@@ -138,7 +132,6 @@ Examples:
             ...(token ? { tokens: [token] } : {}),
             users,
             ...(tls ? { tls } : {}),
-            ...(history ? { historySamples: history } : {}),
             ...(statsS ? { statsIntervalMs: Math.round(statsS * 1000) } : {}),
             log: (msg) => process.stderr.write(`lvq web: ${msg}\n`),
           });

@@ -41,22 +41,31 @@ export class XdrWriter {
     this.buf = next;
   }
 
+  /**
+   * Makes room for `n` bytes, moves past them and returns where they start (read `this.buf`
+   * after: making room may replace it).
+   */
+  private advance(n: number): number {
+    this.reserve(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
   int(value: number, what = "int"): void {
     if (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) {
       throw new InvalidArgumentError(`${what} must be a 32-bit signed integer, got ${value}`);
     }
-    this.reserve(4);
-    this.buf.writeInt32BE(value, this.pos);
-    this.pos += 4;
+    const at = this.advance(4);
+    this.buf.writeInt32BE(value, at);
   }
 
   uint(value: number, what = "unsigned int"): void {
     if (!Number.isInteger(value) || value < 0 || value > UINT32_MAX) {
       throw new InvalidArgumentError(`${what} must be a 32-bit unsigned integer, got ${value}`);
     }
-    this.reserve(4);
-    this.buf.writeUInt32BE(value, this.pos);
-    this.pos += 4;
+    const at = this.advance(4);
+    this.buf.writeUInt32BE(value, at);
   }
 
   hyper(value: bigint, what = "hyper"): void {
@@ -65,9 +74,8 @@ export class XdrWriter {
         `${what} must be a signed 64-bit bigint, got ${String(value)}`,
       );
     }
-    this.reserve(8);
-    this.buf.writeBigInt64BE(value, this.pos);
-    this.pos += 8;
+    const at = this.advance(8);
+    this.buf.writeBigInt64BE(value, at);
   }
 
   uhyper(value: bigint, what = "unsigned hyper"): void {
@@ -76,18 +84,16 @@ export class XdrWriter {
         `${what} must be an unsigned 64-bit bigint, got ${String(value)}`,
       );
     }
-    this.reserve(8);
-    this.buf.writeBigUInt64BE(value, this.pos);
-    this.pos += 8;
+    const at = this.advance(8);
+    this.buf.writeBigUInt64BE(value, at);
   }
 
   double(value: number, what = "double"): void {
     if (typeof value !== "number") {
       throw new InvalidArgumentError(`${what} must be a number, got ${typeof value}`);
     }
-    this.reserve(8);
-    this.buf.writeDoubleBE(value, this.pos);
-    this.pos += 8;
+    const at = this.advance(8);
+    this.buf.writeDoubleBE(value, at);
   }
 
   bool(value: boolean): void {
@@ -208,39 +214,32 @@ export class XdrReader {
     }
   }
 
+  /** Checks that `n` bytes are left, moves past them and returns where they start. */
+  private take(n: number, what: string): number {
+    this.need(n, what);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
   int(): number {
-    this.need(4, "int");
-    const v = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return v;
+    return this.buf.readInt32BE(this.take(4, "int"));
   }
 
   uint(): number {
-    this.need(4, "unsigned int");
-    const v = this.buf.readUInt32BE(this.pos);
-    this.pos += 4;
-    return v;
+    return this.buf.readUInt32BE(this.take(4, "unsigned int"));
   }
 
   hyper(): bigint {
-    this.need(8, "hyper");
-    const v = this.buf.readBigInt64BE(this.pos);
-    this.pos += 8;
-    return v;
+    return this.buf.readBigInt64BE(this.take(8, "hyper"));
   }
 
   uhyper(): bigint {
-    this.need(8, "unsigned hyper");
-    const v = this.buf.readBigUInt64BE(this.pos);
-    this.pos += 8;
-    return v;
+    return this.buf.readBigUInt64BE(this.take(8, "unsigned hyper"));
   }
 
   double(): number {
-    this.need(8, "double");
-    const v = this.buf.readDoubleBE(this.pos);
-    this.pos += 8;
-    return v;
+    return this.buf.readDoubleBE(this.take(8, "double"));
   }
 
   bool(): boolean {
@@ -252,29 +251,29 @@ export class XdrReader {
     return v === 1;
   }
 
-  string(maxBytes: number): string {
+  /** The length prefix of a string or variable-length opaque, checked against its limit. */
+  private lengthPrefix(what: "string" | "opaque", maxBytes: number): number {
     const at = this.pos;
     const len = this.uint();
     if (len > maxBytes) {
       throw new ProtocolError(
-        `XDR string at offset ${at} claims ${len} bytes, over the limit of ${maxBytes}`,
+        `XDR ${what} at offset ${at} claims ${len} bytes, over the limit of ${maxBytes}`,
         { offset: at },
       );
     }
-    const total = len + pad4(len);
-    this.need(total, "string body");
-    const s = this.buf.toString("utf8", this.pos, this.pos + len);
-    this.pos += total;
-    return s;
+    return len;
+  }
+
+  string(maxBytes: number): string {
+    const len = this.lengthPrefix("string", maxBytes);
+    const start = this.take(len + pad4(len), "string body");
+    return this.buf.toString("utf8", start, start + len);
   }
 
   fixedOpaque(size: number): Buffer {
-    const total = size + pad4(size);
-    this.need(total, "opaque");
+    const start = this.take(size + pad4(size), "opaque");
     // Copy: the packet buffer may be large and we must not pin it for a 16-byte UUID.
-    const out = Buffer.from(this.buf.subarray(this.pos, this.pos + size));
-    this.pos += total;
-    return out;
+    return Buffer.from(this.buf.subarray(start, start + size));
   }
 
   /**
@@ -291,14 +290,7 @@ export class XdrReader {
   }
 
   opaque(maxBytes: number): Buffer {
-    const at = this.pos;
-    const len = this.uint();
-    if (len > maxBytes) {
-      throw new ProtocolError(
-        `XDR opaque at offset ${at} claims ${len} bytes, over the limit of ${maxBytes}`,
-        { offset: at },
-      );
-    }
+    const len = this.lengthPrefix("opaque", maxBytes);
     return this.fixedOpaque(len);
   }
 

@@ -45,7 +45,11 @@ export class SchemaIndex {
   readonly classes = new Map<string, ClassInfo>();
   readonly events = new Map<string, EventInfo>();
 
-  constructor(schemas: readonly Schema[]) {
+  /** `agentName` ends the routing keys of the data indications. */
+  constructor(
+    schemas: readonly Schema[],
+    private readonly agentName: string,
+  ) {
     for (const s of schemas) this.add(s);
   }
 
@@ -97,7 +101,7 @@ export class SchemaIndex {
         props: new Map(cls.properties.map((p) => [p.name, p])),
         methods,
         schemaId: schemaIdMap(cls, schema.packageName),
-        routingKey: RoutingKey.data(schema.packageName, cls.name),
+        routingKey: RoutingKey.data(schema.packageName, cls.name, this.agentName),
       });
     }
     for (const ev of schema.events) {

@@ -70,7 +70,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     this.schemaUpdated = nowNs();
     this.drops = new DropCounter(opts.log, `[qmf agent ${this.name}]`, opts.observer);
     this.attributes = { ...(opts.attributes ?? {}) };
-    this.schemas = new SchemaIndex(opts.schemas);
+    this.schemas = new SchemaIndex(opts.schemas, this.name);
     this.link = sessionLink(
       this,
       opts,
@@ -202,7 +202,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
   }
 
   /**
-   * Publishes an event now (`agent.ind.event.<pkg>.<event>.<severity>`). Severity 0
+   * Publishes an event now (`agent.ind.event.<pkg>.<event>.<severity>.<agent name words>`). Severity 0
    * (emergency) … 7 (debug); default the schema's, else 6 (info). Throws TypeError for an
    * unknown event or argument.
    */
@@ -223,7 +223,7 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     ]);
     return this.link.publish(
       TOPIC_EXCHANGE,
-      RoutingKey.event(info.schema.packageName, eventName, sev),
+      RoutingKey.event(info.schema.packageName, eventName, sev, this.name),
       body,
       {
         opcode: Opcode.DATA_INDICATION,
@@ -253,18 +253,13 @@ export class AgentSession extends EventEmitter<AgentSessionEvents> {
     if (!this.link.isOpen) return;
     const body = encodeMap({ _values: this.getAttributes() });
     try {
-      await this.link.publish(
-        TOPIC_EXCHANGE,
-        RoutingKey.heartbeat(this.opts.vendor, this.opts.product),
-        body,
-        {
-          opcode: Opcode.AGENT_HEARTBEAT,
-          contentType: ContentType.MAP,
-          agentName: this.name,
-          method: "indication",
-          expirationMs: 2 * this.intervalMs,
-        },
-      );
+      await this.link.publish(TOPIC_EXCHANGE, RoutingKey.heartbeat(this.name), body, {
+        opcode: Opcode.AGENT_HEARTBEAT,
+        contentType: ContentType.MAP,
+        agentName: this.name,
+        method: "indication",
+        expirationMs: 2 * this.intervalMs,
+      });
     } catch {
       // The connection dropped: the reconnect path sends the next heartbeat.
     }

@@ -19,6 +19,7 @@ import {
   RoutingKey,
   TOPIC_EXCHANGE,
 } from "../transport/index.js";
+import type { AgentUsers } from "./agent-users.js";
 import { asMap, convertValues } from "./wire.js";
 
 /** What a request asked: its answers are told apart by it. */
@@ -66,6 +67,8 @@ export class PendingRequests {
     /** Where answers go: the console's own address. */
     private readonly replyTo: string,
     private readonly drops: DropCounter,
+    /** Who may answer for which agent. */
+    private readonly users: AgentUsers,
     private readonly observer?: Observer,
   ) {}
 
@@ -263,7 +266,8 @@ export class PendingRequests {
 
   /**
    * The correlation id of a response to one of our requests of that kind, sent by the agent
-   * it was addressed to; otherwise the response is counted and dropped.
+   * it was addressed to (as that agent's broker user); otherwise the response is counted and
+   * dropped, and the request waits on for the real answer.
    */
   private responseId(m: InboundMessage, kind: RequestKind | undefined): string | undefined {
     const id = m.correlationId;
@@ -277,6 +281,9 @@ export class PendingRequests {
         "response from the wrong agent",
         `${m.agentName} answered ${p.agentName}'s ${id}`,
       );
+      return undefined;
+    }
+    if (p.agentName !== undefined && !this.users.accepts(m, p.agentName, "response")) {
       return undefined;
     }
     return id;

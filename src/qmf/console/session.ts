@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { decodeList, decodeMap, encodeList, encodeMap, type QmfValue } from "../codec/index.js";
+import {
+  decodeList,
+  decodeMap,
+  encodeList,
+  encodeMap,
+  type QmfValue,
+  wireText,
+} from "../codec/index.js";
 import {
   type AgentLostError,
   ConnectionLostError,
@@ -25,6 +32,7 @@ import {
   TOPIC_EXCHANGE,
 } from "../transport/index.js";
 import { AgentDirectory } from "./agent-directory.js";
+import { AgentUsers } from "./agent-users.js";
 import { type CacheFilter, ObjectCache } from "./object-cache.js";
 import { PendingRequests } from "./pending.js";
 import type {
@@ -63,6 +71,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private readonly directory: AgentDirectory;
   private readonly pending: PendingRequests;
   private readonly cache: ObjectCache;
+  private readonly users: AgentUsers;
   private readonly timeoutMs: number;
   private closed = false;
 
@@ -74,6 +83,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.timeoutMs = opts.defaultTimeoutMs ?? 10_000;
     this.cache = new ObjectCache(opts.cacheObjects ?? true);
     this.drops = new DropCounter(opts.log, `[qmf console ${this.name}]`, opts.observer);
+    this.users = new AgentUsers(opts.agentUsers, this.drops);
     const onAgentGone = (agent: AgentInfo, reason: AgentLostError) => {
       this.pending.failWhere((p) => p.agentName === agent.name, reason);
       this.cache.dropAgent(agent.name);
@@ -83,6 +93,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         added: (agent) => this.emit("agentAdded", agent),
         removed: (agent, reason) => {
           onAgentGone(agent, reason);
+          this.users.forget(agent.name);
           this.emit("agentRemoved", agent);
         },
         restarted: (agent, previousEpoch, reason) => {
@@ -125,7 +136,13 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         onFatal: (e) => this.shutdown(e),
       },
     );
-    this.pending = new PendingRequests(this.link, this.replyTo, this.drops, opts.observer);
+    this.pending = new PendingRequests(
+      this.link,
+      this.replyTo,
+      this.drops,
+      this.users,
+      opts.observer,
+    );
   }
 
   /** Connects and subscribes to agent indications. */
@@ -145,6 +162,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.closed = true;
     this.pending.close(err);
     this.directory.clear();
+    this.users.clear();
   }
 
   /** The broker user this console sends as (agents see it as `user_id`). */
@@ -160,6 +178,11 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   /** Requests waiting for an answer. */
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** The broker user an agent sends as (given, or learnt from its heartbeat); undefined if unknown. */
+  agentUser(name: string): string | undefined {
+    return this.users.userOf(name);
   }
 
   /** The agents currently known (heard from within their ageing window). */
@@ -333,27 +356,43 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         return;
       case Opcode.AGENT_HEARTBEAT:
       case Opcode.AGENT_LOCATE_RESPONSE: {
-        const info = this.directory.heard(asMap(decodeMap(m.body)._values));
+        const values = asMap(decodeMap(m.body)._values);
+        const name = wireText(values._name);
+        const kind = m.opcode === Opcode.AGENT_HEARTBEAT ? "heartbeat" : "locate response";
+        if (name !== undefined && !this.users.accepts(m, name, kind)) return;
+        const info = this.directory.heard(values);
+        if (info) this.users.learn(info.name, m.userId, kind);
         const id = m.correlationId;
         if (m.opcode === Opcode.AGENT_LOCATE_RESPONSE && info && id !== undefined) {
           if (this.pending.get(id)?.kind === "locate") this.pending.collect(id, [info]);
         }
         return;
       }
-      case Opcode.DATA_INDICATION:
+      case Opcode.DATA_INDICATION: {
+        const agent = m.agentName;
+        if (agent === undefined) {
+          this.drops.note("indication without qmf.agent", `routing key ${m.routingKey}`);
+          return;
+        }
+        if (!this.users.accepts(m, agent, "indication")) return;
         if (m.content === Content.EVENT) {
-          for (const item of decodeList(m.body)) this.emit("event", toEvent(item, m.agentName));
-        } else this.onData(m);
+          for (const item of decodeList(m.body)) this.emit("event", toEvent(item, agent));
+        } else this.onData(m, agent);
         return;
+      }
       default:
         this.drops.note("unknown opcode", String(m.opcode));
     }
   }
 
-  private onData(m: InboundMessage): void {
+  private onData(m: InboundMessage, agent: string): void {
     for (const item of decodeList(m.body)) {
-      const obj = this.objectFrom(item, m.agentName);
+      const obj = this.objectFrom(item, agent);
       if (!obj) continue;
+      if (obj.objectId.agentName !== agent) {
+        this.drops.note("object of another agent", `${agent} sent ${obj.objectId}`);
+        continue;
+      }
       if (obj.deleteTs !== 0n) {
         this.cache.remove(obj);
         this.emit("objectDeleted", obj);

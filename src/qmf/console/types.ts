@@ -86,6 +86,12 @@ export interface ConsoleSessionOptions extends SessionConnectionOptions {
   name?: string;
   /** Only agents whose attributes match this predicate are tracked. */
   agentFilter?: unknown;
+  /**
+   * The broker user each agent sends as, by agent name. An agent not listed is bound to the
+   * user of its first heartbeat (or, until one comes, of its first locate answer). Messages of
+   * an agent from any other user are dropped (see `drops`).
+   */
+  agentUsers?: Readonly<Record<string, string>>;
   /** Request timeout when a call does not give one (default 10000). */
   defaultTimeoutMs?: number;
   /** How long locate collects responses (default 1000). */

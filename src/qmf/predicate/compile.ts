@@ -1,7 +1,18 @@
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS } from "re2js";
 import { wireText } from "../codec/index.js";
 import { type Comparable, comparable, equal, order } from "./compare.js";
 import { PredicateError } from "./errors.js";
+
+// re2js is a large module (a quarter of a megabyte of code): loaded only when a predicate
+// uses re_match, so that an agent nobody sends one does not hold it. Its CommonJS build is
+// loaded, which require() can do synchronously, inside the synchronous compile.
+const require = createRequire(import.meta.url);
+let re2: typeof RE2JS | undefined;
+const loadRe2 = (): typeof RE2JS => {
+  re2 ??= (require("re2js") as typeof import("re2js")).RE2JS;
+  return re2;
+};
 
 /** Longest `re_match` pattern, in UTF-16 code units. */
 export const MAX_PATTERN_LENGTH = 256;
@@ -186,7 +197,7 @@ class Compiler {
     }
     let re: RE2JS;
     try {
-      re = RE2JS.compile(pattern);
+      re = loadRe2().compile(pattern);
     } catch (err) {
       throw new PredicateError(
         "BAD_PATTERN",

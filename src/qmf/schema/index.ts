@@ -1,7 +1,7 @@
 /**
  * Schemas: the schema XML language (as qpid's qmf-gen read it), the QMFv2 schema maps and class hash, and the type
  * layer that turns JS values into exactly-typed wire values and back. Pure apart from
- * {@link loadSchemaFile} reading a file.
+ * {@link loadSchemaFile} and {@link loadSchemaJsonFile} reading a file.
  *
  * **The language** (`schema/libvirt.xml`, `test/qmf/fixtures/widgets.xml`):
  * ```xml
@@ -27,6 +27,9 @@
  * letters, digits and `_`; the package may be dotted. `references` names a class of the same
  * file and is only allowed on objId.
  *
+ * **JSON form** ({@link schemaToJson}, {@link schemaFromJson}): the parsed definitions as plain
+ * data, loaded without an XML parser (the XML parser is loaded only when XML is parsed).
+ *
  * **Errors**: {@link SchemaError} with `fileName`, `line`, `column` (1-based, pointing at the
  * element or attribute at fault) and a `code`: MALFORMED_XML, UNKNOWN_ELEMENT,
  * MISPLACED_ELEMENT, UNKNOWN_ATTRIBUTE, MISSING_ATTRIBUTE, BAD_NAME, UNKNOWN_TYPE, BAD_ACCESS,
@@ -45,6 +48,14 @@
  * @module
  */
 export { isSchemaError, SchemaError, type SchemaErrorCode } from "./errors.js";
+export {
+  type ClassJson,
+  type EventJson,
+  loadSchemaJsonFile,
+  type SchemaJson,
+  schemaFromJson,
+  schemaToJson,
+} from "./json.js";
 export { parseSchemaMap, schemaHash, schemaIdMap, schemaMap } from "./maps.js";
 export {
   type Access,

@@ -1,12 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { SaxesParser } from "saxes";
+import { createRequire } from "node:module";
 import { SchemaError, type SchemaErrorCode } from "./errors.js";
-import { schemaHash } from "./maps.js";
+import { schemaFromJson } from "./json.js";
 import {
   type Access,
   type Direction,
-  makeClass,
-  makeEvent,
   QMF_TYPES,
   type QmfType,
   type Schema,
@@ -16,6 +14,11 @@ import {
   SEVERITIES,
   withOptional,
 } from "./model.js";
+
+// saxes and its character tables cost several megabytes in every process that loads them; the
+// agent publishes its built-in schema from the JSON form (json.ts) and needs the XML parser
+// only for a schema file it is given, so saxes is loaded when a schema is parsed.
+const require = createRequire(import.meta.url);
 
 /** Which attributes each element takes; `true` = required. */
 const ATTRIBUTES: Record<string, Record<string, boolean>> = {
@@ -317,6 +320,7 @@ type Frame =
  */
 export function parseSchema(xml: string, fileName = "<schema>"): Schema {
   const lines = new LineTable(xml, fileName);
+  const { SaxesParser } = require("saxes") as typeof import("saxes");
   const parser = new SaxesParser({ position: true });
   const stack: { name: string; frame: Frame }[] = [];
   const pending: PendingReference[] = [];
@@ -505,21 +509,7 @@ export function parseSchema(xml: string, fileName = "<schema>"): Schema {
       );
     }
   }
-  return buildSchema(packageName, classes, events);
-}
-
-function buildSchema(packageName: string, drafts: ClassDraft[], eventDrafts: EventDraft[]): Schema {
-  const classes = drafts.map((d) => makeClass({ ...d, packageName }, schemaHash));
-  const events = eventDrafts.map((d) => makeEvent({ ...d, packageName }, schemaHash));
-  const byClass = new Map(classes.map((c) => [c.name, c]));
-  const byEvent = new Map(events.map((e) => [e.name, e]));
-  return {
-    packageName,
-    classes,
-    events,
-    getClass: (name) => byClass.get(name),
-    getEvent: (name) => byEvent.get(name),
-  };
+  return schemaFromJson({ packageName, classes, events });
 }
 
 /** Reads and parses a schema file; errors carry the path as their file name. */

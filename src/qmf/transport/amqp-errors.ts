@@ -3,6 +3,7 @@
 // BrokerConnectError with a stable code.
 import { AuthenticationError, BrokerConnectError, type ConnectErrorCode } from "../errors.js";
 import { redactUrl, userOf, vhostOf } from "./broker-url.js";
+import { classifyTlsError } from "./tls.js";
 
 const ERRNO_CODES: Readonly<Record<string, ConnectErrorCode>> = {
   ECONNREFUSED: "REFUSED",
@@ -18,7 +19,9 @@ export function classifyConnectError(
   e: unknown,
   url: string,
   connectTimeoutMs: number,
+  user: string = userOf(url),
 ): BrokerConnectError {
+  if (e instanceof BrokerConnectError) return e; // ours already (a TLS file we cannot read)
   const err = e instanceof Error ? e : new Error(String(e));
   const where = redactUrl(url);
   if (err.message === "connect ETIMEDOUT") {
@@ -29,7 +32,7 @@ export function classifyConnectError(
       { cause: err, url: where },
     );
   }
-  const who = { url: where, user: userOf(url), vhost: vhostOf(url) };
+  const who = { url: where, user, vhost: vhostOf(url) };
   // 403 ACCESS_REFUSED: the user name or password (credentials are not worth retrying).
   if (/ACCESS[-_]REFUSED|NOT[-_]ALLOWED|\b403\b|\b530\b/.test(err.message)) {
     return new AuthenticationError(`the broker refused the connection: ${err.message}`, {
@@ -46,6 +49,8 @@ export function classifyConnectError(
       { cause: err, code: "VHOST_DENIED", ...who },
     );
   }
+  const tls = classifyTlsError(err, where);
+  if (tls) return tls;
   const errno = (err as NodeJS.ErrnoException).code;
   const code = (errno !== undefined && ERRNO_CODES[errno]) || "CONNECT_FAILED";
   return new BrokerConnectError(

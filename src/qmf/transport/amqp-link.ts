@@ -14,6 +14,8 @@ import {
   type Logger,
   type OutboundProps,
 } from "./link.js";
+import { certificateUser, tlsSocketOptions } from "./tls.js";
+import { type TlsOptions, tlsOptionsProblem } from "./tls-options.js";
 
 export interface AmqpLinkOptions extends LinkRequest {
   /**
@@ -43,6 +45,8 @@ export interface AmqpLinkOptions extends LinkRequest {
    * default, 1024, when omitted). Later publishes wait for `drain`.
    */
   channelHighWaterMark?: number;
+  /** TLS settings for the `amqps://` URLs (chain and name are always verified). */
+  tls?: TlsOptions;
   log?: Logger;
 }
 
@@ -91,10 +95,25 @@ export class AmqpLink extends FailoverLink implements BrokerLink {
       reconnect: opts.reconnect,
       log: opts.log,
     });
+    const problem = opts.tls && tlsOptionsProblem(opts.tls);
+    if (problem) throw new TypeError(`tls: ${problem}`);
     this.opts = opts;
     this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
     this.ackBatch = Math.max(1, Math.floor((opts.prefetch ?? 0) / 4));
-    this.user = userOf(this.currentUrl);
+    this.user = this.userFor(this.currentUrl);
+  }
+
+  /**
+   * The broker user a connection to `url` logs in as: the URL's, or with EXTERNAL login over
+   * TLS the client certificate's common name (unless the URL names a user).
+   */
+  private userFor(url: string): string {
+    if (this.opts.tls?.externalLogin && url.startsWith("amqps:")) {
+      const named = new URL(url).username;
+      if (named) return decodeURIComponent(named);
+      return certificateUser(this.opts.tls) ?? "?";
+    }
+    return userOf(url);
   }
 
   /** The user of the node connected to (or to be tried first): every message's `user_id`. */
@@ -227,6 +246,7 @@ export class AmqpLink extends FailoverLink implements BrokerLink {
   protected async connectTo(url: string, gen: number): Promise<() => void> {
     let conn: ChannelModel;
     const connectTimeoutMs = this.opts.connectTimeoutMs ?? 10_000;
+    const tls = this.opts.tls && url.startsWith("amqps:") ? this.opts.tls : undefined;
     try {
       conn = await amqp.connect(withHeartbeat(url, this.opts.heartbeatSeconds ?? 5), {
         clientProperties: { connection_name: this.opts.connectionName },
@@ -235,9 +255,11 @@ export class AmqpLink extends FailoverLink implements BrokerLink {
         noDelay: true,
         // Socket inactivity until the connection is open: covers connect and handshake.
         timeout: connectTimeoutMs,
+        ...(tls ? await tlsSocketOptions(tls, redactUrl(url)) : {}),
+        ...(tls?.externalLogin ? { credentials: amqp.credentials.external() } : {}),
       });
     } catch (e) {
-      throw classifyConnectError(e, url, connectTimeoutMs);
+      throw classifyConnectError(e, url, connectTimeoutMs, this.userFor(url));
     }
     try {
       conn.on("error", (err: Error) => this.warn(`broker connection error: ${err.message}`));
@@ -299,7 +321,7 @@ export class AmqpLink extends FailoverLink implements BrokerLink {
       this.resetAcks();
       this.conn = conn;
       this.channel = ch;
-      this.user = userOf(url);
+      this.user = this.userFor(url);
       this.writable = true;
       this.blocked = false;
       return () => {

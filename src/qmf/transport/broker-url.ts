@@ -79,3 +79,46 @@ export function userOf(url: string): string {
     return "?";
   }
 }
+
+/** Whether any of the URLs carries a password. */
+export function hasPassword(urls: string | readonly string[]): boolean {
+  return parseBrokerUrls(urls).some((u) => {
+    try {
+      return new URL(u).password !== "";
+    } catch {
+      return /^([^@/]*\/\/)?[^@/:]*:[^@/]*@/.test(u);
+    }
+  });
+}
+
+/**
+ * The URLs (comma-separated) with `password` as the password of each: a password kept in a
+ * file instead of the URL. Each URL must name its user; a problem is thrown as an Error whose
+ * message names `source` and shows no password.
+ */
+export function withPassword(urls: string, password: string, source: string): string {
+  return parseBrokerUrls(urls)
+    .map((one) => {
+      const u = new URL(one);
+      if (u.username === "") {
+        throw new Error(
+          `broker URL ${redactOne(one)} (${source}) names no user for the password of the password file`,
+        );
+      }
+      u.password = encodeURIComponent(password);
+      return u.toString().replace(/\/$/, "");
+    })
+    .join(",");
+}
+
+/**
+ * Why the URLs cannot be used with TLS required, or with an EXTERNAL login (which needs TLS):
+ * a message naming `setting` and the first plain amqp:// URL (no password); undefined when
+ * every URL is amqps://.
+ */
+export function plainUrlProblem(urls: string, setting: string): string | undefined {
+  const plain = parseBrokerUrls(urls).find((u) => !/^amqps:/i.test(u));
+  return plain === undefined
+    ? undefined
+    : `${setting} is set, but the broker URL ${redactOne(plain)} is plain amqp://: use amqps:// (TLS)`;
+}

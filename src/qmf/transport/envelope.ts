@@ -49,7 +49,12 @@ export const Header = {
 
 export const APP_ID = "qmf2";
 
-/** Routing keys (the QMF "subject"). */
+/**
+ * Routing keys (the QMF "subject"). Everything an agent broadcasts ends with its name as three
+ * words, `<vendor>.<product>.<instance>` (as qpid's own management agent keys its indications),
+ * so that a broker topic permission can pin an agent's broker user to its own name, and a
+ * console can check that a message's key names the agent it claims to come from.
+ */
 export const RoutingKey = {
   /** Broadcast agent locate. */
   LOCATE: "console.request.agent_locate",
@@ -57,16 +62,32 @@ export const RoutingKey = {
   AGENT_INDICATIONS: "agent.ind.#",
   /** Everything consoles broadcast, what an agent subscribes to. */
   CONSOLE_REQUESTS: "console.#",
-  heartbeat: (vendor: string, product: string) =>
-    `agent.ind.heartbeat.${keyPart(vendor)}.${keyPart(product)}`,
-  data: (pkg: string, cls: string) => `agent.ind.data.${keyPart(pkg)}.${keyPart(cls)}`,
-  event: (pkg: string, event: string, severity: number) =>
-    `agent.ind.event.${keyPart(pkg)}.${keyPart(event)}.${severity}`,
+  heartbeat: (agentName: string) => `agent.ind.heartbeat.${agentWords(agentName)}`,
+  data: (pkg: string, cls: string, agentName: string) =>
+    `agent.ind.data.${keyPart(pkg)}.${keyPart(cls)}.${agentWords(agentName)}`,
+  event: (pkg: string, event: string, severity: number, agentName: string) =>
+    `agent.ind.event.${keyPart(pkg)}.${keyPart(event)}.${severity}.${agentWords(agentName)}`,
 } as const;
 
 /** Dots separate topic words, so a dot inside a name becomes `_` (QMF.md). */
 export function keyPart(s: string): string {
   return s.replace(/[.#*]/g, "_");
+}
+
+/** An agent name (`vendor:product:instance`) as the three words that end its routing keys. */
+export function agentWords(agentName: string): string {
+  return agentName.split(":").map(keyPart).join(".");
+}
+
+/**
+ * Whether `routingKey` is one an agent named `agentName` publishes on: `agent.ind.<kind>…`
+ * ending with the agent's three name words. A broker that pins each agent user's topic
+ * permission to its own words thereby vouches for the sender of a message that passes.
+ */
+export function keyNamesAgent(routingKey: string, agentName: string): boolean {
+  if (!routingKey.startsWith("agent.ind.")) return false;
+  const words = agentWords(agentName);
+  return routingKey.endsWith(`.${words}`) && words.split(".").length === 3;
 }
 
 /** `reply_to` = `"<exchange>/<routing key>"`. */

@@ -11,12 +11,14 @@ export { brokerUrlProblem, parseBrokerUrls, redactUrl, userOf, vhostOf } from ".
 export type { ObjectIdLike } from "./envelope.js";
 export {
   APP_ID,
+  agentWords,
   Content,
   ContentType,
   DIRECT_EXCHANGE,
   formatReplyTo,
   Header,
   isObjectIdLike,
+  keyNamesAgent,
   keyPart,
   nowNs,
   ObjectId,
@@ -48,3 +50,5 @@ export {
   type SessionLinkHooks,
   sessionLink,
 } from "./session-link.js";
+export { certificateUser } from "./tls.js";
+export { type TlsOptions, tlsOptionsProblem } from "./tls-options.js";

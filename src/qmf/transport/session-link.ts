@@ -8,6 +8,7 @@ import type {
   LinkRequest,
   Logger,
 } from "./link.js";
+import type { TlsOptions } from "./tls-options.js";
 
 /** Connection options every QMF session (agent or console) has. */
 export interface SessionConnectionOptions {
@@ -32,6 +33,11 @@ export interface SessionConnectionOptions {
   amqpHeartbeatSeconds?: number;
   /** How long connecting (TCP and AMQP handshake) may take, in ms (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * TLS settings for `amqps://` URLs: CA, client certificate and key, the server name to
+   * verify, EXTERNAL login. The broker's chain and name are always verified.
+   */
+  tls?: TlsOptions;
   log?: Logger;
   /** Told what the session counts (drops, methods, requests, agents, link losses). */
   observer?: Observer;
@@ -101,6 +107,7 @@ function amqpLinkFor(opts: SessionConnectionOptions, request: LinkRequest): Amqp
     reconnect: opts.reconnect,
     heartbeatSeconds: opts.amqpHeartbeatSeconds,
     connectTimeoutMs: opts.connectTimeoutMs,
+    tls: opts.tls,
     log: opts.log,
   });
 }

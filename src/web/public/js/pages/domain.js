@@ -166,9 +166,7 @@ export function mount(root, { params, navigate }) {
       for (const c of charts) c.chart.set([s.t, ...c.def.series.map(([k]) => s[k])]);
       setText(
         document.getElementById("history-note"),
-        hist.source === "web"
-          ? `History: what this lvq web has seen since it started (up to ${hist.capacity} samples).`
-          : "",
+        hist.series.t.length === 0 ? "" : "History: what the agent kept of its recent sweeps.",
       );
       historyLoaded = true;
       updateChartEmpty();
