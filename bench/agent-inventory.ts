@@ -4,11 +4,20 @@
 // dist/cli/main.js; run `npm run build` first), in turn: the daemon's bare open of the
 // 10,000-domain file, then a fresh agent's inventory (bench/inventory.ts). Prints every run
 // and, per build, the range of inventory_ms, of inventory_ms minus the bare open just before
-// it, and of the agent's CPU time until then (the least noisy of the three on a busy machine). The last line is one JSON object.
+// it, and of the agent's CPU time until then (the least noisy of the three on a busy machine).
+// After each run, the resync's reads alone on a bare connection (bench/inventory.ts
+// bareReadsMs): the daemon's share, the floor under the part of the inventory after the open.
+// The last line is one JSON object.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openConsole, tempDir, uniqueName } from "../test/support/agent.js";
-import { bareOpenMs, describeSteps, measureInventory, writeBenchHost } from "./inventory.js";
+import {
+  bareOpenMs,
+  bareReadsMs,
+  describeSteps,
+  measureInventory,
+  writeBenchHost,
+} from "./inventory.js";
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const ROUNDS = Number(process.env.LVQ_BENCH_ROUNDS ?? 3);
@@ -34,13 +43,14 @@ try {
         main,
       });
       await inv.agent.stop();
+      const readsMs = await bareReadsMs(uri);
       const over = inv.inventoryMs - openMs;
       runs[main] = [
         ...(runs[main] ?? []),
         { inventoryMs: inv.inventoryMs, overOpenMs: over, cpuMs: inv.cpuMs },
       ];
       say(
-        `round ${round + 1} ${main}: inventory ${Math.round(inv.inventoryMs)} ms, bare open ${Math.round(openMs)} ms, over it ${Math.round(over)} ms`,
+        `round ${round + 1} ${main}: inventory ${Math.round(inv.inventoryMs)} ms, bare open ${Math.round(openMs)} ms, over it ${Math.round(over)} ms; the resync's reads alone then took the daemon ${Math.round(readsMs)} ms`,
       );
       say(describeSteps(inv));
     }

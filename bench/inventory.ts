@@ -74,6 +74,50 @@ export function procCpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1000;
 }
 
+/**
+ * What the daemon needs to answer the reads of a full resync, the agent aside: on a bare
+ * connection (its open not timed), the domain listing and bulk stats together, then one
+ * GET_INFO per domain (32 at a time, as the agent asks them), and meanwhile the pools, each
+ * pool's info and volume listing, and each volume's info and path. The floor under the
+ * agent's resync on this daemon, in this run.
+ */
+export async function bareReadsMs(uri: string): Promise<number> {
+  const lv = await connect(uri);
+  try {
+    const pool = async <T>(xs: T[], n: number, f: (x: T) => Promise<unknown>) => {
+      let i = 0;
+      await Promise.all(
+        Array.from({ length: n }, async () => {
+          while (i < xs.length) await f(xs[i++] as T);
+        }),
+      );
+    };
+    const t0 = performance.now();
+    await Promise.all([
+      (async () => {
+        const [doms] = await Promise.all([
+          lv.listAllDomains(0),
+          lv.getAllDomainStats([], 63, 1 << 29),
+        ]);
+        await pool(doms, 32, (d) => lv.domainGetInfo(d));
+      })(),
+      (async () => {
+        const pools = await lv.listAllStoragePools(0);
+        await pool(pools, 4, async (p) => {
+          await lv.storagePoolGetInfo(p);
+          const vols = await lv.storagePoolListAllVolumes(p);
+          await pool(vols, 8, (v) =>
+            Promise.all([lv.storageVolGetInfo(v), lv.storageVolGetPath(v)]),
+          );
+        });
+      })(),
+    ]);
+    return performance.now() - t0;
+  } finally {
+    await lv.close();
+  }
+}
+
 /** The resident set of a process, MB. */
 export function procRssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

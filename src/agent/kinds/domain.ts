@@ -8,6 +8,7 @@ import { nowNs } from "../../util/clock.js";
 import { objectName } from "../names.js";
 import {
   type DomainMemo,
+  infoFromStats,
   STATS_NOWAIT,
   SWEEP_STATS,
   sameValues,
@@ -117,7 +118,10 @@ export const domainKind: KindRow<Domain, DomainRead, DomainBulk, DomainMemo> = {
     const params = bulk?.get(d.uuid);
     const state = params?.["state.state"];
     if (typeof state === "number") {
-      const info = await c.domainGetInfo(d);
+      // A record with memory, vCPUs and CPU time (QEMU's) needs no GET_INFO: a resync then
+      // reads the domains in two calls, however many there are.
+      const info =
+        infoFromStats(state, params as Record<string, StatValue>) ?? (await c.domainGetInfo(d));
       return { info, state, reason: Number(params?.["state.reason"] ?? 0), params };
     }
     const [info, s] = await Promise.all([c.domainGetInfo(d), c.domainGetState(d)]);
