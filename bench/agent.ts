@@ -20,75 +20,32 @@
 // The agent runs as it is deployed: the built JavaScript (this script runs the build first).
 // Environment: LVQ_BENCH_WINDOW_S (default 60) shortens the observation window (printed);
 // LVQ_BENCH_MAIN runs another build's main.js (no build then), to compare two builds;
-// LVQ_BENCH_CPU_PROF=<dir> has the 10,000-domain agent write a CPU profile there.
+// LVQ_BENCH_CPU_PROF=<dir> has the 10,000-domain agent write a CPU profile there;
+// LVQ_BENCH_IDLE_S (default 20) is the idle agent's window, 0 skips that part.
 // The last line is one JSON object.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "../src/libvirt/index.js";
-import type { ConsoleSession } from "../src/qmf/index.js";
-import {
-  agentNameOf,
-  openConsole,
-  spawnAgent,
-  tempDir,
-  uniqueName,
-} from "../test/support/agent.js";
-import { writeTestDriverFile } from "../test/support/testdriver.js";
+import { openConsole, type SpawnedAgent, tempDir, uniqueName } from "../test/support/agent.js";
 import { measureIdleAgent } from "./agent-idle.js";
+import {
+  bareOpenMs,
+  DOMAINS,
+  describeSteps,
+  measureInventory,
+  POOLS,
+  procCpuMs,
+  procRssMb,
+  TOTAL,
+  VOLS,
+  writeBenchHost,
+} from "./inventory.js";
 
-const DOMAINS = 10_000;
-const POOLS = 100;
-const VOLS = 10;
 const WINDOW_S = Number(process.env.LVQ_BENCH_WINDOW_S ?? 60);
 const STATS_INTERVAL_S = 10;
-const EXPECTED: Record<string, number> = {
-  Node: 1,
-  NodeInfo: 1,
-  Domain: DOMAINS,
-  DomainInfo: DOMAINS,
-  Pool: POOLS,
-  Volume: POOLS * VOLS,
-};
-const TOTAL = Object.values(EXPECTED).reduce((a, b) => a + b, 0);
 const say = (s: string) => process.stderr.write(`${s}\n`);
-const CLK_TCK = 100; // Linux USER_HZ
-
-function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields[11] = utime, fields[12] = stime (0-based after the command name)
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-function procRssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
-
-async function countAll(c: ConsoleSession, agentName: string): Promise<Record<string, number>> {
-  const counts = await Promise.all(
-    Object.keys(EXPECTED).map(async (cls) => {
-      const ids = await c.queryObjectIds({
-        agentName,
-        packageName: "Libvirt",
-        className: cls,
-        timeoutMs: 60_000,
-      });
-      return [cls, ids.length] as const;
-    }),
-  );
-  return Object.fromEntries(counts);
-}
-
-/** The daemon's time to open `uri` (it parses the file): a bare connection, opened and closed. */
-async function bareOpenMs(uri: string): Promise<number> {
-  const c0 = performance.now();
-  const lv = await connect(uri);
-  const ms = performance.now() - c0;
-  await lv.close();
-  return ms;
-}
+const procCpuSeconds = (pid: number) => procCpuMs(pid) / 1000;
 
 async function main(): Promise<Record<string, number>> {
   const root = fileURLToPath(new URL("..", import.meta.url));
@@ -106,76 +63,34 @@ async function main(): Promise<Record<string, number>> {
   const dir = tempDir("bench-agent");
   const tag = uniqueName("bench");
   say(`writing a test-driver host: ${DOMAINS} domains, ${POOLS} pools × ${VOLS} volumes`);
-  const uri = writeTestDriverFile(join(dir.path, "node.xml"), {
-    domains: DOMAINS,
-    pools: POOLS,
-    volumesPerPool: VOLS,
-    namePrefix: `${tag}-`,
-  });
+  const uri = writeBenchHost(dir.path, tag);
   const console = await openConsole();
-  const instance = tag;
-  const name = agentNameOf(instance);
-  let agent: ReturnType<typeof spawnAgent> | undefined;
+  let agent: SpawnedAgent | undefined;
   try {
     const openBefore = await bareOpenMs(uri);
     say(
       `a bare libvirt connection to the file (the daemon parses it): ${Math.round(openBefore)} ms`,
     );
     // --- inventory ---------------------------------------------------------------------
-    const prof = process.env.LVQ_BENCH_CPU_PROF;
-    const t0 = performance.now();
-    const wall0 = Date.now();
-    agent = spawnAgent(
-      [
-        "--uri",
-        uri,
-        "--instance",
-        instance,
-        "--state-dir",
-        join(dir.path, "state"),
-        "--stats-interval",
-        String(STATS_INTERVAL_S),
-        "--log-level",
-        "debug",
-      ],
-      prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${prof}` } : {},
-      { main },
-    );
+    const inv = await measureInventory({
+      uri,
+      instance: tag,
+      stateDir: join(dir.path, "state"),
+      console,
+      main,
+      args: ["--stats-interval", String(STATS_INTERVAL_S)],
+    });
+    agent = inv.agent;
+    const { inventoryMs } = inv;
     const pid = agent.proc.pid as number;
-    await agent.waitForLog("agent running", 120_000);
-    const tRunning = performance.now();
-    let counts = await countAll(console, name);
-    while (Object.values(counts).reduce((a, b) => a + b, 0) < TOTAL) {
-      await new Promise((r) => setTimeout(r, 50));
-      counts = await countAll(console, name);
-    }
-    const inventoryMs = performance.now() - t0;
-    for (const [cls, n] of Object.entries(EXPECTED)) {
-      if (counts[cls] !== n)
-        throw new Error(`console holds ${counts[cls]} ${cls} objects, expected ${n}`);
-    }
     const started = JSON.parse(agent.stderr.find((l) => l.includes('"resync done"')) ?? "{}") as {
       ms?: number;
     };
     say(
       `inventory: ${TOTAL} objects at the console ${Math.round(inventoryMs)} ms after the agent process started ` +
-        `(agent ready at ${Math.round(tRunning - t0)} ms; its first full resync took ${started.ms} ms)`,
+        `(agent ready at ${Math.round(inv.readyMs)} ms; its first full resync took ${started.ms} ms)`,
     );
-    // Where the time went, from the agent's own log timestamps (ms after the spawn).
-    const at = (msg: string) => {
-      const line = agent?.stderr.find((l) => l.includes(`"msg":"${msg}"`));
-      return line ? Date.parse((JSON.parse(line) as { ts: string }).ts) - wall0 : Number.NaN;
-    };
-    const [lvAt, brokerAt, syncAt] = [
-      at("libvirt connected"),
-      at("agent on the broker"),
-      at("resync done"),
-    ];
-    say(
-      `  split: process start + libvirt connect (the daemon parses the ${DOMAINS}-domain file) ${lvAt} ms, ` +
-        `identity + broker ${brokerAt - lvAt} ms, full resync ${syncAt - brokerAt} ms, ` +
-        `console sees all ${Math.round(inventoryMs - syncAt)} ms`,
-    );
+    say(describeSteps(inv));
 
     // --- one sweep (the agent's own timing of its first timed sweep) --------------------
     const sweepLine = await agent.waitForLog("stats sweep", (STATS_INTERVAL_S + 10) * 1000);
@@ -203,7 +118,9 @@ async function main(): Promise<Record<string, number>> {
       `agent: RSS max ${rssMax.toFixed(1)} MB, CPU ${cpuPct.toFixed(2)} % of a core; sweeps so far (ms): ${sweeps.join(", ")}`,
     );
 
-    // --- the daemon's own open, again; baseline: one GET_INFO per domain per cycle ------------
+    // --- the daemon's own open, again (the agent stopped, so that the daemon works for this
+    // connection alone, as it did before the agent started); baseline: one GET_INFO per domain
+    await agent.stop();
     const openAfter = await bareOpenMs(uri);
     const openMs = (openBefore + openAfter) / 2;
     say(
@@ -246,15 +163,14 @@ async function main(): Promise<Record<string, number>> {
 }
 
 const result = await main();
-say("idle agent on a host of 100 domains, and a bare node, side by side for 20 s");
-const idle = await measureIdleAgent({ main: process.env.LVQ_BENCH_MAIN });
-say(
-  `idle agent, ${idle.domains} domains: RSS max ${idle.agentMb.toFixed(1)} MB; bare node ${idle.bareMb.toFixed(1)} MB`,
-);
-process.stdout.write(
-  `${JSON.stringify({
-    ...result,
-    agent100_rss_mb: Number(idle.agentMb.toFixed(1)),
-    bare_node_rss_mb: Number(idle.bareMb.toFixed(1)),
-  })}\n`,
-);
+const idleS = Number(process.env.LVQ_BENCH_IDLE_S ?? 20);
+if (idleS > 0) {
+  say(`idle agent on a host of 100 domains, and a bare node, side by side for ${idleS} s`);
+  const idle = await measureIdleAgent({ main: process.env.LVQ_BENCH_MAIN, windowS: idleS });
+  say(
+    `idle agent, ${idle.domains} domains: RSS max ${idle.agentMb.toFixed(1)} MB; bare node ${idle.bareMb.toFixed(1)} MB`,
+  );
+  result.agent100_rss_mb = Number(idle.agentMb.toFixed(1));
+  result.bare_node_rss_mb = Number(idle.bareMb.toFixed(1));
+}
+process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { access } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { ReconnectingLibvirt } from "../libvirt/index.js";
+import type { ReconnectingLibvirt } from "../libvirt/index.js";
 import type { Observer } from "../observe/observer.js";
 import {
   AgentSession,
@@ -25,6 +25,7 @@ import { redactUrl } from "../qmf/transport/broker-url.js";
 import { auditTrail } from "./audit.js";
 import { JobSlots } from "./concurrency.js";
 import type { AgentConfig } from "./config.js";
+import { connectLibvirt } from "./connect.js";
 import type { HandlerContext } from "./handlers.js";
 import { hostUuidFromCapabilities, nextEpoch, readAgentState, stateFile } from "./identity.js";
 import { KINDS } from "./kinds/index.js";
@@ -51,6 +52,12 @@ export interface LibvirtAgentOptions {
    * here is parsed, loading the parser.
    */
   schemaPath?: string;
+  /**
+   * The libvirt connection, already opening ({@link connectLibvirt}): `lvq agent` opens it
+   * before it loads the rest of the agent, so that the daemon reads its host meanwhile. The
+   * agent owns it from then on. Default: one opened by `start`.
+   */
+  libvirt?: ReconnectingLibvirt;
 }
 
 /** Events of {@link LibvirtAgent}. */
@@ -222,23 +229,16 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
     log: AgentLogger,
     options: LibvirtAgentOptions = {},
   ): Promise<LibvirtAgent> {
-    const schema = await loadAgentSchema(options.schemaPath);
-    const libvirt = new ReconnectingLibvirt(config.uri, {
-      callTimeoutMs: config.libvirtCallTimeoutMs,
-      maxRetryDelayMs: config.reconnectMaxDelayMs,
-      keepaliveIntervalMs: config.libvirtKeepaliveIntervalMs,
-      keepaliveCount: config.libvirtKeepaliveCount,
-    });
-    let lastConnectError = "";
-    const onConnectFailed = (err: Error) => {
-      if (err.message !== lastConnectError)
-        log.warn("libvirt connection failed; retrying", { uri: config.uri, err });
-      lastConnectError = err.message;
-    };
-    libvirt.on("connectFailed", onConnectFailed);
+    // libvirt first: the daemon reads its host while the schema and the state file are read.
+    const libvirt = options.libvirt ?? connectLibvirt(config, log);
     let agent: LibvirtAgent | undefined;
     try {
-      await libvirt.open();
+      const file = stateFile(config.stateDir, config.instance ?? `uri-${config.uri}`);
+      const [schema, prev] = await Promise.all([
+        loadAgentSchema(options.schemaPath),
+        readAgentState(file),
+        libvirt.open(),
+      ]);
       log.info("libvirt connected", { uri: config.uri });
       const c = libvirt.client;
       const hostname = await c.getHostname();
@@ -247,8 +247,6 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
       // a random one per daemon start on hosts without SMBIOS, and reading capabilities can
       // take seconds on qemu:///system); else the capabilities' (recorded for next time);
       // else, for drivers without one (test), a UUID derived from host name and URI.
-      const file = stateFile(config.stateDir, config.instance ?? `uri-${config.uri}`);
-      const prev = await readAgentState(file);
       let hostUuid = config.hostUuid ?? prev?.hostUuid;
       if (hostUuid === undefined) {
         hostUuid =
@@ -268,11 +266,9 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
         hostname,
         observer: options.observer,
       });
-      libvirt.off("connectFailed", onConnectFailed);
       await agent.run();
       return agent;
     } catch (e) {
-      libvirt.off("connectFailed", onConnectFailed);
       if (agent) await agent.stop();
       else await libvirt.close();
       throw e;

@@ -3,14 +3,16 @@
 // incremented at every start, so consoles can tell a restart from a glitch.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Uuid } from "../qmf/index.js";
 import { xmlText } from "../util/xml.js";
+
+// This module loads no QMF code: the settings (config.ts) use it, and `lvq agent` reads them
+// before it loads the rest of the agent.
 
 /** Canonical lowercase UUID text, or undefined when `s` is not a UUID (with or without dashes). */
 export function canonicalUuid(s: string): string | undefined {
   const hex = s.trim().toLowerCase().replace(/-/g, "");
   if (!/^[0-9a-f]{32}$/.test(hex)) return undefined;
-  return Uuid.fromBytes(Buffer.from(hex, "hex")).toString();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The host UUID in a capabilities document (`/capabilities/host/uuid`). */

@@ -60,6 +60,7 @@ export {
   type RawSettings,
   resolveAgentConfig,
 } from "./config.js";
+export { connectLibvirt } from "./connect.js";
 export { LIBVIRT_ERROR_BASE } from "./errors.js";
 export {
   type AgentState,

@@ -1,7 +1,7 @@
 // Bulk statistics (CONNECT_GET_ALL_DOMAIN_STATS) → DomainInfo values. Pure: the domain row
 // (domain.ts) calls libvirt and hands the records here. These run once per domain per sweep,
 // so they keep to fixed-shape literals and constant keys.
-import { DomainState, StatsTypes, type StatValue } from "../../libvirt/index.js";
+import { type DomainInfo, DomainState, StatsTypes, type StatValue } from "../../libvirt/index.js";
 import type { ObjectIdLike } from "../../qmf/index.js";
 import type { StatsRing } from "./domain-history.js";
 import { domainReasonText, domainStateText } from "./domain-words.js";
@@ -63,6 +63,33 @@ function sumOver(
     if (v !== undefined) total = (total ?? 0n) + v;
   }
   return count === 0 ? 0n : total;
+}
+
+/**
+ * What virDomainGetInfo would answer, from a bulk stats record that carries it all (QEMU's:
+ * balloon.maximum and balloon.current in KiB, vcpu.current and vcpu.maximum, cpu.time in ns;
+ * a shut-off domain has no cpu.time, and GET_INFO answers 0 for it); undefined when the record
+ * lacks any of them (the test driver's carry only the state), and GET_INFO is needed. The
+ * values a resync publishes are the record's anyway: withStats merges them over GET_INFO's.
+ */
+export function infoFromStats(
+  state: number,
+  params: Record<string, StatValue>,
+): DomainInfo | undefined {
+  const maxMem = big(params["balloon.maximum"]);
+  const memory = big(params["balloon.current"]);
+  const nrVirtCpu = num(params["vcpu.current"]);
+  const cpuTime = big(params["cpu.time"]) ?? (state === DomainState.SHUTOFF ? 0n : undefined);
+  if (
+    maxMem === undefined ||
+    memory === undefined ||
+    nrVirtCpu === undefined ||
+    num(params["vcpu.maximum"]) === undefined ||
+    cpuTime === undefined
+  ) {
+    return undefined;
+  }
+  return { state, maxMem, memory, nrVirtCpu, cpuTime };
 }
 
 /**

@@ -20,6 +20,7 @@ import { objectName } from "../names.js";
 import { StatsRing } from "./domain-history.js";
 import {
   type DomainMemo,
+  infoFromStats,
   STATS_NOWAIT,
   SWEEP_STATS,
   sameValues,
@@ -201,8 +202,10 @@ export const domainKind: KindRow<Domain, DomainRead, DomainBulk, DomainMemo> = {
           : readDisplays(c, d, agent, log);
     const state = params?.["state.state"];
     if (typeof state === "number") {
+      // A record with memory, vCPUs and CPU time (QEMU's) needs no GET_INFO: the domains'
+      // facts then come from the resync's few listings, however many domains there are.
       const [info, settings, shown] = await Promise.all([
-        c.domainGetInfo(d),
+        infoFromStats(state, params as Record<string, StatValue>) ?? c.domainGetInfo(d),
         settingsOf(c, d, bulk),
         displays,
       ]);

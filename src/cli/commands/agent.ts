@@ -193,9 +193,16 @@ Example:
 
 /** Runs the agent until a stop signal; exits non-zero if it could not start. */
 async function runAgent(config: AgentConfig, warnings: readonly string[]): Promise<void> {
-  const { createLogger, LibvirtAgent } = await import("../../agent/index.js");
+  // The libvirt connection is opened before the rest of the agent is loaded: the daemon reads
+  // its host (seconds on a large one) while the QMF and AMQP code loads.
+  const [{ createLogger }, { connectLibvirt }] = await Promise.all([
+    import("../../agent/log.js"),
+    import("../../agent/connect.js"),
+  ]);
   const log = createLogger({ level: config.logLevel });
   for (const w of warnings) log.warn(w);
+  const libvirt = connectLibvirt(config, log);
+  const { LibvirtAgent } = await import("../../agent/index.js");
   let agent: import("../../agent/index.js").LibvirtAgent | undefined;
   let stopRequested = false;
   const stop = (signal: string) => {
@@ -209,7 +216,7 @@ async function runAgent(config: AgentConfig, warnings: readonly string[]): Promi
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
   try {
-    agent = await LibvirtAgent.start(config, log);
+    agent = await LibvirtAgent.start(config, log, { libvirt });
   } catch (e) {
     log.error("agent could not start", { err: e });
     throw e;

@@ -1,4 +1,4 @@
-import type { QmfMap } from "../codec/index.js";
+import { type Encoded, encodeValue, type QmfMap } from "../codec/index.js";
 import {
   type Schema,
   type SchemaArg,
@@ -18,6 +18,8 @@ export interface ClassInfo {
   props: Map<string, SchemaProperty>;
   methods: Map<string, MethodInfo>;
   schemaId: QmfMap;
+  /** The same, encoded once: every object's `_data` map carries it. */
+  schemaIdData: Encoded;
   /** Where its data indications go. */
   routingKey: string;
 }
@@ -95,12 +97,14 @@ export class SchemaIndex {
         }
         methods.set(m.name, { method: m, inArgs, outArgs });
       }
+      const schemaId = schemaIdMap(cls, schema.packageName);
       this.classes.set(cls.name, {
         schema,
         cls,
         props: new Map(cls.properties.map((p) => [p.name, p])),
         methods,
-        schemaId: schemaIdMap(cls, schema.packageName),
+        schemaId,
+        schemaIdData: encodeValue(schemaId),
         routingKey: RoutingKey.data(schema.packageName, cls.name, this.agentName),
       });
     }

@@ -1,7 +1,7 @@
 // Application values of an agent's objects, events and method outputs, typed for the wire by
 // their schema fields, and compared deeply (only a real change of an object is published).
 import type { QmfMap, QmfValue } from "../codec/index.js";
-import { type QmfType, toWire } from "../schema/index.js";
+import { checkValue, type QmfType, toWire } from "../schema/index.js";
 import { ObjectId, objectIdToWire } from "../transport/index.js";
 
 /**
@@ -15,7 +15,11 @@ export function typedValues(
   refuse: (key: string, problem?: Error) => Error,
 ): QmfMap {
   const wire: QmfMap = {};
-  for (const [k, v] of Object.entries(values)) {
+  // for-in, not Object.entries: this runs for every object an agent publishes, and the
+  // entries would be an array per property.
+  for (const k in values) {
+    if (!Object.hasOwn(values, k)) continue;
+    const v = values[k];
     if (v === undefined) continue;
     const field = fields.get(k);
     if (!field) throw refuse(k);
@@ -26,6 +30,26 @@ export function typedValues(
     }
   }
   return wire;
+}
+
+/**
+ * Checks values as {@link typedValues} would type them, without building anything: `refuse`
+ * makes the error for a key with no field, or (with the problem) for a value that does not fit.
+ */
+export function checkValues(
+  values: Record<string, unknown>,
+  fields: ReadonlyMap<string, { type: QmfType }>,
+  refuse: (key: string, problem?: Error) => Error,
+): void {
+  for (const k in values) {
+    if (!Object.hasOwn(values, k)) continue;
+    const v = values[k];
+    if (v === undefined) continue;
+    const field = fields.get(k);
+    if (!field) throw refuse(k);
+    const problem = checkValue(field.type, v);
+    if (problem !== null) throw refuse(k, new TypeError(problem));
+  }
 }
 
 /** toWire, after turning ObjectIds nested in map/list values into `_object_id` maps. */

@@ -1,5 +1,6 @@
 import { CodecError } from "./errors.js";
 import {
+  Encoded,
   isPlainObject,
   type QmfMap,
   type QmfValue,
@@ -259,6 +260,8 @@ function writeValue(w: Writer, v: unknown, depth: number): void {
       } else if (Array.isArray(v)) {
         w.u8(TypeCode.list);
         writeListBody(w, v, depth + 1);
+      } else if (v instanceof Encoded) {
+        w.raw(v.bytes);
       } else if (v instanceof Typed) {
         w.u8(TypeCode[v.type]);
         writeTypedBody(w, v.type, v.value, depth, v.elementType);
@@ -433,6 +436,14 @@ function writeArrayBody(
 export function encodeMap(m: QmfMap): Buffer {
   if (!isPlainObject(m)) fail(`a map body must be a plain object, got ${describe(m)}`);
   return withWriter((w) => writeMapBody(w, m, 1));
+}
+
+/**
+ * Encodes one value (type code and body) for reuse inside maps and lists that are encoded
+ * later. Throws {@link CodecError} for a value with no wire form.
+ */
+export function encodeValue(v: QmfValue): Encoded {
+  return new Encoded(withWriter((w) => writeValue(w, v, 1)));
 }
 
 /** Encodes a list body (`amqp/list`). Throws {@link CodecError} for a value with no wire form. */

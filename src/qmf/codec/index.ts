@@ -41,10 +41,11 @@
  * @module
  */
 export { DEFAULT_MAX_DEPTH, type DecodeLimits, decodeList, decodeMap } from "./decode.js";
-export { encodeList, encodeMap, MAX_ENCODE_DEPTH } from "./encode.js";
+export { encodeList, encodeMap, encodeValue, MAX_ENCODE_DEPTH } from "./encode.js";
 export { CodecError, type CodecErrorCode, isCodecError } from "./errors.js";
 export {
   BIG_RANGE,
+  Encoded,
   INT_RANGE,
   isPlainObject,
   type QmfMap,

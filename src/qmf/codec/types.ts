@@ -44,6 +44,7 @@ export type QmfValue =
   | Buffer
   | Uuid
   | Typed
+  | Encoded
   | QmfValue[]
   | QmfMap;
 
@@ -119,6 +120,17 @@ export class Uuid {
   equals(other: unknown): boolean {
     return other instanceof Uuid && this.bytes.equals(other.bytes);
   }
+}
+
+/**
+ * A value already encoded (type code and body), made by `encodeValue`: the encoder copies its
+ * bytes wherever it appears in a map or list. An agent encodes once what it sends again and
+ * again (an object's id, an unchanged object's data) instead of at every indication and query
+ * answer. It was checked when it was encoded, nesting included from its own top.
+ */
+export class Encoded {
+  /** @internal use `encodeValue`. */
+  constructor(readonly bytes: Buffer) {}
 }
 
 /**

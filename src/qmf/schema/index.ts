@@ -73,6 +73,7 @@ export {
 export { loadSchemaFile, parseSchema } from "./parse.js";
 export {
   checkArgument,
+  checkValue,
   fromWire,
   LSTR_MAX_BYTES,
   type ObjectIdMap,

@@ -5,7 +5,7 @@ import {
   isPlainObject,
   type QmfMap,
   type QmfValue,
-  typed,
+  Typed,
   Uuid,
   BIG_RANGE as WIRE_BIG_RANGE,
 } from "../codec/index.js";
@@ -93,10 +93,17 @@ function textOf(v: unknown): string | undefined {
   return undefined;
 }
 
-type Result = { value: unknown; problem?: undefined } | { problem: string };
+/**
+ * Why a value does not fit its type. The checks return the accepted value itself or one of
+ * these, so that accepting a value (every property of every object an agent publishes)
+ * allocates nothing.
+ */
+class Problem {
+  constructor(readonly text: string) {}
+}
 
-function problem(text: string): Result {
-  return { problem: text };
+function problem(text: string): Problem {
+  return new Problem(text);
 }
 
 function integerOf(v: unknown): bigint | undefined {
@@ -106,7 +113,7 @@ function integerOf(v: unknown): bigint | undefined {
 }
 
 /** The object-id map `{_agent_name, _object_name, _agent_epoch?}` from either spelling. */
-function objectIdOf(v: unknown): Result {
+function objectIdOf(v: unknown): unknown {
   const want = "must be an object id {_agent_name, _object_name[, _agent_epoch]}";
   if (v === null || typeof v !== "object" || Array.isArray(v) || v instanceof Uint8Array) {
     return problem(`${want}, got ${show(v)}`);
@@ -149,7 +156,7 @@ function objectIdOf(v: unknown): Result {
     }
     id._agent_epoch = Number(e);
   }
-  return { value: id };
+  return id;
 }
 
 /**
@@ -157,7 +164,7 @@ function objectIdOf(v: unknown): Result {
  * integers, float and double; bigint for 64-bit integers, absTime and deltaTime; string for
  * sstr/lstr; {@link Uuid}; the object-id map for objId; the object or array for map/list.
  */
-function coerce(type: QmfType, v: unknown): Result {
+function coerce(type: QmfType, v: unknown): unknown {
   switch (type) {
     case "int8":
     case "uint8":
@@ -172,7 +179,7 @@ function coerce(type: QmfType, v: unknown): Result {
       }
       if (n < lo || n > hi)
         return problem(`must be ${article(type)} (${lo}..${hi}), got ${show(v)}`);
-      return { value: n };
+      return n;
     }
     case "int64":
     case "uint64":
@@ -195,11 +202,11 @@ function coerce(type: QmfType, v: unknown): Result {
       }
       if (n < lo || n > hi)
         return problem(`must be ${article(type)} (${lo}..${hi}), got ${show(v)}`);
-      return { value: n };
+      return n;
     }
     case "bool":
       if (typeof v !== "boolean") return problem(`must be a boolean, got ${show(v)}`);
-      return { value: v };
+      return v;
     case "float":
     case "double": {
       let n = v;
@@ -208,7 +215,7 @@ function coerce(type: QmfType, v: unknown): Result {
       if (type === "float" && Number.isFinite(n) && Math.abs(n) > FLOAT_MAX) {
         return problem(`must fit a float (|x| ≤ ${FLOAT_MAX}), got ${show(v)}`);
       }
-      return { value: n };
+      return n;
     }
     case "sstr":
     case "lstr": {
@@ -227,21 +234,21 @@ function coerce(type: QmfType, v: unknown): Result {
         if (bytes > max)
           return problem(`must be at most ${max} bytes (${type}), got ${bytes} bytes`);
       }
-      return { value: text };
+      return text;
     }
     case "objId":
       return objectIdOf(v);
     case "uuid":
-      if (v instanceof Uuid) return { value: v };
-      if (Uuid.isUuidText(v)) return { value: Uuid.parse(v) };
-      if (v instanceof Uint8Array && v.length === 16) return { value: Uuid.fromBytes(v) };
+      if (v instanceof Uuid) return v;
+      if (Uuid.isUuidText(v)) return Uuid.parse(v);
+      if (v instanceof Uint8Array && v.length === 16) return Uuid.fromBytes(v);
       return problem(`must be a uuid, got ${show(v)}`);
     case "map":
       if (!isPlainObject(v)) return problem(`must be a map (plain object), got ${show(v)}`);
-      return { value: v };
+      return v;
     case "list":
       if (!Array.isArray(v)) return problem(`must be a list (array), got ${show(v)}`);
-      return { value: v };
+      return v;
   }
 }
 
@@ -254,11 +261,12 @@ function coerce(type: QmfType, v: unknown): Result {
  * Throws a TypeError naming the problem, e.g. `must be a uint8 (0..255), got 300`.
  */
 export function toWire(type: QmfType, value: unknown): QmfValue {
-  const r = coerce(type, value);
-  if (r.problem !== undefined) throw new TypeError(r.problem);
-  const v = r.value;
-  if (Object.hasOwn(WIRE_OF, type)) return typed(WIRE_OF[type as keyof typeof WIRE_OF], v);
-  return v as QmfValue;
+  const v = coerce(type, value);
+  if (v instanceof Problem) throw new TypeError(v.text);
+  const wire = WIRE_OF[type as keyof typeof WIRE_OF];
+  // coerce checked the value against the same ranges typed() would check again: an agent puts
+  // every property of every object through here.
+  return wire === undefined ? (v as QmfValue) : new Typed(wire, v);
 }
 
 /**
@@ -268,9 +276,9 @@ export function toWire(type: QmfType, value: unknown): QmfValue {
  * fit the type (use {@link checkArgument} to get the reason without an exception).
  */
 export function fromWire(type: QmfType, value: unknown): unknown {
-  const r = coerce(type, value);
-  if (r.problem !== undefined) throw new TypeError(r.problem);
-  return r.value;
+  const v = coerce(type, value);
+  if (v instanceof Problem) throw new TypeError(v.text);
+  return v;
 }
 
 /**
@@ -281,8 +289,16 @@ export function fromWire(type: QmfType, value: unknown): unknown {
  * Callers report it as `argument <name> <reason>`.
  */
 export function checkArgument(arg: SchemaArg, value: unknown): string | null {
-  const r = coerce(arg.type, value);
-  return r.problem ?? null;
+  return checkValue(arg.type, value);
+}
+
+/**
+ * Checks a value against a schema type: null when {@link toWire} accepts it, else the reason
+ * (as {@link checkArgument} phrases it). An accepted value costs no allocation.
+ */
+export function checkValue(type: QmfType, value: unknown): string | null {
+  const v = coerce(type, value);
+  return v instanceof Problem ? v.text : null;
 }
 
 /** The object-id map as it goes on the wire; exported for the sessions' convenience. */
