@@ -199,6 +199,9 @@ export async function measureInventory(opts: {
     for (const msg of [
       "libvirt connected",
       "agent on the broker",
+      "domains listed",
+      "pools read and published",
+      "domains read and published",
       "resync done",
       "agent running",
     ]) {
