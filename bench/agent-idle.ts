@@ -7,21 +7,11 @@
 //   another build's main.js, to compare)
 // The last line is one JSON object.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnAgent, tempDir, uniqueName } from "../test/support/agent.js";
 import { testUuid, writeTestDriverFile } from "../test/support/testdriver.js";
-
-/** The largest resident set of a process, in MB (VmRSS; NaN once it is gone). */
-export function procRssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
+import { procRssMb } from "./inventory.js";
 
 /** Samples `pids` every 250 ms for `ms`; the largest RSS of each. */
 async function watchRss(pids: number[], ms: number): Promise<number[]> {

@@ -118,10 +118,14 @@ export async function bareReadsMs(uri: string): Promise<number> {
   }
 }
 
-/** The resident set of a process, MB. */
+/** The resident set of a process, MB (NaN once it is gone). */
 export function procRssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** What {@link measureInventory} reports. */
@@ -199,6 +203,9 @@ export async function measureInventory(opts: {
     for (const msg of [
       "libvirt connected",
       "agent on the broker",
+      "domains listed",
+      "pools read and published",
+      "domains read and published",
       "resync done",
       "agent running",
     ]) {

@@ -448,6 +448,10 @@ export class Mirror {
         const keys = new Set<string>();
         seen.set(row, keys);
         const { handles, bulk } = await row.list(c, this.host);
+        this.log.debug(`${row.name}s listed`, {
+          count: handles.length,
+          ms: Math.round(performance.now() - t0),
+        });
         await mapLimit(handles, row.concurrency?.(this.limit) ?? this.limit, async (h) => {
           try {
             const key = row.key(h);
@@ -460,6 +464,9 @@ export class Mirror {
           } catch (e) {
             if (!row.isGone(e)) throw e; // else gone between the listing and the read
           }
+        });
+        this.log.debug(`${row.name}s read and published`, {
+          ms: Math.round(performance.now() - t0),
         });
       }),
     );
