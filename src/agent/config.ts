@@ -1,25 +1,16 @@
 // The agent's settings: defaults, then a JSON config file, then LVQ_* environment variables,
 // then command-line flags (each overrides the one before). Every value is checked here, so a
 // typo stops the agent at start with a message naming the setting and where it came from.
-import {
-  brokerUrlProblem,
-  hasPassword,
-  plainUrlProblem,
-  withPassword,
-} from "../qmf/transport/broker-url.js";
-import { type TlsOptions, tlsOptionsProblem } from "../qmf/transport/tls-options.js";
+import { type BrokerAccessNames, resolveBrokerAccess } from "../qmf/transport/broker-access.js";
+import { brokerUrlProblem, hasPassword } from "../qmf/transport/broker-url.js";
+import type { TlsOptions } from "../qmf/transport/tls-options.js";
 import {
   anyValue,
   type ConfigFileFormat,
   DEFAULT_BROKER,
   readConfigFile,
 } from "../util/config-file.js";
-import {
-  isWorldReadable,
-  readPasswordFile,
-  unreadableFile,
-  worldReadableWarning,
-} from "../util/secret-file.js";
+import { isWorldReadable, worldReadableWarning } from "../util/secret-file.js";
 import { canonicalUuid } from "./identity.js";
 import { type LogLevel, parseLogLevel } from "./log.js";
 import { isRole, ROLES, type Role, type RoleUsers } from "./roles.js";
@@ -479,53 +470,6 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
 }
 
 /**
- * The broker access of a whole config, once every layer is applied: TLS required or an
- * EXTERNAL login with a plain amqp:// URL, a TLS setting missing its pair, or a file that
- * cannot be read stop the agent at start; the password file's password goes into the broker
- * URLs. Secrets in files every user may read are reported through `warn`.
- */
-async function checkBrokerAccess(
-  cfg: AgentConfig,
-  warn: (message: string) => void,
-): Promise<AgentConfig> {
-  const out = { ...cfg };
-  const tls = cfg.tls;
-  if (cfg.requireTls) {
-    const problem = plainUrlProblem(cfg.broker, "requireTls");
-    if (problem) throw new ConfigError(problem);
-  }
-  if (tls?.externalLogin) {
-    const problem = plainUrlProblem(cfg.broker, "tlsExternalLogin");
-    if (problem) throw new ConfigError(problem);
-  }
-  const tlsProblem = tls && tlsOptionsProblem(tls);
-  if (tlsProblem) throw new ConfigError(`TLS settings: ${tlsProblem}`);
-  const files: [string | undefined, string][] = [
-    [tls?.caFile, "tlsCa: the CA file"],
-    [tls?.certFile, "tlsCert: the client certificate"],
-    [tls?.keyFile, "tlsKey: the client key"],
-    [cfg.brokerPasswordFile, "brokerPasswordFile: the password file"],
-  ];
-  for (const [path, what] of files) {
-    const problem = path === undefined ? undefined : await unreadableFile(path, what);
-    if (problem) throw new ConfigError(problem);
-  }
-  if (tls?.keyFile && (await isWorldReadable(tls.keyFile))) {
-    warn(worldReadableWarning(tls.keyFile, "the client key"));
-  }
-  if (cfg.brokerPasswordFile !== undefined) {
-    const file = cfg.brokerPasswordFile;
-    if (await isWorldReadable(file)) warn(worldReadableWarning(file, "the broker password"));
-    try {
-      out.broker = withPassword(cfg.broker, await readPasswordFile(file), "broker");
-    } catch (e) {
-      throw new ConfigError((e as Error).message);
-    }
-  }
-  return out;
-}
-
-/**
  * The effective configuration: defaults ← config file (`configFile`, else
  * {@link DEFAULT_CONFIG_FILE} if it exists) ← environment ← flags.
  */
@@ -548,5 +492,21 @@ export async function resolveAgentConfig(opts: {
   cfg = applySettings(cfg, fromFile, "config file");
   cfg = applySettings(cfg, settingsFromEnv(opts.env ?? process.env), "environment");
   cfg = applySettings(cfg, opts.flags ?? {}, "flag");
-  return checkBrokerAccess(cfg, warn);
+  try {
+    const access = { ...cfg, passwordFile: cfg.brokerPasswordFile };
+    return { ...cfg, broker: await resolveBrokerAccess(access, ACCESS_NAMES, warn) };
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
+
+/** How the agent's broker-access settings are named in messages: by their config keys. */
+const ACCESS_NAMES: BrokerAccessNames = {
+  requireTls: "requireTls",
+  externalLogin: "tlsExternalLogin",
+  caFile: "tlsCa: the CA file",
+  certFile: "tlsCert: the client certificate",
+  keyFile: "tlsKey: the client key",
+  passwordFile: "brokerPasswordFile: the password file",
+  broker: "broker",
+};
