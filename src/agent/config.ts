@@ -226,31 +226,9 @@ function text(v: unknown, what: string, src: ConfigSource): string {
   return v.trim();
 }
 
+/** A number of seconds of at least `min` (fractions allowed), in milliseconds. */
 function seconds(v: unknown, what: string, src: ConfigSource, min: number): number {
-  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : Number.NaN;
-  if (!Number.isFinite(n) || n < min) {
-    throw new ConfigError(
-      `${what} (${src}) must be a number of seconds ≥ ${min}, got ${JSON.stringify(v)}`,
-    );
-  }
-  return Math.round(n * 1000);
-}
-
-function wholeNumber(
-  v: unknown,
-  what: string,
-  src: ConfigSource,
-  unit: string,
-  hint: string,
-  max = 0x7fffffff,
-): number {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > max) {
-    throw new ConfigError(
-      `${what} (${src}) must be a whole number of ${unit} ≥ 0 (${hint}), got ${JSON.stringify(v)}`,
-    );
-  }
-  return n;
+  return Math.round(numberSetting(v, what, src, { min, unit: "seconds" }) * 1000);
 }
 
 /**
@@ -310,17 +288,23 @@ function libvirtUri(v: unknown, what: string, src: ConfigSource): string {
   return s;
 }
 
-/** A number of at least `min` (an integer when `integer`), from a string or a JSON number. */
+/**
+ * A number of at least `min` (and at most `max`; a whole number when `integer`), from a string
+ * or a JSON number; the message names its `unit` and gives the `hint`.
+ */
 function numberSetting(
   v: unknown,
   what: string,
   src: ConfigSource,
-  opts: { min: number; integer: boolean; hint: string },
+  opts: { min: number; integer?: boolean; unit?: string; hint?: string; max?: number },
 ): number {
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isFinite(n) || n < opts.min || (opts.integer && !Number.isInteger(n))) {
+  const { min, integer = false, max = Number.POSITIVE_INFINITY } = opts;
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    const kind = `${integer ? "a whole number" : "a number"}${opts.unit ? ` of ${opts.unit}` : ""}`;
+    const hint = opts.hint ? ` (${opts.hint})` : "";
     throw new ConfigError(
-      `${what} (${src}) must be ${opts.integer ? "a whole number" : "a number"} ≥ ${opts.min} (${opts.hint}), got ${JSON.stringify(v)}`,
+      `${what} (${src}) must be ${kind} ≥ ${min}${hint}, got ${JSON.stringify(v)}`,
     );
   }
   return n;
@@ -434,24 +418,28 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
     out.libvirtCallTimeoutMs = seconds(raw.libvirtTimeout, "libvirtTimeout", src, 0.1);
   }
   if (raw.balloonStatsPeriod !== undefined) {
-    out.balloonStatsPeriodSeconds = wholeNumber(
+    out.balloonStatsPeriodSeconds = numberSetting(
       raw.balloonStatsPeriod,
       "balloonStatsPeriod",
       src,
-      "seconds",
-      "0: leave balloons alone",
+      {
+        min: 0,
+        integer: true,
+        unit: "seconds",
+        hint: "0: leave balloons alone",
+        max: 0x7fffffff,
+      },
     );
   }
   if (raw.statsHistory !== undefined) {
     // The upper bound keeps a typo from reserving gigabytes: a day at a 1 s interval.
-    out.statsHistory = wholeNumber(
-      raw.statsHistory,
-      "statsHistory",
-      src,
-      "samples",
-      "0: keep none",
-      86_400,
-    );
+    out.statsHistory = numberSetting(raw.statsHistory, "statsHistory", src, {
+      min: 0,
+      integer: true,
+      unit: "samples",
+      hint: "0: keep none",
+      max: 86_400,
+    });
   }
   if (raw.logLevel !== undefined) {
     try {
