@@ -215,7 +215,7 @@ const CONFIG_FILE: ConfigFileFormat<RawSettings> = {
  * Reads a JSON config file of {@link RawSettings} keys. A missing file is an error only when
  * `required` (an explicit --config); unknown keys are refused so a typo is noticed.
  */
-export function settingsFromFile(path: string, required: boolean): Promise<RawSettings> {
+function settingsFromFile(path: string, required: boolean): Promise<RawSettings> {
   return readConfigFile(path, CONFIG_FILE, required);
 }
 

@@ -99,7 +99,7 @@ const ADDRESS_SOURCES = {
 };
 
 /** One guest interface as Domain.interface_addresses returns it. */
-export function interfaceValues(i: DomainInterface) {
+function interfaceValues(i: DomainInterface) {
   return {
     name: i.name,
     hwaddr: i.hwaddr ?? "",
