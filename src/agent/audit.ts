@@ -12,7 +12,7 @@ import type { AgentLogger } from "./log.js";
 import type { Role } from "./roles.js";
 
 /** Texts longer than this are cut to this many characters (with length and hash). */
-export const AUDIT_TEXT_CHARS = 80;
+const AUDIT_TEXT_CHARS = 80;
 /** Keys of a map and items of a list written; beyond them, a count. */
 const MAX_ITEMS = 20;
 /** Nesting written; deeper values become "…". */
@@ -75,7 +75,7 @@ function statusName(code: number): string {
  * (Class.method, or the method alone when the object was not found), object, args, result
  * ("ok" with `output`, or "error" with `code`, `status` and `error`), ms, request.
  */
-export function auditFields(o: MethodOutcome, role: Role | undefined): Record<string, unknown> {
+function auditFields(o: MethodOutcome, role: Role | undefined): Record<string, unknown> {
   const method =
     o.methodName === undefined
       ? null

@@ -1,25 +1,16 @@
 // The agent's settings: defaults, then a JSON config file, then LVQ_* environment variables,
 // then command-line flags (each overrides the one before). Every value is checked here, so a
 // typo stops the agent at start with a message naming the setting and where it came from.
-import {
-  brokerUrlProblem,
-  hasPassword,
-  plainUrlProblem,
-  withPassword,
-} from "../qmf/transport/broker-url.js";
-import { type TlsOptions, tlsOptionsProblem } from "../qmf/transport/tls-options.js";
+import { type BrokerAccessNames, resolveBrokerAccess } from "../qmf/transport/broker-access.js";
+import { brokerUrlProblem, hasPassword } from "../qmf/transport/broker-url.js";
+import type { TlsOptions } from "../qmf/transport/tls-options.js";
 import {
   anyValue,
   type ConfigFileFormat,
   DEFAULT_BROKER,
   readConfigFile,
 } from "../util/config-file.js";
-import {
-  isWorldReadable,
-  readPasswordFile,
-  unreadableFile,
-  worldReadableWarning,
-} from "../util/secret-file.js";
+import { isWorldReadable, worldReadableWarning } from "../util/secret-file.js";
 import { canonicalUuid } from "./identity.js";
 import { type LogLevel, parseLogLevel } from "./log.js";
 import { isRole, ROLES, type Role, type RoleUsers } from "./roles.js";
@@ -224,7 +215,7 @@ const CONFIG_FILE: ConfigFileFormat<RawSettings> = {
  * Reads a JSON config file of {@link RawSettings} keys. A missing file is an error only when
  * `required` (an explicit --config); unknown keys are refused so a typo is noticed.
  */
-export function settingsFromFile(path: string, required: boolean): Promise<RawSettings> {
+function settingsFromFile(path: string, required: boolean): Promise<RawSettings> {
   return readConfigFile(path, CONFIG_FILE, required);
 }
 
@@ -235,31 +226,9 @@ function text(v: unknown, what: string, src: ConfigSource): string {
   return v.trim();
 }
 
+/** A number of seconds of at least `min` (fractions allowed), in milliseconds. */
 function seconds(v: unknown, what: string, src: ConfigSource, min: number): number {
-  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : Number.NaN;
-  if (!Number.isFinite(n) || n < min) {
-    throw new ConfigError(
-      `${what} (${src}) must be a number of seconds ≥ ${min}, got ${JSON.stringify(v)}`,
-    );
-  }
-  return Math.round(n * 1000);
-}
-
-function wholeNumber(
-  v: unknown,
-  what: string,
-  src: ConfigSource,
-  unit: string,
-  hint: string,
-  max = 0x7fffffff,
-): number {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > max) {
-    throw new ConfigError(
-      `${what} (${src}) must be a whole number of ${unit} ≥ 0 (${hint}), got ${JSON.stringify(v)}`,
-    );
-  }
-  return n;
+  return Math.round(numberSetting(v, what, src, { min, unit: "seconds" }) * 1000);
 }
 
 /**
@@ -319,17 +288,23 @@ function libvirtUri(v: unknown, what: string, src: ConfigSource): string {
   return s;
 }
 
-/** A number of at least `min` (an integer when `integer`), from a string or a JSON number. */
+/**
+ * A number of at least `min` (and at most `max`; a whole number when `integer`), from a string
+ * or a JSON number; the message names its `unit` and gives the `hint`.
+ */
 function numberSetting(
   v: unknown,
   what: string,
   src: ConfigSource,
-  opts: { min: number; integer: boolean; hint: string },
+  opts: { min: number; integer?: boolean; unit?: string; hint?: string; max?: number },
 ): number {
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isFinite(n) || n < opts.min || (opts.integer && !Number.isInteger(n))) {
+  const { min, integer = false, max = Number.POSITIVE_INFINITY } = opts;
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    const kind = `${integer ? "a whole number" : "a number"}${opts.unit ? ` of ${opts.unit}` : ""}`;
+    const hint = opts.hint ? ` (${opts.hint})` : "";
     throw new ConfigError(
-      `${what} (${src}) must be ${opts.integer ? "a whole number" : "a number"} ≥ ${opts.min} (${opts.hint}), got ${JSON.stringify(v)}`,
+      `${what} (${src}) must be ${kind} ≥ ${min}${hint}, got ${JSON.stringify(v)}`,
     );
   }
   return n;
@@ -443,24 +418,28 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
     out.libvirtCallTimeoutMs = seconds(raw.libvirtTimeout, "libvirtTimeout", src, 0.1);
   }
   if (raw.balloonStatsPeriod !== undefined) {
-    out.balloonStatsPeriodSeconds = wholeNumber(
+    out.balloonStatsPeriodSeconds = numberSetting(
       raw.balloonStatsPeriod,
       "balloonStatsPeriod",
       src,
-      "seconds",
-      "0: leave balloons alone",
+      {
+        min: 0,
+        integer: true,
+        unit: "seconds",
+        hint: "0: leave balloons alone",
+        max: 0x7fffffff,
+      },
     );
   }
   if (raw.statsHistory !== undefined) {
     // The upper bound keeps a typo from reserving gigabytes: a day at a 1 s interval.
-    out.statsHistory = wholeNumber(
-      raw.statsHistory,
-      "statsHistory",
-      src,
-      "samples",
-      "0: keep none",
-      86_400,
-    );
+    out.statsHistory = numberSetting(raw.statsHistory, "statsHistory", src, {
+      min: 0,
+      integer: true,
+      unit: "samples",
+      hint: "0: keep none",
+      max: 86_400,
+    });
   }
   if (raw.logLevel !== undefined) {
     try {
@@ -474,53 +453,6 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
   if (raw.requireTls !== undefined) out.requireTls = flag(raw.requireTls, "requireTls", src);
   if (raw.brokerPasswordFile !== undefined) {
     out.brokerPasswordFile = text(raw.brokerPasswordFile, "brokerPasswordFile", src);
-  }
-  return out;
-}
-
-/**
- * The broker access of a whole config, once every layer is applied: TLS required or an
- * EXTERNAL login with a plain amqp:// URL, a TLS setting missing its pair, or a file that
- * cannot be read stop the agent at start; the password file's password goes into the broker
- * URLs. Secrets in files every user may read are reported through `warn`.
- */
-async function checkBrokerAccess(
-  cfg: AgentConfig,
-  warn: (message: string) => void,
-): Promise<AgentConfig> {
-  const out = { ...cfg };
-  const tls = cfg.tls;
-  if (cfg.requireTls) {
-    const problem = plainUrlProblem(cfg.broker, "requireTls");
-    if (problem) throw new ConfigError(problem);
-  }
-  if (tls?.externalLogin) {
-    const problem = plainUrlProblem(cfg.broker, "tlsExternalLogin");
-    if (problem) throw new ConfigError(problem);
-  }
-  const tlsProblem = tls && tlsOptionsProblem(tls);
-  if (tlsProblem) throw new ConfigError(`TLS settings: ${tlsProblem}`);
-  const files: [string | undefined, string][] = [
-    [tls?.caFile, "tlsCa: the CA file"],
-    [tls?.certFile, "tlsCert: the client certificate"],
-    [tls?.keyFile, "tlsKey: the client key"],
-    [cfg.brokerPasswordFile, "brokerPasswordFile: the password file"],
-  ];
-  for (const [path, what] of files) {
-    const problem = path === undefined ? undefined : await unreadableFile(path, what);
-    if (problem) throw new ConfigError(problem);
-  }
-  if (tls?.keyFile && (await isWorldReadable(tls.keyFile))) {
-    warn(worldReadableWarning(tls.keyFile, "the client key"));
-  }
-  if (cfg.brokerPasswordFile !== undefined) {
-    const file = cfg.brokerPasswordFile;
-    if (await isWorldReadable(file)) warn(worldReadableWarning(file, "the broker password"));
-    try {
-      out.broker = withPassword(cfg.broker, await readPasswordFile(file), "broker");
-    } catch (e) {
-      throw new ConfigError((e as Error).message);
-    }
   }
   return out;
 }
@@ -548,5 +480,21 @@ export async function resolveAgentConfig(opts: {
   cfg = applySettings(cfg, fromFile, "config file");
   cfg = applySettings(cfg, settingsFromEnv(opts.env ?? process.env), "environment");
   cfg = applySettings(cfg, opts.flags ?? {}, "flag");
-  return checkBrokerAccess(cfg, warn);
+  try {
+    const access = { ...cfg, passwordFile: cfg.brokerPasswordFile };
+    return { ...cfg, broker: await resolveBrokerAccess(access, ACCESS_NAMES, warn) };
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
+
+/** How the agent's broker-access settings are named in messages: by their config keys. */
+const ACCESS_NAMES: BrokerAccessNames = {
+  requireTls: "requireTls",
+  externalLogin: "tlsExternalLogin",
+  caFile: "tlsCa: the CA file",
+  certFile: "tlsCert: the client certificate",
+  keyFile: "tlsKey: the client key",
+  passwordFile: "brokerPasswordFile: the password file",
+  broker: "broker",
+};

@@ -54,7 +54,7 @@ export async function readAgentState(file: string): Promise<AgentState | undefin
 }
 
 /** Writes the state file atomically (write a temporary file, then rename over). */
-export async function writeAgentState(file: string, state: AgentState): Promise<void> {
+async function writeAgentState(file: string, state: AgentState): Promise<void> {
   await mkdir(join(file, ".."), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(state)}\n`, { mode: 0o644 });

@@ -320,9 +320,14 @@ export class Mirror {
    * Reads one object again (looked up by key, then read with its children) and publishes it,
    * or deletes it if libvirt no longer has it. Requests for the same object are serialised
    * and folded; a resync that began earlier leaves the object alone. Skipped while libvirt is
-   * away; failures are logged, not thrown.
+   * away; failures are logged, not thrown. A kind read only through its parent (a snapshot)
+   * has its parent read again, with all its children.
    */
   refresh(row: AnyKind, key: string): Promise<void> {
+    if (!row.lookup && row.parent) {
+      const parentKey = this.state(row).entries.get(key)?.parentKey;
+      return parentKey === undefined ? Promise.resolve() : this.refresh(row.parent.row, parentKey);
+    }
     const lane = `${row.name}:${key}`;
     this.touched.add(lane);
     return this.lanes.run(lane, async () => {

@@ -2,14 +2,9 @@
 // (--config, else ~/.config/lvq/config.json), else the local RabbitMQ with guest/guest.
 import { homedir } from "node:os";
 import { join } from "node:path";
-import {
-  brokerUrlProblem,
-  hasPassword,
-  plainUrlProblem,
-  redactUrl,
-  withPassword,
-} from "../qmf/transport/broker-url.js";
-import { type TlsOptions, tlsOptionsProblem } from "../qmf/transport/tls-options.js";
+import { type BrokerAccessNames, resolveBrokerAccess } from "../qmf/transport/broker-access.js";
+import { brokerUrlProblem, hasPassword, redactUrl } from "../qmf/transport/broker-url.js";
+import type { TlsOptions } from "../qmf/transport/tls-options.js";
 import {
   aPositive,
   aString,
@@ -17,12 +12,7 @@ import {
   DEFAULT_BROKER,
   readConfigFile,
 } from "../util/config-file.js";
-import {
-  isWorldReadable,
-  readPasswordFile,
-  unreadableFile,
-  worldReadableWarning,
-} from "../util/secret-file.js";
+import { isWorldReadable, worldReadableWarning } from "../util/secret-file.js";
 import type { BrokerAccessFlags } from "./broker-options.js";
 import { UsageError } from "./errors.js";
 
@@ -168,32 +158,23 @@ export async function resolveSettings(opts: GlobalOptions): Promise<Settings> {
   }
   checkBrokerUrl(broker, brokerSource);
   if (config.broker !== undefined && hasPassword(config.broker)) {
-    await warnIfWorldReadable(configPath, "a broker password");
+    if (await isWorldReadable(configPath)) {
+      warnOnce(worldReadableWarning(configPath, "a broker password"));
+    }
   }
   const tls = tlsSettings(opts, config);
-  if (tls?.externalLogin) {
-    const problem = plainUrlProblem(broker, "EXTERNAL login (--tls-external-login)");
-    if (problem) throw new UsageError(problem);
-  }
-  for (const [path, what] of [
-    [tls?.caFile, "the CA file (--tls-ca)"],
-    [tls?.certFile, "the client certificate (--tls-cert)"],
-    [tls?.keyFile, "the client key (--tls-key)"],
-  ] as const) {
-    const problem = path === undefined ? undefined : await unreadableFile(path, what);
-    if (problem) throw new UsageError(problem);
-  }
   const passwordFile =
     opts.brokerPasswordFile ??
     (process.env.LVQ_BROKER_PASSWORD_FILE || undefined) ??
     config.brokerPasswordFile;
-  if (passwordFile !== undefined) {
-    await warnIfWorldReadable(passwordFile, "the broker password");
-    try {
-      broker = withPassword(broker, await readPasswordFile(passwordFile), brokerSource);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+  try {
+    broker = await resolveBrokerAccess(
+      { broker, ...(tls ? { tls } : {}), ...(passwordFile !== undefined ? { passwordFile } : {}) },
+      { ...ACCESS_NAMES, broker: brokerSource },
+      warnOnce,
+    );
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
   const agentUsers = envUserMap() ?? config.agentUsers;
   const timeoutSeconds = opts.timeout ?? config.timeout ?? 10;
@@ -260,20 +241,26 @@ function tlsSettings(opts: GlobalOptions, config: Partial<LvqConfig>): TlsOption
   if (keyFile !== undefined) tls.keyFile = keyFile;
   if (servername !== undefined) tls.servername = servername;
   if (externalLogin) tls.externalLogin = true;
-  if (Object.keys(tls).length === 0) return undefined;
-  const problem = tlsOptionsProblem(tls);
-  if (problem) throw new UsageError(`TLS settings: ${problem}`);
-  return tls;
+  return Object.keys(tls).length === 0 ? undefined : tls;
 }
 
-/** Files already warned about (settings may be resolved more than once per run). */
+/** How lvq's broker-access settings are named in messages: by their options. */
+const ACCESS_NAMES: Omit<BrokerAccessNames, "broker"> = {
+  requireTls: "requireTls",
+  externalLogin: "EXTERNAL login (--tls-external-login)",
+  caFile: "the CA file (--tls-ca)",
+  certFile: "the client certificate (--tls-cert)",
+  keyFile: "the client key (--tls-key)",
+};
+
+/** Warnings already written (settings may be resolved more than once per run). */
 const warned = new Set<string>();
 
-/** A warning on stderr, once per file, when every user may read a file holding `what`. */
-async function warnIfWorldReadable(path: string, what: string): Promise<void> {
-  if (warned.has(path) || !(await isWorldReadable(path))) return;
-  warned.add(path);
-  process.stderr.write(`lvq: warning: ${worldReadableWarning(path, what)}\n`);
+/** A warning on stderr, each once per run. */
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.stderr.write(`lvq: warning: ${message}\n`);
 }
 
 /** `text` as a positive number (a positive integer when `integer`); undefined when it is not. */

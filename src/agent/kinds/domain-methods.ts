@@ -99,7 +99,7 @@ const ADDRESS_SOURCES = {
 };
 
 /** One guest interface as Domain.interface_addresses returns it. */
-export function interfaceValues(i: DomainInterface) {
+function interfaceValues(i: DomainInterface) {
   return {
     name: i.name,
     hwaddr: i.hwaddr ?? "",
@@ -111,34 +111,21 @@ export function interfaceValues(i: DomainInterface) {
   };
 }
 
+/** A lifecycle method (start, stop, pause…): an operator's; one call, then the domain read again. */
+function lifecycle(name: string, fn: (c: LibvirtClient, d: Domain) => Promise<unknown>) {
+  return needs("operator", act(domainKind, name, fn));
+}
+
 // The lifecycle (start, stop, pause, save) is an operator's; the rest of what changes a domain
 // (its definition, settings, migration, snapshots) an admin's.
 export const domainMethods = methodsOf("Domain", domainKind, {
-  create: needs(
-    "operator",
-    act(domainKind, "virDomainCreate", (c, d) => c.domainCreate(d)),
-  ),
-  destroy: needs(
-    "operator",
-    act(domainKind, "virDomainDestroy", (c, d) => c.domainDestroy(d)),
-  ),
+  create: lifecycle("virDomainCreate", (c, d) => c.domainCreate(d)),
+  destroy: lifecycle("virDomainDestroy", (c, d) => c.domainDestroy(d)),
   undefine: act(domainKind, "virDomainUndefine", (c, d) => c.domainUndefine(d)),
-  suspend: needs(
-    "operator",
-    act(domainKind, "virDomainSuspend", (c, d) => c.domainSuspend(d)),
-  ),
-  resume: needs(
-    "operator",
-    act(domainKind, "virDomainResume", (c, d) => c.domainResume(d)),
-  ),
-  shutdown: needs(
-    "operator",
-    act(domainKind, "virDomainShutdown", (c, d) => c.domainShutdown(d)),
-  ),
-  reboot: needs(
-    "operator",
-    act(domainKind, "virDomainReboot", (c, d) => c.domainReboot(d)),
-  ),
+  suspend: lifecycle("virDomainSuspend", (c, d) => c.domainSuspend(d)),
+  resume: lifecycle("virDomainResume", (c, d) => c.domainResume(d)),
+  shutdown: lifecycle("virDomainShutdown", (c, d) => c.domainShutdown(d)),
+  reboot: lifecycle("virDomainReboot", (c, d) => c.domainReboot(d)),
   save: {
     role: "operator",
     long: true,

@@ -70,7 +70,7 @@ export interface DomainBulk {
 const uuids = (ds: Domain[]) => new Set(ds.map((d) => d.uuid));
 
 /** The Domain object. `id` is libvirt's, in decimal (-1 while inactive). */
-export function domainValues(
+function domainValues(
   d: Domain,
   settings: DomainSettings,
   displays: Displays,

@@ -6,7 +6,7 @@ import type { Values } from "./kind.js";
 import { networkKind } from "./network.js";
 
 /** One DHCP lease as Network.dhcp_leases returns it. */
-export function leaseValues(l: NetworkDhcpLease): Values {
+function leaseValues(l: NetworkDhcpLease): Values {
   return {
     mac: l.mac ?? "",
     ip: l.ipaddr,

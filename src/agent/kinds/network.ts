@@ -18,7 +18,7 @@ import type { KindRow, Values } from "./kind.js";
 const NETWORK_EVENTS = ["defined", "undefined", "started", "stopped"] as const;
 
 /** NetworkLifecycle.event. */
-export const networkEventText = (event: number): string => wordOf(NETWORK_EVENTS, event);
+const networkEventText = (event: number): string => wordOf(NETWORK_EVENTS, event);
 
 /** What one read of a network returns. */
 export interface NetworkRead {
@@ -36,7 +36,7 @@ export interface NetworkBulk {
 }
 
 /** The Network object. */
-export function networkValues(n: Network, r: NetworkRead, node: ObjectIdLike): Values {
+function networkValues(n: Network, r: NetworkRead, node: ObjectIdLike): Values {
   return {
     uuid: n.uuid,
     name: n.name,

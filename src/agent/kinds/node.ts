@@ -65,7 +65,7 @@ async function orAbsent(
 }
 
 /** Reads the host's CPU and memory statistics (NODE_GET_CPU_STATS, NODE_GET_MEMORY_STATS). */
-export async function readHostStats(c: LibvirtClient): Promise<HostStats> {
+async function readHostStats(c: LibvirtClient): Promise<HostStats> {
   const [cpu, memory] = await Promise.all([
     orAbsent(c.nodeGetCpuStats(NodeCpuStats.ALL_CPUS)),
     orAbsent(c.nodeGetMemoryStats(NodeMemoryStats.ALL_CELLS)),
@@ -115,7 +115,7 @@ export function nodeValues(
 }
 
 /** The NodeInfo object (virNodeGetInfo; memory in KiB as libvirt reports it). */
-export function nodeInfoValues(n: NodeInfo, node: ObjectIdLike): Values {
+function nodeInfoValues(n: NodeInfo, node: ObjectIdLike): Values {
   return {
     model: n.model,
     memory: n.memory,

@@ -12,10 +12,10 @@ const POOL_EVENTS = ["defined", "undefined", "started", "stopped", "created", "d
 /** Pool.state. */
 export const poolStateText = (state: number): string => wordOf(POOL_STATES, state);
 /** PoolLifecycle.event. */
-export const poolEventText = (event: number): string => wordOf(POOL_EVENTS, event);
+const poolEventText = (event: number): string => wordOf(POOL_EVENTS, event);
 
 /** The Pool object. */
-export function poolValues(p: StoragePool, info: StoragePoolInfo, node: ObjectIdLike): Values {
+function poolValues(p: StoragePool, info: StoragePoolInfo, node: ObjectIdLike): Values {
   return {
     uuid: p.uuid,
     name: p.name,

@@ -30,7 +30,7 @@ export const snapshotKey = (s: { name: string; dom: { uuid: string } }): string 
   `${s.dom.uuid}/${s.name}`;
 
 /** The facts of a snapshot's XML (`<domainsnapshot>`) the Snapshot class shows. */
-export function snapshotFacts(xml: string): Omit<SnapshotRead, "current"> {
+function snapshotFacts(xml: string): Omit<SnapshotRead, "current"> {
   const root = parseXml(xml);
   const time = childAt(root, "creationTime")?.text.trim() ?? "";
   return {
@@ -41,7 +41,7 @@ export function snapshotFacts(xml: string): Omit<SnapshotRead, "current"> {
 }
 
 /** The Snapshot object; `ref` gives the object id of one of the agent's objects. */
-export function snapshotValues(
+function snapshotValues(
   s: DomainSnapshot,
   r: SnapshotRead,
   ref: (objectName: string) => unknown,

@@ -18,7 +18,7 @@ import { poolKind } from "./pool.js";
 export type VolumeRead = [info: StorageVolInfo, path: string];
 
 /** The Volume object. */
-export function volumeValues(
+function volumeValues(
   v: StorageVol,
   path: string,
   info: StorageVolInfo,
