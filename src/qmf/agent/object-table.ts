@@ -1,11 +1,11 @@
 import type { Observer } from "../../observe/observer.js";
+import { nowNs } from "../../util/clock.js";
 import { encodeList, type QmfMap } from "../codec/index.js";
 import {
   type BrokerLink,
   Content,
   ContentType,
   type Logger,
-  nowNs,
   ObjectId,
   Opcode,
   objectIdFromWire,
