@@ -1,6 +1,7 @@
 import type { BackoffOptions } from "../../util/backoff.js";
 import { BodyTooLargeError, ConnectionLostError } from "../errors.js";
 import { FailoverLink } from "./failover-link.js";
+import { HeldPublishes } from "./held-publishes.js";
 import {
   type BrokerLink,
   HeaderCache,
@@ -25,12 +26,6 @@ export interface MemoryLinkOptions {
 
 const RESOLVED = Promise.resolve();
 
-/** A publish held while the broker blocks publishing. */
-interface Held {
-  send: () => void;
-  reject: (e: Error) => void;
-}
-
 /**
  * A session's link to a {@link MemoryBroker}: the same life as the AMQP link (random first
  * node, failover to the next that answers after a loss, queue and bindings declared again)
@@ -43,7 +38,7 @@ export class MemoryLink extends FailoverLink implements BrokerLink {
   private conn: MemoryConnection | null = null;
   private readonly headers = new HeaderCache();
   private blocked = false;
-  private readonly held: Held[] = [];
+  private readonly held = new HeldPublishes();
 
   constructor(
     private readonly broker: MemoryBroker,
@@ -66,15 +61,7 @@ export class MemoryLink extends FailoverLink implements BrokerLink {
     } catch (e) {
       return Promise.reject(e);
     }
-    return new Promise<void>((resolve, reject) => {
-      this.held.push({
-        send: () => {
-          this.route(exchange, routingKey, body, props);
-          resolve();
-        },
-        reject,
-      });
-    });
+    return this.held.hold(() => this.route(exchange, routingKey, body, props));
   }
 
   tryPublish(exchange: string, routingKey: string, body: Buffer, props: OutboundProps): boolean {
@@ -83,7 +70,7 @@ export class MemoryLink extends FailoverLink implements BrokerLink {
     if (!this.isOpen || !this.conn) {
       throw new ConnectionLostError(`cannot publish ${props.opcode}: not connected to the broker`);
     }
-    if (this.blocked || this.held.length !== 0) return false;
+    if (this.blocked || this.held.size !== 0) return false;
     this.route(exchange, routingKey, body, props);
     return true;
   }
@@ -102,18 +89,6 @@ export class MemoryLink extends FailoverLink implements BrokerLink {
     this.broker.route(this.conn, exchange, routingKey, body, props);
   }
 
-  /** Sends the held publishes, in order, while the broker lets us. */
-  private release(): void {
-    while (!this.blocked && this.held.length > 0) {
-      const h = this.held.shift()!;
-      try {
-        h.send();
-      } catch (e) {
-        h.reject(e as Error);
-      }
-    }
-  }
-
   protected async connectTo(url: string, generation: number): Promise<() => void> {
     this.blocked = false;
     const conn = this.broker.connect(url, this.userId, this.request, generation, {
@@ -129,7 +104,7 @@ export class MemoryLink extends FailoverLink implements BrokerLink {
       unblocked: () => {
         this.blocked = false;
         this.emit("unblocked");
-        this.release();
+        this.held.release(() => !this.blocked);
       },
     });
     this.conn = conn;
@@ -143,6 +118,6 @@ export class MemoryLink extends FailoverLink implements BrokerLink {
   }
 
   protected forget(err: ConnectionLostError): void {
-    for (const h of this.held.splice(0)) h.reject(err);
+    this.held.failAll(err);
   }
 }
