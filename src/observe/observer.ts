@@ -76,19 +76,3 @@ export class CountingObserver implements Observer {
     return this.counters.get(name) ?? 0;
   }
 }
-
-/** Calls each observer in turn (a component takes one; this lets several listen). */
-export function observers(...list: (Observer | undefined)[]): Observer {
-  const present = list.filter((o): o is Observer => o !== undefined);
-  return {
-    count: (name, n, labels) => {
-      for (const o of present) o.count?.(name, n, labels);
-    },
-    gauge: (name, value) => {
-      for (const o of present) o.gauge?.(name, value);
-    },
-    sweep: (report) => {
-      for (const o of present) o.sweep?.(report);
-    },
-  };
-}

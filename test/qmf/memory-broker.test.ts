@@ -150,6 +150,42 @@ describe("in-memory broker", () => {
   });
 });
 
+describe("in-memory backpressure", () => {
+  it("while blocked a link holds publishes, then sends them in order; a dropped connection fails the held ones", async () => {
+    const broker = new MemoryBroker();
+    const got: InboundMessage[] = [];
+    const rx = broker.linkFactory()(
+      request(got, { bindings: [{ exchange: DIRECT_EXCHANGE, key: "me" }] }),
+    );
+    const tx = broker.linkFactory()(request([]));
+    const flow: string[] = [];
+    tx.on("blocked", (reason) => flow.push(`blocked: ${reason}`));
+    tx.on("unblocked", () => flow.push("unblocked"));
+    await rx.open();
+    await tx.open();
+    broker.block("disk alarm");
+    assert.equal(tx.tryPublish(DIRECT_EXCHANGE, "me", Buffer.from([1]), props), false);
+    const sent = [1, 2, 3].map((n) => tx.publish(DIRECT_EXCHANGE, "me", Buffer.from([n]), props));
+    await settle();
+    assert.equal(got.length, 0);
+    broker.unblock();
+    assert.equal(tx.tryPublish(DIRECT_EXCHANGE, "me", Buffer.from([4]), props), true);
+    await Promise.all(sent);
+    await settle();
+    assert.deepEqual(
+      got.map((m) => m.body[0]),
+      [1, 2, 3, 4],
+    );
+    broker.block("disk alarm");
+    const held = tx.publish(DIRECT_EXCHANGE, "me", Buffer.from([5]), props);
+    broker.dropConnections();
+    await assert.rejects(held, ConnectionLostError);
+    assert.deepEqual(flow, ["blocked: disk alarm", "unblocked", "blocked: disk alarm"]);
+    await tx.close();
+    await rx.close();
+  });
+});
+
 describe("in-memory failover", () => {
   it("open() starts at a random node and goes on to the next that answers", async (t) => {
     const broker = new MemoryBroker({ nodes: ["a", "b", "c"] });

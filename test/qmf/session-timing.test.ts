@@ -146,6 +146,39 @@ describe("coalescing, on mocked time", () => {
   });
 });
 
+describe("publishing under backpressure, on mocked time", () => {
+  it("one round at a time: changes made while a round waits on a blocked link go out after it, newest last", async (t) => {
+    mockTime(t);
+    const broker = new MemoryBroker();
+    const tap = broker.tap([{ exchange: TOPIC_EXCHANGE, key: "agent.ind.data.#" }]);
+    const agent = newAgent(broker, async () => ({}), { batchSize: 1 });
+    const flow: string[] = [];
+    agent.on("blocked", (reason) => flow.push(`blocked: ${reason}`));
+    agent.on("unblocked", () => flow.push("unblocked"));
+    await agent.open();
+    broker.block();
+    agent.setObject("Widget", "Widget:1", widget(1));
+    agent.setObject("Widget", "Widget:2", widget(2));
+    // The first round sends Widget:1 and waits there; Widget:2's blue is still to come.
+    await advance(t.mock.timers, 100);
+    agent.setObject("Widget", "Widget:2", widget(2, "red"));
+    await advance(t.mock.timers, 100);
+    assert.equal(tap.messages.length, 0);
+    broker.unblock();
+    await advance(t.mock.timers, 10);
+    const sent = tap.messages.map((m) =>
+      decodeList(m.body).map((d) => {
+        const v = (d as { _values: { name: string; color: string } })._values;
+        return `${v.name} ${v.color}`;
+      }),
+    );
+    assert.deepEqual(sent, [["w1 blue"], ["w2 blue"], ["w2 red"]]);
+    assert.deepEqual(flow, ["blocked: low on memory", "unblocked"]);
+    await agent.close();
+    tap.close();
+  });
+});
+
 describe("at most once, on the in-memory broker", () => {
   const resizeOf = (agentName: string, size: number) =>
     encodeMap({

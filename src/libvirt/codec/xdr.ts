@@ -3,14 +3,15 @@
 //
 // The reader checks every length against both the declared maximum and the bytes actually
 // left *before* allocating, so a hostile count cannot make us allocate gigabytes.
+import {
+  INT32_MAX,
+  INT32_MIN,
+  INT64_MAX,
+  INT64_MIN,
+  UINT32_MAX,
+  UINT64_MAX,
+} from "../../util/int-limits.js";
 import { InvalidArgumentError, ProtocolError } from "../errors.js";
-
-const INT32_MIN = -0x80000000;
-const INT32_MAX = 0x7fffffff;
-const UINT32_MAX = 0xffffffff;
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
-const UINT64_MAX = (1n << 64n) - 1n;
 
 const pad4 = (n: number): number => (4 - (n & 3)) & 3;
 

@@ -1,11 +1,11 @@
 import type { Observer } from "../../observe/observer.js";
+import { nowNs } from "../../util/clock.js";
 import { encodeList, type QmfMap } from "../codec/index.js";
 import {
   type BrokerLink,
   Content,
   ContentType,
   type Logger,
-  nowNs,
   ObjectId,
   Opcode,
   objectIdFromWire,
@@ -46,14 +46,21 @@ export interface ObjectTableOptions {
 /**
  * An agent's objects by name, and the publishing of their changes: a real change (or a
  * deletion) marks the object, and the marked objects go out together `publishDelayMs` after
- * the first, as one `_data_indication` per class (in batches). While the link is down they
- * stay marked and go out once it is back. The number of objects is reported as the
- * `qmf_objects_published` gauge.
+ * the first, as one `_data_indication` per class (in batches). One round is sent at a time:
+ * under backpressure a round can wait on the link, and a second one sent meanwhile could
+ * overtake it and leave an object's older values last; a round due while one runs folds into
+ * the next, which starts when it ends. While the link is down the objects stay marked and go
+ * out once it is back. The number of objects is reported as the `qmf_objects_published`
+ * gauge.
  */
 export class ObjectTable {
   private readonly objects = new Map<string, ManagedObject>();
   private readonly dirty = new Set<ManagedObject>();
   private publishTimer: NodeJS.Timeout | null = null;
+  /** A round is being sent. */
+  private publishing = false;
+  /** A round came due while one was being sent: send again when it ends. */
+  private roundDue = false;
   private stopped = false;
 
   constructor(
@@ -192,6 +199,23 @@ export class ObjectTable {
   }
 
   private async publishChanges(): Promise<void> {
+    if (this.publishing) {
+      this.roundDue = true;
+      return;
+    }
+    this.publishing = true;
+    try {
+      do {
+        this.roundDue = false;
+        await this.publishRound();
+      } while (this.roundDue && !this.stopped);
+    } finally {
+      this.publishing = false;
+    }
+  }
+
+  /** Sends the marked objects, by class and in batches. */
+  private async publishRound(): Promise<void> {
     if (!this.link.isOpen) return; // kept marked; sent when the link is back
     const byClass = new Map<ClassInfo, QmfMap[]>();
     for (const o of this.dirty) {

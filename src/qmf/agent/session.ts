@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { nowNs } from "../../util/clock.js";
 import { encodeList, encodeMap, type QmfValue } from "../codec/index.js";
 import { MethodError, QmfStatus } from "../errors.js";
 import {
@@ -8,7 +9,6 @@ import {
   DIRECT_EXCHANGE,
   DropCounter,
   type InboundMessage,
-  nowNs,
   type ObjectId,
   Opcode,
   RoutingKey,

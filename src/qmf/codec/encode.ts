@@ -1,3 +1,4 @@
+import { INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, UINT64_MAX } from "../../util/int-limits.js";
 import { CodecError } from "./errors.js";
 import {
   Encoded,
@@ -13,12 +14,7 @@ import {
 /** Containers (maps, lists, arrays) nested deeper than this are refused; also stops cycles. */
 export const MAX_ENCODE_DEPTH = 64;
 
-const INT32_MIN = -0x80000000;
-const INT32_MAX = 0x7fffffff;
 const TWO_32 = 0x100000000;
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
-const UINT64_MAX = (1n << 64n) - 1n;
 /** Strings up to this many UTF-16 units always fit str16 (≤ 3 UTF-8 bytes per unit). */
 const SURELY_STR16 = Math.floor(0xffff / 3);
 /** The scratch buffer is kept between calls only up to this size. */

@@ -1,3 +1,11 @@
+import {
+  INT32_MAX,
+  INT32_MIN,
+  INT64_MAX,
+  INT64_MIN,
+  UINT32_MAX,
+  UINT64_MAX,
+} from "../../util/int-limits.js";
 import { CodecError } from "./errors.js";
 
 /**
@@ -153,14 +161,14 @@ export const INT_RANGE = {
   uint8: [0, 0xff],
   int16: [-0x8000, 0x7fff],
   uint16: [0, 0xffff],
-  int32: [-0x80000000, 0x7fffffff],
-  uint32: [0, 0xffffffff],
+  int32: [INT32_MIN, INT32_MAX],
+  uint32: [0, UINT32_MAX],
 } as const satisfies Partial<Record<WireType, readonly [number, number]>>;
 /** The smallest and largest value of each 64-bit integer wire type (datetime is signed). */
 export const BIG_RANGE = {
-  int64: [-(1n << 63n), (1n << 63n) - 1n],
-  datetime: [-(1n << 63n), (1n << 63n) - 1n],
-  uint64: [0n, (1n << 64n) - 1n],
+  int64: [INT64_MIN, INT64_MAX],
+  datetime: [INT64_MIN, INT64_MAX],
+  uint64: [0n, UINT64_MAX],
 } as const satisfies Partial<Record<WireType, readonly [bigint, bigint]>>;
 const INT_RANGE_OF: Partial<Record<WireType, readonly [number, number]>> = INT_RANGE;
 const BIG_RANGE_OF: Partial<Record<WireType, readonly [bigint, bigint]>> = BIG_RANGE;

@@ -5,6 +5,7 @@ import { classifyConnectError } from "./amqp-errors.js";
 import { parseBrokerUrls, redactUrl, userOf } from "./broker-url.js";
 import { APP_ID, DIRECT_EXCHANGE, TOPIC_EXCHANGE } from "./envelope.js";
 import { FailoverLink } from "./failover-link.js";
+import { HeldPublishes } from "./held-publishes.js";
 import {
   type BrokerLink,
   HeaderCache,
@@ -55,11 +56,6 @@ const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 /** Longest an acknowledgement waits for company before it is sent alone. */
 const ACK_DELAY_MS = 20;
 
-interface Waiter {
-  run: () => void;
-  reject: (e: Error) => void;
-}
-
 /**
  * The broker link over amqplib: one AMQP connection and one channel at a time. Declares the
  * two QMF exchanges and an exclusive queue with the session's bindings, consumes it, and
@@ -75,7 +71,7 @@ export class AmqpLink extends FailoverLink implements BrokerLink {
   private user: string;
   private writable = true;
   private blocked = false;
-  private readonly waiters: Waiter[] = [];
+  private readonly held = new HeldPublishes();
   private readonly headers = new HeaderCache();
   // Manual-ack bookkeeping (delivery tags count from 1 on each new channel).
   private nextToAck = 1;
@@ -128,15 +124,7 @@ export class AmqpLink extends FailoverLink implements BrokerLink {
       return Promise.reject(e);
     }
     const options = this.envelope(props);
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({
-        run: () => {
-          this.write(exchange, routingKey, body, options);
-          resolve();
-        },
-        reject,
-      });
-    });
+    return this.held.hold(() => this.write(exchange, routingKey, body, options));
   }
 
   tryPublish(exchange: string, routingKey: string, body: Buffer, props: OutboundProps): boolean {
@@ -145,7 +133,7 @@ export class AmqpLink extends FailoverLink implements BrokerLink {
     if (!this.isOpen) {
       throw new ConnectionLostError(`cannot publish ${props.opcode}: not connected to the broker`);
     }
-    if (!this.writable || this.blocked || this.waiters.length !== 0) return false;
+    if (!this.writable || this.blocked || this.held.size !== 0) return false;
     this.write(exchange, routingKey, body, this.envelope(props));
     return true;
   }
@@ -219,20 +207,12 @@ export class AmqpLink extends FailoverLink implements BrokerLink {
   }
 
   private flush(): void {
-    while (this.writable && !this.blocked && this.waiters.length > 0 && this.channel) {
-      const w = this.waiters.shift()!;
-      try {
-        w.run();
-      } catch (e) {
-        w.reject(e as Error);
-      }
-    }
+    this.held.release(() => this.writable && !this.blocked && this.channel !== null);
   }
 
   protected forget(err: ConnectionLostError): void {
     this.resetAcks();
-    const ws = this.waiters.splice(0);
-    for (const w of ws) w.reject(err);
+    this.held.failAll(err);
   }
 
   protected async disconnect(): Promise<void> {

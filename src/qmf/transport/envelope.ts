@@ -174,8 +174,3 @@ export function isObjectIdLike(v: unknown): v is ObjectIdLike {
   }
   return typeof m.agentName === "string" && typeof m.objectName === "string";
 }
-
-/** QMF timestamps are nanoseconds since the epoch. */
-export function nowNs(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
-}

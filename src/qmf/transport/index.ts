@@ -20,7 +20,6 @@ export {
   isObjectIdLike,
   keyNamesAgent,
   keyPart,
-  nowNs,
   ObjectId,
   Opcode,
   objectIdFromWire,

@@ -35,8 +35,15 @@ export interface MemoryConnection {
   close(): void;
 }
 
-/** Told when the broker closes a connection (its node stopped, or connections were dropped). */
-export type ConnectionLost = (reason: Error) => void;
+/** What the broker tells a connection's owner. */
+export interface ConnectionEvents {
+  /** The broker closed the connection (its node stopped, or connections were dropped). */
+  lost(reason: Error): void;
+  /** Publishing must wait (a resource alarm, as RabbitMQ's `connection.blocked`). */
+  blocked(reason: string): void;
+  /** Publishing may go on. */
+  unblocked(): void;
+}
 
 class Queue {
   readonly messages: StoredMessage[] = [];
@@ -108,9 +115,11 @@ export class MemoryBroker {
   readonly urls: string[];
   private readonly up = new Set<string>();
   private readonly queues = new Map<string, Queue>();
-  private readonly connections = new Map<MemoryConnection, ConnectionLost>();
+  private readonly connections = new Map<MemoryConnection, ConnectionEvents>();
   private readonly headers = new HeaderCache();
   private nextQueue = 1;
+  /** Why publishing is blocked now; null = it is not. */
+  private alarm: string | null = null;
 
   constructor(opts: { nodes?: string[] } = {}) {
     const nodes = opts.nodes ?? ["memory"];
@@ -152,23 +161,40 @@ export class MemoryBroker {
 
   /** Closes the connections of one node, or all (as `rabbitmqctl close_all_connections`). */
   dropConnections(node?: string): void {
-    for (const [c, onLost] of [...this.connections]) {
+    for (const [c, events] of [...this.connections]) {
       if (node !== undefined && c.node !== node) continue;
       c.close();
-      onLost(new Error(`connection closed by the broker (node ${c.node})`));
+      events.lost(new Error(`connection closed by the broker (node ${c.node})`));
     }
   }
 
   /**
+   * Raises a resource alarm: every connection, and each one opened while it lasts, is told
+   * publishing is blocked (its link holds publishes, in order) until {@link unblock}.
+   */
+  block(reason = "low on memory"): void {
+    this.alarm = reason;
+    for (const events of [...this.connections.values()]) events.blocked(reason);
+  }
+
+  /** Clears the alarm: the connections may publish again. */
+  unblock(): void {
+    if (this.alarm === null) return;
+    this.alarm = null;
+    for (const events of [...this.connections.values()]) events.unblocked();
+  }
+
+  /**
    * Opens a connection on the node `url` names and declares the session's queue with its
-   * bindings; deliveries start with {@link MemoryConnection.startConsuming}.
+   * bindings; deliveries start with {@link MemoryConnection.startConsuming}. While an alarm is
+   * raised the new connection is told at once that it is blocked.
    */
   connect(
     url: string,
     user: string,
     request: LinkRequest,
     generation: number,
-    onLost: ConnectionLost,
+    events: ConnectionEvents,
   ): MemoryConnection {
     const node = url.startsWith("memory://") ? url.slice("memory://".length) : "";
     if (!this.up.has(node)) {
@@ -211,7 +237,8 @@ export class MemoryBroker {
         this.queues.delete(name);
       },
     };
-    this.connections.set(conn, onLost);
+    this.connections.set(conn, events);
+    if (this.alarm !== null) events.blocked(this.alarm);
     return conn;
   }
 
@@ -229,7 +256,7 @@ export class MemoryBroker {
       "guest",
       { connectionName: "tap", bindings, onMessage: (m) => messages.push(m) },
       0,
-      () => {},
+      { lost: () => {}, blocked: () => {}, unblocked: () => {} },
     );
     conn.startConsuming();
     return { queue: conn.queue, messages, close: () => conn.close() };

@@ -1,6 +1,7 @@
 import type { BackoffOptions } from "../../util/backoff.js";
 import { BodyTooLargeError, ConnectionLostError } from "../errors.js";
 import { FailoverLink } from "./failover-link.js";
+import { HeldPublishes } from "./held-publishes.js";
 import {
   type BrokerLink,
   HeaderCache,
@@ -28,13 +29,16 @@ const RESOLVED = Promise.resolve();
 /**
  * A session's link to a {@link MemoryBroker}: the same life as the AMQP link (random first
  * node, failover to the next that answers after a loss, queue and bindings declared again)
- * with in-process routing instead of a socket. Never holds a publish back.
+ * with in-process routing instead of a socket. Publishes are held back, in order, only while
+ * the broker blocks publishing ({@link MemoryBroker.block}), as backpressure would.
  */
 export class MemoryLink extends FailoverLink implements BrokerLink {
   readonly userId: string;
   readonly maxBodyBytes: number;
   private conn: MemoryConnection | null = null;
   private readonly headers = new HeaderCache();
+  private blocked = false;
+  private readonly held = new HeldPublishes();
 
   constructor(
     private readonly broker: MemoryBroker,
@@ -53,11 +57,11 @@ export class MemoryLink extends FailoverLink implements BrokerLink {
 
   publish(exchange: string, routingKey: string, body: Buffer, props: OutboundProps): Promise<void> {
     try {
-      this.tryPublish(exchange, routingKey, body, props);
-      return RESOLVED;
+      if (this.tryPublish(exchange, routingKey, body, props)) return RESOLVED;
     } catch (e) {
       return Promise.reject(e);
     }
+    return this.held.hold(() => this.route(exchange, routingKey, body, props));
   }
 
   tryPublish(exchange: string, routingKey: string, body: Buffer, props: OutboundProps): boolean {
@@ -66,7 +70,8 @@ export class MemoryLink extends FailoverLink implements BrokerLink {
     if (!this.isOpen || !this.conn) {
       throw new ConnectionLostError(`cannot publish ${props.opcode}: not connected to the broker`);
     }
-    this.broker.route(this.conn, exchange, routingKey, body, props);
+    if (this.blocked || this.held.size !== 0) return false;
+    this.route(exchange, routingKey, body, props);
     return true;
   }
 
@@ -79,11 +84,28 @@ export class MemoryLink extends FailoverLink implements BrokerLink {
     return this.headers.get(p);
   }
 
+  private route(exchange: string, routingKey: string, body: Buffer, props: OutboundProps): void {
+    if (!this.conn) throw new ConnectionLostError("not connected to the broker");
+    this.broker.route(this.conn, exchange, routingKey, body, props);
+  }
+
   protected async connectTo(url: string, generation: number): Promise<() => void> {
-    const conn = this.broker.connect(url, this.userId, this.request, generation, (reason) => {
-      if (this.conn !== conn) return;
-      this.conn = null;
-      this.lost(reason);
+    this.blocked = false;
+    const conn = this.broker.connect(url, this.userId, this.request, generation, {
+      lost: (reason) => {
+        if (this.conn !== conn) return;
+        this.conn = null;
+        this.lost(reason);
+      },
+      blocked: (reason) => {
+        this.blocked = true;
+        this.emit("blocked", reason);
+      },
+      unblocked: () => {
+        this.blocked = false;
+        this.emit("unblocked");
+        this.held.release(() => !this.blocked);
+      },
     });
     this.conn = conn;
     return () => conn.startConsuming();
@@ -95,5 +117,7 @@ export class MemoryLink extends FailoverLink implements BrokerLink {
     conn?.close();
   }
 
-  protected forget(): void {}
+  protected forget(err: ConnectionLostError): void {
+    this.held.failAll(err);
+  }
 }
