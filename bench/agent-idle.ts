@@ -9,7 +9,8 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawnAgent, tempDir, uniqueName } from "../test/support/agent.js";
+import { spawnAgent, tempDir } from "../test/support/agent.js";
+import { uniqueName } from "../test/support/names.js";
 import { testUuid, writeTestDriverFile } from "../test/support/testdriver.js";
 import { procRssMb } from "./inventory.js";
 

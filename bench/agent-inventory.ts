@@ -10,7 +10,8 @@
 // The last line is one JSON object.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openConsole, tempDir, uniqueName } from "../test/support/agent.js";
+import { openConsole, tempDir } from "../test/support/agent.js";
+import { uniqueName } from "../test/support/names.js";
 import {
   bareOpenMs,
   bareReadsMs,

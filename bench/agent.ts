@@ -27,7 +27,8 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "../src/libvirt/index.js";
-import { openConsole, type SpawnedAgent, tempDir, uniqueName } from "../test/support/agent.js";
+import { openConsole, type SpawnedAgent, tempDir } from "../test/support/agent.js";
+import { uniqueName } from "../test/support/names.js";
 import { measureIdleAgent } from "./agent-idle.js";
 import {
   bareOpenMs,

@@ -26,7 +26,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { uniqueName } from "../test/support/agent.js";
 import {
   CLUSTER_URLS,
   cluster,
@@ -37,6 +36,7 @@ import {
   startNode,
 } from "../test/support/cluster.js";
 import { BUILT_MAIN, startFleet } from "../test/support/fleet.js";
+import { uniqueName } from "../test/support/names.js";
 
 const run = promisify(execFile);
 const AGENTS = Number(process.env.LVQ_FLEET_AGENTS ?? 100);

@@ -9,7 +9,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type SpawnedAgent, spawnAgent, uniqueName } from "../support/agent.js";
+import { type SpawnedAgent, spawnAgent } from "../support/agent.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import {
   CLIENT_CERT_USER,

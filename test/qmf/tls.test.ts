@@ -17,6 +17,7 @@ import {
   type TlsErrorCode,
   type TlsOptions,
 } from "../../src/qmf/index.js";
+import { uniqueName } from "../support/names.js";
 import {
   CLIENT_CERT_USER,
   certFile,
@@ -29,7 +30,7 @@ import {
   tlsCtl,
   WRONG_NAME,
 } from "../support/tls-broker.js";
-import { loadWidgets, uniqueName } from "./fixtures/helpers.js";
+import { loadWidgets } from "./fixtures/helpers.js";
 
 let schema: Schema;
 const CA: TlsOptions = { caFile: certFile("ca") };

@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import { uniqueName } from "./agent.js";
+import { uniqueName } from "./names.js";
 
 const run = promisify(execFile);
 const rabbitmqctl = (...a: string[]) => run("rabbitmqctl", ["-q", ...a], { timeout: 60_000 });

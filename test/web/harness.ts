@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { BIN, ROOT } from "../cli/harness.js";
-import { uniqueName } from "../support/agent.js";
 import { vhostUrl } from "../support/broker.js";
+import { uniqueName } from "../support/names.js";
 
 const run = promisify(execFile);
 

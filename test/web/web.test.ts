@@ -8,8 +8,8 @@ import type { Browser, Page } from "playwright-core";
 import { connectFleet, Domain, type Fleet } from "../../src/console/index.js";
 import type { MethodError } from "../../src/qmf/index.js";
 import { buildOnce, jsonOf, lvq } from "../cli/harness.js";
-import { uniqueName } from "../support/agent.js";
 import { type Fleet as AgentFleet, startFleet } from "../support/fleet.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 import {
