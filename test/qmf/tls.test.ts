@@ -38,11 +38,6 @@ const CA: TlsOptions = { caFile: certFile("ca") };
 before(async () => {
   await tlsBrokerUp();
   schema = await loadWidgets();
-  // The client certificate's user: no password, EXTERNAL is its only way in.
-  await tlsCtl("delete_user", CLIENT_CERT_USER).catch(() => {});
-  await tlsCtl("add_user", CLIENT_CERT_USER, uniqueName("unused"));
-  await tlsCtl("clear_password", CLIENT_CERT_USER);
-  await tlsCtl("set_permissions", "-p", "/", CLIENT_CERT_USER, ".*", ".*", ".*");
 });
 after(async () => {
   await tlsBrokerDown();
