@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { spawnAgent, tempDir } from "../test/support/agent.js";
 import { uniqueName } from "../test/support/names.js";
 import { testUuid, writeTestDriverFile } from "../test/support/testdriver.js";
-import { procRssMb } from "./inventory.js";
+import { procRssMb } from "./measure.js";
 
 /** Samples `pids` every 250 ms for `ms`; the largest RSS of each. */
 async function watchRss(pids: number[], ms: number): Promise<number[]> {

@@ -36,16 +36,14 @@ import {
   describeSteps,
   measureInventory,
   POOLS,
-  procCpuMs,
-  procRssMb,
   TOTAL,
   VOLS,
   writeBenchHost,
 } from "./inventory.js";
+import { procCpuMs, procRssMb, say } from "./measure.js";
 
 const WINDOW_S = Number(process.env.LVQ_BENCH_WINDOW_S ?? 60);
 const STATS_INTERVAL_S = 10;
-const say = (s: string) => process.stderr.write(`${s}\n`);
 const procCpuSeconds = (pid: number) => procCpuMs(pid) / 1000;
 
 async function main(): Promise<Record<string, number>> {
