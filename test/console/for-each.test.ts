@@ -8,9 +8,8 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { connectFleet, Domain, type Fleet, type ForEachResult } from "../../src/console/index.js";
 import type { AgentHandle } from "../support/agent.js";
 import { type AgentPair, startAgentPair } from "../support/agent-pair.js";
-import { BROKER } from "../support/broker.js";
 import { statesBecome as becomes } from "../support/domain-states.js";
-import { FaultProxy } from "../support/fault-proxy.js";
+import { brokerProxy } from "../support/fault-proxy.js";
 import { testDriverNames } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 
@@ -197,12 +196,7 @@ describe("fleet.forEach", { timeout: 90_000 }, () => {
   });
 
   test("the broker connection lost under the calls: each in-flight target fails with ConnectionLostError, once; the next batch succeeds", async () => {
-    const url = new URL(BROKER);
-    const proxy = new FaultProxy({
-      targetHost: url.hostname,
-      targetPort: Number(url.port || 5672),
-    });
-    url.port = String(await proxy.port());
+    const { proxy, url } = await brokerProxy();
     const cut = await connectFleet({ broker: url.toString() });
     try {
       const running = await cut.domains({ state: "running" }, { agents: [agentA.name] });
