@@ -9,9 +9,10 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawnAgent, tempDir, uniqueName } from "../test/support/agent.js";
+import { spawnAgent, tempDir } from "../test/support/agent.js";
+import { uniqueName } from "../test/support/names.js";
 import { testUuid, writeTestDriverFile } from "../test/support/testdriver.js";
-import { procRssMb } from "./inventory.js";
+import { procRssMb } from "./measure.js";
 
 /** Samples `pids` every 250 ms for `ms`; the largest RSS of each. */
 async function watchRss(pids: number[], ms: number): Promise<number[]> {

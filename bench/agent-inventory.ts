@@ -10,7 +10,8 @@
 // The last line is one JSON object.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openConsole, tempDir, uniqueName } from "../test/support/agent.js";
+import { openConsole, tempDir } from "../test/support/agent.js";
+import { uniqueName } from "../test/support/names.js";
 import {
   bareOpenMs,
   bareReadsMs,
@@ -18,8 +19,8 @@ import {
   measureInventory,
   writeBenchHost,
 } from "./inventory.js";
+import { range, say } from "./measure.js";
 
-const say = (s: string) => process.stderr.write(`${s}\n`);
 const ROUNDS = Number(process.env.LVQ_BENCH_ROUNDS ?? 3);
 const builds = process.argv.slice(2);
 if (builds.length === 0) {
@@ -73,11 +74,6 @@ try {
   await console.close();
   dir.remove();
 }
-const range = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const med = s[Math.floor(s.length / 2)] as number;
-  return `${Math.round(s[0] as number)}-${Math.round(s.at(-1) as number)} (median ${Math.round(med)})`;
-};
 const summary: Record<
   string,
   {

@@ -10,6 +10,8 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BROKER } from "../test/support/broker.js";
+import { range } from "./measure.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DOMAINS = 10_000;
@@ -80,9 +82,8 @@ async function run(dist: string): Promise<void> {
     }),
   };
   const log = createLogger({ level: "warn" });
-  const url = process.env.LVQ_TEST_BROKER ?? "amqp://guest:guest@127.0.0.1:5672";
   const session = new qmf.AgentSession({
-    url,
+    url: BROKER,
     vendor: "lvqtest",
     product: "bench",
     instance: `publish-${process.pid}`,
@@ -108,7 +109,7 @@ async function run(dist: string): Promise<void> {
   // The indications go out on the session's publish timer, after the last change.
   await new Promise((r) => setTimeout(r, 400));
   const c2 = cpu();
-  const con = new qmf.ConsoleSession({ url, cacheObjects: false, log });
+  const con = new qmf.ConsoleSession({ url: BROKER, cacheObjects: false, log });
   await con.open();
   const c3 = cpu();
   const counts: number[] = await Promise.all(
@@ -166,8 +167,10 @@ const summary: Record<string, Record<string, string>> = {};
 for (const [dist, rs] of Object.entries(runs)) {
   const s: Record<string, string> = {};
   for (const k of ["resync_cpu_ms", "indications_cpu_ms", "query_cpu_ms", "heap_mb"]) {
-    const xs = rs.map((x) => x[k] as number).sort((a, b) => a - b);
-    s[k] = `${xs[0]}-${xs.at(-1)} (median ${xs[Math.floor(xs.length / 2)]})`;
+    s[k] = range(
+      rs.map((x) => x[k] as number),
+      String,
+    );
   }
   summary[dist] = s;
   process.stderr.write(`${dist}: ${JSON.stringify(s)}\n`);

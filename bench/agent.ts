@@ -27,7 +27,8 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "../src/libvirt/index.js";
-import { openConsole, type SpawnedAgent, tempDir, uniqueName } from "../test/support/agent.js";
+import { openConsole, type SpawnedAgent, tempDir } from "../test/support/agent.js";
+import { uniqueName } from "../test/support/names.js";
 import { measureIdleAgent } from "./agent-idle.js";
 import {
   bareOpenMs,
@@ -35,16 +36,14 @@ import {
   describeSteps,
   measureInventory,
   POOLS,
-  procCpuMs,
-  procRssMb,
   TOTAL,
   VOLS,
   writeBenchHost,
 } from "./inventory.js";
+import { procCpuMs, procRssMb, say } from "./measure.js";
 
 const WINDOW_S = Number(process.env.LVQ_BENCH_WINDOW_S ?? 60);
 const STATS_INTERVAL_S = 10;
-const say = (s: string) => process.stderr.write(`${s}\n`);
 const procCpuSeconds = (pid: number) => procCpuMs(pid) / 1000;
 
 async function main(): Promise<Record<string, number>> {

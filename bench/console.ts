@@ -17,15 +17,11 @@ import { BIN } from "../test/cli/harness.js";
 import { agentNameOf, type SpawnedAgent, spawnAgent } from "../test/support/agent.js";
 import { BROKER } from "../test/support/broker.js";
 import { writeTestDriverFile } from "../test/support/testdriver.js";
+import { median } from "./measure.js";
 
 const HOSTS = 10;
 const DOMAINS = 1000;
 const RUNS = 5;
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 
 function run(
   cmd: string,

@@ -26,7 +26,6 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { uniqueName } from "../test/support/agent.js";
 import {
   CLUSTER_URLS,
   cluster,
@@ -37,6 +36,8 @@ import {
   startNode,
 } from "../test/support/cluster.js";
 import { BUILT_MAIN, startFleet } from "../test/support/fleet.js";
+import { uniqueName } from "../test/support/names.js";
+import { loadAverage, procRssMb, say } from "./measure.js";
 
 const run = promisify(execFile);
 const AGENTS = Number(process.env.LVQ_FLEET_AGENTS ?? 100);
@@ -46,7 +47,6 @@ const HEARTBEAT_S = 5;
 /** How long the fleet idles (two stats sweeps) before the agents' RSS is read. */
 const IDLE_S = 20;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const say = (s: string) => process.stderr.write(`${s}\n`);
 
 /** Runs lvq (the built CLI) against the cluster; its stdout, stderr, exit code and wall time. */
 async function lvq(
@@ -79,11 +79,6 @@ async function lvq(
       resolve({ code: code ?? -1, stdout, stderr, ms: performance.now() - t0 }),
     );
   });
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 /** Runs `virsh` on a list of (file, verb, domain) through `xargs -P 16`; wall ms. */
@@ -124,10 +119,10 @@ async function main(): Promise<void> {
     // --- idle RSS (before any command: the agents have done nothing but start and sweep) ---
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
     let agentRss = 0;
-    for (const h of fleet.hosts) agentRss = Math.max(agentRss, rssMb(h.agent.proc.pid!));
+    for (const h of fleet.hosts) agentRss = Math.max(agentRss, procRssMb(h.agent.proc.pid!));
     const bare = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
     await new Promise((r) => setTimeout(r, 1000));
-    const bareRss = rssMb(bare.pid!);
+    const bareRss = procRssMb(bare.pid!);
     bare.kill();
     say(
       `agent RSS (largest of ${AGENTS}): ${agentRss.toFixed(1)} MB; a bare node: ${bareRss.toFixed(1)} MB`,
@@ -277,7 +272,7 @@ async function main(): Promise<void> {
       agent_rss_mb: Number(agentRss.toFixed(1)),
       bare_node_rss_mb: Number(bareRss.toFixed(1)),
     };
-    say(`load average at end: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+    say(`load average at end: ${loadAverage()}`);
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {
     await fleet.stop();

@@ -2,13 +2,13 @@
 // `lvq agent` started on a test-driver host of 10,000 domains and 100 pools × 10 volumes, timed
 // from its process start until a console's queries return every one of its 21,102 objects,
 // next to the daemon's own time to open the same file (a bare connection).
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "../src/libvirt/index.js";
 import type { ConsoleSession } from "../src/qmf/index.js";
 import { agentNameOf, type SpawnedAgent, spawnAgent } from "../test/support/agent.js";
 import { writeTestDriverFile } from "../test/support/testdriver.js";
+import { procCpuMs, procRssMb } from "./measure.js";
 
 export const DOMAINS = 10_000;
 export const POOLS = 100;
@@ -64,16 +64,6 @@ export async function bareOpenMs(uri: string): Promise<number> {
   return ms;
 }
 
-const CLK_TCK = 100; // Linux USER_HZ
-
-/** CPU time (user + system) a process has used, in ms. */
-export function procCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields[11] = utime, fields[12] = stime (0-based after the command name)
-  return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1000;
-}
-
 /**
  * What the daemon needs to answer the reads of a full resync, the agent aside: on a bare
  * connection (its open not timed), the domain listing and bulk stats together, then one
@@ -115,16 +105,6 @@ export async function bareReadsMs(uri: string): Promise<number> {
     return performance.now() - t0;
   } finally {
     await lv.close();
-  }
-}
-
-/** The resident set of a process, MB (NaN once it is gone). */
-export function procRssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
   }
 }
 

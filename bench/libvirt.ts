@@ -13,11 +13,12 @@
 // The last output line is one JSON object with the figures.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect, type Domain, type LibvirtClient, StatsTypes } from "../src/libvirt/index.js";
 import { writeTestDriverFile } from "../test/support/testdriver.js";
+import { loadAverage, median, procCpuMs } from "./measure.js";
 
 // Many short rounds rather than a few long ones: the medians then shrug off the bursts of
 // load that other work on a small machine brings.
@@ -97,15 +98,12 @@ function libvirtdPid(): string | undefined {
   }
 }
 const LIBVIRTD_PID = libvirtdPid();
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** libvirtd's user + sys CPU time in µs (all threads), NaN if it cannot be read. */
 function daemonCpuMicros(): number {
   if (!LIBVIRTD_PID) return Number.NaN;
   try {
-    const stat = readFileSync(`/proc/${LIBVIRTD_PID}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+    return procCpuMs(Number(LIBVIRTD_PID)) * 1000;
   } catch {
     return Number.NaN;
   }
@@ -159,17 +157,7 @@ function maxClientRequests(): string {
   }
 }
 
-/** The 1/5/15-minute load averages: how busy the machine was around the measurement. */
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(" ");
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(10);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 async function main(): Promise<void> {
   ensurePythonLibvirt();
@@ -194,7 +182,7 @@ async function main(): Promise<void> {
     console.log(
       `libvirt RPC benchmark: ${ROUNDS} interleaved rounds of ${SECONDS} s per call-rate measurement (medians), same libvirtd`,
     );
-    console.log(`load average at start: ${load()}`);
+    console.log(`load average at start: ${loadAverage()}`);
     const python = (args: string[]) => {
       const r = spawnSync(PYTHON, [join(here, "libvirt-baseline.py"), ...args], {
         encoding: "utf8",
@@ -294,7 +282,7 @@ async function main(): Promise<void> {
     const parCpu = cpuPerCall(parOurs);
     const pyParCpu = cpuPerCall(parPy);
     console.log(
-      `python3-libvirt ${pyOut.version} (C library) via ${PYTHON}; Node ${process.version}; load average at end: ${load()}`,
+      `python3-libvirt ${pyOut.version} (C library) via ${PYTHON}; Node ${process.version}; load average at end: ${loadAverage()}`,
     );
     const rounds = (runs: CallRun[]) => runs.map((r) => Math.round(r.calls_s)).join(" / ");
     const cpuRounds = (runs: CallRun[]) =>

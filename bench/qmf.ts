@@ -1,5 +1,6 @@
 /**
- * QMF sessions benchmark (`npm run bench:qmf`), on the local RabbitMQ, in one run:
+ * QMF sessions benchmark (`npm run bench:qmf`), on the test broker (LVQ_TEST_BROKER, default the
+ * local RabbitMQ), in one run:
  *  - method round trip console → agent → console of a no-op method, p50/p99 over ≥ 10,000
  *    calls, side by side with a bare amqplib request/reply carrying the same body sizes over
  *    the same broker, and with that bare pair wrapped in the QMF envelope (calls interleave,
@@ -22,8 +23,8 @@ import {
   type QmfValue,
   Uuid,
 } from "../src/qmf/index.js";
+import { BROKER } from "../test/support/broker.js";
 
-const URL_ = process.env.LVQ_AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const CALLS = Number(process.env.BENCH_CALLS ?? 10_000);
 const OBJECTS = 10_000;
 
@@ -83,8 +84,8 @@ const FULL_ENVELOPE: EnvelopeParts = {
  */
 async function bareRoundTrip(requestBody: Buffer, replyBody: Buffer, parts: EnvelopeParts) {
   // The same socket options as the QMF transport (TCP_NODELAY), so only the layer differs.
-  const conn = await amqp.connect(URL_, { noDelay: true });
-  const serverConn = await amqp.connect(URL_, { noDelay: true });
+  const conn = await amqp.connect(BROKER, { noDelay: true });
+  const serverConn = await amqp.connect(BROKER, { noDelay: true });
   const sch = await serverConn.createChannel();
   const q = await sch.assertQueue("", { exclusive: true, autoDelete: true });
   const exchange = parts.directExchange ? "qmf.default.direct" : "";
@@ -189,14 +190,14 @@ async function envelopeParts(
 async function main(): Promise<void> {
   const schema = await loadSchemaFile(schemaPath);
   const agent = new AgentSession({
-    url: URL_,
+    url: BROKER,
     vendor: "example.org",
     product: "bench",
     instance: `bench-${tag}`,
     schemas: [schema],
     onMethod: async () => ({}),
   });
-  const consoleS = new ConsoleSession({ url: URL_, defaultTimeoutMs: 30_000 });
+  const consoleS = new ConsoleSession({ url: BROKER, defaultTimeoutMs: 30_000 });
   await consoleS.open();
   await agent.open();
   agent.setObject("Widget", "Widget:noop", { name: "noop" });

@@ -11,8 +11,9 @@
 // The last line is one JSON object with the five figures.
 import { readFileSync } from "node:fs";
 import { connectFleet, Domain, type SchemaEvent } from "../src/console/index.js";
+import { privateVhost } from "../test/support/broker.js";
 import { startFleet } from "../test/support/fleet.js";
-import { launchBrowser, privateVhost, startWeb } from "../test/web/harness.js";
+import { launchBrowser, startWeb } from "../test/web/harness.js";
 
 const HOSTS = 10;
 const DOMAINS = 1000;

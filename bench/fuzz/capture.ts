@@ -34,8 +34,9 @@ import {
   RoutingKey,
   TOPIC_EXCHANGE,
 } from "../../src/qmf/transport/index.js";
-import { agentNameOf, startTestAgent, uniqueName } from "../../test/support/agent.js";
+import { agentNameOf, startTestAgent } from "../../test/support/agent.js";
 import { BROKER } from "../../test/support/broker.js";
+import { uniqueName } from "../../test/support/names.js";
 import { writeTestDriverFile } from "../../test/support/testdriver.js";
 import { decodeSeed } from "./libvirt.js";
 import { type Seed, writeSeeds } from "./seeds.js";

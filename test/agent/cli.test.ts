@@ -8,15 +8,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { ConsoleSession } from "../../src/qmf/index.js";
-import {
-  agentNameOf,
-  openConsole,
-  spawnAgent,
-  startTestAgent,
-  tempDir,
-  uniqueName,
-} from "../support/agent.js";
+import { agentNameOf, openConsole, spawnAgent, startTestAgent, tempDir } from "../support/agent.js";
 import { rabbitmqctl, vhostUrl } from "../support/broker.js";
+import { uniqueName } from "../support/names.js";
 import { writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 

@@ -18,7 +18,7 @@ import {
   type LibvirtClient,
 } from "../../src/libvirt/index.js";
 import { type ConsoleSession, type ObjectIdLike, QmfStatus } from "../../src/qmf/index.js";
-import { type AgentHandle, objectsByName, startTestAgent, uniqueName } from "../support/agent.js";
+import { type AgentHandle, objectsByName, startTestAgent } from "../support/agent.js";
 import {
   type AgentView,
   agentView,
@@ -26,6 +26,7 @@ import {
   type ViewedAgent,
   viewedTestAgent,
 } from "../support/agent-view.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 

@@ -12,14 +12,9 @@ import { methodArgsToWire } from "../../src/qmf/console/wire.js";
 import { ConsoleSession, encodeMap, isMethodError, QmfStatus } from "../../src/qmf/index.js";
 import { LSTR_MAX_BYTES } from "../../src/qmf/schema/wire-values.js";
 import { objectIdToWire } from "../../src/qmf/transport/index.js";
-import {
-  type AgentHandle,
-  openConsole,
-  startTestAgent,
-  tempDir,
-  uniqueName,
-} from "../support/agent.js";
+import { type AgentHandle, openConsole, startTestAgent, tempDir } from "../support/agent.js";
 import { type BrokerUsers, brokerUsers } from "../support/broker-users.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 
 const dir = tempDir("limits");

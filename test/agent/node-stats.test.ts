@@ -10,8 +10,9 @@ import {
   NodeCpuStats,
   NodeMemoryStats,
 } from "../../src/libvirt/index.js";
-import { type AgentHandle, uniqueName } from "../support/agent.js";
+import type { AgentHandle } from "../support/agent.js";
 import { type AgentView, type ViewedAgent, viewedTestAgent } from "../support/agent-view.js";
+import { uniqueName } from "../support/names.js";
 
 const spec = { domains: 2, pools: 0, volumesPerPool: 0, namePrefix: `${uniqueName("ns")}-` };
 

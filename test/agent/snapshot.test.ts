@@ -14,7 +14,7 @@ import {
   type LibvirtClient,
 } from "../../src/libvirt/index.js";
 import type { ConsoleSession, ObjectIdLike } from "../../src/qmf/index.js";
-import { type AgentHandle, objectsByName, uniqueName } from "../support/agent.js";
+import { type AgentHandle, objectsByName } from "../support/agent.js";
 import {
   type AgentView,
   refName,
@@ -22,6 +22,7 @@ import {
   type ViewedAgent,
   viewedTestAgent,
 } from "../support/agent-view.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 

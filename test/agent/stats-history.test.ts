@@ -9,13 +9,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { ConsoleSession } from "../../src/qmf/index.js";
 import { nowNs } from "../../src/util/clock.js";
-import {
-  type AgentHandle,
-  openConsole,
-  startTestAgent,
-  tempDir,
-  uniqueName,
-} from "../support/agent.js";
+import { type AgentHandle, openConsole, startTestAgent, tempDir } from "../support/agent.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 
 const dir = tempDir("hist");

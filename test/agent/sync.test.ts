@@ -18,9 +18,9 @@ import {
   openConsole,
   startTestAgent,
   tempDir,
-  uniqueName,
 } from "../support/agent.js";
 import { BROKER } from "../support/broker.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 

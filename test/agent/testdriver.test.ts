@@ -30,9 +30,9 @@ import {
   openConsole,
   startTestAgent,
   tempDir,
-  uniqueName,
 } from "../support/agent.js";
 import { type AgentView, agentView, refName, refused } from "../support/agent-view.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 

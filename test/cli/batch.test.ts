@@ -4,20 +4,15 @@
 // Domain states are checked through the SDK, as the agents publish them.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { connectFleet, Domain, type Fleet } from "../../src/console/index.js";
-import { type AgentHandle, startTestAgent } from "../support/agent.js";
-import { BROKER } from "../support/broker.js";
+import { Domain, type Fleet } from "../../src/console/index.js";
+import type { AgentHandle } from "../support/agent.js";
+import { type AgentPair, startAgentPair } from "../support/agent-pair.js";
 import { statesBecome as becomes, withStates } from "../support/domain-states.js";
-import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
-import { waitFor } from "../support/wait.js";
+import { testDriverNames } from "../support/testdriver.js";
 import { buildOnce, lvq, lvqOnTty, stderrOf } from "./harness.js";
 
 const tag = randomBytes(3).toString("hex");
-const dir = mkdtempSync(join(tmpdir(), `lvq-batch-${tag}-`));
 // A: seven domains, the last one shut off in before(); B: two running.
 const specA = { domains: 7, pools: 0, volumesPerPool: 0, namePrefix: `bat${tag}a-` };
 const specB = { domains: 2, pools: 0, volumesPerPool: 0, namePrefix: `bat${tag}b-` };
@@ -25,6 +20,7 @@ const namesA = testDriverNames(specA).domains;
 const namesB = testDriverNames(specB).domains;
 const runningA = namesA.slice(0, 6);
 const offA = namesA[6]!;
+let pair: AgentPair;
 let agentA: AgentHandle;
 let agentB: AgentHandle;
 let fleet: Fleet;
@@ -55,32 +51,11 @@ const notPaused = (d: { name: string }) =>
 
 describe("lvq verbs over a selection", { timeout: 170_000 }, () => {
   before(async () => {
-    [, agentA, agentB] = await Promise.all([
-      buildOnce(),
-      startTestAgent({
-        uri: writeTestDriverFile(join(dir, "a.xml"), specA),
-        instance: `bat-${tag}-a`,
-        broker: BROKER,
-      }),
-      startTestAgent({
-        uri: writeTestDriverFile(join(dir, "b.xml"), specB),
-        instance: `bat-${tag}-b`,
-        broker: BROKER,
-      }),
-    ]);
-    fleet = await connectFleet({ broker: BROKER });
-    await waitFor(
-      "both agents' domains",
-      20_000,
-      async () => (await fleet.domains(undefined, { agents: ours() })).length === 9,
-    );
+    [, pair] = await Promise.all([buildOnce(), startAgentPair(`bat-${tag}`, specA, specB)]);
+    ({ agentA, agentB, fleet } = pair);
     await (await fleet.resolve(Domain, offA.uuid)).destroy();
   });
-  after(async () => {
-    await fleet?.close();
-    await Promise.allSettled([agentA?.stop(), agentB?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => pair?.stop());
   beforeEach(async () => {
     // Back to the initial states, whatever a test left.
     const want = initial();

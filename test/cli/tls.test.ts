@@ -9,10 +9,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type SpawnedAgent, spawnAgent, uniqueName } from "../support/agent.js";
+import { type SpawnedAgent, spawnAgent } from "../support/agent.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import {
-  CLIENT_CERT_USER,
   certFile,
   EXPIRED_NAME,
   keyFile,
@@ -20,7 +20,6 @@ import {
   TLS_URL,
   tlsBrokerDown,
   tlsBrokerUp,
-  tlsCtl,
   WRONG_NAME,
 } from "../support/tls-broker.js";
 import { buildOnce, jsonOf, lvq } from "./harness.js";
@@ -44,10 +43,6 @@ function agentNames(r: { code: number; stdout: string; stderr: string }): string
 describe("lvq over TLS (the TLS test node)", { timeout: 170_000 }, () => {
   before(async () => {
     await Promise.all([tlsBrokerUp(), buildOnce()]);
-    await tlsCtl("delete_user", CLIENT_CERT_USER).catch(() => {});
-    await tlsCtl("add_user", CLIENT_CERT_USER, uniqueName("unused"));
-    await tlsCtl("clear_password", CLIENT_CERT_USER);
-    await tlsCtl("set_permissions", "-p", "/", CLIENT_CERT_USER, ".*", ".*", ".*");
     agent = spawnAgent([
       ...OVER_TLS,
       "--require-tls",

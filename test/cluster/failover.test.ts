@@ -18,7 +18,7 @@ import {
   QmfStatus,
 } from "../../src/qmf/index.js";
 import { BIN, buildOnce } from "../cli/harness.js";
-import { type AgentHandle, startTestAgent, tempDir, uniqueName } from "../support/agent.js";
+import { type AgentHandle, startTestAgent, tempDir } from "../support/agent.js";
 import {
   CLUSTER_URLS,
   cluster,
@@ -35,6 +35,7 @@ import {
   stopNode,
 } from "../support/cluster.js";
 import { FaultProxy } from "../support/fault-proxy.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 

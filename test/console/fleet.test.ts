@@ -1,8 +1,6 @@
 // The typed SDK against the real broker and two real agents on private test-driver files.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
@@ -17,13 +15,13 @@ import {
   NotFoundError,
   Pool,
 } from "../../src/console/index.js";
-import { type AgentHandle, agentNameOf, spawnAgent, startTestAgent } from "../support/agent.js";
+import { type AgentHandle, agentNameOf, spawnAgent } from "../support/agent.js";
+import { type AgentPair, startAgentPair } from "../support/agent-pair.js";
 import { BROKER } from "../support/broker.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 
 const tag = randomBytes(3).toString("hex");
-const dir = mkdtempSync(join(tmpdir(), `lvq-sdk-${tag}-`));
 const specA = { domains: 3, pools: 1, volumesPerPool: 1, namePrefix: `sdk${tag}a-` };
 const specB = {
   domains: 2,
@@ -34,6 +32,8 @@ const specB = {
 };
 const namesA = testDriverNames(specA);
 const namesB = testDriverNames(specB);
+let pair: AgentPair;
+let dir: string;
 let agentA: AgentHandle;
 let agentB: AgentHandle;
 let fleet: Fleet;
@@ -41,31 +41,10 @@ let ours: string[];
 
 describe("console SDK", { timeout: 90_000 }, () => {
   before(async () => {
-    [agentA, agentB] = await Promise.all([
-      startTestAgent({
-        uri: writeTestDriverFile(join(dir, "a.xml"), specA),
-        instance: `sdk-${tag}-a`,
-        broker: BROKER,
-      }),
-      startTestAgent({
-        uri: writeTestDriverFile(join(dir, "b.xml"), specB),
-        instance: `sdk-${tag}-b`,
-        broker: BROKER,
-      }),
-    ]);
-    ours = [agentA.name, agentB.name];
-    fleet = await connectFleet({ broker: BROKER });
-    await waitFor(
-      "both agents' domains",
-      20_000,
-      async () => (await fleet.domains(undefined, { agents: ours })).length === 5,
-    );
+    pair = await startAgentPair(`sdk-${tag}`, specA, specB);
+    ({ agentA, agentB, fleet, ours, dir } = pair);
   });
-  after(async () => {
-    await fleet?.close();
-    await Promise.allSettled([agentA?.stop(), agentB?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => pair?.stop());
 
   test("queries across agents return typed objects; equality filters join through DomainInfo", async () => {
     const all = await fleet.domains(undefined, { agents: ours });

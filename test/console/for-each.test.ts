@@ -4,20 +4,16 @@
 // under the calls is each in-flight target's error.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { connectFleet, Domain, type Fleet, type ForEachResult } from "../../src/console/index.js";
-import { type AgentHandle, startTestAgent } from "../support/agent.js";
-import { BROKER } from "../support/broker.js";
+import type { AgentHandle } from "../support/agent.js";
+import { type AgentPair, startAgentPair } from "../support/agent-pair.js";
 import { statesBecome as becomes } from "../support/domain-states.js";
-import { FaultProxy } from "../support/fault-proxy.js";
-import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
+import { brokerProxy } from "../support/fault-proxy.js";
+import { testDriverNames } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 
 const tag = randomBytes(3).toString("hex");
-const dir = mkdtempSync(join(tmpdir(), `lvq-each-${tag}-`));
 const specA = { domains: 3, pools: 0, volumesPerPool: 0, namePrefix: `each${tag}a-` };
 const specB = {
   domains: 2,
@@ -28,6 +24,7 @@ const specB = {
 };
 const namesA = testDriverNames(specA);
 const namesB = testDriverNames(specB);
+let pair: AgentPair;
 let agentA: AgentHandle;
 let agentB: AgentHandle;
 let fleet: Fleet;
@@ -51,31 +48,10 @@ const initial = (): Record<string, string> =>
 
 describe("fleet.forEach", { timeout: 90_000 }, () => {
   before(async () => {
-    [agentA, agentB] = await Promise.all([
-      startTestAgent({
-        uri: writeTestDriverFile(join(dir, "a.xml"), specA),
-        instance: `each-${tag}-a`,
-        broker: BROKER,
-      }),
-      startTestAgent({
-        uri: writeTestDriverFile(join(dir, "b.xml"), specB),
-        instance: `each-${tag}-b`,
-        broker: BROKER,
-      }),
-    ]);
-    ours = [agentA.name, agentB.name];
-    fleet = await connectFleet({ broker: BROKER });
-    await waitFor(
-      "both agents' domains",
-      20_000,
-      async () => (await fleet.domains(undefined, { agents: ours })).length === 5,
-    );
+    pair = await startAgentPair(`each-${tag}`, specA, specB);
+    ({ agentA, agentB, fleet, ours } = pair);
   });
-  after(async () => {
-    await fleet?.close();
-    await Promise.allSettled([agentA?.stop(), agentB?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => pair?.stop());
   beforeEach(async () => {
     // Every test starts from the files' states: A's domains running, B's shut off.
     const paused = await fleet.domains({ state: "paused" }, { agents: ours });
@@ -220,12 +196,7 @@ describe("fleet.forEach", { timeout: 90_000 }, () => {
   });
 
   test("the broker connection lost under the calls: each in-flight target fails with ConnectionLostError, once; the next batch succeeds", async () => {
-    const url = new URL(BROKER);
-    const proxy = new FaultProxy({
-      targetHost: url.hostname,
-      targetPort: Number(url.port || 5672),
-    });
-    url.port = String(await proxy.port());
+    const { proxy, url } = await brokerProxy();
     const cut = await connectFleet({ broker: url.toString() });
     try {
       const running = await cut.domains({ state: "running" }, { agents: [agentA.name] });

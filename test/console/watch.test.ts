@@ -21,7 +21,7 @@ import {
 } from "../../src/console/index.js";
 import { type AgentHandle, startTestAgent } from "../support/agent.js";
 import { BROKER } from "../support/broker.js";
-import { FaultProxy } from "../support/fault-proxy.js";
+import { brokerProxy } from "../support/fault-proxy.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
 
@@ -248,12 +248,7 @@ describe("fleet events and watch()", { timeout: 120_000 }, () => {
   });
 
   test("a cut broker link: one brokerDisconnected, one brokerReconnected, and the watch goes on", async () => {
-    const url = new URL(BROKER);
-    const proxy = new FaultProxy({
-      targetHost: url.hostname,
-      targetPort: Number(url.port || 5672),
-    });
-    url.port = String(await proxy.port());
+    const { proxy, url } = await brokerProxy();
     const cut = await connectFleet({ broker: url.toString() });
     const link: string[] = [];
     cut.on("brokerDisconnected", (err) => link.push(`disconnected ${err.name}`));

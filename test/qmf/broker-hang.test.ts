@@ -12,14 +12,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ConnectionLostError } from "../../src/qmf/index.js";
 import { rabbitmqctl, vhostUrl } from "../support/broker.js";
+import { uniqueName } from "../support/names.js";
 import { waitFor } from "../support/wait.js";
-import {
-  openWidgetPair,
-  QUICK_LINK,
-  sleep,
-  uniqueName,
-  type WidgetPair,
-} from "./fixtures/helpers.js";
+import { openWidgetPair, QUICK_LINK, sleep, type WidgetPair } from "./fixtures/helpers.js";
 
 const vhost = uniqueName("lvq-hang");
 const url = vhostUrl(vhost);

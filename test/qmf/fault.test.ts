@@ -17,6 +17,7 @@ import {
   type Schema,
 } from "../../src/qmf/index.js";
 import { rabbitmqctl, vhostUrl } from "../support/broker.js";
+import { uniqueName } from "../support/names.js";
 import { waitFor } from "../support/wait.js";
 import {
   closeConnectionsNamed,
@@ -25,7 +26,6 @@ import {
   RawPeer,
   recordLinkEvents,
   sleep,
-  uniqueName,
   type WidgetPair,
 } from "./fixtures/helpers.js";
 

@@ -19,8 +19,9 @@ import amqp, { type Channel, type ChannelModel, type Options } from "amqplib";
 import { encodeList, encodeMap } from "../../src/qmf/codec/index.js";
 import { AgentSession, ConsoleSession, type MethodCall, type Schema } from "../../src/qmf/index.js";
 import { rabbitmqctl } from "../support/broker.js";
+import { uniqueName } from "../support/names.js";
 import { waitFor } from "../support/wait.js";
-import { loadWidgets, sleep, uniqueName } from "./fixtures/helpers.js";
+import { loadWidgets, sleep } from "./fixtures/helpers.js";
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL("../../scripts/broker-users.sh", import.meta.url));

@@ -9,13 +9,13 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { ConnectionLostError } from "../../src/qmf/index.js";
 import { rabbitmqctl } from "../support/broker.js";
 import { FaultProxy } from "../support/fault-proxy.js";
+import { uniqueName } from "../support/names.js";
 import { waitFor } from "../support/wait.js";
 import {
   echoArgsOfEveryType,
   openWidgetPair,
   QUICK_LINK,
   sleep,
-  uniqueName,
   type WidgetPair,
 } from "./fixtures/helpers.js";
 

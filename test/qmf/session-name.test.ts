@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { AgentSession, ConsoleSession, NameInUseError, type Schema } from "../../src/qmf/index.js";
 import { BROKER } from "../support/broker.js";
-import { loadWidgets, uniqueName } from "./fixtures/helpers.js";
+import { uniqueName } from "../support/names.js";
+import { loadWidgets } from "./fixtures/helpers.js";
 
 describe("agent names are unique on the broker", () => {
   let schema: Schema;

@@ -20,8 +20,9 @@ import {
 } from "../../src/qmf/transport/index.js";
 import { BROKER, rabbitmqctl, vhostUrl } from "../support/broker.js";
 import { FaultProxy } from "../support/fault-proxy.js";
+import { uniqueName } from "../support/names.js";
 import { waitFor } from "../support/wait.js";
-import { RawPeer, uniqueName } from "./fixtures/helpers.js";
+import { RawPeer } from "./fixtures/helpers.js";
 
 const props = { opcode: "_data_indication", contentType: "amqp/list" };
 

@@ -23,14 +23,9 @@ import {
   type Schema,
 } from "../../src/qmf/index.js";
 import { BROKER, vhostUrl } from "../support/broker.js";
+import { uniqueName } from "../support/names.js";
 import { waitFor } from "../support/wait.js";
-import {
-  echoArgsOfEveryType,
-  loadWidgets,
-  RawPeer,
-  sleep,
-  uniqueName,
-} from "./fixtures/helpers.js";
+import { echoArgsOfEveryType, loadWidgets, RawPeer, sleep } from "./fixtures/helpers.js";
 
 /** Marks this run's agents: the broker is shared with other runs and other agents. */
 const RUN = uniqueName("run");

@@ -17,6 +17,7 @@ import {
   type TlsErrorCode,
   type TlsOptions,
 } from "../../src/qmf/index.js";
+import { uniqueName } from "../support/names.js";
 import {
   CLIENT_CERT_USER,
   certFile,
@@ -29,7 +30,7 @@ import {
   tlsCtl,
   WRONG_NAME,
 } from "../support/tls-broker.js";
-import { loadWidgets, uniqueName } from "./fixtures/helpers.js";
+import { loadWidgets } from "./fixtures/helpers.js";
 
 let schema: Schema;
 const CA: TlsOptions = { caFile: certFile("ca") };
@@ -37,11 +38,6 @@ const CA: TlsOptions = { caFile: certFile("ca") };
 before(async () => {
   await tlsBrokerUp();
   schema = await loadWidgets();
-  // The client certificate's user: no password, EXTERNAL is its only way in.
-  await tlsCtl("delete_user", CLIENT_CERT_USER).catch(() => {});
-  await tlsCtl("add_user", CLIENT_CERT_USER, uniqueName("unused"));
-  await tlsCtl("clear_password", CLIENT_CERT_USER);
-  await tlsCtl("set_permissions", "-p", "/", CLIENT_CERT_USER, ".*", ".*", ".*");
 });
 after(async () => {
   await tlsBrokerDown();

@@ -2,7 +2,6 @@
 // subprocess, each with a unique instance name and a private state folder, always stopped
 // by the caller (`stop()`), never touching another run's agents.
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,13 +19,7 @@ import type { RoleUsers } from "../../src/agent/roles.js";
 import type { Observer } from "../../src/observe/observer.js";
 import { ConsoleSession, type QmfObject } from "../../src/qmf/index.js";
 import { BROKER } from "./broker.js";
-
-/** bench/fuzz/capture.ts reads the test broker from here. */
-
-/** A unique name: `lvqtest-<tag>-<random>`. */
-export function uniqueName(tag = "agent"): string {
-  return `lvqtest-${tag}-${randomBytes(4).toString("hex")}`;
-}
+import { uniqueName } from "./names.js";
 
 /** The QMF agent name for an instance. */
 export const agentNameOf = (instance: string): string =>

@@ -1,13 +1,8 @@
 // Real RabbitMQ users for the tests of who may do what: a private vhost, users with random
 // passwords and full permissions there (guest too, for the agents), all deleted by `remove()`.
 // RabbitMQ stamps each of their messages with the user's name (the `user_id` it checks).
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
-import { uniqueName } from "./agent.js";
-
-const run = promisify(execFile);
-const rabbitmqctl = (...a: string[]) => run("rabbitmqctl", ["-q", ...a], { timeout: 60_000 });
+import { privateVhost, rabbitmqctl } from "./broker.js";
 
 /** A private vhost and its users. */
 export interface BrokerUsers {
@@ -24,38 +19,40 @@ export interface BrokerUsers {
 
 /** Creates a private vhost and the broker users `users` (short names) in it. */
 export async function brokerUsers(tag: string, users: readonly string[]): Promise<BrokerUsers> {
-  const vhost = uniqueName(tag);
+  const space = await privateVhost(tag);
+  const vhost = space.name;
   const suffix = randomBytes(3).toString("hex");
   const names = Object.fromEntries(users.map((u) => [u, `${u}-${suffix}`]));
   const passwords = Object.fromEntries(users.map((u) => [u, randomBytes(12).toString("hex")]));
   const remove = async () => {
     await Promise.allSettled([
       ...users.map((u) => rabbitmqctl("delete_user", names[u]!)),
-      rabbitmqctl("delete_vhost", vhost),
+      space.remove(),
     ]);
   };
   try {
-    await rabbitmqctl("add_vhost", vhost);
-    await Promise.all([
-      rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"),
-      ...users.map(async (u) => {
+    await Promise.all(
+      users.map(async (u) => {
         await rabbitmqctl("add_user", names[u]!, passwords[u]!);
         await rabbitmqctl("set_permissions", "-p", vhost, names[u]!, ".*", ".*", ".*");
       }),
-    ]);
+    );
   } catch (e) {
     await remove();
     throw e;
   }
-  const path = encodeURIComponent(vhost);
   return {
     vhost,
     names,
     passwords,
-    url: (user) =>
-      user === "guest"
-        ? `amqp://guest:guest@127.0.0.1:5672/${path}`
-        : `amqp://${names[user]}:${passwords[user]}@127.0.0.1:5672/${path}`,
+    url: (user) => {
+      const u = new URL(space.url);
+      if (user !== "guest") {
+        u.username = names[user]!;
+        u.password = passwords[user]!;
+      }
+      return u.toString();
+    },
     remove,
   };
 }

@@ -4,6 +4,7 @@
 // unix sockets (libvirtd). The peers on both sides are the real ones; only the wire between
 // them is tampered with.
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { BROKER } from "./broker.js";
 
 export type FaultProxyOptions =
   /** A TCP server; the proxy listens on a free port of 127.0.0.1. */
@@ -124,4 +125,12 @@ export class FaultProxy {
     this.resetAll();
     await new Promise((resolve) => this.server.close(resolve));
   }
+}
+
+/** A proxy in front of the broker at `broker` (default: the test broker), and its URL through it. */
+export async function brokerProxy(broker = BROKER): Promise<{ proxy: FaultProxy; url: URL }> {
+  const url = new URL(broker);
+  const proxy = new FaultProxy({ targetHost: url.hostname, targetPort: Number(url.port || 5672) });
+  url.port = String(await proxy.port());
+  return { proxy, url };
 }

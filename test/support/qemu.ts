@@ -1,14 +1,12 @@
 // QEMU guests for tests on qemu:///system: tiny (64 MiB), diskless, TCG (`type='qemu'`), with
 // unique names so concurrent test runs never collide, and a cleanup that always leaves
 // nothing behind.
-import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { DomainUndefineFlags, isNoDomain, type LibvirtClient } from "../../src/libvirt/index.js";
+import { uniqueName } from "./names.js";
 
-/** A unique guest name: `lvqtest-<random>`. */
-export function uniqueGuestName(tag = "vm"): string {
-  return `lvqtest-${tag}-${randomBytes(4).toString("hex")}`;
-}
+/** A unique guest name: `lvqtest-<tag>-<random>`. */
+export const uniqueGuestName = (tag = "vm"): string => uniqueName(tag);
 
 /**
  * Domain XML of a QEMU (TCG) guest with a virtio balloon: diskless and without graphics unless

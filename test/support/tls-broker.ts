@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { uniqueName } from "./names.js";
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL("../../scripts/tls-broker.sh", import.meta.url));
@@ -39,8 +40,17 @@ export async function tlsBroker(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Starts the node (idempotent; makes the certificates first). */
-export const tlsBrokerUp = (): Promise<string> => tlsBroker("up");
+/**
+ * Starts the node (idempotent; makes the certificates first) and makes the client
+ * certificate's broker user afresh, without a password: EXTERNAL is its only way in.
+ */
+export async function tlsBrokerUp(): Promise<void> {
+  await tlsBroker("up");
+  await tlsCtl("delete_user", CLIENT_CERT_USER).catch(() => {});
+  await tlsCtl("add_user", CLIENT_CERT_USER, uniqueName("unused"));
+  await tlsCtl("clear_password", CLIENT_CERT_USER);
+  await tlsCtl("set_permissions", "-p", "/", CLIENT_CERT_USER, ".*", ".*", ".*");
+}
 
 /** Stops and removes it, unless LVQ_KEEP_TLS_BROKER=1 (to run several files in a row). */
 export async function tlsBrokerDown(): Promise<void> {

@@ -7,34 +7,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { BIN, ROOT } from "../cli/harness.js";
-import { uniqueName } from "../support/agent.js";
-import { vhostUrl } from "../support/broker.js";
 
 const run = promisify(execFile);
 
 /** Where the screenshots go (git-ignored). */
 export const SHOTS = join(ROOT, "test-output", "web");
-
-/** `rabbitmqctl -q …`. */
-export function rabbitmqctl(...args: string[]): Promise<{ stdout: string }> {
-  return run("rabbitmqctl", ["-q", ...args], { timeout: 60_000 });
-}
-
-/** A vhost of our own on the shared broker: its connections can be closed without harm. */
-export async function privateVhost(
-  tag: string,
-): Promise<{ name: string; url: string; remove(): Promise<void> }> {
-  const name = uniqueName(tag);
-  await rabbitmqctl("add_vhost", name);
-  await rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*");
-  return {
-    name,
-    url: vhostUrl(name),
-    remove: async () => {
-      await rabbitmqctl("delete_vhost", name).catch(() => {});
-    },
-  };
-}
 
 /** A running `lvq web`. */
 export interface WebProcess {

@@ -9,17 +9,18 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connectFleet, type Fleet } from "../../src/console/index.js";
 import { startWebServer, type WebServer } from "../../src/web/index.js";
-import { type AgentHandle, startTestAgent, tempDir, uniqueName } from "../support/agent.js";
+import { type AgentHandle, startTestAgent, tempDir } from "../support/agent.js";
+import { type PrivateVhost, privateVhost } from "../support/broker.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames, writeTestDriverFile } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
-import { privateVhost } from "./harness.js";
 
 const dir = tempDir("webhist");
 const spec = { domains: 1, pools: 0, volumesPerPool: 0, namePrefix: `${uniqueName("wh")}-` };
 const { uuid } = testDriverNames(spec).domains[0]!;
 const uri = writeTestDriverFile(join(dir.path, "node.xml"), spec);
 
-let vhost: Awaited<ReturnType<typeof privateVhost>>;
+let vhost: PrivateVhost;
 let h: AgentHandle;
 let fleet: Fleet;
 let web: WebServer;

@@ -8,23 +8,16 @@ import type { Browser, Page } from "playwright-core";
 import { connectFleet, Domain, type Fleet } from "../../src/console/index.js";
 import type { MethodError } from "../../src/qmf/index.js";
 import { buildOnce, jsonOf, lvq } from "../cli/harness.js";
-import { uniqueName } from "../support/agent.js";
+import { type PrivateVhost, privateVhost, rabbitmqctl } from "../support/broker.js";
 import { type Fleet as AgentFleet, startFleet } from "../support/fleet.js";
+import { uniqueName } from "../support/names.js";
 import { testDriverNames } from "../support/testdriver.js";
 import { waitFor } from "../support/wait.js";
-import {
-  launchBrowser,
-  privateVhost,
-  rabbitmqctl,
-  runWeb,
-  screenshot,
-  startWeb,
-  type WebProcess,
-} from "./harness.js";
+import { launchBrowser, runWeb, screenshot, startWeb, type WebProcess } from "./harness.js";
 import { parseMetrics } from "./metrics-text.js";
 
 const PREFIX = uniqueName("web");
-let vhost: Awaited<ReturnType<typeof privateVhost>>;
+let vhost: PrivateVhost;
 let agents: AgentFleet;
 let web: WebProcess;
 let browser: Browser;
