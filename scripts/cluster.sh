@@ -28,71 +28,40 @@
 set -euo pipefail
 
 B=${LVQ_CLUSTER_DIR:-/tmp/lvq-cluster}
-RMQ=/usr/lib/rabbitmq/bin
 NODES=(1 2 3)
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=lib/rabbit-node.sh
+. "$(dirname "$0")/lib/rabbit-node.sh"
 
 node_name() { echo "lvq$1@localhost"; }
 amqp_port() { echo $((5680 + $1)); }
 dist_port() { echo $((25680 + $1)); }
-ctl() { # node, args…
-  local n=$1; shift
-  HOME=$B RABBITMQ_CONF_ENV_FILE=/dev/null timeout 60 "$RMQ/rabbitmqctl" -q -n "$(node_name "$n")" "$@"
-}
-answers() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$(amqp_port "$1")" 2>/dev/null; }
-pid_of() { # the Erlang VM started with our node name (3.10 names the node at run time, so
-  # it is in the environment, not on the command line)
-  local p
-  for p in $(pgrep -x beam.smp); do
-    { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "RABBITMQ_NODENAME=$(node_name "$1")" &&
-      { echo "$p"; return 0; }
-  done
-  return 0
-}
+ctl() { local n=$1; shift; rn_ctl "$B" "$(node_name "$n")" "$@"; }
+answers() { rn_answers "$(amqp_port "$1")"; }
+pid_of() { rn_pid "$(node_name "$1")"; }
 
 start_node() {
   local n=$1 d=$B/n$1
   [ -n "$(pid_of "$n")" ] && return 0
-  mkdir -p "$d/db" "$d/log"
+  mkdir -p "$d"
   cat >"$d/rabbitmq.conf" <<EOF
 listeners.tcp.1 = 127.0.0.1:$(amqp_port "$n")
 cluster_partition_handling = pause_minority
 loopback_users = none
 EOF
   echo '[].' >"$d/enabled_plugins"
-  HOME=$B RABBITMQ_CONF_ENV_FILE=/dev/null RABBITMQ_NODENAME="$(node_name "$n")" \
-    RABBITMQ_NODE_PORT="$(amqp_port "$n")" RABBITMQ_DIST_PORT="$(dist_port "$n")" \
-    RABBITMQ_CONFIG_FILE="$d/rabbitmq.conf" RABBITMQ_ADVANCED_CONFIG_FILE="$d/advanced.config" \
-    RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" \
-    RABBITMQ_MNESIA_BASE="$d/db" RABBITMQ_LOG_BASE="$d/log" RABBITMQ_PID_FILE="$d/pid" \
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}' \
-    nohup "$RMQ/rabbitmq-server" >"$d/log/console.out" 2>&1 </dev/null &
-  disown || true
+  rn_launch "$B" "$(node_name "$n")" "$d" "$(amqp_port "$n")" "$(dist_port "$n")"
 }
 
-await_node() {
-  local n=$1
-  for _ in $(seq 1 300); do
-    if answers "$n" && ctl "$n" await_startup >/dev/null 2>&1; then return 0; fi
-    [ -n "$(pid_of "$n")" ] || { sleep 0.5; [ -n "$(pid_of "$n")" ] || break; }
-    sleep 0.2
-  done
-  tail -n 20 "$B/n$n/log/console.out" >&2 || true
-  die "node $(node_name "$n") did not start (its log: $B/n$n/log)"
-}
+await_node() { rn_await "$B" "$(node_name "$1")" "$B/n$1" "$(amqp_port "$1")"; }
 
 in_cluster() { # is node n a running member of node 1's cluster?
   ctl 1 eval "lists:member('$(node_name "$1")', rabbit_nodes:all_running())." 2>/dev/null | grep -q true
 }
 
 up() {
-  command -v "$RMQ/rabbitmq-server" >/dev/null || die "rabbitmq-server is not installed (scripts/services.sh installs it)"
-  mkdir -p "$B"
-  if [ ! -s "$B/.erlang.cookie" ]; then
-    (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$B/.erlang.cookie")
-  fi
-  chmod 400 "$B/.erlang.cookie"
+  rn_cookie "$B"
   for n in "${NODES[@]}"; do start_node "$n"; done
   for n in "${NODES[@]}"; do await_node "$n"; done
   for n in 2 3; do
@@ -110,16 +79,7 @@ up() {
 }
 
 down() {
-  for n in "${NODES[@]}"; do
-    local pid; pid=$(pid_of "$n")
-    [ -n "$pid" ] || continue
-    ctl "$n" stop >/dev/null 2>&1 || kill -9 "$pid" 2>/dev/null || true
-  done
-  for n in "${NODES[@]}"; do
-    for _ in $(seq 1 100); do [ -z "$(pid_of "$n")" ] && break; sleep 0.1; done
-    local pid; pid=$(pid_of "$n")
-    [ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
-  done
+  for n in "${NODES[@]}"; do rn_stop "$B" "$(node_name "$n")"; done
   rm -rf "$B"
 }
 

@@ -28,7 +28,6 @@
 set -euo pipefail
 
 B=${LVQ_TLS_DIR:-/tmp/lvq-tls}
-RMQ=/usr/lib/rabbitmq/bin
 NODE=lvqtls@localhost
 AMQP_PORT=5690
 TLS_PORT=5691
@@ -36,16 +35,10 @@ DIST_PORT=25690
 log() { printf '[tls-broker] %s\n' "$*" >&2; }
 die() { printf '[tls-broker] error: %s\n' "$*" >&2; exit 1; }
 
-ctl() { HOME=$B RABBITMQ_CONF_ENV_FILE=/dev/null timeout 60 "$RMQ/rabbitmqctl" -q -n "$NODE" "$@"; }
-answers() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-pid_of() { # the Erlang VM started with our node name (in its environment, not its command line)
-  local p
-  for p in $(pgrep -x beam.smp); do
-    { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "RABBITMQ_NODENAME=$NODE" &&
-      { echo "$p"; return 0; }
-  done
-  return 0
-}
+# shellcheck source=lib/rabbit-node.sh
+. "$(dirname "$0")/lib/rabbit-node.sh"
+ctl() { rn_ctl "$B" "$NODE" "$@"; }
+pid_of() { rn_pid "$NODE"; }
 
 need_openssl() {
   command -v openssl >/dev/null && return 0
@@ -133,7 +126,7 @@ extendedKeyUsage=clientAuth'
 start_node() {
   [ -n "$(pid_of)" ] && return 0
   local c=$B/certs
-  mkdir -p "$B/db" "$B/log"
+  mkdir -p "$B"
   cat >"$B/rabbitmq.conf" <<EOF
 listeners.tcp.1 = 127.0.0.1:$AMQP_PORT
 loopback_users = none
@@ -155,35 +148,13 @@ EOF
 ]}].
 EOF
   echo '[rabbitmq_auth_mechanism_ssl].' >"$B/enabled_plugins"
-  HOME=$B RABBITMQ_CONF_ENV_FILE=/dev/null RABBITMQ_NODENAME="$NODE" \
-    RABBITMQ_NODE_PORT="$AMQP_PORT" RABBITMQ_DIST_PORT="$DIST_PORT" \
-    RABBITMQ_CONFIG_FILE="$B/rabbitmq.conf" RABBITMQ_ADVANCED_CONFIG_FILE="$B/advanced.config" \
-    RABBITMQ_ENABLED_PLUGINS_FILE="$B/enabled_plugins" \
-    RABBITMQ_MNESIA_BASE="$B/db" RABBITMQ_LOG_BASE="$B/log" RABBITMQ_PID_FILE="$B/pid" \
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}' \
-    nohup "$RMQ/rabbitmq-server" >"$B/log/console.out" 2>&1 </dev/null &
-  disown || true
+  rn_launch "$B" "$NODE" "$B" "$AMQP_PORT" "$DIST_PORT"
 }
 
-await_node() {
-  for _ in $(seq 1 300); do
-    if answers $AMQP_PORT && answers $TLS_PORT && ctl await_startup >/dev/null 2>&1; then
-      return 0
-    fi
-    [ -n "$(pid_of)" ] || { sleep 0.5; [ -n "$(pid_of)" ] || break; }
-    sleep 0.2
-  done
-  tail -n 20 "$B/log/console.out" >&2 || true
-  die "node $NODE did not start (its log: $B/log)"
-}
+await_node() { rn_await "$B" "$NODE" "$B" "$AMQP_PORT" "$TLS_PORT"; }
 
 up() {
-  command -v "$RMQ/rabbitmq-server" >/dev/null || die "rabbitmq-server is not installed (scripts/services.sh installs it)"
-  mkdir -p "$B"
-  if [ ! -s "$B/.erlang.cookie" ]; then
-    (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$B/.erlang.cookie")
-  fi
-  chmod 400 "$B/.erlang.cookie"
+  rn_cookie "$B"
   make_certs
   start_node
   await_node
@@ -191,20 +162,14 @@ up() {
 }
 
 down() {
-  local pid; pid=$(pid_of)
-  if [ -n "$pid" ]; then
-    ctl stop >/dev/null 2>&1 || kill -9 "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do [ -z "$(pid_of)" ] && break; sleep 0.1; done
-    pid=$(pid_of)
-    [ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
-  fi
+  rn_stop "$B" "$NODE"
   rm -rf "$B"
 }
 
 status() {
   local pid state; pid=$(pid_of)
   if [ -z "$pid" ]; then state=stopped
-  elif answers $TLS_PORT; then state=running
+  elif rn_answers "$TLS_PORT"; then state=running
   else state=not-serving; fi
   printf '%s amqp://127.0.0.1:%s amqps://127.0.0.1:%s pid=%s %s\n' \
     "$NODE" "$AMQP_PORT" "$TLS_PORT" "${pid:--}" "$state"
