@@ -17,6 +17,7 @@ import { type Counters, countersOf, type Rates, ratesBetween } from "./rates.js"
 import {
   type DomainRow,
   domainRow,
+  type HeardAgent,
   type HostRow,
   hostObjectsPart,
   type PoolRow,
@@ -28,13 +29,7 @@ import {
 type AnyObject = ManagedObject<object>;
 
 /** A host: its agent as last heard, and its Node and NodeInfo objects. */
-export interface HostEntry {
-  agent: string;
-  host: string;
-  instance: string;
-  epoch: number;
-  status: "up" | "silent";
-  heartbeatAt: number;
+export interface HostEntry extends HeardAgent {
   attributes: Record<string, unknown>;
   node?: Node;
   nodeInfo?: NodeInfo;
