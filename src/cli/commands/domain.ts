@@ -1,7 +1,7 @@
 // The virsh-like verbs for daily work on domains. Each one is a QMF method call on the object
 // the reference names, wherever in the fleet it lives; the simple verbs also act on every
 // domain a selection picks (see ../batch.ts).
-import { open, readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_CONCURRENCY } from "../../console/for-each.js";
@@ -13,6 +13,7 @@ import { UsageError } from "../errors.js";
 import { oneAgent } from "../hosts.js";
 import { displayValue, printJson, terminalText, withSpinner } from "../output.js";
 import { filterFromWords, isFilterWord, parseWhere } from "../selection.js";
+import { addDefineCommand } from "../verbs.js";
 
 /**
  * How long save, restore and migrate may take: they move a guest's whole memory, so the
@@ -212,31 +213,13 @@ Examples:
       });
   }
 
-  program
-    .command("define")
-    .argument("<file>", "a libvirt domain XML file")
-    .option("--host <host>", "the host to define it on (needed when several hosts answer)")
-    .description("define a domain from an XML file (it is not started)")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  $ lvq define web2.xml --host host1\n  $ lvq --json define web2.xml --host host1",
-    )
-    .action(async (file: string, opts: { host?: string }, cmd: Command) => {
-      let xml: string;
-      try {
-        xml = await readFile(file, "utf8");
-      } catch (err) {
-        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
-      }
-      await withFleet(cmd, async ({ fleet, settings }) => {
-        const node = await fleet.nodeOf(oneAgent(fleet, opts.host, "define"));
-        const d = await node.define_domain_xml({ xml_desc: xml });
-        if (settings.json) return printJson(d.toJSON());
-        process.stdout.write(
-          `Domain ${displayValue(d.name)} defined on ${displayValue(d.host)} (${displayValue(d.objectIdText)})\n`,
-        );
-      });
-    });
+  addDefineCommand(program, {
+    verb: "define",
+    noun: "domain",
+    description: "define a domain from an XML file (it is not started)",
+    example: "web2.xml",
+    define: (node, xml) => node.define_domain_xml({ xml_desc: xml }),
+  });
 
   program
     .command("save")

@@ -7,7 +7,7 @@ import { CONFIG_FLAG } from "../command-table.js";
 import { withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { displayValue, printJson, printTable } from "../output.js";
-import { longCall, reportDone } from "../verbs.js";
+import { addAutostartCommand, longCall, reportDone } from "../verbs.js";
 
 const DOMAIN_REF = "a domain name, UUID, host/name or object id";
 
@@ -114,24 +114,13 @@ export function registerResizeCommands(program: Command): void {
       });
     });
 
-  program
-    .command("autostart")
-    .argument("<domain>", DOMAIN_REF)
-    .option("--disable", "do not start it when the host boots")
-    .description("start a domain when its host boots (or, with --disable, not)")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  $ lvq autostart web1\n  $ lvq autostart host1/web1 --disable",
-    )
-    .action(async (text: string, opts: { disable?: boolean }, cmd: Command) => {
-      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-        const d = await fleet.resolve(sdk.Domain, text);
-        const autostart = opts.disable !== true;
-        await d.set_autostart({ autostart });
-        const done = autostart ? "marked as autostarted" : "unmarked as autostarted";
-        reportDone(settings.json, d, "autostart", done, { autostart });
-      });
-    });
+  addAutostartCommand(program, {
+    verb: "autostart",
+    noun: "domain",
+    ref: DOMAIN_REF,
+    example: "web1",
+    find: ({ fleet, sdk }, text) => fleet.resolve(sdk.Domain, text),
+  });
 
   program
     .command("domifaddr")
