@@ -124,6 +124,16 @@ export class FleetCache {
     this.onChange();
   }
 
+  /**
+   * Records an id of a keyed collection as upserted or removed since the last take (the later
+   * of the two wins), and says so.
+   */
+  private noteChange(changes: KeyedChanges, id: string, what: keyof KeyedChanges): void {
+    changes[what === "upsert" ? "remove" : "upsert"].delete(id);
+    changes[what].add(id);
+    this.changed();
+  }
+
   // ---- agents and the broker ------------------------------------------------------------
 
   /** An agent was heard (joined, restarted, or a heartbeat seen by the periodic check). */
@@ -322,18 +332,14 @@ export class FleetCache {
   }
 
   private markDomain(id: string): void {
-    this.changes.domains.remove.delete(id);
-    this.changes.domains.upsert.add(id);
     this.changes.hosts = true; // a host's domain counts and guest CPU come from its domains
-    this.changed();
+    this.noteChange(this.changes.domains, id, "upsert");
   }
 
   private removeDomain(id: string): void {
     if (!this.domains.delete(id)) return;
-    this.changes.domains.upsert.delete(id);
-    this.changes.domains.remove.add(id);
     this.changes.hosts = true;
-    this.changed();
+    this.noteChange(this.changes.domains, id, "remove");
   }
 
   private applyHostObject(o: Node | NodeInfo): void {
@@ -359,9 +365,7 @@ export class FleetCache {
     if (!newer(o, map.get(id))) return;
     map.set(id, o);
     this.storageSeen.set(o, Date.now());
-    changes.remove.delete(id);
-    changes.upsert.add(id);
-    this.changed();
+    this.noteChange(changes, id, "upsert");
   }
 
   private removeStorage<T extends AnyObject>(
@@ -370,9 +374,7 @@ export class FleetCache {
     id: string,
   ): void {
     if (!map.delete(id)) return;
-    changes.upsert.delete(id);
-    changes.remove.add(id);
-    this.changed();
+    this.noteChange(changes, id, "remove");
   }
 
   // ---- rows -------------------------------------------------------------------------------
