@@ -5,7 +5,7 @@ import { open } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_CONCURRENCY } from "../../console/for-each.js";
-import type { Domain, Fleet, ManagedObject } from "../../console/index.js";
+import type { Domain, Fleet } from "../../console/index.js";
 import { runBatch, type Selection } from "../batch.js";
 import { parsePositive } from "../config.js";
 import { type ConsoleModule, loadConsole, withFleet } from "../context.js";
@@ -13,7 +13,7 @@ import { UsageError } from "../errors.js";
 import { oneAgent } from "../hosts.js";
 import { displayValue, printJson, terminalText, withSpinner } from "../output.js";
 import { filterFromWords, isFilterWord, parseWhere } from "../selection.js";
-import { addDefineCommand } from "../verbs.js";
+import { addDefineCommand, reportDone } from "../verbs.js";
 
 /**
  * How long save, restore and migrate may take: they move a guest's whole memory, so the
@@ -65,20 +65,6 @@ const SIMPLE_VERBS: { verb: string; method: string; done: string; desc: string }
 
 function findDomain(sdk: ConsoleModule, fleet: Fleet, text: string): Promise<Domain> {
   return fleet.resolve(sdk.Domain, text);
-}
-
-function report(
-  json: boolean,
-  obj: ManagedObject<object>,
-  name: string,
-  action: string,
-  message: string,
-): void {
-  if (json) {
-    printJson({ object_id: obj.objectIdText, host: obj.host, name, action });
-  } else {
-    process.stdout.write(`Domain ${displayValue(name)} ${message} on ${displayValue(obj.host)}\n`);
-  }
 }
 
 /** Reads the domain UUID recorded in a save image (QEMU and test driver images carry the XML). */
@@ -208,7 +194,7 @@ Examples:
         await withFleet(cmd, async ({ fleet, sdk, settings }) => {
           const d = await findDomain(sdk, fleet, target.ref);
           await fleet.callMethod(d, v.method, {});
-          report(settings.json, d, d.name, v.verb, v.done);
+          reportDone(settings.json, d, v.verb, v.done);
         });
       });
   }
@@ -233,7 +219,7 @@ Examples:
         const d = await findDomain(sdk, fleet, text);
         const label = `saving ${displayValue(d.name)} to ${displayValue(path)}`;
         await longCall(fleet, settings, label, d, "save", { filename: path });
-        report(settings.json, d, d.name, "save", `saved to ${displayValue(path)}`);
+        reportDone(settings.json, d, "save", `saved to ${displayValue(path)}`);
       });
     });
 
@@ -278,7 +264,7 @@ Examples:
         }
         const label = `restoring ${displayValue(d.name)} from ${displayValue(path)}`;
         await longCall(fleet, settings, label, d, "restore", { filename: path });
-        report(settings.json, d, d.name, "restore", `restored from ${displayValue(path)}`);
+        reportDone(settings.json, d, "restore", `restored from ${displayValue(path)}`);
       });
     });
 
