@@ -8,7 +8,7 @@ import { DEFAULT_CONCURRENCY } from "../../console/for-each.js";
 import type { Domain, Fleet } from "../../console/index.js";
 import { runBatch, type Selection } from "../batch.js";
 import { parsePositive } from "../config.js";
-import { type ConsoleModule, loadConsole, withFleet } from "../context.js";
+import { type ConsoleModule, type FleetContext, loadConsole, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { oneAgent } from "../hosts.js";
 import { displayValue, printJson, terminalText, withSpinner } from "../output.js";
@@ -65,6 +65,25 @@ const SIMPLE_VERBS: { verb: string; method: string; done: string; desc: string }
 
 function findDomain(sdk: ConsoleModule, fleet: Fleet, text: string): Promise<Domain> {
   return fleet.resolve(sdk.Domain, text);
+}
+
+/** The words of the two verbs that move a domain's memory to or from a file on its host. */
+const FILE_VERBS = {
+  save: { doing: "saving", done: "saved", where: "to" },
+  restore: { doing: "restoring", done: "restored", where: "from" },
+} as const;
+
+/** `save` / `restore`: the call with the file (long, with a spinner), then what was done. */
+async function fileCall(
+  ctx: Pick<FleetContext, "fleet" | "settings">,
+  d: Domain,
+  verb: keyof typeof FILE_VERBS,
+  path: string,
+): Promise<void> {
+  const { doing, done, where } = FILE_VERBS[verb];
+  const label = `${doing} ${displayValue(d.name)} ${where} ${displayValue(path)}`;
+  await longCall(ctx.fleet, ctx.settings, label, d, verb, { filename: path });
+  reportDone(ctx.settings.json, d, verb, `${done} ${where} ${displayValue(path)}`);
 }
 
 /** Reads the domain UUID recorded in a save image (QEMU and test driver images carry the XML). */
@@ -217,9 +236,7 @@ Examples:
       const path = resolvePath(file);
       await withFleet(cmd, async ({ fleet, sdk, settings }) => {
         const d = await findDomain(sdk, fleet, text);
-        const label = `saving ${displayValue(d.name)} to ${displayValue(path)}`;
-        await longCall(fleet, settings, label, d, "save", { filename: path });
-        reportDone(settings.json, d, "save", `saved to ${displayValue(path)}`);
+        await fileCall({ fleet, settings }, d, "save", path);
       });
     });
 
@@ -262,9 +279,7 @@ Examples:
           const what = `no domain with UUID ${uuid} (from ${path}) on ${agent}`;
           throw new sdk.NotFoundError(what, "Domain", `${agent}/${uuid}`);
         }
-        const label = `restoring ${displayValue(d.name)} from ${displayValue(path)}`;
-        await longCall(fleet, settings, label, d, "restore", { filename: path });
-        reportDone(settings.json, d, "restore", `restored from ${displayValue(path)}`);
+        await fileCall({ fleet, settings }, d, "restore", path);
       });
     });
 
