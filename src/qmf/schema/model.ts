@@ -135,6 +135,14 @@ function byName<T extends { name: string }>(items: readonly T[]): (name: string)
   return (name) => map.get(name);
 }
 
+/** What a class and an event definition both begin with: their kind and their names. */
+function definitionHead<K extends "class" | "event">(
+  kind: K,
+  fields: { packageName: string; name: string },
+): { kind: K; packageName: string; name: string } {
+  return { kind, packageName: fields.packageName, name: fields.name };
+}
+
 /** A definition with its `hash`: the one given, or the one `hash` computes from the rest. */
 function withHash<T extends { hash: Uuid }>(def: T, hash: Uuid | ((def: T) => Uuid)): T {
   def.hash = typeof hash === "function" ? hash(def) : hash;
@@ -156,9 +164,7 @@ export function makeClass(
   hash: Uuid | ((def: SchemaClass) => Uuid),
 ): SchemaClass {
   const cls = {
-    kind: "class",
-    packageName: fields.packageName,
-    name: fields.name,
+    ...definitionHead("class", fields),
     properties: fields.properties,
     methods: fields.methods,
     getProperty: byName(fields.properties),
@@ -179,9 +185,7 @@ export function makeEvent(
   hash: Uuid | ((def: SchemaEvent) => Uuid),
 ): SchemaEvent {
   const ev = {
-    kind: "event",
-    packageName: fields.packageName,
-    name: fields.name,
+    ...definitionHead("event", fields),
     args: fields.args,
     getArg: byName(fields.args),
   } as Omit<SchemaEvent, "hash"> as SchemaEvent;
