@@ -292,12 +292,7 @@ function libvirtUri(v: unknown, what: string, src: ConfigSource): string {
  * A number of at least `min` (and at most `max`; a whole number when `integer`), from a string
  * or a JSON number; the message names its `unit` and gives the `hint`.
  */
-function numberSetting(
-  v: unknown,
-  what: string,
-  src: ConfigSource,
-  opts: { min: number; integer?: boolean; unit?: string; hint?: string; max?: number },
-): number {
+function numberSetting(v: unknown, what: string, src: ConfigSource, opts: NumberRules): number {
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
   const { min, integer = false, max = Number.POSITIVE_INFINITY } = opts;
   if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
@@ -309,6 +304,52 @@ function numberSetting(
   }
   return n;
 }
+
+/** What {@link numberSetting} accepts. */
+interface NumberRules {
+  min: number;
+  integer?: boolean;
+  unit?: string;
+  hint?: string;
+  max?: number;
+}
+
+/** The config fields that hold a number. */
+type NumberField = {
+  [K in keyof AgentConfig]-?: AgentConfig[K] extends number ? K : never;
+}[keyof AgentConfig];
+
+/**
+ * The numeric settings, in the order they are checked: the raw key, the config field it sets,
+ * and its rules; a bare number is a duration given in seconds (at least that many), kept in ms.
+ */
+const NUMBER_SETTINGS: readonly [keyof RawSettings, NumberField, NumberRules | number][] = [
+  [
+    "maxRequestsPerSecond",
+    "maxRequestsPerSecond",
+    { min: 0, hint: "per broker user; 0: no limit" },
+  ],
+  [
+    "maxLongJobs",
+    "maxLongJobs",
+    { min: 1, integer: true, hint: "save, restore, migrate… at a time" },
+  ],
+  ["heartbeatInterval", "heartbeatIntervalMs", 0.1],
+  ["statsInterval", "statsIntervalMs", 0.1],
+  ["resyncInterval", "resyncIntervalMs", 1],
+  ["libvirtTimeout", "libvirtCallTimeoutMs", 0.1],
+  [
+    "balloonStatsPeriod",
+    "balloonStatsPeriodSeconds",
+    { min: 0, integer: true, unit: "seconds", hint: "0: leave balloons alone", max: 0x7fffffff },
+  ],
+  // The upper bound keeps a typo from reserving gigabytes: a day at a 1 s interval.
+  [
+    "statsHistory",
+    "statsHistory",
+    { min: 0, integer: true, unit: "samples", hint: "0: keep none", max: 86_400 },
+  ],
+];
 
 /** An example of the `roles` setting, for messages and help. */
 export const ROLES_EXAMPLE = '{"viewer":["ann"],"operator":["bob"],"admin":["lvq"]}';
@@ -385,61 +426,12 @@ export function applySettings(cfg: AgentConfig, raw: RawSettings, src: ConfigSou
     }
     out.controlUsers = users;
   }
-  if (raw.maxRequestsPerSecond !== undefined) {
-    out.maxRequestsPerSecond = numberSetting(
-      raw.maxRequestsPerSecond,
-      "maxRequestsPerSecond",
-      src,
-      {
-        min: 0,
-        integer: false,
-        hint: "per broker user; 0: no limit",
-      },
-    );
-  }
-  if (raw.maxLongJobs !== undefined) {
-    out.maxLongJobs = numberSetting(raw.maxLongJobs, "maxLongJobs", src, {
-      min: 1,
-      integer: true,
-      hint: "save, restore, migrate… at a time",
-    });
-  }
   if (raw.stateDir !== undefined) out.stateDir = text(raw.stateDir, "stateDir", src);
-  if (raw.heartbeatInterval !== undefined) {
-    out.heartbeatIntervalMs = seconds(raw.heartbeatInterval, "heartbeatInterval", src, 0.1);
-  }
-  if (raw.statsInterval !== undefined) {
-    out.statsIntervalMs = seconds(raw.statsInterval, "statsInterval", src, 0.1);
-  }
-  if (raw.resyncInterval !== undefined) {
-    out.resyncIntervalMs = seconds(raw.resyncInterval, "resyncInterval", src, 1);
-  }
-  if (raw.libvirtTimeout !== undefined) {
-    out.libvirtCallTimeoutMs = seconds(raw.libvirtTimeout, "libvirtTimeout", src, 0.1);
-  }
-  if (raw.balloonStatsPeriod !== undefined) {
-    out.balloonStatsPeriodSeconds = numberSetting(
-      raw.balloonStatsPeriod,
-      "balloonStatsPeriod",
-      src,
-      {
-        min: 0,
-        integer: true,
-        unit: "seconds",
-        hint: "0: leave balloons alone",
-        max: 0x7fffffff,
-      },
-    );
-  }
-  if (raw.statsHistory !== undefined) {
-    // The upper bound keeps a typo from reserving gigabytes: a day at a 1 s interval.
-    out.statsHistory = numberSetting(raw.statsHistory, "statsHistory", src, {
-      min: 0,
-      integer: true,
-      unit: "samples",
-      hint: "0: keep none",
-      max: 86_400,
-    });
+  for (const [key, field, rules] of NUMBER_SETTINGS) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    out[field] =
+      typeof rules === "number" ? seconds(v, key, src, rules) : numberSetting(v, key, src, rules);
   }
   if (raw.logLevel !== undefined) {
     try {

@@ -17,6 +17,7 @@ import { type Counters, countersOf, type Rates, ratesBetween } from "./rates.js"
 import {
   type DomainRow,
   domainRow,
+  type HeardAgent,
   type HostRow,
   hostObjectsPart,
   type PoolRow,
@@ -28,13 +29,7 @@ import {
 type AnyObject = ManagedObject<object>;
 
 /** A host: its agent as last heard, and its Node and NodeInfo objects. */
-export interface HostEntry {
-  agent: string;
-  host: string;
-  instance: string;
-  epoch: number;
-  status: "up" | "silent";
-  heartbeatAt: number;
+export interface HostEntry extends HeardAgent {
   attributes: Record<string, unknown>;
   node?: Node;
   nodeInfo?: NodeInfo;
@@ -127,6 +122,16 @@ export class FleetCache {
     if (this.notified) return;
     this.notified = true;
     this.onChange();
+  }
+
+  /**
+   * Records an id of a keyed collection as upserted or removed since the last take (the later
+   * of the two wins), and says so.
+   */
+  private noteChange(changes: KeyedChanges, id: string, what: keyof KeyedChanges): void {
+    changes[what === "upsert" ? "remove" : "upsert"].delete(id);
+    changes[what].add(id);
+    this.changed();
   }
 
   // ---- agents and the broker ------------------------------------------------------------
@@ -327,18 +332,14 @@ export class FleetCache {
   }
 
   private markDomain(id: string): void {
-    this.changes.domains.remove.delete(id);
-    this.changes.domains.upsert.add(id);
     this.changes.hosts = true; // a host's domain counts and guest CPU come from its domains
-    this.changed();
+    this.noteChange(this.changes.domains, id, "upsert");
   }
 
   private removeDomain(id: string): void {
     if (!this.domains.delete(id)) return;
-    this.changes.domains.upsert.delete(id);
-    this.changes.domains.remove.add(id);
     this.changes.hosts = true;
-    this.changed();
+    this.noteChange(this.changes.domains, id, "remove");
   }
 
   private applyHostObject(o: Node | NodeInfo): void {
@@ -364,9 +365,7 @@ export class FleetCache {
     if (!newer(o, map.get(id))) return;
     map.set(id, o);
     this.storageSeen.set(o, Date.now());
-    changes.remove.delete(id);
-    changes.upsert.add(id);
-    this.changed();
+    this.noteChange(changes, id, "upsert");
   }
 
   private removeStorage<T extends AnyObject>(
@@ -375,9 +374,7 @@ export class FleetCache {
     id: string,
   ): void {
     if (!map.delete(id)) return;
-    changes.upsert.delete(id);
-    changes.remove.add(id);
-    this.changed();
+    this.noteChange(changes, id, "remove");
   }
 
   // ---- rows -------------------------------------------------------------------------------

@@ -35,8 +35,8 @@ export interface DomainRow {
   at: number | null;
 }
 
-/** One host (one agent), as a row of the Fleet page. */
-export interface HostRow {
+/** A host's agent as last heard: what the server keeps of it and what its row shows. */
+export interface HeardAgent {
   agent: string;
   host: string;
   instance: string;
@@ -45,6 +45,10 @@ export interface HostRow {
   status: "up" | "silent";
   /** When its last heartbeat arrived (ms since the epoch, this server's clock). */
   heartbeatAt: number;
+}
+
+/** One host (one agent), as a row of the Fleet page. */
+export interface HostRow extends HeardAgent {
   /** The agent's libvirt connection: connected, connecting or disconnected. */
   libvirtState: string;
   libvirtError: string;

@@ -33,7 +33,7 @@ import {
   domainStateText,
 } from "./domain-words.js";
 import { type Displays, NO_DISPLAYS, readDisplays } from "./domain-xml.js";
-import { type KindRow, SWEPT_CHANGED, SWEPT_STALE, type Values } from "./kind.js";
+import { type KindRow, lifecycleEvent, SWEPT_CHANGED, SWEPT_STALE, type Values } from "./kind.js";
 
 /** What one read of a domain returns: GET_INFO, and its state (from the bulk record if any). */
 export interface DomainRead {
@@ -241,20 +241,10 @@ export const domainKind: KindRow<Domain, DomainRead, DomainBulk, DomainMemo> = {
   childRef: (d) => d.uuid,
 
   events: [
-    {
-      event: "domainLifecycle",
-      target: (e) => e.domain,
-      raise: (e, self) => ({
-        name: "DomainLifecycle",
-        values: {
-          domain: self,
-          uuid: e.domain.uuid,
-          name: e.domain.name,
-          event: domainEventText(e.event),
-          detail: domainEventDetailText(e.event, e.detail),
-        },
-      }),
-    },
+    lifecycleEvent("domainLifecycle", "domain", "DomainLifecycle", (e) => ({
+      event: domainEventText(e.event),
+      detail: domainEventDetailText(e.event, e.detail),
+    })),
   ],
 
   sweep: {

@@ -116,6 +116,34 @@ export type EventRow<H> = {
   };
 }[keyof LibvirtEventPayloads];
 
+/**
+ * The row of a lifecycle event family, whose payload names its object under `field`: the
+ * object is read again, and `name` is raised with the object, its UUID and name, and the words
+ * `words` gives for the event.
+ */
+export function lifecycleEvent<
+  E extends keyof LibvirtEventPayloads,
+  F extends keyof LibvirtEventPayloads[E] & string,
+>(
+  event: E,
+  field: F,
+  name: string,
+  words: (e: LibvirtEventPayloads[E]) => Values,
+): EventRow<LibvirtEventPayloads[E][F]> {
+  const handle = (e: LibvirtEventPayloads[E]) =>
+    e[field] as LibvirtEventPayloads[E][F] & { uuid: string; name: string };
+  const row = {
+    event,
+    target: handle,
+    raise: (e: LibvirtEventPayloads[E], self: ObjectIdLike): RaisedEvent => {
+      const h = handle(e);
+      return { name, values: { [field]: self, uuid: h.uuid, name: h.name, ...words(e) } };
+    },
+  };
+  // The mapped union of EventRow cannot be narrowed by a generic E; the row is one of its arms.
+  return row as unknown as EventRow<LibvirtEventPayloads[E][F]>;
+}
+
 /** A sweep result bit: the object's values changed and were published. */
 export const SWEPT_CHANGED = 1;
 /** A sweep result bit: the record lacked part of what it should have (values kept, marked). */

@@ -12,7 +12,7 @@ import {
 } from "../../libvirt/index.js";
 import type { ObjectIdLike } from "../../qmf/index.js";
 import { objectName, wordOf } from "../names.js";
-import type { KindRow, Values } from "./kind.js";
+import { type KindRow, lifecycleEvent, type Values } from "./kind.js";
 
 // virNetworkEventLifecycleType.
 const NETWORK_EVENTS = ["defined", "undefined", "started", "stopped"] as const;
@@ -100,18 +100,8 @@ export const networkKind: KindRow<Network, NetworkRead, NetworkBulk, undefined> 
   },
   isGone: isNoNetwork,
   events: [
-    {
-      event: "networkLifecycle",
-      target: (e) => e.network,
-      raise: (e, self) => ({
-        name: "NetworkLifecycle",
-        values: {
-          network: self,
-          uuid: e.network.uuid,
-          name: e.network.name,
-          event: networkEventText(e.event),
-        },
-      }),
-    },
+    lifecycleEvent("networkLifecycle", "network", "NetworkLifecycle", (e) => ({
+      event: networkEventText(e.event),
+    })),
   ],
 };

@@ -3,7 +3,7 @@
 import { isNoStoragePool, type StoragePool, type StoragePoolInfo } from "../../libvirt/index.js";
 import type { ObjectIdLike } from "../../qmf/index.js";
 import { objectName, wordOf } from "../names.js";
-import type { KindRow, Values } from "./kind.js";
+import { type KindRow, lifecycleEvent, type Values } from "./kind.js";
 
 // virStoragePoolState and virStoragePoolEventLifecycleType.
 const POOL_STATES = ["inactive", "building", "running", "degraded", "inaccessible"] as const;
@@ -44,14 +44,9 @@ export const poolKind: KindRow<StoragePool, StoragePoolInfo, undefined, undefine
   // Volume handles name their pool by name.
   childRef: (p) => p.name,
   events: [
-    {
-      event: "poolLifecycle",
-      target: (e) => e.pool,
-      raise: (e, self) => ({
-        name: "PoolLifecycle",
-        values: { pool: self, uuid: e.pool.uuid, name: e.pool.name, event: poolEventText(e.event) },
-      }),
-    },
+    lifecycleEvent("poolLifecycle", "pool", "PoolLifecycle", (e) => ({
+      event: poolEventText(e.event),
+    })),
     { event: "poolRefresh", target: (e) => e.pool },
   ],
 };

@@ -1,18 +1,19 @@
 // The virsh-like verbs for daily work on domains. Each one is a QMF method call on the object
 // the reference names, wherever in the fleet it lives; the simple verbs also act on every
 // domain a selection picks (see ../batch.ts).
-import { open, readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_CONCURRENCY } from "../../console/for-each.js";
-import type { Domain, Fleet, ManagedObject } from "../../console/index.js";
+import type { Domain, Fleet } from "../../console/index.js";
 import { runBatch, type Selection } from "../batch.js";
 import { parsePositive } from "../config.js";
-import { type ConsoleModule, loadConsole, withFleet } from "../context.js";
+import { type ConsoleModule, type FleetContext, loadConsole, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { oneAgent } from "../hosts.js";
 import { displayValue, printJson, terminalText, withSpinner } from "../output.js";
 import { filterFromWords, isFilterWord, parseWhere } from "../selection.js";
+import { addDefineCommand, reportDone } from "../verbs.js";
 
 /**
  * How long save, restore and migrate may take: they move a guest's whole memory, so the
@@ -66,18 +67,23 @@ function findDomain(sdk: ConsoleModule, fleet: Fleet, text: string): Promise<Dom
   return fleet.resolve(sdk.Domain, text);
 }
 
-function report(
-  json: boolean,
-  obj: ManagedObject<object>,
-  name: string,
-  action: string,
-  message: string,
-): void {
-  if (json) {
-    printJson({ object_id: obj.objectIdText, host: obj.host, name, action });
-  } else {
-    process.stdout.write(`Domain ${displayValue(name)} ${message} on ${displayValue(obj.host)}\n`);
-  }
+/** The words of the two verbs that move a domain's memory to or from a file on its host. */
+const FILE_VERBS = {
+  save: { doing: "saving", done: "saved", where: "to" },
+  restore: { doing: "restoring", done: "restored", where: "from" },
+} as const;
+
+/** `save` / `restore`: the call with the file (long, with a spinner), then what was done. */
+async function fileCall(
+  ctx: Pick<FleetContext, "fleet" | "settings">,
+  d: Domain,
+  verb: keyof typeof FILE_VERBS,
+  path: string,
+): Promise<void> {
+  const { doing, done, where } = FILE_VERBS[verb];
+  const label = `${doing} ${displayValue(d.name)} ${where} ${displayValue(path)}`;
+  await longCall(ctx.fleet, ctx.settings, label, d, verb, { filename: path });
+  reportDone(ctx.settings.json, d, verb, `${done} ${where} ${displayValue(path)}`);
 }
 
 /** Reads the domain UUID recorded in a save image (QEMU and test driver images carry the XML). */
@@ -207,36 +213,18 @@ Examples:
         await withFleet(cmd, async ({ fleet, sdk, settings }) => {
           const d = await findDomain(sdk, fleet, target.ref);
           await fleet.callMethod(d, v.method, {});
-          report(settings.json, d, d.name, v.verb, v.done);
+          reportDone(settings.json, d, v.verb, v.done);
         });
       });
   }
 
-  program
-    .command("define")
-    .argument("<file>", "a libvirt domain XML file")
-    .option("--host <host>", "the host to define it on (needed when several hosts answer)")
-    .description("define a domain from an XML file (it is not started)")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  $ lvq define web2.xml --host host1\n  $ lvq --json define web2.xml --host host1",
-    )
-    .action(async (file: string, opts: { host?: string }, cmd: Command) => {
-      let xml: string;
-      try {
-        xml = await readFile(file, "utf8");
-      } catch (err) {
-        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
-      }
-      await withFleet(cmd, async ({ fleet, settings }) => {
-        const node = await fleet.nodeOf(oneAgent(fleet, opts.host, "define"));
-        const d = await node.define_domain_xml({ xml_desc: xml });
-        if (settings.json) return printJson(d.toJSON());
-        process.stdout.write(
-          `Domain ${displayValue(d.name)} defined on ${displayValue(d.host)} (${displayValue(d.objectIdText)})\n`,
-        );
-      });
-    });
+  addDefineCommand(program, {
+    verb: "define",
+    noun: "domain",
+    description: "define a domain from an XML file (it is not started)",
+    example: "web2.xml",
+    define: (node, xml) => node.define_domain_xml({ xml_desc: xml }),
+  });
 
   program
     .command("save")
@@ -248,9 +236,7 @@ Examples:
       const path = resolvePath(file);
       await withFleet(cmd, async ({ fleet, sdk, settings }) => {
         const d = await findDomain(sdk, fleet, text);
-        const label = `saving ${displayValue(d.name)} to ${displayValue(path)}`;
-        await longCall(fleet, settings, label, d, "save", { filename: path });
-        report(settings.json, d, d.name, "save", `saved to ${displayValue(path)}`);
+        await fileCall({ fleet, settings }, d, "save", path);
       });
     });
 
@@ -293,9 +279,7 @@ Examples:
           const what = `no domain with UUID ${uuid} (from ${path}) on ${agent}`;
           throw new sdk.NotFoundError(what, "Domain", `${agent}/${uuid}`);
         }
-        const label = `restoring ${displayValue(d.name)} from ${displayValue(path)}`;
-        await longCall(fleet, settings, label, d, "restore", { filename: path });
-        report(settings.json, d, d.name, "restore", `restored from ${displayValue(path)}`);
+        await fileCall({ fleet, settings }, d, "restore", path);
       });
     });
 

@@ -4,10 +4,9 @@
 import type { Command } from "commander";
 import type { Fleet, Network } from "../../console/index.js";
 import { type ConsoleModule, withFleet } from "../context.js";
-import { agentsOption, oneAgent } from "../hosts.js";
+import { agentsOption } from "../hosts.js";
 import { displayValue, printJson, printTable } from "../output.js";
-import { sortObjects, tableColumns, tableRow } from "../present.js";
-import { readTextFile, reportDone } from "../verbs.js";
+import { addAutostartCommand, addDefineCommand, printObjects, reportDone } from "../verbs.js";
 
 const NETWORK_REF = "a network name, UUID, host/name or object id";
 
@@ -55,39 +54,20 @@ export function registerNetworkCommands(program: Command): void {
             : opts.all
               ? undefined
               : { active: true };
-          const nets = sortObjects(
-            await fleet.objects(sdk.Network, filter, agents ? { agents } : {}),
-          );
-          if (settings.json) return printJson(nets);
-          printTable(
-            tableColumns(sdk.Network.meta),
-            nets.map((n) => tableRow(sdk, n)),
-          );
+          const nets = await fleet.objects(sdk.Network, filter, agents ? { agents } : {});
+          printObjects({ sdk, settings }, sdk.Network.meta, nets);
         },
         { completeOrFail: true, announce: true },
       );
     });
 
-  program
-    .command("net-define")
-    .argument("<file>", "a libvirt network XML file")
-    .option("--host <host>", "the host to define it on (needed when several hosts answer)")
-    .description("define a virtual network from an XML file (it is not started)")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  $ lvq net-define isolated.xml --host host1\n  $ lvq --json net-define isolated.xml --host host1",
-    )
-    .action(async (file: string, opts: { host?: string }, cmd: Command) => {
-      const xml = await readTextFile(file);
-      await withFleet(cmd, async ({ fleet, settings }) => {
-        const node = await fleet.nodeOf(oneAgent(fleet, opts.host, "net-define"));
-        const n = await node.network_define_xml({ xml_desc: xml });
-        if (settings.json) return printJson(n.toJSON());
-        process.stdout.write(
-          `Network ${displayValue(n.name)} defined on ${displayValue(n.host)} (${displayValue(n.objectIdText)})\n`,
-        );
-      });
-    });
+  addDefineCommand(program, {
+    verb: "net-define",
+    noun: "network",
+    description: "define a virtual network from an XML file (it is not started)",
+    example: "isolated.xml",
+    define: (node, xml) => node.network_define_xml({ xml_desc: xml }),
+  });
 
   for (const v of SIMPLE_VERBS) {
     program
@@ -107,24 +87,13 @@ export function registerNetworkCommands(program: Command): void {
       });
   }
 
-  program
-    .command("net-autostart")
-    .argument("<network>", NETWORK_REF)
-    .option("--disable", "do not start it when the host boots")
-    .description("start a network when its host boots (or, with --disable, not)")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  $ lvq net-autostart default\n  $ lvq net-autostart host1/default --disable",
-    )
-    .action(async (text: string, opts: { disable?: boolean }, cmd: Command) => {
-      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-        const n = await findNetwork(sdk, fleet, text);
-        const autostart = opts.disable !== true;
-        await n.set_autostart({ autostart });
-        const done = autostart ? "marked as autostarted" : "unmarked as autostarted";
-        reportDone(settings.json, n, "net-autostart", done, { autostart });
-      });
-    });
+  addAutostartCommand(program, {
+    verb: "net-autostart",
+    noun: "network",
+    ref: NETWORK_REF,
+    example: "default",
+    find: ({ fleet, sdk }, text) => findNetwork(sdk, fleet, text),
+  });
 
   program
     .command("net-dhcp-leases")

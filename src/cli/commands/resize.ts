@@ -7,7 +7,7 @@ import { CONFIG_FLAG } from "../command-table.js";
 import { withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
 import { displayValue, printJson, printTable } from "../output.js";
-import { longCall, reportDone } from "../verbs.js";
+import { addAutostartCommand, longCall, reportDone } from "../verbs.js";
 
 const DOMAIN_REF = "a domain name, UUID, host/name or object id";
 
@@ -66,72 +66,84 @@ export function parseKiB(text: string): bigint {
 /** The `flags` words for people: "(live, config)", "(current)". */
 const impactText = (flags: string) => `(${flags === "" ? "current" : flags.replace(",", ", ")})`;
 
-/** `lvq setvcpus|setmem|autostart|domifaddr|managedsave`. */
-export function registerResizeCommands(program: Command): void {
+/**
+ * A verb that sets one value of a domain, as a change to the running domain, its persistent
+ * definition or both (--live, --config, --current): the value is parsed before connecting,
+ * and reported (with --json under `key`, with the flags).
+ */
+function addSettingCommand<V>(
+  program: Command,
+  spec: {
+    verb: string;
+    argument: [name: string, description: string];
+    description: string;
+    examples: string[];
+    key: string;
+    parse: (text: string) => V;
+    set: (d: Domain, value: V, flags: string) => Promise<void>;
+    done: (value: V) => string;
+  },
+): void {
+  const { verb, key } = spec;
   withImpact(
     program
-      .command("setvcpus")
+      .command(verb)
       .argument("<domain>", DOMAIN_REF)
-      .argument("<count>", "the number of virtual CPUs"),
+      .argument(...spec.argument),
   )
-    .description("set the number of virtual CPUs of a domain")
+    .description(spec.description)
     .addHelpText(
       "after",
-      "\nExamples:\n  $ lvq setvcpus web1 4 --live --config\n  $ lvq setvcpus host1/web1 2",
+      `\nExamples:\n${spec.examples.map((e) => `  $ lvq ${verb} ${e}`).join("\n")}`,
     )
-    .action(async (text: string, count: string, opts: Record<string, boolean>, cmd: Command) => {
+    .action(async (text: string, given: string, opts: Record<string, boolean>, cmd: Command) => {
+      const value = spec.parse(given);
+      const flags = impactFlags(opts);
+      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
+        const d = await fleet.resolve(sdk.Domain, text);
+        await spec.set(d, value, flags);
+        const done = `${spec.done(value)} ${impactText(flags)}`;
+        reportDone(settings.json, d, verb, done, { [key]: value, flags });
+      });
+    });
+}
+
+/** `lvq setvcpus|setmem|autostart|domifaddr|managedsave`. */
+export function registerResizeCommands(program: Command): void {
+  addSettingCommand(program, {
+    verb: "setvcpus",
+    argument: ["<count>", "the number of virtual CPUs"],
+    description: "set the number of virtual CPUs of a domain",
+    examples: ["web1 4 --live --config", "host1/web1 2"],
+    key: "count",
+    parse: (count) => {
       if (!/^\d+$/.test(count) || Number(count) > 0xffffffff) {
         throw new UsageError(`count "${count}": expected a whole number of vCPUs`);
       }
-      const flags = impactFlags(opts);
-      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-        const d: Domain = await fleet.resolve(sdk.Domain, text);
-        await d.set_vcpus({ count: Number(count), flags });
-        const done = `set to ${count} vCPUs ${impactText(flags)}`;
-        reportDone(settings.json, d, "setvcpus", done, { count: Number(count), flags });
-      });
-    });
+      return Number(count);
+    },
+    set: (d, count, flags) => d.set_vcpus({ count, flags }),
+    done: (count) => `set to ${count} vCPUs`,
+  });
 
-  withImpact(
-    program
-      .command("setmem")
-      .argument("<domain>", DOMAIN_REF)
-      .argument("<size>", "the memory size (KiB, or with a unit: 512M, 2G)"),
-  )
-    .description("set the memory a domain's guest may use (its balloon while it runs)")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  $ lvq setmem web1 1G --live\n  $ lvq setmem host1/web1 524288 --config",
-    )
-    .action(async (text: string, size: string, opts: Record<string, boolean>, cmd: Command) => {
-      const memory = parseKiB(size);
-      const flags = impactFlags(opts);
-      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-        const d = await fleet.resolve(sdk.Domain, text);
-        await d.set_memory({ memory, flags });
-        const done = `memory set to ${memory} KiB ${impactText(flags)}`;
-        reportDone(settings.json, d, "setmem", done, { memory, flags });
-      });
-    });
+  addSettingCommand(program, {
+    verb: "setmem",
+    argument: ["<size>", "the memory size (KiB, or with a unit: 512M, 2G)"],
+    description: "set the memory a domain's guest may use (its balloon while it runs)",
+    examples: ["web1 1G --live", "host1/web1 524288 --config"],
+    key: "memory",
+    parse: parseKiB,
+    set: (d, memory, flags) => d.set_memory({ memory, flags }),
+    done: (memory) => `memory set to ${memory} KiB`,
+  });
 
-  program
-    .command("autostart")
-    .argument("<domain>", DOMAIN_REF)
-    .option("--disable", "do not start it when the host boots")
-    .description("start a domain when its host boots (or, with --disable, not)")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  $ lvq autostart web1\n  $ lvq autostart host1/web1 --disable",
-    )
-    .action(async (text: string, opts: { disable?: boolean }, cmd: Command) => {
-      await withFleet(cmd, async ({ fleet, sdk, settings }) => {
-        const d = await fleet.resolve(sdk.Domain, text);
-        const autostart = opts.disable !== true;
-        await d.set_autostart({ autostart });
-        const done = autostart ? "marked as autostarted" : "unmarked as autostarted";
-        reportDone(settings.json, d, "autostart", done, { autostart });
-      });
-    });
+  addAutostartCommand(program, {
+    verb: "autostart",
+    noun: "domain",
+    ref: DOMAIN_REF,
+    example: "web1",
+    find: ({ fleet, sdk }, text) => fleet.resolve(sdk.Domain, text),
+  });
 
   program
     .command("domifaddr")

@@ -1,6 +1,23 @@
 import type { Command } from "commander";
+import type { EventMeta, FieldMeta, MethodMeta } from "../../console/index.js";
 import { loadConsole } from "../context.js";
 import { colours, displayValue, printJson, printTable } from "../output.js";
+
+/**
+ * The second table of a listing, after a blank line: events or methods, each with its
+ * arguments (as `argText` shows one) and its description.
+ */
+function printWithArguments(
+  title: string,
+  items: readonly (EventMeta | MethodMeta)[],
+  argText: (a: FieldMeta) => string,
+): void {
+  process.stdout.write("\n");
+  printTable(
+    [{ header: title }, { header: "ARGUMENTS" }, { header: "DESCRIPTION" }],
+    items.map((i) => [i.name, i.args.map(argText).join(", "), displayValue(i.desc ?? "")]),
+  );
+}
 
 /** `lvq schema [class]`: the schema the agents publish, like qpid-tool's `schema`. */
 export function registerSchemaCommand(program: Command): void {
@@ -53,15 +70,7 @@ Examples:
             displayValue(c.desc ?? ""),
           ]),
         );
-        process.stdout.write("\n");
-        printTable(
-          [{ header: "EVENT" }, { header: "ARGUMENTS" }, { header: "DESCRIPTION" }],
-          SCHEMA.events.map((e) => [
-            e.name,
-            e.args.map((a) => a.name).join(", "),
-            displayValue(e.desc ?? ""),
-          ]),
-        );
+        printWithArguments("EVENT", SCHEMA.events, (a) => a.name);
         return;
       }
       const meta = classByName(className).meta;
@@ -85,16 +94,10 @@ Examples:
           displayValue(p.desc ?? ""),
         ]),
       );
-      process.stdout.write("\n");
-      printTable(
-        [{ header: "METHOD" }, { header: "ARGUMENTS" }, { header: "DESCRIPTION" }],
-        meta.methods.map((m) => [
-          m.name,
-          m.args
-            .map((a) => `${a.dir === "O" ? "→ " : a.dir === "IO" ? "↔ " : ""}${a.name}: ${a.type}`)
-            .join(", "),
-          displayValue(m.desc ?? ""),
-        ]),
+      printWithArguments(
+        "METHOD",
+        meta.methods,
+        (a) => `${a.dir === "O" ? "→ " : a.dir === "IO" ? "↔ " : ""}${a.name}: ${a.type}`,
       );
     });
 }

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { withFleet } from "../context.js";
 import { agentsOption } from "../hosts.js";
-import { printJson, printTable } from "../output.js";
-import { sortObjects, tableColumns, tableRow } from "../present.js";
+import { printObjects } from "../verbs.js";
 
 /** `lvq pools` and `lvq vols <pool>`. */
 export function registerStorageCommands(program: Command): void {
@@ -16,12 +15,8 @@ export function registerStorageCommands(program: Command): void {
         cmd,
         async ({ fleet, sdk, settings }) => {
           const agents = agentsOption(fleet, opts.agent);
-          const pools = sortObjects(await fleet.pools(undefined, agents ? { agents } : {}));
-          if (settings.json) return printJson(pools);
-          printTable(
-            tableColumns(sdk.Pool.meta),
-            pools.map((p) => tableRow(sdk, p)),
-          );
+          const pools = await fleet.pools(undefined, agents ? { agents } : {});
+          printObjects({ sdk, settings }, sdk.Pool.meta, pools);
         },
         { completeOrFail: true, announce: true },
       );
@@ -36,17 +31,11 @@ export function registerStorageCommands(program: Command): void {
       await withFleet(cmd, async ({ fleet, sdk, settings }) => {
         const pool = await fleet.resolve(sdk.Pool, text);
         const all = await fleet.volumes(undefined, { agents: [pool.agentName] });
-        const vols = sortObjects(
-          all.filter((v) => {
-            const ref = sdk.toObjectRef(v.props.storage_pool);
-            return ref !== null && ref.objectName === pool.objectId.objectName;
-          }),
-        );
-        if (settings.json) return printJson(vols);
-        printTable(
-          tableColumns(sdk.Volume.meta),
-          vols.map((v) => tableRow(sdk, v)),
-        );
+        const vols = all.filter((v) => {
+          const ref = sdk.toObjectRef(v.props.storage_pool);
+          return ref !== null && ref.objectName === pool.objectId.objectName;
+        });
+        printObjects({ sdk, settings }, sdk.Volume.meta, vols);
       });
     });
 }

@@ -57,38 +57,30 @@ export const double: Codec<number> = {
 
 /**
  * rpcgen's `char` / `unsigned char` / `short` / `unsigned short`: each takes a full 4-byte
- * word on the wire (the value is sign- or zero-extended into it).
+ * word on the wire (the value is sign- or zero-extended into it). `decode` narrows the word
+ * back to the type's range.
  */
-export const uchar: Codec<number> = {
-  minBytes: 4,
-  encode: (w, v) => {
-    if (!Number.isInteger(v) || v < 0 || v > 0xff) {
-      throw new InvalidArgumentError(`unsigned char must be 0..255, got ${v}`);
-    }
-    w.uint(v);
-  },
-  decode: (r) => r.uint() & 0xff,
-};
-export const char: Codec<number> = {
-  minBytes: 4,
-  encode: (w, v) => {
-    if (!Number.isInteger(v) || v < -128 || v > 127) {
-      throw new InvalidArgumentError(`char must be -128..127, got ${v}`);
-    }
-    w.int(v);
-  },
-  decode: (r) => (r.int() << 24) >> 24,
-};
-export const ushort: Codec<number> = {
-  minBytes: 4,
-  encode: (w, v) => {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffff) {
-      throw new InvalidArgumentError(`unsigned short must be 0..65535, got ${v}`);
-    }
-    w.uint(v);
-  },
-  decode: (r) => r.uint() & 0xffff,
-};
+function narrowInteger(
+  type: string,
+  min: number,
+  max: number,
+  decode: (r: XdrReader) => number,
+): Codec<number> {
+  return {
+    minBytes: 4,
+    encode: (w, v) => {
+      if (!Number.isInteger(v) || v < min || v > max) {
+        throw new InvalidArgumentError(`${type} must be ${min}..${max}, got ${v}`);
+      }
+      if (min < 0) w.int(v);
+      else w.uint(v);
+    },
+    decode,
+  };
+}
+export const uchar = narrowInteger("unsigned char", 0, 0xff, (r) => r.uint() & 0xff);
+export const char = narrowInteger("char", -128, 127, (r) => (r.int() << 24) >> 24);
+export const ushort = narrowInteger("unsigned short", 0, 0xffff, (r) => r.uint() & 0xffff);
 
 /** `string<max>` (remote_nonnull_string when max = 4 MiB). */
 export function string(maxBytes = REMOTE_STRING_MAX): Codec<string> {

@@ -15,20 +15,7 @@ export function typedValues(
   refuse: (key: string, problem?: Error) => Error,
 ): QmfMap {
   const wire: QmfMap = {};
-  // for-in, not Object.entries: this runs for every object an agent publishes, and the
-  // entries would be an array per property.
-  for (const k in values) {
-    if (!Object.hasOwn(values, k)) continue;
-    const v = values[k];
-    if (v === undefined) continue;
-    const field = fields.get(k);
-    if (!field) throw refuse(k);
-    try {
-      wire[k] = typedValue(field.type, v);
-    } catch (e) {
-      throw refuse(k, e as Error);
-    }
-  }
+  visitValues(values, fields, refuse, wire);
   return wire;
 }
 
@@ -41,14 +28,37 @@ export function checkValues(
   fields: ReadonlyMap<string, { type: QmfType }>,
   refuse: (key: string, problem?: Error) => Error,
 ): void {
+  visitValues(values, fields, refuse, null);
+}
+
+/**
+ * The walk of {@link typedValues} and {@link checkValues}: every defined value against its
+ * field, typed into `wire`, or only checked when `wire` is null.
+ */
+function visitValues(
+  values: Record<string, unknown>,
+  fields: ReadonlyMap<string, { type: QmfType }>,
+  refuse: (key: string, problem?: Error) => Error,
+  wire: QmfMap | null,
+): void {
+  // for-in, not Object.entries: this runs for every object an agent publishes, and the
+  // entries would be an array per property.
   for (const k in values) {
     if (!Object.hasOwn(values, k)) continue;
     const v = values[k];
     if (v === undefined) continue;
     const field = fields.get(k);
     if (!field) throw refuse(k);
-    const problem = checkValue(field.type, v);
-    if (problem !== null) throw refuse(k, new TypeError(problem));
+    if (wire === null) {
+      const problem = checkValue(field.type, v);
+      if (problem !== null) throw refuse(k, new TypeError(problem));
+      continue;
+    }
+    try {
+      wire[k] = typedValue(field.type, v);
+    } catch (e) {
+      throw refuse(k, e as Error);
+    }
   }
 }
 

@@ -129,6 +129,26 @@ export function withOptional<T extends object>(base: T, extra: Record<string, un
   return base;
 }
 
+/** A lookup by name in a list of named definitions. */
+function byName<T extends { name: string }>(items: readonly T[]): (name: string) => T | undefined {
+  const map = new Map(items.map((i) => [i.name, i]));
+  return (name) => map.get(name);
+}
+
+/** What a class and an event definition both begin with: their kind and their names. */
+function definitionHead<K extends "class" | "event">(
+  kind: K,
+  fields: { packageName: string; name: string },
+): { kind: K; packageName: string; name: string } {
+  return { kind, packageName: fields.packageName, name: fields.name };
+}
+
+/** A definition with its `hash`: the one given, or the one `hash` computes from the rest. */
+function withHash<T extends { hash: Uuid }>(def: T, hash: Uuid | ((def: T) => Uuid)): T {
+  def.hash = typeof hash === "function" ? hash(def) : hash;
+  return def;
+}
+
 /**
  * A class definition with its lookups. `hash` is the one given, or (the loader's case) the
  * one `hash` computes from the finished definition.
@@ -143,22 +163,14 @@ export function makeClass(
   },
   hash: Uuid | ((def: SchemaClass) => Uuid),
 ): SchemaClass {
-  const props = new Map(fields.properties.map((p) => [p.name, p]));
-  const methods = new Map(fields.methods.map((m) => [m.name, m]));
-  const cls = withOptional(
-    {
-      kind: "class",
-      packageName: fields.packageName,
-      name: fields.name,
-      properties: fields.properties,
-      methods: fields.methods,
-      getProperty: (name: string) => props.get(name),
-      getMethod: (name: string) => methods.get(name),
-    } as Omit<SchemaClass, "hash"> as SchemaClass,
-    { desc: fields.desc },
-  );
-  cls.hash = typeof hash === "function" ? hash(cls) : hash;
-  return cls;
+  const cls = {
+    ...definitionHead("class", fields),
+    properties: fields.properties,
+    methods: fields.methods,
+    getProperty: byName(fields.properties),
+    getMethod: byName(fields.methods),
+  } as Omit<SchemaClass, "hash"> as SchemaClass;
+  return withHash(withOptional(cls, { desc: fields.desc }), hash);
 }
 
 /** An event definition with its lookup; `hash` as for {@link makeClass}. */
@@ -172,17 +184,10 @@ export function makeEvent(
   },
   hash: Uuid | ((def: SchemaEvent) => Uuid),
 ): SchemaEvent {
-  const args = new Map(fields.args.map((a) => [a.name, a]));
-  const ev = withOptional(
-    {
-      kind: "event",
-      packageName: fields.packageName,
-      name: fields.name,
-      args: fields.args,
-      getArg: (name: string) => args.get(name),
-    } as Omit<SchemaEvent, "hash"> as SchemaEvent,
-    { desc: fields.desc, severity: fields.severity },
-  );
-  ev.hash = typeof hash === "function" ? hash(ev) : hash;
-  return ev;
+  const ev = {
+    ...definitionHead("event", fields),
+    args: fields.args,
+    getArg: byName(fields.args),
+  } as Omit<SchemaEvent, "hash"> as SchemaEvent;
+  return withHash(withOptional(ev, { desc: fields.desc, severity: fields.severity }), hash);
 }

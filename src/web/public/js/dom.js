@@ -42,6 +42,24 @@ export function setText(el, text) {
   if (el.textContent !== s) el.textContent = s;
 }
 
+/**
+ * A data table in its scrolling wrapper: `attributes` of the table, its header cells as data
+ * (a label, or [label, attributes]; "" for an empty cell) and its `body` (a tbody).
+ */
+export function gridTable(attributes, headers, body) {
+  const th = (c) => (typeof c === "string" ? h("th", {}, c || null) : h("th", c[1], c[0]));
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "grid", ...attributes },
+      h("thead", {}, h("tr", {}, ...headers.map(th))),
+      body,
+    ),
+  );
+}
+
 /** A state badge: `running`, `paused`, … (its class is its state word). */
 export function badge(state, label = state) {
   const cls = /^[a-z]+$/.test(state) ? state : "unknown";

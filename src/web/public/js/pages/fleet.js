@@ -1,6 +1,6 @@
 // Fleet: one row per host with its agent, libvirt connection, heartbeat age, epoch, guest CPU
 // and memory, domain count; totals above. A silent host shows as unknown, never as empty.
-import { badge, empty, h, meter, replace, setText } from "../dom.js";
+import { badge, empty, gridTable, h, meter, replace, setText } from "../dom.js";
 import { ago, bytes, count, pct } from "../format.js";
 
 export function mount(root) {
@@ -161,31 +161,20 @@ export function mount(root) {
     }
     replace(
       tableCard,
-      h(
-        "div",
-        { class: "table-wrap" },
-        h(
-          "table",
-          { class: "grid", id: "hosts" },
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              h("th", {}, "Host"),
-              h("th", {}, "Agent"),
-              h("th", {}, "libvirt"),
-              h("th", { class: "r" }, "Heartbeat"),
-              h("th", { class: "r" }, "Epoch"),
-              h("th", { style: { minWidth: "160px" } }, "Guest CPU"),
-              h("th", { style: { minWidth: "200px" } }, "Guest memory"),
-              h("th", { class: "r", title: "running / all" }, "Domains"),
-              h("th", { class: "hide-narrow" }, "Hypervisor"),
-            ),
-          ),
-          body,
-        ),
+      gridTable(
+        { id: "hosts" },
+        [
+          "Host",
+          "Agent",
+          "libvirt",
+          ["Heartbeat", { class: "r" }],
+          ["Epoch", { class: "r" }],
+          ["Guest CPU", { style: { minWidth: "160px" } }],
+          ["Guest memory", { style: { minWidth: "200px" } }],
+          ["Domains", { class: "r", title: "running / all" }],
+          ["Hypervisor", { class: "hide-narrow" }],
+        ],
+        body,
       ),
     );
     tick(live);

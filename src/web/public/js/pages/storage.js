@@ -2,7 +2,7 @@
 // volume (deleting asks first). A failure shows libvirt's message under the pool.
 import { ApiError, idPath, post } from "../api.js";
 import { ask } from "../dialog.js";
-import { badge, empty, h, meter, replace } from "../dom.js";
+import { badge, empty, gridTable, h, meter, replace } from "../dom.js";
 import { bytes, count, pct } from "../format.js";
 
 const SIZE_UNITS = [
@@ -236,28 +236,17 @@ export function mount(root) {
     const sections = [...live.hosts.values()].map((host) => {
       const hp = (byHost.get(host.agent) ?? []).sort((a, b) => (a.name < b.name ? -1 : 1));
       const content = hp.length
-        ? h(
-            "div",
-            { class: "table-wrap" },
-            h(
-              "table",
-              { class: "grid" },
-              h(
-                "thead",
-                {},
-                h(
-                  "tr",
-                  {},
-                  h("th", {}, "Pool"),
-                  h("th", {}, "State"),
-                  h("th", {}, "Allocation"),
-                  h("th", { class: "r" }, "Available"),
-                  h("th", { class: "r" }, "Volumes"),
-                  h("th", {}),
-                ),
-              ),
-              h("tbody", {}, ...hp.flatMap(poolRows)),
-            ),
+        ? gridTable(
+            {},
+            [
+              "Pool",
+              "State",
+              "Allocation",
+              ["Available", { class: "r" }],
+              ["Volumes", { class: "r" }],
+              "",
+            ],
+            h("tbody", {}, ...hp.flatMap(poolRows)),
           )
         : empty(
             "No storage pools on this host",
