@@ -2,16 +2,15 @@ import type { Observer } from "../../observe/observer.js";
 import { nowNs } from "../../util/clock.js";
 import { encodeList, type QmfMap } from "../codec/index.js";
 import {
-  type BrokerLink,
   Content,
   ContentType,
-  type Logger,
   ObjectId,
   Opcode,
   objectIdFromWire,
   objectIdToWire,
   TOPIC_EXCHANGE,
-} from "../transport/index.js";
+} from "../transport/envelope.js";
+import type { BrokerLink, Logger } from "../transport/link.js";
 import type { ClassInfo } from "./schema-index.js";
 import { checkValues, sameValues, typedValues } from "./typed-values.js";
 

@@ -1,8 +1,9 @@
 // Application values of an agent's objects, events and method outputs, typed for the wire by
 // their schema fields, and compared deeply (only a real change of an object is published).
 import type { QmfMap, QmfValue } from "../codec/index.js";
-import { checkValue, type QmfType, toWire } from "../schema/index.js";
-import { ObjectId, objectIdToWire } from "../transport/index.js";
+import type { QmfType } from "../schema/model.js";
+import { checkValue, toWire } from "../schema/wire-values.js";
+import { ObjectId, objectIdToWire } from "../transport/envelope.js";
 
 /**
  * Each defined value put on the wire with its field's exact type (properties, event
