@@ -1,6 +1,7 @@
 import {
   decodeList,
   decodeMap,
+  type Encoded,
   encodeList,
   encodeMap,
   type QmfMap,
@@ -83,7 +84,7 @@ export class Replier {
     m: InboundMessage,
     content: string,
     items: readonly T[],
-    toMap: (t: T) => QmfMap,
+    toMap: (t: T) => QmfMap | Encoded,
   ): Promise<void> {
     const bodies: Buffer[] = [];
     if (items.length === 0) bodies.push(encodeList([]));
