@@ -4,6 +4,10 @@
 // machine's libvirtd; one `lvq agent` process on it (stats every 10 s); a console session in
 // this process. Measured:
 //   inventory_ms       agent process start → a console holds every object (21,102 of them)
+//   complete_ms        agent process start → its first full resync done: every object also
+//                      has what its own reads add (per domain GET_INFO where the bulk stats
+//                      lack it, and a running domain's displays from its XML); until then
+//                      those properties are absent at the console, and Node.last_sync too
 //   sweep_ms           one stats sweep of the agent (ONE bulk stats call + merge + diff), as the
 //                      agent itself times it (its first timed sweep)
 //   baseline_sweep_ms  the 2008 design in the same run: one GET_INFO per domain per cycle, one
@@ -16,7 +20,8 @@
 //                      to bare_node_rss_mb, a bare `node -e 'setInterval(…)'` measured alongside
 //   bare_open_ms       the daemon's own time to open the same file: a bare libvirt connection
 //                      from this process, once before the agent starts and once after (mean);
-//                      inventory_over_open_ms is inventory_ms minus it
+//                      inventory_over_open_ms is inventory_ms minus it, complete_over_open_ms
+//                      complete_ms minus it
 // The agent runs as it is deployed: the built JavaScript (this script runs the build first).
 // Environment: LVQ_BENCH_WINDOW_S (default 60) shortens the observation window (printed);
 // LVQ_BENCH_MAIN runs another build's main.js (no build then), to compare two builds;
@@ -149,6 +154,8 @@ async function main(): Promise<Record<string, number>> {
       inventory_ms: Math.round(inventoryMs),
       bare_open_ms: Math.round(openMs),
       inventory_over_open_ms: Math.round(inventoryMs - openMs),
+      complete_ms: Math.round(inv.readyMs),
+      complete_over_open_ms: Math.round(inv.readyMs - openMs),
       sweep_ms: Math.round(sweepMs),
       baseline_sweep_ms: Math.round(baselineMs),
       rss_mb: Number(rssMax.toFixed(1)),

@@ -112,7 +112,10 @@ export async function bareReadsMs(uri: string): Promise<number> {
 export interface Inventory {
   /** Agent process start → the console's queries return every object. */
   inventoryMs: number;
-  /** Agent process start → its "agent running" log line. */
+  /**
+   * Agent process start → its "agent running" log line: its first full resync done, every
+   * object complete (the time of the log line).
+   */
   readyMs: number;
   /**
    * CPU time the agent used until the console held everything: its share of the work, which
@@ -129,7 +132,9 @@ export interface Inventory {
 
 /**
  * Starts the agent (`main`, a built dist/cli/main.js) on `uri` with `args` added, and polls
- * the console every 50 ms from its "agent running" line until every object is there.
+ * the console every 50 ms from its "agent on the broker" line (the first moment a console can
+ * find it) until every object is there; then waits for its "agent running" line (its first
+ * full resync done: every object complete, with what its own reads add).
  * LVQ_BENCH_CPU_PROF=<dir> has the agent write a CPU profile there when it exits.
  */
 export async function measureInventory(opts: {
@@ -165,8 +170,7 @@ export async function measureInventory(opts: {
     { main: opts.main },
   );
   try {
-    await agent.waitForLog("agent running", 120_000);
-    const readyMs = performance.now() - t0;
+    await agent.waitForLog("agent on the broker", 120_000);
     let counts = await countAll(opts.console, name);
     while (Object.values(counts).reduce((a, b) => a + b, 0) < TOTAL) {
       await new Promise((r) => setTimeout(r, 50));
@@ -179,11 +183,13 @@ export async function measureInventory(opts: {
       if (counts[cls] !== n)
         throw new Error(`console holds ${counts[cls]} ${cls} objects, expected ${n}`);
     }
+    await agent.waitForLog("agent running", 120_000);
     const steps: Record<string, number> = {};
     for (const msg of [
       "libvirt connected",
       "agent on the broker",
       "domains listed",
+      "domains published from the listing",
       "pools read and published",
       "domains read and published",
       "resync done",
@@ -192,6 +198,7 @@ export async function measureInventory(opts: {
       const line = agent.stderr.find((l) => l.includes(`"msg":"${msg}"`));
       if (line) steps[msg] = Date.parse((JSON.parse(line) as { ts: string }).ts) - wall0;
     }
+    const readyMs = steps["agent running"] ?? Number.NaN;
     return { inventoryMs, readyMs, cpuMs, rssMb, steps, agent };
   } catch (e) {
     await agent.stop();

@@ -9,18 +9,16 @@ import { access } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { ReconnectingLibvirt } from "../libvirt/index.js";
 import type { Observer } from "../observe/observer.js";
-import {
-  AgentSession,
-  ConsoleSession,
-  isAuthenticationError,
-  isNameInUse,
-  loadSchemaFile,
-  loadSchemaJsonFile,
-  type MethodCall,
-  NameInUseError,
-  type Schema,
-  Uuid,
-} from "../qmf/index.js";
+// The QMF modules the agent runs on, each named: the qmf index would load the console, the
+// schema XML parser and the in-memory broker too, which a running agent never uses (the
+// console is loaded when a migration needs one).
+import { AgentSession } from "../qmf/agent/session.js";
+import type { MethodCall } from "../qmf/agent/types.js";
+import { Uuid } from "../qmf/codec/types.js";
+import type { ConsoleSession } from "../qmf/console/session.js";
+import { isAuthenticationError, isNameInUse, NameInUseError } from "../qmf/errors.js";
+import { loadSchemaJsonFile } from "../qmf/schema/json.js";
+import type { Schema } from "../qmf/schema/model.js";
 import { redactUrl } from "../qmf/transport/broker-url.js";
 import { auditTrail } from "./audit.js";
 import { JobSlots } from "./concurrency.js";
@@ -93,7 +91,7 @@ export function defaultSchemaPath(): Promise<string> {
 async function loadAgentSchema(path: string | undefined): Promise<Schema> {
   return path === undefined
     ? loadSchemaJsonFile(await schemaFile("libvirt.json"))
-    : loadSchemaFile(path);
+    : (await import("../qmf/schema/parse.js")).loadSchemaFile(path);
 }
 
 /**
@@ -368,19 +366,20 @@ export class LibvirtAgent extends EventEmitter<LibvirtAgentEvents> {
 
   private consoleSession(): Promise<ConsoleSession> {
     if (!this.console) {
-      const c = new ConsoleSession({
-        url: this.config.broker,
-        ...(this.config.tls ? { tls: this.config.tls } : {}),
-        cacheObjects: false,
-        log: this.log.child({ component: "console" }),
+      this.console = import("../qmf/console/session.js").then(async ({ ConsoleSession }) => {
+        const c = new ConsoleSession({
+          url: this.config.broker,
+          ...(this.config.tls ? { tls: this.config.tls } : {}),
+          cacheObjects: false,
+          log: this.log.child({ component: "console" }),
+        });
+        await c.open();
+        return c;
       });
-      this.console = c.open().then(
-        () => c,
-        (e) => {
-          this.console = null;
-          throw e;
-        },
-      );
+      const opening = this.console;
+      opening.catch(() => {
+        if (this.console === opening) this.console = null;
+      });
     }
     return this.console;
   }

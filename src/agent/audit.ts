@@ -6,7 +6,8 @@
 // rate limit are written at most once a second per user, the line counting those left out:
 // a flood must not become a flood of lines.
 import { createHash } from "node:crypto";
-import { type MethodOutcome, QmfStatus } from "../qmf/index.js";
+import type { MethodOutcome } from "../qmf/agent/types.js";
+import { QmfStatus } from "../qmf/errors.js";
 import { headWithoutPasswords, withoutPasswords } from "../util/redact.js";
 import type { AgentLogger } from "./log.js";
 import type { Role } from "./roles.js";

@@ -10,7 +10,7 @@ import {
   isLibvirtError,
   type LibvirtError,
 } from "../libvirt/index.js";
-import { libvirtStatus, MethodError, QmfStatus } from "../qmf/index.js";
+import { libvirtStatus, MethodError, QmfStatus } from "../qmf/errors.js";
 
 /** error_code of a libvirt failure: 0x10000 + libvirt's error number. */
 export const LIBVIRT_ERROR_BASE = QmfStatus.USER;

@@ -4,13 +4,8 @@
 // agent session; what the schema cannot say is checked by the handler before any libvirt
 // call, so a refused call never changes libvirt state.
 import type { ReconnectingLibvirt } from "../libvirt/index.js";
-import {
-  type ConsoleSession,
-  type MethodCall,
-  MethodError,
-  type ObjectIdLike,
-  QmfStatus,
-} from "../qmf/index.js";
+import { MethodError, QmfStatus } from "../qmf/errors.js";
+import type { ConsoleSession, MethodCall, ObjectIdLike } from "../qmf/index.js";
 import type { JobSlots } from "./concurrency.js";
 import { libvirtCall, libvirtFailure, notConnected } from "./errors.js";
 import type { Handler, HandlerContext, MethodTable } from "./handlers.js";

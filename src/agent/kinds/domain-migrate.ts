@@ -2,13 +2,8 @@
 // destination's agent publishes it (found through QMF: a Node object or the agents' libvirt_uri
 // attribute).
 import { type Domain, MigrateFlags, type TypedParam, TypedParamType } from "../../libvirt/index.js";
-import {
-  type ConsoleSession,
-  MethodError,
-  type ObjectId,
-  type QmfObject,
-  QmfStatus,
-} from "../../qmf/index.js";
+import { MethodError, QmfStatus } from "../../qmf/errors.js";
+import type { ConsoleSession, ObjectId, QmfObject } from "../../qmf/index.js";
 import { withoutPasswords } from "../../util/redact.js";
 import { intArg, textArg } from "../arguments.js";
 import { isLibvirtUri } from "../config.js";

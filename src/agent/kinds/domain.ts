@@ -69,11 +69,14 @@ export interface DomainBulk {
 
 const uuids = (ds: Domain[]) => new Set(ds.map((d) => d.uuid));
 
-/** The Domain object. `id` is libvirt's, in decimal (-1 while inactive). */
+/**
+ * The Domain object. `id` is libvirt's, in decimal (-1 while inactive). `graphics` is left
+ * out while the displays of a running domain are not read yet.
+ */
 function domainValues(
   d: Domain,
   settings: DomainSettings,
-  displays: Displays,
+  displays: Displays | undefined,
   refs: { node: ObjectIdLike; domainInfo: ObjectIdLike },
 ): Values {
   return {
@@ -85,9 +88,16 @@ function domainValues(
     persistent: settings.persistent,
     autostart: settings.autostart,
     has_managed_save: settings.managedSave,
-    graphics: displays.graphics,
+    graphics: displays?.graphics,
   };
 }
+
+/** The settings of a domain, from a listing's filtered listings. */
+const listedSettings = (d: Domain, bulk: DomainBulk): DomainSettings => ({
+  persistent: !bulk.transient.has(d.uuid),
+  autostart: bulk.autostart.has(d.uuid),
+  managedSave: bulk.managedSave.has(d.uuid),
+});
 
 /** The settings of a domain, from a listing's filtered listings or else from libvirt. */
 async function settingsOf(
@@ -95,13 +105,7 @@ async function settingsOf(
   d: Domain,
   bulk: DomainBulk | undefined,
 ): Promise<DomainSettings> {
-  if (bulk) {
-    return {
-      persistent: !bulk.transient.has(d.uuid),
-      autostart: bulk.autostart.has(d.uuid),
-      managedSave: bulk.managedSave.has(d.uuid),
-    };
-  }
+  if (bulk) return listedSettings(d, bulk);
   const [persistent, autostart, managedSave] = await Promise.all([
     c.domainIsPersistent(d),
     c.domainGetAutostart(d),
@@ -113,9 +117,11 @@ async function settingsOf(
 /**
  * DomainInfo from virDomainGetInfo + virDomainGetState (what a lifecycle event or a resync
  * reads), keeping the statistics of `prev` (they come from sweeps; zero until one does).
+ * Without `info` (a domain published from a listing whose stats lack it), memory, vCPUs and
+ * CPU time are left out until its read.
  */
 export function domainInfoValues(
-  info: DomainInfo,
+  info: DomainInfo | undefined,
   state: { state: number; reason: number },
   domain: ObjectIdLike,
   prev: Values | undefined,
@@ -135,10 +141,10 @@ export function domainInfoValues(
     stats_stale: p.stats_stale ?? false,
     stats_age: p.stats_age ?? 0n,
     state: domainStateText(state.state),
-    maximum_memory: info.maxMem,
-    memory: info.memory,
-    num_vcpus: info.nrVirtCpu,
-    cpu_time: info.cpuTime,
+    maximum_memory: info?.maxMem,
+    memory: info?.memory,
+    num_vcpus: info?.nrVirtCpu,
+    cpu_time: info?.cpuTime,
     domain,
     state_reason: domainReasonText(state.state, state.reason),
   };
@@ -235,6 +241,30 @@ export const domainKind: KindRow<Domain, DomainRead, DomainBulk, DomainMemo> = {
     let next = domainInfoValues(r.info, r, out.ref(dn), e.memo.info);
     if (r.params) next = withStats(out.driver, e.memo, next, r.params, nowNs());
     publishInfo(out, e.key, e.memo, next);
+  },
+  // A domain first seen, from the listing's bulk record and filtered listings: its state and
+  // settings; its displays when it is not running (none); memory, vCPUs and CPU time when the
+  // record carries them (QEMU's). Its read adds the rest (GET_INFO, the XML's displays).
+  publishListed(out, e, bulk) {
+    const params = bulk?.stats.get(e.key);
+    const state = params?.["state.state"];
+    if (!bulk || !params || typeof state !== "number") return false;
+    const d = e.handle;
+    const displays = d.id === -1 ? NO_DISPLAYS : undefined;
+    const memo: DomainMemo = { info: undefined, displays, freshNs: undefined, history: undefined };
+    e.memo = memo;
+    const dn = objectName("Domain", e.key);
+    const refs = { node: out.node, domainInfo: out.ref(objectName("DomainInfo", e.key)) };
+    out.set("Domain", dn, domainValues(d, listedSettings(d, bulk), displays, refs));
+    const reason = Number(params["state.reason"] ?? 0);
+    const info = domainInfoValues(
+      infoFromStats(state, params),
+      { state, reason },
+      out.ref(dn),
+      undefined,
+    );
+    publishInfo(out, e.key, memo, withStats(out.driver, memo, info, params, nowNs()));
+    return true;
   },
   isGone: isNoDomain,
   // Snapshot handles name their domain by UUID.

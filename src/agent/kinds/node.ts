@@ -84,7 +84,11 @@ function sameStats(a: HostStats, b: HostStats): boolean {
   return same(a.cpu, b.cpu) && same(a.memory, b.memory);
 }
 
-/** The Node object; a statistic libvirt does not report is left out. */
+/**
+ * The Node object; a statistic libvirt does not report is left out, and so is `last_sync`
+ * until the agent's first full resync has ended (while the objects it found may still lack
+ * what their own reads add).
+ */
 export function nodeValues(
   f: NodeFacts,
   stats: HostStats,
@@ -102,7 +106,7 @@ export function nodeValues(
     libvirt_state: s.state,
     libvirt_error: s.error,
     libvirt_state_since: s.sinceNs,
-    last_sync: s.lastSyncNs,
+    last_sync: s.lastSyncNs === 0n ? undefined : s.lastSyncNs,
     cpu_kernel: stats.cpu?.kernel,
     cpu_user: stats.cpu?.user,
     cpu_idle: stats.cpu?.idle,
@@ -170,9 +174,12 @@ export const nodeKind: KindRow<Host, NodeRead, undefined, NodeMemo> = {
     };
     return { facts, info, stats };
   },
+  // The Node is published with its NodeInfo (as soon as the host is read, so that a console
+  // finds the host during a long first resync) and again with the host status.
   publish(out, e, r) {
     e.memo = { facts: r.facts, stats: r.stats };
     out.set("NodeInfo", objectName("NodeInfo", e.key), nodeInfoValues(r.info, out.node));
+    publishNode(out, e.key, e.memo);
   },
   publishHostStatus(out, e) {
     if (e.memo) publishNode(out, e.key, e.memo);

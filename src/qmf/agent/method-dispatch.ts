@@ -1,8 +1,9 @@
 import type { Observer } from "../../observe/observer.js";
 import { encodeMap, type QmfMap, wireText } from "../codec/index.js";
 import { MethodError, QmfStatus } from "../errors.js";
-import { checkArgument, fromWire } from "../schema/index.js";
-import { Content, type InboundMessage, Opcode, objectIdFromWire } from "../transport/index.js";
+import { checkArgument, fromWire } from "../schema/wire-values.js";
+import { Content, Opcode, objectIdFromWire } from "../transport/envelope.js";
+import type { InboundMessage } from "../transport/link.js";
 import { DedupeTable, FORGOTTEN, type RecordedResponse } from "./dedupe.js";
 import type { ObjectTable } from "./object-table.js";
 import type { TokenBuckets } from "./rate-limit.js";

@@ -1,26 +1,25 @@
 import type { Observer } from "../../observe/observer.js";
 import { nowNs } from "../../util/clock.js";
-import { encodeList, type QmfMap } from "../codec/index.js";
+import { type Encoded, encodeList, type QmfMap } from "../codec/index.js";
 import {
-  type BrokerLink,
   Content,
   ContentType,
-  type Logger,
   ObjectId,
   Opcode,
   objectIdFromWire,
-  objectIdToWire,
   TOPIC_EXCHANGE,
-} from "../transport/index.js";
+} from "../transport/envelope.js";
+import type { BrokerLink, Logger } from "../transport/link.js";
 import type { ClassInfo } from "./schema-index.js";
-import { checkValues, sameValues, typedValues } from "./typed-values.js";
+import { checkValues, encodedObjectId, sameValues, typedValues } from "./typed-values.js";
 
 /** One object an agent publishes. */
 export interface ManagedObject {
   info: ClassInfo;
   name: string;
   id: ObjectId;
-  idWire: QmfMap;
+  /** Its `_object_id` map, encoded once. */
+  idWire: Encoded;
   /**
    * The application's values (predicates run on these). They are typed for the wire when
    * they are sent, not kept typed: an agent of 10,000 domains holds 20,000 objects.
@@ -30,6 +29,15 @@ export interface ManagedObject {
   updateTs: bigint;
   deleteTs: bigint;
 }
+
+/** A publish round lets other work run after this much of its own (ms). */
+const ROUND_SLICE_MS = 10;
+
+/**
+ * What changes of an object between two publications (its values are replaced, never changed
+ * in place): a round records it when it begins and sends what it recorded.
+ */
+type PublishedState = Pick<ManagedObject, "values" | "updateTs" | "deleteTs">;
 
 /** What an object table needs to know of its agent. */
 export interface ObjectTableOptions {
@@ -105,7 +113,7 @@ export class ObjectTable {
         info,
         name: objectName,
         id,
-        idWire: objectIdToWire(id),
+        idWire: encodedObjectId(id),
         values: { ...values },
         createTs: now,
         updateTs: now,
@@ -169,16 +177,16 @@ export class ObjectTable {
     return out;
   }
 
-  /** The `_data` map of an object. */
-  dataMap(o: ManagedObject): QmfMap {
+  /** The `_data` map of an object (as it is now, or as `at` recorded it). */
+  dataMap(o: ManagedObject, at: PublishedState = o): QmfMap {
     return {
       // Checked when they were set.
-      _values: typedValues(o.values, o.info.props, (k) => new TypeError(k)),
+      _values: typedValues(at.values, o.info.props, (k) => new TypeError(k)),
       _object_id: o.idWire,
       _schema_id: o.info.schemaIdData,
       _create_ts: o.createTs,
-      _update_ts: o.updateTs,
-      _delete_ts: o.deleteTs,
+      _update_ts: at.updateTs,
+      _delete_ts: at.deleteTs,
     };
   }
 
@@ -214,27 +222,39 @@ export class ObjectTable {
     }
   }
 
-  /** Sends the marked objects, by class and in batches. */
+  /**
+   * Sends the marked objects, by class and in batches. Each batch is typed and encoded just
+   * before it is sent, and other work (libvirt's replies, queries) runs between batches once
+   * the round has worked for ROUND_SLICE_MS: a round of 20,000 objects (a first resync) takes
+   * a few hundred ms of CPU, which would otherwise hold up everything else for that long.
+   */
   private async publishRound(): Promise<void> {
     if (!this.link.isOpen) return; // kept marked; sent when the link is back
-    const byClass = new Map<ClassInfo, QmfMap[]>();
+    // The state of each object as the round begins: a change made while it is sent marks the
+    // object again for the next round, which then sends the newer values after these.
+    const byClass = new Map<ClassInfo, [ManagedObject, PublishedState][]>();
     for (const o of this.dirty) {
       let list = byClass.get(o.info);
       if (!list) {
         list = [];
         byClass.set(o.info, list);
       }
-      list.push(this.dataMap(o));
+      list.push([o, { values: o.values, updateTs: o.updateTs, deleteTs: o.deleteTs }]);
     }
     this.dirty.clear();
     const size = this.opts.batchSize;
+    let since = performance.now();
     try {
-      for (const [info, maps] of byClass) {
-        for (let i = 0; i < maps.length; i += size) {
+      for (const [info, objects] of byClass) {
+        for (let i = 0; i < objects.length; i += size) {
+          if (performance.now() - since > ROUND_SLICE_MS) {
+            await new Promise((r) => setImmediate(r));
+            since = performance.now();
+          }
           await this.link.publish(
             TOPIC_EXCHANGE,
             info.routingKey,
-            encodeList(maps.slice(i, i + size)),
+            encodeList(objects.slice(i, i + size).map(([o, at]) => this.dataMap(o, at))),
             {
               opcode: Opcode.DATA_INDICATION,
               contentType: ContentType.LIST,

@@ -2,7 +2,8 @@
 // table and its schemas.
 import { encodeMap, type QmfMap, type QmfValue, wireText } from "../codec/index.js";
 import { compilePredicate } from "../predicate/index.js";
-import { Content, ContentType, type InboundMessage, Opcode } from "../transport/index.js";
+import { Content, ContentType, Opcode } from "../transport/envelope.js";
+import type { InboundMessage } from "../transport/link.js";
 import type { ObjectTable } from "./object-table.js";
 import type { Replier } from "./replies.js";
 import type { SchemaIndex } from "./schema-index.js";

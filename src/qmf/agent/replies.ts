@@ -1,22 +1,16 @@
 import {
   decodeList,
   decodeMap,
+  type Encoded,
   encodeList,
   encodeMap,
   type QmfMap,
   type QmfValue,
 } from "../codec/index.js";
 import { QmfError, QmfStatus } from "../errors.js";
-import {
-  type BrokerLink,
-  Content,
-  ContentType,
-  type DropCounter,
-  type InboundMessage,
-  Opcode,
-  type OutboundProps,
-  parseReplyTo,
-} from "../transport/index.js";
+import { Content, ContentType, Opcode, parseReplyTo } from "../transport/envelope.js";
+import type { BrokerLink, InboundMessage, OutboundProps } from "../transport/link.js";
+import type { DropCounter } from "../transport/log.js";
 import type { RecordedResponse } from "./dedupe.js";
 
 /** The `_exception` body: `{_values: {error_code, error_text, …details}}`. */
@@ -90,7 +84,7 @@ export class Replier {
     m: InboundMessage,
     content: string,
     items: readonly T[],
-    toMap: (t: T) => QmfMap,
+    toMap: (t: T) => QmfMap | Encoded,
   ): Promise<void> {
     const bodies: Buffer[] = [];
     if (items.length === 0) bodies.push(encodeList([]));

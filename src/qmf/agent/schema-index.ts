@@ -1,15 +1,14 @@
 import { type Encoded, encodeValue, type QmfMap } from "../codec/index.js";
-import {
-  type Schema,
-  type SchemaArg,
-  type SchemaClass,
-  type SchemaEvent,
-  type SchemaMethod,
-  type SchemaProperty,
-  schemaIdMap,
-  schemaMap,
-} from "../schema/index.js";
-import { RoutingKey } from "../transport/index.js";
+import { schemaIdMap, schemaMap } from "../schema/maps.js";
+import type {
+  Schema,
+  SchemaArg,
+  SchemaClass,
+  SchemaEvent,
+  SchemaMethod,
+  SchemaProperty,
+} from "../schema/model.js";
+import { RoutingKey } from "../transport/envelope.js";
 
 /** A class an agent publishes, with what its requests and indications need at hand. */
 export interface ClassInfo {

@@ -3,18 +3,17 @@ import { nowNs } from "../../util/clock.js";
 import { encodeList, encodeMap, type QmfValue } from "../codec/index.js";
 import { MethodError, QmfStatus } from "../errors.js";
 import {
-  type BrokerLink,
   Content,
   ContentType,
   DIRECT_EXCHANGE,
-  DropCounter,
-  type InboundMessage,
   type ObjectId,
   Opcode,
   RoutingKey,
-  sessionLink,
   TOPIC_EXCHANGE,
-} from "../transport/index.js";
+} from "../transport/envelope.js";
+import type { BrokerLink, InboundMessage } from "../transport/link.js";
+import { DropCounter } from "../transport/log.js";
+import { sessionLink } from "../transport/session-link.js";
 import { MethodDispatch } from "./method-dispatch.js";
 import { ObjectTable } from "./object-table.js";
 import { answerLocate, answerQuery } from "./query-answers.js";

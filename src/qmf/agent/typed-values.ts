@@ -1,8 +1,9 @@
 // Application values of an agent's objects, events and method outputs, typed for the wire by
 // their schema fields, and compared deeply (only a real change of an object is published).
-import type { QmfMap, QmfValue } from "../codec/index.js";
-import { checkValue, type QmfType, toWire } from "../schema/index.js";
-import { ObjectId, objectIdToWire } from "../transport/index.js";
+import { type Encoded, encodeValue, type QmfMap, type QmfValue } from "../codec/index.js";
+import type { QmfType } from "../schema/model.js";
+import { checkValue, toWire } from "../schema/wire-values.js";
+import { ObjectId, objectIdToWire } from "../transport/envelope.js";
 
 /**
  * Each defined value put on the wire with its field's exact type (properties, event
@@ -62,8 +63,26 @@ function visitValues(
   }
 }
 
+/**
+ * The wire form of each object id, encoded once: an agent's objects refer to few ids many
+ * times (10,000 Domains all name the one Node), and each object's own id goes out with every
+ * publication and query answer. An ObjectId never changes, so its bytes do not either.
+ */
+const encodedIds = new WeakMap<ObjectId, Encoded>();
+
+/** The encoded `_object_id` map of `id` (kept for as long as `id` is). */
+export function encodedObjectId(id: ObjectId): Encoded {
+  let e = encodedIds.get(id);
+  if (e === undefined) {
+    e = encodeValue(objectIdToWire(id));
+    encodedIds.set(id, e);
+  }
+  return e;
+}
+
 /** toWire, after turning ObjectIds nested in map/list values into `_object_id` maps. */
 function typedValue(type: QmfType, v: unknown): QmfValue {
+  if (type === "objId" && v instanceof ObjectId) return encodedObjectId(v);
   return toWire(type, type === "map" || type === "list" ? nestedIds(v) : v);
 }
 
