@@ -130,6 +130,9 @@ async function main(): Promise<void> {
     }
     log(`event→DOM ms: ${latencies.map((x) => Math.round(x)).join(" ")}`);
     await page.close();
+    // This process's own fleet session takes in every agent's statistics (10,000 domains); it
+    // is done, and would otherwise delay this process's reading of the scrapes.
+    await fleet.close();
 
     const scrapes: number[] = [];
     let size = 0;

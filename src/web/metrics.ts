@@ -155,52 +155,100 @@ export const METRIC_NAMES = [
 /** /metrics: what a scrape answers, read from `cache` each time. */
 export interface FleetMetrics {
   contentType: string;
-  render(): Promise<string>;
+  /** The whole text, as UTF-8 (the per-host parts are kept encoded between scrapes). */
+  render(): Promise<Buffer>;
+}
+
+/** One host's part of every per-domain family, and what it was made from. */
+interface HostPart {
+  host: string;
+  /** The Domain and DomainInfo objects it was made from, in order (two per domain). */
+  made: object[];
+  /** Per family (DOMAIN_SERIES order): the host's sample lines, each ending in a newline. */
+  families: Buffer[];
 }
 
 /**
  * The metrics of the fleet. Hosts, the broker link and pools are prom-client gauges in a
  * registry of their own. The per-domain families (13 series per domain: 130,000 at 10,000
- * domains) are written here, in the same text format: prom-client hashes and escapes every
- * label set of every series at every scrape, which alone took over 200 ms for 10,000 domains;
- * here each domain's label text is made once and kept while its host, name and UUID stay.
+ * domains, about 18 MiB of text) are written here, in the same text format: prom-client
+ * hashes and escapes every label set of every series at every scrape, which alone took over
+ * 200 ms for 10,000 domains. Here each host's lines of each family are made once, encoded,
+ * and kept until one of its Domain or DomainInfo objects is replaced (the cache replaces an
+ * object on every published change): a scrape rebuilds only the hosts whose agents published
+ * since the last one and copies the rest.
  */
 export function fleetMetrics(cache: FleetCache): FleetMetrics {
   const registry = fleetRegistry(cache);
-  const up = (agent: string) => cache.hosts.get(agent)?.status === "up";
-  // Per domain: its sample lines, one per family, kept while its DomainInfo object (replaced
-  // on every published change), host name and name stay the same.
-  const held = new Map<string, { info: DomainInfo; host: string; name: string; lines: string[] }>();
-  const linesOf = (e: DomainEntry): string[] => {
-    const host = cache.hostName(e.agent);
-    const name = e.domain!.props.name ?? "";
-    const h = held.get(e.id);
-    if (h && h.info === e.info && h.host === host && h.name === name) return h.lines;
-    const labels = `{host="${escapeLabel(host)}",domain="${escapeLabel(name)}",uuid="${escapeLabel(e.domain!.props.uuid ?? "")}"}`;
-    const lines = DOMAIN_SERIES.map(([metric, , , value]) => {
-      const v = value(e.info!.props);
-      return v === undefined ? "" : `${metric}${labels} ${Number(v)}`;
-    });
-    held.set(e.id, { info: e.info!, host, name, lines });
-    return lines;
-  };
+  const parts = new Map<string, HostPart>();
+  const headers = DOMAIN_SERIES.map(([name, help, kind]) =>
+    Buffer.from(`# HELP ${name} ${help}\n# TYPE ${name} ${kind}\n`),
+  );
   return {
     contentType: registry.contentType,
     async render() {
-      for (const id of held.keys()) if (!cache.domains.has(id)) held.delete(id);
-      const domains: string[][] = [];
-      for (const e of cache.domains.values()) {
-        if (e.domain && e.info && up(e.agent)) domains.push(linesOf(e));
+      const byAgent = domainsByAgent(cache);
+      for (const agent of parts.keys()) if (!byAgent.has(agent)) parts.delete(agent);
+      const current: HostPart[] = [];
+      for (const [agent, entries] of byAgent) {
+        const host = cache.hostName(agent);
+        let part = parts.get(agent);
+        if (!part || part.host !== host || !sameObjects(part.made, entries)) {
+          part = hostPart(host, entries);
+          parts.set(agent, part);
+        }
+        current.push(part);
       }
-      const parts = [await registry.metrics()];
-      DOMAIN_SERIES.forEach(([name, help, kind], i) => {
-        const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${kind}`];
-        for (const d of domains) if (d[i]) lines.push(d[i]!);
-        parts.push(`${lines.join("\n")}\n`);
+      const chunks: Buffer[] = [Buffer.from(`${await registry.metrics()}\n`)];
+      headers.forEach((header, i) => {
+        chunks.push(header);
+        for (const part of current) chunks.push(part.families[i]!);
+        chunks.push(NEWLINE);
       });
-      return parts.join("\n");
+      return Buffer.concat(chunks);
     },
   };
+}
+
+const NEWLINE = Buffer.from("\n");
+
+/** The domains with both objects, of hosts whose agents are heard, by agent. */
+function domainsByAgent(cache: FleetCache): Map<string, DomainEntry[]> {
+  const byAgent = new Map<string, DomainEntry[]>();
+  for (const e of cache.domains.values()) {
+    if (!e.domain || !e.info || cache.hosts.get(e.agent)?.status !== "up") continue;
+    const list = byAgent.get(e.agent);
+    if (list) list.push(e);
+    else byAgent.set(e.agent, [e]);
+  }
+  return byAgent;
+}
+
+function sameObjects(made: object[], entries: DomainEntry[]): boolean {
+  if (made.length !== entries.length * 2) return false;
+  for (let i = 0; i < entries.length; i++) {
+    if (made[2 * i] !== entries[i]!.domain || made[2 * i + 1] !== entries[i]!.info) return false;
+  }
+  return true;
+}
+
+function hostPart(host: string, entries: DomainEntry[]): HostPart {
+  const made: object[] = [];
+  const lines: string[][] = DOMAIN_SERIES.map(() => []);
+  const hostLabel = escapeLabel(host);
+  for (const e of entries) {
+    made.push(e.domain!, e.info!);
+    const props = e.domain!.props;
+    const labels = `{host="${hostLabel}",domain="${escapeLabel(props.name ?? "")}",uuid="${escapeLabel(props.uuid ?? "")}"} `;
+    const values = e.info!.props;
+    for (let i = 0; i < DOMAIN_SERIES.length; i++) {
+      const [metric, , , value] = DOMAIN_SERIES[i]!;
+      const v = value(values);
+      if (v !== undefined) lines[i]!.push(metric + labels + Number(v));
+    }
+  }
+  const families = lines.map((l) => Buffer.from(l.length ? `${l.join("\n")}\n` : ""));
+  return { host, made, families };
 }
 
 /** A label value in the text format: backslash, double quote and newline escaped. */

@@ -87,13 +87,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   registerActions(router, opts.fleet, cache);
   router.get("/metrics", async ({ res }) => {
     const t0 = performance.now();
-    const text = await metrics.render();
+    const body = await metrics.render();
     res.writeHead(200, {
       "Content-Type": metrics.contentType,
       "Cache-Control": "no-store",
       "Server-Timing": `render;dur=${(performance.now() - t0).toFixed(1)}`,
     });
-    res.end(text);
+    res.end(body);
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

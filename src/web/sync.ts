@@ -36,6 +36,8 @@ export class FleetSync {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
+  /** Per agent being read: the failure its queries reported (see readAgent). */
+  private readonly readFailures = new Map<string, Error | undefined>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly off: (() => void)[] = [];
@@ -96,6 +98,10 @@ export class FleetSync {
       this.agentEvent(a, "left", "no heartbeat: its state is unknown", 4);
     });
     this.on("schemaEvent", (e: SchemaEvent) => this.schemaEvent(e));
+    // One listener for every read in flight (not one per read: 100 agents read at once).
+    this.on("agentError", ({ agentName, error }) => {
+      if (this.readFailures.has(agentName)) this.readFailures.set(agentName, error);
+    });
     this.on("brokerDisconnected", (err: Error) => {
       c.setBroker(false, err.message);
       c.addEvent({
@@ -206,15 +212,12 @@ export class FleetSync {
     const since = Date.now();
     // A whole-class query leaves out an agent that fails (and says so with agentError): an
     // empty answer must then not be taken for "it has nothing".
-    let failure: Error | undefined;
-    const onError = (f: { agentName: string; error: Error }) => {
-      if (f.agentName === agent) failure = f.error;
-    };
-    this.fleet.on("agentError", onError);
+    this.readFailures.set(agent, undefined);
     try {
       const found = await Promise.all(
         CLASSES.map((cls) => this.fleet.objects(cls, undefined, { agents: [agent] })),
       );
+      const failure = this.readFailures.get(agent);
       if (failure) throw failure;
       if (this.stopped) return;
       this.cache.replaceAgent(agent, found.flat(), since);
@@ -227,7 +230,7 @@ export class FleetSync {
         this.retries.set(agent, t);
       }
     } finally {
-      this.fleet.off("agentError", onError);
+      this.readFailures.delete(agent);
     }
   }
 }

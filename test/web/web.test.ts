@@ -302,6 +302,35 @@ describe("lvq web in a browser", () => {
     assert.equal(m.types.get("libvirt_domain_info_memory_usage_bytes"), "gauge");
   });
 
+  test("/metrics follows changes: a started domain's state, then a domain undefined", async () => {
+    const scrape = async () =>
+      parseMetrics(await (await fetch(new URL("/metrics", web.url))).text());
+    // host 1's third domain is defined and shut off (no test before this one touches it).
+    const { name, uuid } = names(1).domains[2]!;
+    const labels = { host: hostName(1), domain: name, uuid };
+    const other = {
+      host: hostName(1),
+      domain: names(1).domains[0]!.name,
+      uuid: names(1).domains[0]!.uuid,
+    };
+    const before = await scrape();
+    assert.equal(before.value("libvirt_domain_info_state", labels), 5);
+    const otherState = before.value("libvirt_domain_info_state", other);
+    await (await fleet.resolve(Domain, `${hostName(1)}/${name}`)).create();
+    await waitFor("state 1 (running) in /metrics", 10_000, async () => {
+      return (await scrape()).value("libvirt_domain_info_state", labels) === 1;
+    });
+    const d = await fleet.resolve(Domain, `${hostName(1)}/${name}`);
+    await d.destroy();
+    await d.undefine();
+    const after = await waitFor("the undefined domain gone from /metrics", 10_000, async () => {
+      const m = await scrape();
+      return m.value("libvirt_domain_info_state", labels) === undefined && m;
+    });
+    // The host's other domains are still there, with their values.
+    assert.equal(after.value("libvirt_domain_info_state", other), otherState);
+  });
+
   test("the broker goes away: the banner shows, then goes by itself", async () => {
     const page = await openPage("/");
     await page.waitForSelector("#hosts tbody tr");
