@@ -5,8 +5,9 @@ import type { Command } from "commander";
 import type { Fleet, Network } from "../../console/index.js";
 import { type ConsoleModule, withFleet } from "../context.js";
 import { agentsOption, oneAgent } from "../hosts.js";
-import { displayValue, printJson, printTable } from "../output.js";
+import { displayValue, printJson } from "../output.js";
 import { sortObjects, tableColumns, tableRow } from "../present.js";
+import { printTable } from "../table.js";
 import { readTextFile, reportDone } from "../verbs.js";
 
 const NETWORK_REF = "a network name, UUID, host/name or object id";

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadConsole } from "../context.js";
-import { colours, displayValue, printJson, printTable } from "../output.js";
+import { colours, displayValue, printJson } from "../output.js";
+import { printTable } from "../table.js";
 
 /** `lvq schema [class]`: the schema the agents publish, like qpid-tool's `schema`. */
 export function registerSchemaCommand(program: Command): void {

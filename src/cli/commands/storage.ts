@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { withFleet } from "../context.js";
 import { agentsOption } from "../hosts.js";
-import { printJson, printTable } from "../output.js";
+import { printJson } from "../output.js";
 import { sortObjects, tableColumns, tableRow } from "../present.js";
+import { printTable } from "../table.js";
 
 /** `lvq pools` and `lvq vols <pool>`. */
 export function registerStorageCommands(program: Command): void {
