@@ -3,7 +3,7 @@
 // metadata by the rules below, the same for every class: a class added to the schema lists,
 // shows and resolves without a change here.
 
-import { compareObjects } from "../console/for-each.js";
+import { sortObjectList } from "../console/for-each.js";
 import type {
   ClassMeta,
   ClassReference,
@@ -14,7 +14,8 @@ import type {
 } from "../console/index.js";
 import { labelProperty } from "../console/metadata.js";
 import type { ConsoleModule } from "./context.js";
-import { type Column, displayValue } from "./output.js";
+import { displayValue } from "./output.js";
+import type { Column } from "./table.js";
 
 type AnyObject = ManagedObject<object>;
 
@@ -116,5 +117,5 @@ export function metaOf(o: AnyObject): ClassMeta {
 
 /** Sorts objects by host, then by name (or object name), then object id. */
 export function sortObjects<T extends AnyObject>(objs: T[]): T[] {
-  return objs.sort(compareObjects);
+  return sortObjectList(objs);
 }

@@ -7,7 +7,8 @@ import {
   PoolState,
   VolType,
 } from "../../libvirt/index.js";
-import { displayValue, formatTable, safeText } from "../output.js";
+import { displayValue, safeText } from "../output.js";
+import { formatTable } from "../table.js";
 
 /** One host's inventory as read from libvirt. */
 export interface Inventory {

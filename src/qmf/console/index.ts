@@ -8,6 +8,7 @@ export type {
   AgentInfo,
   ConsoleSessionEvents,
   ConsoleSessionOptions,
+  FleetQueryAnswers,
   ObjectQuery,
   QmfEvent,
   QmfObject,
