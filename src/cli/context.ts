@@ -112,13 +112,11 @@ export async function withFleet<T>(
     );
     if (opts.completeOrFail) {
       // A listing lacks the objects of an agent heard only after its queries went out.
-      // With --expect-agents, discovery ended at that many: a late one is one too many.
-      const lateWhy =
-        settings.expectAgents === undefined
-          ? "it answered only after the queries went out (raise --settle, or give --expect-agents)"
-          : `it answered after the ${settings.expectAgents} expected agents (is --expect-agents right?)`;
       fleet.on("agentLate", ({ agentName }: { agentName: string }) =>
-        warnLeftOut(agentName, lateWhy),
+        warnLeftOut(
+          agentName,
+          "it answered only after the queries went out (raise --settle, or give --expect-agents)",
+        ),
       );
     }
     const result = await body({ fleet, sdk, settings, requireAgents });
@@ -152,11 +150,6 @@ function describeDiscovery(fleet: Fleet): string {
   const r = fleet.discoveryResult;
   const agents = `${n} agent${n === 1 ? "" : "s"} answered discovery`;
   if (!r) return agents;
-  const end =
-    r.quietMs === null
-      ? "the time limit"
-      : r.quietMs === 0
-        ? "the expected agents"
-        : `${r.quietMs} ms without a new answer`;
+  const end = r.quietMs === null ? "the time limit" : `${r.quietMs} ms without a new answer`;
   return `${agents} in ${r.elapsedMs} ms (ended after ${end})`;
 }

@@ -1,8 +1,8 @@
-// Everything lvq prints goes through here (aligned tables through table.ts): safe text,
-// colour, JSON and the spinner. Names come from libvirt and from remote agents, so nothing
-// they contain may reach the terminal raw: a control character could move the cursor or
-// rewrite earlier lines.
+// Everything lvq prints goes through here: safe text, aligned tables, colour, JSON and the
+// spinner. Names come from libvirt and from remote agents, so nothing they contain may reach the
+// terminal raw: a control character could move the cursor or rewrite earlier lines.
 import pc from "picocolors";
+import stringWidth from "string-width";
 import { colourWanted, safeText } from "./terminal.js";
 
 export { colourWanted, errColours, safeText } from "./terminal.js";
@@ -94,6 +94,60 @@ function writeJson(v: unknown, indent: number, pad: string): string | undefined 
 /** Writes `value` as JSON on stdout, with a final newline. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${toJsonText(value)}\n`);
+}
+
+/** A column of a table: its header and how to align it. */
+export interface Column {
+  header: string;
+  align?: "left" | "right";
+}
+
+/**
+ * An aligned table: columns padded to the widest cell by display width (wide CJK characters
+ * count two). Cells must already be safe text ({@link displayValue}). Headers are bold on a
+ * terminal; with `headerRule`, a line of dashes under each header sets them off.
+ */
+export function formatTable(
+  columns: Column[],
+  rows: string[][],
+  opts: { headerRule?: boolean } = {},
+): string {
+  const widths = columns.map((c, i) =>
+    Math.max(stringWidth(c.header), ...rows.map((r) => stringWidth(r[i] ?? ""))),
+  );
+  const line = (cells: string[], style?: (s: string) => string): string =>
+    cells
+      .map((cell, i) => {
+        const pad = " ".repeat(widths[i]! - stringWidth(cell));
+        const last = i === cells.length - 1;
+        const padded = columns[i]!.align === "right" ? pad + cell : last ? cell : cell + pad;
+        return style ? style(padded) : padded;
+      })
+      .join("  ")
+      .trimEnd();
+  const out = [
+    line(
+      columns.map((c) => c.header),
+      colours.bold,
+    ),
+  ];
+  if (opts.headerRule) out.push(line(widths.map((w) => "-".repeat(w))));
+  for (const r of rows) out.push(line(r));
+  return `${out.join("\n")}\n`;
+}
+
+/** Prints a table on stdout. */
+export function printTable(columns: Column[], rows: string[][]): void {
+  process.stdout.write(formatTable(columns, rows));
+}
+
+/** `key: value` lines with the keys aligned. Values must already be safe text. */
+export function formatKeyValues(pairs: [string, string][]): string {
+  const w = Math.max(0, ...pairs.map(([k]) => stringWidth(k)));
+  return pairs
+    .map(([k, v]) => `${colours.bold(k)}${" ".repeat(w - stringWidth(k))}  ${v}`.trimEnd())
+    .join("\n")
+    .concat("\n");
 }
 
 /** A line on a terminal's stderr that redraws itself: a spinner, then the text it shows. */

@@ -3,7 +3,7 @@
 // metadata by the rules below, the same for every class: a class added to the schema lists,
 // shows and resolves without a change here.
 
-import { sortObjectList } from "../console/for-each.js";
+import { compareObjects } from "../console/for-each.js";
 import type {
   ClassMeta,
   ClassReference,
@@ -14,8 +14,7 @@ import type {
 } from "../console/index.js";
 import { labelProperty } from "../console/metadata.js";
 import type { ConsoleModule } from "./context.js";
-import { displayValue } from "./output.js";
-import type { Column } from "./table.js";
+import { type Column, displayValue } from "./output.js";
 
 type AnyObject = ManagedObject<object>;
 
@@ -117,5 +116,5 @@ export function metaOf(o: AnyObject): ClassMeta {
 
 /** Sorts objects by host, then by name (or object name), then object id. */
 export function sortObjects<T extends AnyObject>(objs: T[]): T[] {
-  return sortObjectList(objs);
+  return objs.sort(compareObjects);
 }

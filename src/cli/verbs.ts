@@ -10,9 +10,8 @@ import type { Settings } from "./config.js";
 import { type FleetContext, withFleet } from "./context.js";
 import { UsageError } from "./errors.js";
 import { oneAgent } from "./hosts.js";
-import { displayValue, printJson, withSpinner } from "./output.js";
+import { displayValue, printJson, printTable, withSpinner } from "./output.js";
 import { sortObjects, tableColumns, tableRow } from "./present.js";
-import { printTable } from "./table.js";
 
 /**
  * How long a call that moves a guest's memory (managed save, a snapshot of a running guest, a

@@ -43,46 +43,35 @@ export class AgentQueries {
   ): Promise<QmfObject[]> {
     const agentNames: string[] = [];
     const queries: Promise<QmfObject[]>[] = [];
-    const query = { packageName: PACKAGE_NAME, className, ...(where ? { where } : {}) };
-    // The whole fleet is asked with one broadcast: each agent is woken once (its locate
-    // answer and this query's are read together), not once more per query. An agent the
-    // broadcast may have missed (first heard after it) is asked on its own.
-    const broadcast = agents
-      ? undefined
-      : this.session.broadcastQuery({ ...query, timeoutMs: this.timeoutMs });
     const start = (agentName: string): void => {
       if (agentNames.includes(agentName)) return;
       agentNames.push(agentName);
       queries.push(
-        broadcast?.covers(agentName)
-          ? broadcast.objectsOf(agentName)
-          : this.session.query({ ...query, agentName, timeoutMs: this.timeoutMs }),
+        this.session.query({
+          agentName,
+          packageName: PACKAGE_NAME,
+          className,
+          ...(where ? { where } : {}),
+          timeoutMs: this.timeoutMs,
+        }),
       );
     };
-    let per: PromiseSettledResult<QmfObject[]>[];
-    try {
-      if (agents) {
-        for (const a of agents) start(a);
-      } else {
-        // While discovery still runs, each agent is taken as soon as it answers the locate,
-        // so the discovery's quiet time overlaps the queries.
-        for (const a of this.session.agents()) start(a.name);
-        const onAdded = (a: AgentInfo): void => start(a.name);
-        this.session.on("agentAdded", onAdded);
-        try {
-          await this.discovery();
-        } catch (err) {
-          void Promise.allSettled(queries); // discovery's failure is the one reported
-          throw err;
-        } finally {
-          this.session.off("agentAdded", onAdded);
-        }
-        for (const a of this.session.agents()) start(a.name);
+    if (agents) {
+      for (const a of agents) start(a);
+    } else {
+      // The whole fleet: while discovery still runs, each agent is asked as soon as it
+      // answers the locate, so the discovery's quiet time overlaps the queries.
+      for (const a of this.session.agents()) start(a.name);
+      const onAdded = (a: AgentInfo): void => start(a.name);
+      this.session.on("agentAdded", onAdded);
+      try {
+        await this.discovery();
+      } finally {
+        this.session.off("agentAdded", onAdded);
       }
-      per = await Promise.allSettled(queries);
-    } finally {
-      broadcast?.end();
+      for (const a of this.session.agents()) start(a.name);
     }
+    const per = await Promise.allSettled(queries);
     const out: QmfObject[] = [];
     const failures: AgentFailure[] = [];
     per.forEach((r, i) => {

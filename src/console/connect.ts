@@ -40,9 +40,8 @@ export interface FleetOptions {
    */
   settleMs?: number;
   /**
-   * How many agents the caller expects: discovery ends as soon as that many have answered, and
-   * not on quiet before (it still ends after `discoveryMs`). An agent beyond them that answers
-   * later is added, and reported as late by whole-fleet queries that went out without it.
+   * How many agents the caller expects: discovery does not end on quiet before that many have
+   * answered (it still ends after `discoveryMs`), then ends after `settleMs` without a new one.
    * {@link Fleet.discoveryResult} tells how many did.
    */
   expectAgents?: number;

@@ -27,10 +27,7 @@ export interface DiscoveryResult {
   elapsedMs: number;
   /** Milliseconds from sending the locate to the last new agent's answer (null: none). */
   lastAnswerMs: number | null;
-  /**
-   * The quiet time that ended discovery, in ms (null: it ended at the `discoveryMs` cap; 0: it
-   * ended when the `expectAgents`-th agent answered).
-   */
+  /** The quiet time that ended discovery, in ms (null: it ended at the `discoveryMs` cap). */
   quietMs: number | null;
 }
 
@@ -102,9 +99,8 @@ export interface DiscoveryLimits {
 /**
  * Sends the locate and collects answers. Ends `quiet` ms after the last new agent, where
  * `quiet` is the larger of `settleMs` and SETTLE_LATENCY_FACTOR × that agent's answer time;
- * with `expectAgents`, as soon as that many agents are known (the caller said how many the
- * fleet has: waiting longer finds none); in any case after `maxMs`. An agent beyond the
- * expected number that answers later is still added (whole-fleet queries report it as late).
+ * with `expectAgents`, not before that many agents are known and then after `settleMs`; in any
+ * case after `maxMs`.
  */
 export function discover(session: ConsoleSession, opts: DiscoveryLimits): Promise<DiscoveryResult> {
   const started = performance.now();
@@ -124,12 +120,12 @@ export function discover(session: ConsoleSession, opts: DiscoveryLimits): Promis
     const onAgent = (): void => {
       lastAnswerMs = since();
       clearTimeout(quiet);
-      if (opts.expectAgents > 0) {
-        // The whole fleet has answered: a quiet time would only delay every listing.
-        if (session.agents().length >= opts.expectAgents) done(0);
-        return;
-      }
-      const wait = Math.max(opts.settleMs, Math.round(SETTLE_LATENCY_FACTOR * lastAnswerMs));
+      if (session.agents().length < opts.expectAgents) return;
+      // With the number of agents given, their latency need not be guessed from: settleMs.
+      const wait =
+        opts.expectAgents > 0
+          ? opts.settleMs
+          : Math.max(opts.settleMs, Math.round(SETTLE_LATENCY_FACTOR * lastAnswerMs));
       quiet = setTimeout(() => done(wait), wait);
     };
     const cap = setTimeout(() => done(null), opts.maxMs);

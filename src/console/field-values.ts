@@ -20,8 +20,7 @@ export function objectIdText(id: ObjectRef): string {
 
 /** A property or argument value for output: a reference as its object id text, else unchanged. */
 export function refText(v: unknown): unknown {
-  if (v === null || typeof v !== "object" || Array.isArray(v) || Buffer.isBuffer(v)) return v;
-  const ref = toObjectRef(v);
+  const ref = v && typeof v === "object" && !Buffer.isBuffer(v) ? toObjectRef(v) : null;
   return ref ? objectIdText(ref) : v;
 }
 

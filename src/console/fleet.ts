@@ -17,12 +17,12 @@ import {
 } from "./field-values.js";
 import { compileFilter, equalityPredicate, type Filter, keepJoined } from "./filters.js";
 import {
+  compareObjects,
   concurrencyOf,
   type ForEachOptions,
   type ForEachQuery,
   type ForEachResult,
   runEach,
-  sortObjectList,
 } from "./for-each.js";
 import {
   Domain,
@@ -298,7 +298,7 @@ export class Fleet extends EventEmitter<FleetEvents> implements ObjectSource {
       ...(targets.agents ? { agents: targets.agents } : {}),
       ...(targets.where ? { where: targets.where } : {}),
     });
-    return runEach(sortObjectList(found), fn, opts);
+    return runEach(found.sort(compareObjects), fn, opts);
   }
 
   /**

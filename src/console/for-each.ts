@@ -87,21 +87,9 @@ export function concurrencyOf(opts: { concurrency?: number }): number {
   return n;
 }
 
-/**
- * Sorts `objs` in place by host, then label, then object id (how lvq lists them). Each
- * object's keys are read once: a sort compares each object about log2(n) times, and each
- * read computes (10,000 objects took ~20 ms to sort through the getters).
- */
-export function sortObjectList<T extends AnyObject>(objs: T[]): T[] {
-  const keyed = objs.map((object) => ({
-    object,
-    host: object.host,
-    label: object.label,
-    id: object.objectIdText,
-  }));
-  keyed.sort((a, b) => cmp(a.host, b.host) || cmp(a.label, b.label) || cmp(a.id, b.id));
-  for (let i = 0; i < keyed.length; i++) objs[i] = keyed[i]!.object;
-  return objs;
+/** Orders objects by host, then label, then object id (how lvq lists them). */
+export function compareObjects(a: AnyObject, b: AnyObject): number {
+  return cmp(a.host, b.host) || cmp(a.label, b.label) || cmp(a.objectIdText, b.objectIdText);
 }
 
 function cmp(a: string, b: string): number {

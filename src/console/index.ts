@@ -40,7 +40,7 @@
  * (`fleet.whenDiscovered()` tells when discovery is over). Discovery ends once no new agent has
  * answered for `settleMs` (150 ms), or for twice the latest answer's latency when that is
  * longer, so a slow fleet is waited for in proportion; `expectAgents` makes it wait (up to
- * `discoveryMs`) until that many agents answered, and end then; `fleet.discoveryResult` says how many
+ * `discoveryMs`) until that many agents answered, and `fleet.discoveryResult` says how many
  * did and how long it took. A host is named by the agent's
  * instance name when chosen by hand, else by its `hostname` attribute.
  *

@@ -90,17 +90,13 @@ export class ManagedObject<P extends object> {
 
   /** The object id as text, `<agent name>/<object name>`. */
   get objectIdText(): string {
-    // Made once: listings sort by it and print it, 10,000 objects at a time.
-    this.#idText ??= objectIdText(this.objectId);
-    return this.#idText;
+    return objectIdText(this.objectId);
   }
-  #idText: string | undefined;
 
   /** A plain view for JSON output: id, agent, host, class and properties. */
   toJSON(): Record<string, unknown> {
-    const props = this.props as Record<string, unknown>;
     const properties: Record<string, unknown> = {};
-    for (const k of Object.keys(props)) properties[k] = refText(props[k]);
+    for (const [k, v] of Object.entries(this.props)) properties[k] = refText(v);
     return {
       object_id: this.objectIdText,
       class: this.className,

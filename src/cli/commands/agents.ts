@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { withFleet } from "../context.js";
-import { displayValue, printJson } from "../output.js";
-import type { Column } from "../table.js";
+import { type Column, displayValue, printJson, printTable } from "../output.js";
 
 /**
  * `lvq agents`: every agent on the broker with its host, libvirt state and how many objects of
@@ -49,7 +48,6 @@ Examples:
             };
           });
           if (settings.json) return printJson(rows);
-          const { printTable } = await import("../table.js");
           printTable(
             [
               { header: "AGENT" },

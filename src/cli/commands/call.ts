@@ -3,9 +3,8 @@ import type { Command } from "commander";
 import type { Fleet, ManagedObject, MethodMeta } from "../../console/index.js";
 import { type ConsoleModule, withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
-import { printJson, terminalText, withSpinner } from "../output.js";
+import { formatKeyValues, printJson, terminalText, withSpinner } from "../output.js";
 import { cell, metaOf, resolveAny } from "../present.js";
-import { formatKeyValues } from "../table.js";
 
 type AnyObject = ManagedObject<object>;
 

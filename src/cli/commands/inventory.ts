@@ -7,8 +7,7 @@ import {
   PoolState,
   VolType,
 } from "../../libvirt/index.js";
-import { displayValue, safeText } from "../output.js";
-import { formatTable } from "../table.js";
+import { displayValue, formatTable, safeText } from "../output.js";
 
 /** One host's inventory as read from libvirt. */
 export interface Inventory {

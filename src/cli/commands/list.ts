@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { Filter } from "../../console/index.js";
 import { loadConsole, withFleet } from "../context.js";
 import { agentsOption } from "../hosts.js";
-import { printJson } from "../output.js";
+import { printJson, printTable } from "../output.js";
 import { sortObjects, stateDetails, tableColumns, tableRow } from "../present.js";
 import { filterFromWords, parseWhere } from "../selection.js";
 
@@ -63,8 +63,6 @@ Examples:
             await requireAgents();
             sortObjects(objects);
             if (settings.json) return printJson(objects);
-            // Loaded for tables only (see table.ts).
-            const { printTable } = await import("../table.js");
             const states = detailObjects.map(
               (found) =>
                 new Map(found.map((o) => [o.objectIdText, (o.props as { state?: unknown }).state])),

@@ -5,8 +5,7 @@ import type { Command } from "commander";
 import type { Fleet, Network } from "../../console/index.js";
 import { type ConsoleModule, withFleet } from "../context.js";
 import { agentsOption } from "../hosts.js";
-import { displayValue, printJson } from "../output.js";
-import { printTable } from "../table.js";
+import { displayValue, printJson, printTable } from "../output.js";
 import { addAutostartCommand, addDefineCommand, printObjects, reportDone } from "../verbs.js";
 
 const NETWORK_REF = "a network name, UUID, host/name or object id";

@@ -6,8 +6,7 @@ import type { Domain } from "../../console/index.js";
 import { CONFIG_FLAG } from "../command-table.js";
 import { withFleet } from "../context.js";
 import { UsageError } from "../errors.js";
-import { displayValue, printJson } from "../output.js";
-import { printTable } from "../table.js";
+import { displayValue, printJson, printTable } from "../output.js";
 import { addAutostartCommand, longCall, reportDone } from "../verbs.js";
 
 const DOMAIN_REF = "a domain name, UUID, host/name or object id";

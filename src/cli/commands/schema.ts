@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import type { EventMeta, FieldMeta, MethodMeta } from "../../console/index.js";
 import { loadConsole } from "../context.js";
-import { colours, displayValue, printJson } from "../output.js";
-import { printTable } from "../table.js";
+import { colours, displayValue, printJson, printTable } from "../output.js";
 
 /**
  * The second table of a listing, after a blank line: events or methods, each with its

@@ -1,9 +1,8 @@
 import type { Command } from "commander";
 import type { ManagedObject } from "../../console/index.js";
 import { withFleet } from "../context.js";
-import { colours, displayValue, printJson } from "../output.js";
+import { colours, displayValue, formatKeyValues, printJson } from "../output.js";
 import { metaOf, propertyPairs, resolveAny } from "../present.js";
-import { formatKeyValues } from "../table.js";
 
 type AnyObject = ManagedObject<object>;
 

@@ -5,9 +5,8 @@ import type { Command } from "commander";
 import type { Domain, Fleet, Snapshot } from "../../console/index.js";
 import { DomainSnapshotCreateFlags } from "../../libvirt/constants.js";
 import { type ConsoleModule, withFleet } from "../context.js";
-import { displayValue, printJson } from "../output.js";
+import { displayValue, printJson, printTable } from "../output.js";
 import { sortObjects, tableColumns, tableRow } from "../present.js";
-import { printTable } from "../table.js";
 import { longCall, readTextFile, reportDone } from "../verbs.js";
 
 const DOMAIN_REF = "a domain name, UUID, host/name or object id";

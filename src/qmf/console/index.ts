@@ -8,7 +8,6 @@ export type {
   AgentInfo,
   ConsoleSessionEvents,
   ConsoleSessionOptions,
-  FleetQueryAnswers,
   ObjectQuery,
   QmfEvent,
   QmfObject,

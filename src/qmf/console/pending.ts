@@ -1,5 +1,5 @@
 import type { Observer } from "../../observe/observer.js";
-import { decodeList, decodeMap, type QmfMap, type QmfValue, wireText } from "../codec/index.js";
+import { decodeList, decodeMap, type QmfValue, wireText } from "../codec/index.js";
 import {
   AgentLostError,
   MethodError,
@@ -20,7 +20,6 @@ import {
   TOPIC_EXCHANGE,
 } from "../transport/index.js";
 import type { AgentUsers } from "./agent-users.js";
-import { BroadcastAnswers } from "./broadcast-query.js";
 import { asMap, convertValues } from "./wire.js";
 
 /** What a request asked: its answers are told apart by it. */
@@ -59,8 +58,6 @@ interface Entry extends PendingRequest {
  */
 export class PendingRequests {
   private readonly entries = new Map<string, Entry>();
-  /** Broadcast queries still taking answers, by correlation id. */
-  private readonly broadcasts = new Map<string, Broadcast>();
   private readonly headers = new Map<string, Record<string, unknown>>();
   private nextId = 1;
   private closed = false;
@@ -77,7 +74,7 @@ export class PendingRequests {
 
   /** Requests in flight. */
   get size(): number {
-    return this.entries.size + this.broadcasts.size;
+    return this.entries.size;
   }
 
   /** The request waiting under `id`, if any. */
@@ -167,75 +164,6 @@ export class PendingRequests {
   }
 
   /**
-   * Sends one query to every agent (topic {@link RoutingKey.QUERY}) and collects the answers
-   * of those `fromFleet` names, by agent (others, such as agents outside the fleet's filter,
-   * are ignored). Each agent's answer fails on its `_exception`, on its loss (failWhere), when
-   * the connection is lost, or after `timeoutMs` without its last batch; {@link endBroadcast}
-   * ends it early.
-   */
-  broadcastQuery(
-    body: Buffer,
-    what: string,
-    timeoutMs: number,
-    fromFleet: (agentName: string) => boolean,
-  ): BroadcastAnswers {
-    const id = this.newId();
-    const answers = new BroadcastAnswers(id);
-    if (this.closed) {
-      answers.end(() => new NotConnectedError("console session is closed"));
-      return answers;
-    }
-    const timer = setTimeout(
-      () =>
-        this.endBroadcast(
-          id,
-          (agentName) => new TimeoutError(`query ${what} of ${agentName}`, timeoutMs),
-        ),
-      timeoutMs,
-    );
-    this.broadcasts.set(id, { answers, timer, fromFleet });
-    this.observer?.gauge?.("qmf_requests_pending", this.size);
-    const fail = (e: unknown) => this.endBroadcast(id, () => e as Error);
-    try {
-      this.link
-        .publish(TOPIC_EXCHANGE, RoutingKey.QUERY, body, {
-          opcode: Opcode.QUERY_REQUEST,
-          contentType: ContentType.MAP,
-          correlationId: id,
-          replyTo: this.replyTo,
-          method: "request",
-          expirationMs: timeoutMs,
-        })
-        .catch(fail);
-    } catch (e) {
-      fail(e);
-    }
-    return answers;
-  }
-
-  /**
-   * Ends a broadcast query: answers not complete fail with `why(agent name)`, later ones are
-   * ignored. No-op if it ended already.
-   */
-  endBroadcast(id: string, why: (agentName: string) => Error): void {
-    const b = this.broadcasts.get(id);
-    if (!b) return;
-    this.broadcasts.delete(id);
-    clearTimeout(b.timer);
-    this.observer?.gauge?.("qmf_requests_pending", this.size);
-    b.answers.end(why);
-  }
-
-  /** Was request `a` sent before request `b` (both correlation ids of this session)? */
-  sentBefore(a: string, b: string): boolean {
-    return Number.parseInt(a, 36) < Number.parseInt(b, 36);
-  }
-
-  private newId(): string {
-    return (this.nextId++).toString(36);
-  }
-
-  /**
    * Registers a request under a new correlation id and sends it with `send(id)`; the promise
    * settles with its answer. A `send` that throws or rejects fails the request (nothing else
    * was sent, and nothing is retried).
@@ -248,7 +176,7 @@ export class PendingRequests {
     send: (id: string) => Promise<void> | undefined,
     onTimeout: OnTimeout = "fail",
   ): Promise<unknown> {
-    const id = this.newId();
+    const id = (this.nextId++).toString(36);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -258,7 +186,7 @@ export class PendingRequests {
         timeoutMs,
       );
       this.entries.set(id, { kind, agentName, items: [], resolve, reject, timer });
-      this.observer?.gauge?.("qmf_requests_pending", this.size);
+      this.observer?.gauge?.("qmf_requests_pending", this.entries.size);
       const fail = (e: unknown) => this.settle(id, e as Error);
       try {
         send(id)?.catch(fail);
@@ -289,20 +217,12 @@ export class PendingRequests {
     this.failWhere(() => true, err);
   }
 
-  /**
-   * Fails every request that `match` selects with `err`. A broadcast query is matched as a
-   * whole (`agentName` undefined), and then by each agent it waits for.
-   */
+  /** Fails every request that `match` selects with `err`. */
   failWhere(match: (p: PendingRequest) => boolean, err: Error): void {
     for (const [id, e] of this.entries) {
       if (!match(e)) continue;
       this.end(id, e);
       this.fail(e, err);
-    }
-    for (const [id, b] of this.broadcasts) {
-      if (match({ kind: "query", agentName: undefined, items: [] }))
-        this.endBroadcast(id, () => err);
-      else b.answers.failWhere((agentName) => match({ kind: "query", agentName, items: [] }), err);
     }
   }
 
@@ -312,12 +232,6 @@ export class PendingRequests {
    * another agent than the one asked, is counted and dropped.
    */
   answer(m: InboundMessage): void {
-    const broadcast =
-      m.correlationId === undefined ? undefined : this.broadcasts.get(m.correlationId);
-    if (broadcast && m.opcode !== Opcode.METHOD_RESPONSE) {
-      this.answerBroadcast(broadcast, m);
-      return;
-    }
     switch (m.opcode) {
       case Opcode.METHOD_RESPONSE: {
         const id = this.responseId(m, "method");
@@ -330,7 +244,12 @@ export class PendingRequests {
         const id = this.responseId(m, undefined);
         if (id === undefined) return;
         const body = this.decodeResponse(id, m, decodeMap);
-        if (body) this.settle(id, methodErrorOf(body));
+        if (!body) return;
+        const { error_code, error_text, ...details } = asMap(body._values);
+        const code =
+          typeof error_code === "number" ? error_code : Number(error_code ?? QmfStatus.EXCEPTION);
+        const text = wireText(error_text) ?? "unknown error";
+        this.settle(id, new MethodError(code, text, convertValues(details)));
         return;
       }
       case Opcode.QUERY_RESPONSE: {
@@ -376,79 +295,38 @@ export class PendingRequests {
     m: InboundMessage,
     decode: (b: Buffer) => T,
   ): T | undefined {
-    const body = this.readBody(m, decode);
-    if (!(body instanceof ProtocolError)) return body;
-    this.settle(id, body);
-    return undefined;
-  }
-
-  /** A response body decoded, or the ProtocolError that says why it cannot be (counted). */
-  private readBody<T>(m: InboundMessage, decode: (b: Buffer) => T): T | ProtocolError {
     if (m.contentType !== ContentType.MAP && m.contentType !== ContentType.LIST) {
       this.drops.note("wrong content type", `${m.opcode}: ${m.contentType}`);
-      return new ProtocolError(
-        `${m.opcode} from ${m.agentName} has content type ${JSON.stringify(m.contentType)}`,
+      this.settle(
+        id,
+        new ProtocolError(
+          `${m.opcode} from ${m.agentName} has content type ${JSON.stringify(m.contentType)}`,
+        ),
       );
+      return undefined;
     }
     try {
       return decode(m.body);
     } catch (e) {
       this.drops.note("malformed body", `${m.opcode}: ${(e as Error).message}`);
-      return new ProtocolError(
-        `malformed ${m.opcode} from ${m.agentName}: ${(e as Error).message}`,
-        { cause: e },
+      this.settle(
+        id,
+        new ProtocolError(`malformed ${m.opcode} from ${m.agentName}: ${(e as Error).message}`, {
+          cause: e,
+        }),
       );
+      return undefined;
     }
-  }
-
-  /**
-   * Takes an agent's `_query_response` or `_exception` to a broadcast query: only from an agent
-   * of the fleet, sent as that agent's broker user; its last batch completes the agent's answer,
-   * and an exception or a body that cannot be read fails it.
-   */
-  private answerBroadcast(b: Broadcast, m: InboundMessage): void {
-    const agentName = m.agentName;
-    // Agents outside the fleet (another product's) answer a broadcast too: not ours to count.
-    if (agentName === undefined || !b.fromFleet(agentName)) return;
-    if (!this.users.accepts(m, agentName, "response")) return;
-    if (m.opcode === Opcode.EXCEPTION) {
-      const body = this.readBody(m, decodeMap);
-      b.answers.fail(agentName, body instanceof ProtocolError ? body : methodErrorOf(body));
-      return;
-    }
-    if (m.opcode !== Opcode.QUERY_RESPONSE) {
-      this.drops.note("late or unknown response", `${m.opcode} correlation ${m.correlationId}`);
-      return;
-    }
-    const list = this.readBody(m, decodeList);
-    if (list instanceof ProtocolError) b.answers.fail(agentName, list);
-    else b.answers.add(agentName, list, !m.partial);
   }
 
   private end(id: string, e: Entry): void {
     this.entries.delete(id);
     clearTimeout(e.timer);
-    this.observer?.gauge?.("qmf_requests_pending", this.size);
+    this.observer?.gauge?.("qmf_requests_pending", this.entries.size);
   }
 
   private fail(e: Entry, err: Error): void {
     if (!(err instanceof MethodError)) this.observer?.count?.("qmf_requests_failed", 1);
     e.reject(err);
   }
-}
-
-/** A broadcast query in flight: its answers, its timer, and whose answers count. */
-interface Broadcast {
-  answers: BroadcastAnswers;
-  timer: NodeJS.Timeout;
-  fromFleet: (agentName: string) => boolean;
-}
-
-/** The error an `_exception` body says. */
-function methodErrorOf(body: QmfMap): MethodError {
-  const { error_code, error_text, ...details } = asMap(body._values);
-  const code =
-    typeof error_code === "number" ? error_code : Number(error_code ?? QmfStatus.EXCEPTION);
-  const text = wireText(error_text) ?? "unknown error";
-  return new MethodError(code, text, convertValues(details));
 }

@@ -39,7 +39,6 @@ import type {
   AgentInfo,
   ConsoleSessionEvents,
   ConsoleSessionOptions,
-  FleetQueryAnswers,
   ObjectQuery,
   QmfObject,
   SchemaId,
@@ -74,8 +73,6 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private readonly cache: ObjectCache;
   private readonly users: AgentUsers;
   private readonly timeoutMs: number;
-  /** The locate each agent last answered (its correlation id), for {@link broadcastQuery}. */
-  private readonly locatedBy = new Map<string, string>();
   private closed = false;
 
   constructor(opts: ConsoleSessionOptions) {
@@ -97,7 +94,6 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         removed: (agent, reason) => {
           onAgentGone(agent, reason);
           this.users.forget(agent.name);
-          this.locatedBy.delete(agent.name);
           this.emit("agentRemoved", agent);
         },
         restarted: (agent, previousEpoch, reason) => {
@@ -239,51 +235,6 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     return out;
   }
 
-  /**
-   * Objects of every agent, asked with one `_query_request` broadcast to all of them (topic
-   * `console.request.query`) instead of one sent to each: on a broker with many agents, each
-   * is woken once for a listing, not once for the locate and again for its query. The answer
-   * covers the agents known now and those that answer a locate sent before it (the broker hands
-   * an agent's queue both, in order); read each with `objectsOf` and `end()` when done. A
-   * `q.agentName` or `q.objectId` is ignored: a broadcast asks everyone.
-   */
-  broadcastQuery(q: Omit<ObjectQuery, "agentName" | "objectId"> = {}): FleetQueryAnswers {
-    if (q.where !== undefined && q.where !== null) compilePredicate(q.where); // fail fast
-    const known = new Set(this.directory.names());
-    const body = encodeMap(
-      queryToWire({ ...q, agentName: undefined, objectId: undefined }, "OBJECT"),
-    );
-    const answers = this.pending.broadcastQuery(
-      body,
-      "OBJECT",
-      q.timeoutMs ?? this.timeoutMs,
-      (agentName) => this.directory.get(agentName) !== undefined,
-    );
-    return {
-      covers: (agentName) => {
-        if (known.has(agentName)) return true;
-        const locate = this.locatedBy.get(agentName);
-        return locate !== undefined && this.pending.sentBefore(locate, answers.id);
-      },
-      objectsOf: async (agentName) => {
-        const out: QmfObject[] = [];
-        for (const item of await answers.answerOf(agentName)) {
-          const obj = this.objectFrom(item, agentName);
-          if (!obj) continue;
-          out.push(obj);
-          this.cache.put(obj);
-        }
-        return out;
-      },
-      end: () =>
-        this.pending.endBroadcast(
-          answers.id,
-          (agentName) =>
-            new NotConnectedError(`the broadcast query no longer waits for ${agentName}`),
-        ),
-    };
-  }
-
   /** Object ids only (`_what: OBJECT_ID`). */
   async queryObjectIds(q: ObjectQuery = {}): Promise<ObjectId[]> {
     const lists = await this.queryEach(q, "OBJECT_ID");
@@ -409,20 +360,12 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         const name = wireText(values._name);
         const kind = m.opcode === Opcode.AGENT_HEARTBEAT ? "heartbeat" : "locate response";
         if (name !== undefined && !this.users.accepts(m, name, kind)) return;
-        const id = m.correlationId;
-        const locate =
-          m.opcode === Opcode.AGENT_LOCATE_RESPONSE &&
-          id !== undefined &&
-          this.pending.get(id)?.kind === "locate"
-            ? id
-            : undefined;
-        // Noted before the directory announces a new agent: its listeners ask whether a
-        // broadcast query reached it (broadcastQuery's covers).
-        if (locate !== undefined && name !== undefined) this.locatedBy.set(name, locate);
         const info = this.directory.heard(values);
         if (info) this.users.learn(info.name, m.userId, kind);
-        else if (locate !== undefined && name !== undefined) this.locatedBy.delete(name);
-        if (info && locate !== undefined) this.pending.collect(locate, [info]);
+        const id = m.correlationId;
+        if (m.opcode === Opcode.AGENT_LOCATE_RESPONSE && info && id !== undefined) {
+          if (this.pending.get(id)?.kind === "locate") this.pending.collect(id, [info]);
+        }
         return;
       }
       case Opcode.DATA_INDICATION: {

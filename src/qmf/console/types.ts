@@ -80,23 +80,6 @@ export interface ObjectQuery {
   timeoutMs?: number;
 }
 
-/** The answers of every agent to one broadcast query ({@link ConsoleSession.broadcastQuery}). */
-export interface FleetQueryAnswers {
-  /**
-   * Did the query reach this agent: was it known when the query was sent, or did it answer a
-   * locate sent before? An agent it may have missed (one first heard after it, by heartbeat)
-   * must be asked on its own.
-   */
-  covers(agentName: string): boolean;
-  /**
-   * The agent's objects, once its last batch has come. Rejects with TimeoutError, AgentLostError,
-   * ConnectionLostError or the agent's MethodError, as a query sent to it alone would.
-   */
-  objectsOf(agentName: string): Promise<QmfObject[]>;
-  /** Stops taking answers; the agents still waited for fail. */
-  end(): void;
-}
-
 /** Options of {@link ConsoleSession}: its connection's ({@link SessionConnectionOptions}) and these. */
 export interface ConsoleSessionOptions extends SessionConnectionOptions {
   /** Unique reply address (default `qmf-console-<uuid>`). */

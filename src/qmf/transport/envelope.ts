@@ -58,11 +58,6 @@ export const APP_ID = "qmf2";
 export const RoutingKey = {
   /** Broadcast agent locate. */
   LOCATE: "console.request.agent_locate",
-  /**
-   * A query to every agent at once (a whole-fleet listing): agents take it through their
-   * `console.#` binding and answer it as a query sent to them alone.
-   */
-  QUERY: "console.request.query",
   /** Everything agents broadcast, what a console subscribes to. */
   AGENT_INDICATIONS: "agent.ind.#",
   /** Everything consoles broadcast, what an agent subscribes to. */
