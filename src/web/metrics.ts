@@ -212,11 +212,16 @@ export function fleetMetrics(cache: FleetCache): FleetMetrics {
 
 const NEWLINE = Buffer.from("\n");
 
+/** Is `agent` heard? A silent agent's objects leave the output (their values are not current). */
+function heard(cache: FleetCache, agent: string): boolean {
+  return cache.hosts.get(agent)?.status === "up";
+}
+
 /** The domains with both objects, of hosts whose agents are heard, by agent. */
 function domainsByAgent(cache: FleetCache): Map<string, DomainEntry[]> {
   const byAgent = new Map<string, DomainEntry[]>();
   for (const e of cache.domains.values()) {
-    if (!e.domain || !e.info || cache.hosts.get(e.agent)?.status !== "up") continue;
+    if (!e.domain || !e.info || !heard(cache, e.agent)) continue;
     const list = byAgent.get(e.agent);
     if (list) list.push(e);
     else byAgent.set(e.agent, [e]);
@@ -259,7 +264,6 @@ function escapeLabel(v: string): string {
 /** The registry of the host, broker and pool gauges. */
 function fleetRegistry(cache: FleetCache): Registry {
   const registry = new Registry();
-  const up = (agent: string) => cache.hosts.get(agent)?.status === "up";
 
   for (const [name, help, value] of HOST_SERIES) {
     new Gauge({
@@ -294,7 +298,7 @@ function fleetRegistry(cache: FleetCache): Registry {
         this.reset();
         for (const p of cache.pools.values()) {
           const v = value(p.props);
-          if (v === undefined || !up(p.agentName)) continue;
+          if (v === undefined || !heard(cache, p.agentName)) continue;
           this.set(
             {
               host: cache.hostName(p.agentName),
